@@ -1,0 +1,263 @@
+/*
+ * heaptop shared-memory segment ABI.
+ *
+ * This header is a protocol between two processes: the runtime
+ * (libheaptop.so, inside the target) writes the segment, the frontend
+ * (heaptop) reads it and writes only the control page.  Both compile this
+ * one header.  Layout rules: fixed-width fields, explicit padding, no
+ * pointers, every section located by offset and size from the header,
+ * static asserts on sizes and offsets.
+ *
+ *   +-------------------------------+ 0
+ *   | struct ht_seg_header          |  read-only for the frontend
+ *   +-------------------------------+ control_off (page aligned)
+ *   | struct ht_seg_control         |  the one page a frontend writes
+ *   +-------------------------------+ modules_off
+ *   | struct ht_seg_module[cap]     |  loaded objects, seqlock-published
+ *   | char strings[strings_size]    |  module paths, NUL terminated
+ *   +-------------------------------+ stacks_off
+ *   | struct ht_seg_stack[cap]      |  open-addressed stack table + counters
+ *   +-------------------------------+ frames_off
+ *   | uint64_t frames[cap]          |  return addresses, innermost first
+ *   +-------------------------------+ ring_off
+ *   | struct ht_seg_ring            |  event ring header
+ *   | struct ht_seg_event[cap]      |  fixed-size event slots
+ *   +-------------------------------+ segment_size
+ *
+ * !!! Bump HT_SEG_MAJOR when you change the size, offset or meaning of any
+ * !!! field below.  Bump HT_SEG_MINOR when you only append fields to the
+ * !!! end of a struct that a reader may ignore.  A reader rejects an
+ * !!! unknown major and accepts any minor.
+ *
+ * Concurrency: fields the runtime updates while the frontend reads are
+ * naturally aligned 64-bit (or 32-bit) words, written with atomic stores;
+ * the frontend reads them with relaxed atomic loads and never assumes two
+ * fields are consistent with each other unless a seqlock says so.
+ */
+#ifndef HEAPTOP_SEGMENT_H
+#define HEAPTOP_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HT_SEG_MAGIC UINT64_C(0x31504f5450414548) /* "HEAPTOP1" little-endian */
+#define HT_SEG_MAJOR 1
+#define HT_SEG_MINOR 0
+
+/* Segment names: shm_open names without the leading '/', at most
+ * HT_SEG_NAME_MAX bytes, characters [A-Za-z0-9._-] only. */
+#define HT_SEG_NAME_MAX 200
+
+/* Estimates are fixed point: value * 2^HT_EST_SHIFT, unsigned 64-bit. */
+#define HT_EST_SHIFT 8
+#define HT_EST_ONE (UINT64_C(1) << HT_EST_SHIFT)
+
+/* Byte variances are stored as bytes^2 >> HT_VAR_BYTES_SHIFT. */
+#define HT_VAR_BYTES_SHIFT 20
+
+#define HT_MAX_DEPTH_LIMIT 256 /* frames per stack, hard limit */
+
+enum ht_seg_state {
+	HT_STATE_STARTING = 0, /* segment created, not yet initialised */
+	HT_STATE_RUNNING = 1,
+	HT_STATE_EXITED = 2,   /* exit_status valid */
+	HT_STATE_EXECED = 3,   /* process exec'd; successor named in next_name */
+	HT_STATE_DISABLED = 4, /* runtime gave up (reason in disabled_reason) */
+};
+
+/* Header flags. */
+#define HT_SEG_F_CHILD UINT32_C(0x1) /* created by a fork child */
+
+struct ht_seg_header {
+	/* identity and layout: written once at creation */
+	uint64_t magic;           /* HT_SEG_MAGIC */
+	uint32_t major;           /* HT_SEG_MAJOR */
+	uint32_t minor;           /* HT_SEG_MINOR */
+	uint32_t header_size;     /* sizeof(struct ht_seg_header), bytes */
+	uint32_t flags;           /* HT_SEG_F_* */
+	uint64_t segment_size;    /* total bytes of the segment */
+
+	int32_t pid;              /* target process id */
+	int32_t ppid;             /* its parent at creation */
+	uint32_t uid;             /* real uid of the target */
+	uint32_t max_depth;       /* frames recorded per stack, <= 256 */
+	uint64_t start_time_ns;   /* CLOCK_REALTIME at runtime start, ns */
+	uint64_t start_mono_ns;   /* CLOCK_MONOTONIC at runtime start, ns */
+	char exe[256];            /* /proc/self/exe target, NUL terminated */
+	char cmdline[512];        /* argv joined by spaces, NUL terminated, may be cut */
+	char parent_name[HT_SEG_NAME_MAX + 8]; /* fork child: the parent's segment */
+
+	/* sections: offsets from the segment start, bytes */
+	uint64_t control_off;     /* struct ht_seg_control, page aligned */
+	uint64_t control_size;
+	uint64_t modules_off;     /* struct ht_seg_module[modules_cap] */
+	uint64_t strings_off;     /* module path strings */
+	uint64_t strings_size;
+	uint64_t stacks_off;      /* struct ht_seg_stack[stacks_cap] */
+	uint64_t frames_off;      /* uint64_t[frames_cap] */
+	uint64_t ring_off;        /* struct ht_seg_ring + events[ring_cap] */
+	uint32_t modules_cap;     /* entries */
+	uint32_t stacks_cap;      /* entries, a power of two */
+	uint32_t frames_cap;      /* uint64_t slots */
+	uint32_t ring_cap;        /* events, a power of two */
+
+	/* state: updated while running */
+	uint32_t state;           /* enum ht_seg_state */
+	int32_t exit_status;      /* valid when state == EXITED: exit code, or
+	                           * 128 + signal when killed by a signal */
+	uint64_t exit_time_ns;    /* CLOCK_REALTIME at exit, 0 before */
+	uint64_t heartbeat_ns;    /* CLOCK_MONOTONIC, bumped by the control
+	                           * thread at least every 100 ms while alive */
+	char next_name[HT_SEG_NAME_MAX + 8]; /* EXECED: the new image's segment */
+	char disabled_reason[64];
+
+	/* sampling */
+	uint64_t rate;            /* mean sampling interval, bytes (1 = all) */
+	uint64_t reset_generation;/* bumped by each reset */
+	uint64_t reset_time_ns;   /* CLOCK_REALTIME of the last reset, 0 = none */
+
+	/* counters, monotonic since start (not cleared by reset) */
+	uint64_t samples;         /* sampled allocations recorded */
+	uint64_t sampled_frees;   /* frees of sampled addresses */
+	uint64_t allocs_seen;     /* approximate: sampled threads' alloc calls
+	                           * are not counted exactly; informational */
+	uint64_t ring_drops;      /* events dropped because the ring was full */
+	uint64_t stacks_full;     /* samples lost: stack table or frames full */
+	uint64_t addrs_full;      /* samples lost: address map full */
+	uint64_t unwind_failures; /* samples with an empty backtrace */
+	uint64_t internal_errors; /* other degraded paths (mmap failure, ...) */
+	uint32_t stacks_used;     /* stack table entries in use */
+	uint32_t frames_used;     /* frame slots in use */
+	uint32_t modules_count;   /* module entries published */
+	uint32_t modules_seq;     /* seqlock: odd while the runtime rewrites
+	                           * modules and strings; readers retry */
+	uint64_t reserved[16];    /* zero; room for minor additions */
+};
+
+/* Commands, frontend -> runtime. */
+enum ht_cmd {
+	HT_CMD_NONE = 0,
+	HT_CMD_RESET = 1,     /* prof.reset semantics */
+	HT_CMD_DUMP = 2,      /* heap_v2 dump to path (absolute) */
+	HT_CMD_SET_RATE = 3,  /* arg = new mean interval in bytes, >= 1 */
+	HT_CMD_PING = 4,      /* no-op; proves the runtime answers */
+};
+
+/*
+ * The control page.  The only memory a frontend writes.
+ *
+ * Protocol: a frontend takes `lock` by CAS 0 -> its pid (a lock whose pid
+ * no longer exists may be stolen), writes cmd, arg and path, then
+ * increments req_seq and FUTEX_WAKEs it (a shared futex).  The runtime's
+ * control thread waits on req_seq (futex, 50 ms timeout), carries the
+ * command out, stores result and then ack_seq = req_seq.  The frontend
+ * waits for ack_seq == its req_seq (timeout: 2 s), reads result, and
+ * releases the lock.
+ *
+ * Ring consumption: a frontend that wants the event stream takes
+ * `ring_consumer` by CAS 0 -> its pid; only that process advances
+ * ring tail (struct ht_seg_ring lives in the runtime-written area, so the
+ * tail lives here).
+ */
+struct ht_seg_control {
+	uint32_t lock;            /* pid of the frontend issuing a command, 0 = free */
+	uint32_t req_seq;         /* futex word: bumped by the frontend */
+	uint32_t ack_seq;         /* set by the runtime when done */
+	uint32_t cmd;             /* enum ht_cmd */
+	int32_t result;           /* 0 or -errno */
+	uint32_t _pad0;
+	uint64_t arg;             /* command argument (rate) */
+	char path[1024];          /* command argument (dump path), NUL terminated */
+	uint32_t ring_consumer;   /* pid of the ring's consumer, 0 = none */
+	uint32_t _pad1;
+	uint64_t ring_tail;       /* next event index the consumer reads */
+	uint64_t reserved[8];
+};
+
+struct ht_seg_module {
+	uint64_t base;            /* load bias (dlpi_addr): runtime address minus
+	                           * the ELF file's virtual address */
+	uint64_t start;           /* lowest mapped address of its PT_LOAD segments */
+	uint64_t end;             /* one past the highest */
+	uint32_t path_off;        /* offset into the strings area */
+	uint32_t path_len;        /* bytes, without the NUL */
+	uint32_t build_id_len;    /* bytes used in build_id, 0 = none */
+	uint32_t flags;           /* HT_MOD_F_* */
+	uint8_t build_id[40];
+};
+#define HT_MOD_F_MAIN     UINT32_C(0x1) /* the main executable */
+#define HT_MOD_F_UNLOADED UINT32_C(0x2) /* dlclose'd; kept for symbolization */
+#define HT_MOD_F_RUNTIME  UINT32_C(0x4) /* libheaptop itself */
+
+/*
+ * A stack table entry.  Open addressing, linear probing, never deleted.
+ * `hash` is 0 while empty; the runtime writes frames_idx and depth first and
+ * publishes the entry with a release store of `hash`.  A reader that sees
+ * hash != 0 (acquire) may read frames[frames_idx .. frames_idx + depth).
+ *
+ * Counters follow jemalloc's prof_cnt: cur* = in use now, cum* = allocated
+ * since the last reset.  *_objs/_bytes are raw sample counts and the sampled
+ * objects' requested sizes; est_* are unbiased estimates in fixed point
+ * (HT_EST_SHIFT): each sample of size z at rate R adds 1/(1 - e^(-z/R))
+ * objects and z/(1 - e^(-z/R)) bytes.  Reset zeroes all eight.
+ */
+struct ht_seg_stack {
+	uint64_t hash;            /* 0 = empty */
+	uint32_t frames_idx;      /* index into the frames array */
+	uint32_t depth;           /* frames, 0 when the unwinder failed */
+	uint64_t cur_objs;        /* raw sampled objects in use */
+	uint64_t cur_bytes;       /* raw sampled bytes in use */
+	uint64_t cum_objs;        /* raw sampled objects since reset */
+	uint64_t cum_bytes;       /* raw sampled bytes since reset */
+	uint64_t est_cur_objs;    /* estimates, fixed point */
+	uint64_t est_cur_bytes;
+	uint64_t est_cum_objs;
+	uint64_t est_cum_bytes;
+	/* Variance of the estimates (Horvitz-Thompson: each sample taken with
+	 * probability p = 1 - e^(-z/R) adds (1-p)/p^2 objects^2 and
+	 * z^2 (1-p)/p^2 bytes^2), for the standard error the frontend shows. */
+	uint64_t var_cur_objs;    /* objects^2, fixed point (HT_EST_SHIFT) */
+	uint64_t var_cur_bytes;   /* bytes^2 / 2^HT_VAR_BYTES_SHIFT, integer */
+	uint64_t var_cum_bytes;   /* same, since reset */
+};
+
+/* Event ring: bounded multi-producer single-consumer queue (Vyukov).  A
+ * producer claims index h = head with CAS if event[h % cap].seq == h, fills
+ * the slot and publishes seq = h + 1 (release).  A slot whose seq is not h
+ * means full: the event is dropped and ring_drops counted.  The consumer
+ * reads slot t % cap when seq == t + 1, then stores seq = t + cap (release)
+ * and advances control->ring_tail.  Never blocks. */
+struct ht_seg_ring {
+	uint64_t head;            /* next index producers claim */
+	uint64_t reserved[7];
+};
+
+enum ht_event_type {
+	HT_EV_ALLOC = 1,          /* a sampled allocation */
+	HT_EV_FREE = 2,           /* free of a sampled allocation */
+	HT_EV_RESET = 3,
+	HT_EV_MODULES = 4,        /* module list republished */
+};
+
+struct ht_seg_event {
+	uint64_t seq;             /* see struct ht_seg_ring */
+	uint32_t type;            /* enum ht_event_type */
+	uint32_t tid;             /* thread id */
+	uint64_t time_ns;         /* CLOCK_MONOTONIC */
+	uint64_t addr;            /* object address */
+	uint64_t size;            /* requested bytes */
+	uint64_t weight_bytes;    /* unbiased bytes, fixed point */
+	uint32_t stack;           /* index into the stack table */
+	uint32_t _pad;
+	uint64_t reserved;
+};
+
+_Static_assert(sizeof(struct ht_seg_header) % 8 == 0, "header size");
+_Static_assert(offsetof(struct ht_seg_header, magic) == 0, "magic first");
+_Static_assert(sizeof(struct ht_seg_control) <= 4096, "control fits a page");
+_Static_assert(sizeof(struct ht_seg_module) == 80, "module entry");
+_Static_assert(sizeof(struct ht_seg_stack) == 104, "stack entry");
+_Static_assert(sizeof(struct ht_seg_ring) == 64, "ring header");
+_Static_assert(sizeof(struct ht_seg_event) == 64, "event slot");
+
+#endif /* HEAPTOP_SEGMENT_H */

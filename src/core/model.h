@@ -1,0 +1,137 @@
+/*
+ * The model: what every view shows, computed without curses.  It takes
+ * successive profiles (snapshots), symbolizes their stacks, groups them
+ * into sites (by full stack, function, or source line), keeps a short
+ * history per site for trends, an optional baseline for diffs, and builds
+ * call trees (callers of one site, or the whole program top-down).
+ *
+ * A site's "frame" is the first symbolized frame that is not allocator
+ * machinery (ht_is_allocator_function); the allocator frames stay in the
+ * stack for the call tree but never name a site.
+ *
+ * Ownership: the model owns the profiles it is given and everything it
+ * returns; returned pointers are valid until the next ht_model_update,
+ * ht_model_set_* or ht_model_free.
+ */
+#ifndef HT_CORE_MODEL_H
+#define HT_CORE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/profile.h"
+#include "core/symbolize.h"
+
+#define HT_HISTORY_LEN 120  /* updates of per-site history kept */
+
+enum ht_group {
+	HT_GROUP_STACK,     /* one site per distinct full stack */
+	HT_GROUP_FUNCTION,  /* by the site frame's function */
+	HT_GROUP_LINE,      /* by the site frame's function + file:line */
+};
+
+enum ht_sort {
+	HT_SORT_INUSE_BYTES,
+	HT_SORT_INUSE_OBJS,
+	HT_SORT_ALLOC_BYTES,
+	HT_SORT_ALLOC_OBJS,
+	HT_SORT_GROWTH,     /* in-use bytes now minus baseline (needs one) */
+	HT_SORT_NAME,       /* function name, ascending */
+};
+
+struct ht_site {
+	uint64_t key;                 /* stable across updates: hash of the
+	                               * grouping identity; selection follows it */
+	const struct ht_frame *frame; /* the site frame (symbolizer-owned) */
+	struct ht_counts counts;
+	struct ht_counts delta;       /* counts - baseline counts (baseline set) */
+	bool has_delta;
+	/* in-use bytes over the last updates, oldest first; hist_len valid */
+	double history[HT_HISTORY_LEN];
+	size_t hist_len;
+	/* stacks grouped into this site (indexes into the current profile) */
+	const size_t *stack_idx;
+	size_t nstacks;
+};
+
+/* Relative standard error of an estimate, sqrt(var) / value (0 when the
+ * value is 0).  The ui marks rows with ± above HT_UNCERTAIN_REL. */
+double ht_rel_stderr(double value, double var);
+#define HT_UNCERTAIN_REL 0.20
+
+struct ht_model_options {
+	enum ht_group group;
+	enum ht_sort sort;
+	const char *filter;   /* substring of function or file, NULL = all */
+	bool descending;      /* default true for numbers */
+};
+
+struct ht_model;
+
+/* A model owning `sym` (may be NULL: then it symbolizes nothing and shows
+ * addresses).  Returns NULL on allocation failure. */
+struct ht_model *ht_model_new(struct ht_symbolizer *sym);
+void ht_model_free(struct ht_model *m);
+
+/* Take ownership of a new snapshot and recompute sites and history.
+ * Returns 0 or -errno. */
+int ht_model_update(struct ht_model *m, struct ht_profile *p);
+
+/* The current profile (NULL before the first update). */
+const struct ht_profile *ht_model_profile(const struct ht_model *m);
+
+/* Change grouping, sort, or filter; recomputes sites. */
+int ht_model_set_options(struct ht_model *m, const struct ht_model_options *o);
+const struct ht_model_options *ht_model_options(const struct ht_model *m);
+
+/* Sites in the current order.  *n gets the count. */
+struct ht_site *const *ht_model_sites(struct ht_model *m, size_t *n);
+/* The site with this key, or NULL. */
+const struct ht_site *ht_model_site(struct ht_model *m, uint64_t key);
+
+/* Totals of the current profile, and their deltas when a baseline is set. */
+const struct ht_counts *ht_model_totals(const struct ht_model *m);
+const struct ht_counts *ht_model_totals_delta(const struct ht_model *m);
+
+/* Baseline: the current snapshot becomes the baseline (live mode), or a
+ * given profile (the model takes ownership; --base OLD, stacks matched by
+ * symbolized frames, not addresses).  Clear drops it. */
+int ht_model_set_baseline(struct ht_model *m);
+int ht_model_set_baseline_profile(struct ht_model *m, struct ht_profile *base);
+void ht_model_clear_baseline(struct ht_model *m);
+bool ht_model_has_baseline(const struct ht_model *m);
+uint64_t ht_model_baseline_time_ns(const struct ht_model *m); /* realtime */
+
+/* Drop the per-site history (after a reset). */
+void ht_model_clear_history(struct ht_model *m);
+
+/* Call trees.  A node is one symbolized frame (inlined frames are nodes of
+ * their own, marked inlined). */
+struct ht_tree_node {
+	const struct ht_frame *frame;   /* NULL for the root */
+	struct ht_counts counts;        /* inclusive */
+	struct ht_counts delta;         /* inclusive, when has_delta */
+	bool has_delta;
+	struct ht_tree_node **children; /* sorted by the model's sort */
+	size_t nchildren;
+	struct ht_tree_node *parent;
+	uint32_t depth;                 /* root = 0 */
+	bool expanded;                  /* ui state, kept across rebuilds
+	                                 * where the same path exists */
+};
+
+/* Callers of a site: the root's children are the site frame's callers,
+ * then their callers, out to main / thread start.  Returns NULL when the
+ * key is unknown.  Owned by the model. */
+struct ht_tree_node *ht_model_callers(struct ht_model *m, uint64_t site_key);
+
+/* The whole program top-down: root -> main/thread start -> ... -> site. */
+struct ht_tree_node *ht_model_topdown(struct ht_model *m);
+
+/* Symbolized frames of stack `i` of the current profile, outermost last,
+ * inlines expanded.  *n gets the count; the array is model-owned. */
+const struct ht_frame *const *ht_model_stack_frames(struct ht_model *m,
+                                                    size_t i, size_t *n);
+
+#endif /* HT_CORE_MODEL_H */

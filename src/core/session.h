@@ -1,0 +1,93 @@
+/*
+ * A session: where profiles come from.  Launch a program under the runtime,
+ * attach to a segment by name, or load a saved dump; then take snapshots,
+ * send commands (reset, dump, set rate) and learn the process's state.
+ * Headless: batch mode and the ui drive the same session.
+ */
+#ifndef HT_CORE_SESSION_H
+#define HT_CORE_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/profile.h"
+
+enum ht_session_kind { HT_SESS_LAUNCH, HT_SESS_ATTACH, HT_SESS_LOAD };
+
+enum ht_dump_format { HT_FMT_HEAP_V2, HT_FMT_COLLAPSED, HT_FMT_PPROF };
+
+struct ht_launch_options {
+	char *const *argv;        /* program and arguments */
+	const char *runtime;      /* libheaptop.so path, NULL = find it */
+	const char *app_output;   /* log file, NULL = heaptop-<pid>.log */
+	const char *dump_at_exit; /* HEAPTOP_DUMP_AT_EXIT, NULL = none */
+	uint64_t rate;            /* 0 = runtime default */
+	unsigned max_depth;       /* 0 = runtime default */
+	bool keep_stdin;          /* pass heaptop's stdin to the program */
+};
+
+struct ht_session;
+
+/* Launch argv[0] with the runtime preloaded.  Waits (up to a few seconds)
+ * for its segment to appear.  Errors (not found, not executable, static,
+ * setuid, exited before the runtime started) return -errno with *cause set
+ * to one clear line (caller frees). */
+int ht_session_launch(const struct ht_launch_options *o,
+                      struct ht_session **out, char **cause);
+
+/* Attach to the segment NAME (read-only data, writable control page).
+ * Refuses segments of other users and other ABI majors. */
+int ht_session_attach(const char *name, struct ht_session **out,
+                      char **cause);
+
+/* Load a dump file (heap_v2 from heaptop or jemalloc, gperftools heap). */
+int ht_session_load(const char *path, struct ht_session **out, char **cause);
+
+/* Close: a launched program keeps running unless ht_session_kill was
+ * called.  Unmaps the segment; for a launched program that has exited,
+ * unlinks it. */
+void ht_session_free(struct ht_session *s);
+
+enum ht_session_kind ht_session_kind(const struct ht_session *s);
+
+/* A new snapshot (caller owns it).  For a loaded file, a copy of the file's
+ * profile.  Returns 0 or -errno with *cause. */
+int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
+                        char **cause);
+
+/* Reap the launched child if it exited (non-blocking) and report state. */
+enum ht_proc_state ht_session_state(struct ht_session *s, int *exit_status);
+
+/* Commands through the control page (live sessions).  0 or -errno. */
+int ht_session_reset(struct ht_session *s, char **cause);
+int ht_session_set_rate(struct ht_session *s, uint64_t rate, char **cause);
+/* Dump: heap_v2 is written by the runtime (with its own maps); other
+ * formats are written by the frontend from a snapshot. */
+int ht_session_dump(struct ht_session *s, const char *path,
+                    enum ht_dump_format fmt, char **cause);
+
+/* Launched sessions: terminate the program (SIGTERM, then SIGKILL after a
+ * grace period) and reap it. */
+int ht_session_kill(struct ht_session *s);
+
+/* Facts for headers and status lines. */
+pid_t ht_session_pid(const struct ht_session *s);
+const char *ht_session_segment_name(const struct ht_session *s); /* or NULL */
+const char *ht_session_app_output(const struct ht_session *s);   /* or NULL */
+const char *ht_session_command(const struct ht_session *s);      /* argv joined */
+uint64_t ht_session_rss_bytes(const struct ht_session *s);       /* 0 unknown */
+
+/* List segments visible to this user: calls fn for each. */
+struct ht_segment_info {
+	const char *name;
+	int pid;
+	const char *command;
+	enum ht_proc_state state;
+	int exit_status;
+	bool alive;   /* the pid still exists */
+};
+int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
+                    void *arg, char **cause);
+
+#endif /* HT_CORE_SESSION_H */

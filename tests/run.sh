@@ -1,0 +1,84 @@
+#!/bin/sh
+# heaptop test runner.  Runs every test in its own process group with a
+# timeout (a hang fails, it never stalls), prints one line per test and the
+# log of each failure, and ends with "N passed, N failed, N skipped".
+# Exit status: 0 when nothing failed.
+#
+#   unit tests:        $HT_UNIT_TESTS (binaries in the build tree)
+#   integration tests: tests/integration/t_*.sh
+#   screen tests:      tests/tui/t_*.sh
+# A script may set its timeout with a line "# timeout: SECONDS" (default
+# 120).  Exit 77 means skipped.  Arguments, when given, are substrings: only
+# tests whose name contains one of them run.
+#
+# Environment: HT_SRCDIR, HT_BUILDDIR (absolute), set by `make check`.
+
+set -u
+: "${HT_SRCDIR:?run through make check}"
+: "${HT_BUILDDIR:?run through make check}"
+export HT_SRCDIR HT_BUILDDIR
+HT_LOGDIR="$HT_BUILDDIR/tests/logs"
+rm -rf "$HT_LOGDIR"
+mkdir -p "$HT_LOGDIR"
+
+passed=0 failed=0 skipped=0 failed_names=""
+
+selected() {
+	[ $# -le 1 ] && return 0
+	name=$1; shift
+	for pat in "$@"; do
+		case "$name" in *"$pat"*) return 0 ;; esac
+	done
+	return 1
+}
+
+run_one() { # name timeout command...
+	name=$1; limit=$2; shift 2
+	log="$HT_LOGDIR/$(echo "$name" | tr '/' '_').log"
+	start=$(date +%s.%N)
+	# setsid: the test and everything it starts share a process group that
+	# timeout can kill whole.
+	timeout --kill-after=10 "$limit" setsid "$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	end=$(date +%s.%N)
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1)); echo "PASS  $name (${secs}s)"
+	elif [ $rc -eq 77 ]; then
+		skipped=$((skipped + 1))
+		echo "SKIP  $name: $(grep -m1 -i 'skip' "$log" || true)"
+	else
+		failed=$((failed + 1)); failed_names="$failed_names $name"
+		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+			echo "FAIL  $name (timed out after ${limit}s)"
+		else
+			echo "FAIL  $name (exit $rc, ${secs}s)"
+		fi
+		echo "----- $name: last 60 lines of $log"
+		tail -n 60 "$log" | sed 's/^/    /'
+		echo "-----"
+	fi
+}
+
+timeout_of() {
+	t=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+	echo "${t:-120}"
+}
+
+for t in ${HT_UNIT_TESTS:-}; do
+	selected "unit/$t" "$@" || continue
+	run_one "unit/$(basename "$t")" 120 "$HT_BUILDDIR/$t"
+done
+for dir in integration tui; do
+	for t in "$HT_SRCDIR"/tests/$dir/t_*.sh; do
+		[ -f "$t" ] || continue
+		name="$dir/$(basename "$t" .sh)"
+		selected "$name" "$@" || continue
+		run_one "$name" "$(timeout_of "$t")" sh "$t"
+	done
+done
+
+echo
+[ $failed -gt 0 ] && echo "failed:$failed_names"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]

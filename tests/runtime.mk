@@ -1,1 +1,88 @@
-# tests for the runtime area
+# tests for the runtime area: unit tests of the runtime modules (linked
+# with libhtrt.la), the test-only segment reader and the target programs
+# the integration tests (tests/integration/t_runtime_*.sh) run.
+
+HT_RT_TEST_LIBS = libhtrt.la $(CMOCKA_LIBS) -lm -lpthread -lrt
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_sampler tests/unit/test_weights \
+	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
+	tests/unit/test_addrmap
+HT_UNIT_TESTS += tests/unit/test_sampler tests/unit/test_weights \
+	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
+	tests/unit/test_addrmap
+endif
+tests_unit_test_sampler_SOURCES = tests/unit/test_sampler.c
+tests_unit_test_sampler_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sampler_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_weights_SOURCES = tests/unit/test_weights.c
+tests_unit_test_weights_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_weights_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_ring_SOURCES = tests/unit/test_ring.c
+tests_unit_test_ring_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_ring_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_stacks_SOURCES = tests/unit/test_stacks.c
+tests_unit_test_stacks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_stacks_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_dump_SOURCES = tests/unit/test_dump.c
+tests_unit_test_dump_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dump_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_addrmap_SOURCES = tests/unit/test_addrmap.c
+tests_unit_test_addrmap_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_addrmap_LDADD = $(HT_RT_TEST_LIBS)
+
+# The segment reader used by the integration tests (test-only: prints a
+# segment's header, modules and per-stack counters with frames symbolized
+# from the ELF symbol tables, and can send control commands).
+check_PROGRAMS += tests/targets/rt_segdump
+tests_targets_rt_segdump_SOURCES = tests/targets/rt_segdump.c
+tests_targets_rt_segdump_CFLAGS = $(AM_CFLAGS) $(LIBDW_CFLAGS)
+tests_targets_rt_segdump_LDADD = $(LIBDW_LIBS) -lelf -lrt
+tests_targets_rt_segdump_LDFLAGS = $(HT_TARGET_LINK)
+
+# Target programs.
+check_PROGRAMS += tests/targets/rt_sites tests/targets/rt_threads \
+	tests/targets/rt_fork tests/targets/rt_exec tests/targets/rt_signal \
+	tests/targets/rt_cxx tests/targets/rt_reset tests/targets/rt_dlopen \
+	tests/targets/rt_loop
+check_LTLIBRARIES += tests/targets/librt_plugin.la tests/targets/librt_early.la
+tests_targets_rt_sites_SOURCES = tests/targets/rt_sites.c
+tests_targets_rt_sites_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_sites_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_threads_SOURCES = tests/targets/rt_threads.c
+tests_targets_rt_threads_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_threads_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_threads_LDADD = -lpthread
+tests_targets_rt_fork_SOURCES = tests/targets/rt_fork.c
+tests_targets_rt_fork_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_fork_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_exec_SOURCES = tests/targets/rt_exec.c
+tests_targets_rt_exec_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_exec_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_signal_SOURCES = tests/targets/rt_signal.c
+tests_targets_rt_signal_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_signal_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_cxx_SOURCES = tests/targets/rt_cxx.cc
+tests_targets_rt_cxx_CXXFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_cxx_LDFLAGS = $(HT_TARGET_LINK)
+# linked with the runtime (-lheaptop), not preloaded: the public API
+tests_targets_rt_reset_SOURCES = tests/targets/rt_reset.c
+tests_targets_rt_reset_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_reset_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_reset_LDADD = libheaptop.la
+tests_targets_rt_dlopen_SOURCES = tests/targets/rt_dlopen.c
+tests_targets_rt_dlopen_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_dlopen_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_dlopen_LDADD = -ldl
+tests_targets_librt_plugin_la_SOURCES = tests/targets/rt_plugin.c
+tests_targets_librt_plugin_la_CFLAGS = $(HT_TARGET_CF)
+tests_targets_librt_plugin_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+tests_targets_librt_early_la_SOURCES = tests/targets/rt_early.c
+tests_targets_librt_early_la_CFLAGS = $(HT_TARGET_CF)
+tests_targets_librt_early_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+# a plain malloc/free loop for callgrind measurements
+tests_targets_rt_loop_SOURCES = tests/targets/rt_loop.c
+tests_targets_rt_loop_CFLAGS = -O2 -g
+tests_targets_rt_loop_LDFLAGS = $(HT_TARGET_LINK)
+
+EXTRA_DIST += tests/targets/rt_rust.rs

@@ -1,1 +1,29 @@
-# src/runtime rules
+# src/runtime rules: libheaptop.so, the sampling runtime preloaded into (or
+# linked with) the program under study.  The modules that do not touch
+# process-wide state live in a convenience library, libhtrt.la, that the
+# unit tests link as well.  Never built with sanitizers; compiled with
+# -fvisibility=hidden so only the malloc family and heaptop_* are exported.
+
+HT_RT_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-strict-aliasing \
+	$(LIBUNWIND_CFLAGS)
+
+noinst_LTLIBRARIES += libhtrt.la
+libhtrt_la_SOURCES = \
+	src/runtime/util.h src/runtime/util.c \
+	src/runtime/sampler.h src/runtime/sampler.c \
+	src/runtime/weights.h src/runtime/weights.c \
+	src/runtime/ring.h src/runtime/ring.c \
+	src/runtime/stacks.h src/runtime/stacks.c \
+	src/runtime/addrmap.h src/runtime/addrmap.c \
+	src/runtime/segment.h src/runtime/segment.c \
+	src/runtime/modules.h src/runtime/modules.c \
+	src/runtime/dump.h src/runtime/dump.c
+libhtrt_la_CFLAGS = $(HT_RT_CFLAGS)
+
+lib_LTLIBRARIES += libheaptop.la
+libheaptop_la_SOURCES = \
+	src/runtime/runtime.h src/runtime/runtime.c \
+	src/runtime/interpose.c src/runtime/control.c
+libheaptop_la_CFLAGS = $(HT_RT_CFLAGS)
+libheaptop_la_LDFLAGS = -avoid-version -no-undefined
+libheaptop_la_LIBADD = libhtrt.la $(LIBUNWIND_LIBS) -lpthread -ldl -lm -lrt

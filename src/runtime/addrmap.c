@@ -1,0 +1,223 @@
+/*
+ * Sampled-address map and address filter (see addrmap.h).  Runs inside
+ * malloc and free: memory from mmap only, locks only under the recursion
+ * guard.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "runtime/addrmap.h"
+#include "runtime/util.h"
+
+uint8_t ht_filter[HT_FILTER_SIZE] __attribute__((aligned(4096)));
+
+void ht_filter_inc(const void *p)
+{
+	uint8_t *c = &ht_filter[ht_filter_index(p)];
+	uint8_t old = __atomic_load_n(c, __ATOMIC_RELAXED);
+
+	while (old != 255 &&
+	       !__atomic_compare_exchange_n(c, &old, (uint8_t)(old + 1), 1,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+void ht_filter_dec(const void *p)
+{
+	uint8_t *c = &ht_filter[ht_filter_index(p)];
+	uint8_t old = __atomic_load_n(c, __ATOMIC_RELAXED);
+
+	while (old != 255 && old != 0 &&
+	       !__atomic_compare_exchange_n(c, &old, (uint8_t)(old - 1), 1,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+void ht_filter_clear(void)
+{
+	memset(ht_filter, 0, sizeof ht_filter);
+}
+
+static uint64_t addr_hash(uint64_t addr)
+{
+	uint64_t h = (addr >> 4) * UINT64_C(0xd6e8feb86659fd93);
+
+	return h ^ (h >> 32);
+}
+
+static unsigned shard_index(uint64_t h)
+{
+	return (unsigned)(h >> 58) & (HT_ADDRMAP_SHARDS - 1);
+}
+
+#define FIRST_CAP 64u /* 64 records of 64 bytes: one page */
+
+int ht_addrmap_init(struct ht_addrmap *m, unsigned log2_cap)
+{
+	size_t n = (size_t)1 << log2_cap;
+
+	memset(m, 0, sizeof *m);
+	m->max_cap = (uint32_t)(n / HT_ADDRMAP_SHARDS);
+	if (m->max_cap < 8)
+		m->max_cap = 8;
+	m->max_used = m->max_cap - m->max_cap / 8;
+	return 0;
+}
+
+void ht_addrmap_clear(struct ht_addrmap *m)
+{
+	for (unsigned s = 0; s < HT_ADDRMAP_SHARDS; s++) {
+		struct ht_addr_shard *sh = &m->shards[s];
+		if (sh->tab)
+			munmap(sh->tab, (size_t)sh->cap * sizeof *sh->tab);
+		memset(sh, 0, sizeof *sh);
+	}
+}
+
+static struct ht_addr_rec *new_table(uint32_t cap)
+{
+	void *p = mmap(NULL, (size_t)cap * sizeof(struct ht_addr_rec), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Place rec in tab (no duplicate, room guaranteed). */
+static void place(struct ht_addr_rec *tab, uint32_t cap, const struct ht_addr_rec *rec)
+{
+	uint32_t mask = cap - 1, i = (uint32_t)addr_hash(rec->addr) & mask;
+
+	while (tab[i].addr != 0)
+		i = (i + 1) & mask;
+	tab[i] = *rec;
+}
+
+/* Make room for one more record in sh (lock held).  Returns 0 or -ENOSPC. */
+static int reserve_one(struct ht_addrmap *m, struct ht_addr_shard *sh)
+{
+	uint32_t ncap;
+	struct ht_addr_rec *nt;
+
+	if (sh->cap && sh->count + 1 <= sh->cap - sh->cap / 8)
+		return 0;
+	if (sh->count + 1 > m->max_used)
+		return -ENOSPC;
+	ncap = sh->cap ? sh->cap * 2 : (FIRST_CAP < m->max_cap ? FIRST_CAP : m->max_cap);
+	if (ncap > m->max_cap)
+		ncap = m->max_cap;
+	if (ncap == sh->cap)
+		return sh->count + 1 <= m->max_used ? 0 : -ENOSPC;
+	nt = new_table(ncap);
+	if (!nt)
+		return -ENOSPC;
+	for (uint32_t i = 0; i < sh->cap; i++)
+		if (sh->tab[i].addr)
+			place(nt, ncap, &sh->tab[i]);
+	if (sh->tab)
+		munmap(sh->tab, (size_t)sh->cap * sizeof *sh->tab);
+	sh->tab = nt;
+	sh->cap = ncap;
+	return 0;
+}
+
+/* Slot of addr in sh (lock held): 1 and *slot, or 0. */
+static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uint32_t *slot)
+{
+	uint32_t mask, i;
+
+	if (!sh->cap)
+		return 0;
+	mask = sh->cap - 1;
+	i = (uint32_t)h & mask;
+	for (uint32_t n = 0; n < sh->cap; n++, i = (i + 1) & mask) {
+		if (sh->tab[i].addr == addr) {
+			*slot = i;
+			return 1;
+		}
+		if (sh->tab[i].addr == 0)
+			return 0;
+	}
+	return 0;
+}
+
+int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
+		      struct ht_addr_rec *old)
+{
+	uint64_t h = addr_hash(rec->addr);
+	struct ht_addr_shard *sh = &m->shards[shard_index(h)];
+	uint32_t i;
+	int r;
+
+	ht_spin_lock(&sh->lock);
+	if (locate(sh, rec->addr, h, &i)) {
+		*old = sh->tab[i];
+		sh->tab[i] = *rec;
+		r = 1;
+	} else if ((r = reserve_one(m, sh)) == 0) {
+		place(sh->tab, sh->cap, rec);
+		sh->count++;
+		ht_filter_inc((const void *)(uintptr_t)rec->addr);
+	}
+	ht_spin_unlock(&sh->lock);
+	return r;
+}
+
+int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
+{
+	uint64_t h = addr_hash(addr);
+	struct ht_addr_shard *sh = &m->shards[shard_index(h)];
+	uint32_t i;
+	int found;
+
+	if (!addr)
+		return 0;
+	ht_spin_lock(&sh->lock);
+	found = locate(sh, addr, h, &i);
+	if (found)
+		*out = sh->tab[i];
+	ht_spin_unlock(&sh->lock);
+	return found;
+}
+
+int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
+{
+	uint64_t h = addr_hash(addr);
+	struct ht_addr_shard *sh = &m->shards[shard_index(h)];
+	struct ht_addr_rec *tab;
+	uint32_t i, j, mask;
+
+	if (!addr)
+		return 0;
+	ht_spin_lock(&sh->lock);
+	if (!locate(sh, addr, h, &i)) {
+		ht_spin_unlock(&sh->lock);
+		return 0;
+	}
+	tab = sh->tab;
+	mask = sh->cap - 1;
+	*out = tab[i];
+	/* backward-shift deletion: keep every probe chain gap-free */
+	j = i;
+	for (;;) {
+		uint32_t k;
+
+		j = (j + 1) & mask;
+		if (tab[j].addr == 0)
+			break;
+		k = (uint32_t)addr_hash(tab[j].addr) & mask;
+		/* tab[j] stays unless its home k lies cyclically outside
+		 * (i, j]: then it may move back into the hole at i */
+		if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		tab[i] = tab[j];
+		i = j;
+	}
+	tab[i].addr = 0;
+	sh->count--;
+	ht_spin_unlock(&sh->lock);
+	ht_filter_dec((const void *)(uintptr_t)addr);
+	return 1;
+}

@@ -1,0 +1,114 @@
+/*
+ * The control thread: carries out the frontend's commands (reset, dump,
+ * set rate, ping) from the segment's control page within 100 ms, even
+ * while the program is idle; bumps the heartbeat; republishes the module
+ * list after dlopen/dlclose.
+ *
+ * It runs with every signal blocked and its recursion guard permanently
+ * set (nothing it does is sampled).  It never blocks on the frontend: a
+ * shared futex wait on req_seq with a 50 ms timeout.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/runtime.h"
+#include "runtime/util.h"
+
+static void futex_wait(uint32_t *word, uint32_t val, long ns)
+{
+	struct timespec ts = { 0, ns };
+
+	syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+static void futex_wake(uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, 64, NULL, NULL, 0);
+}
+
+static int execute(struct ht_seg_control *ctl)
+{
+	uint32_t cmd = __atomic_load_n(&ctl->cmd, __ATOMIC_ACQUIRE);
+	char path[sizeof ctl->path + 1];
+	uint64_t arg;
+	int r;
+
+	switch (cmd) {
+	case HT_CMD_PING:
+		return 0;
+	case HT_CMD_RESET:
+		pthread_mutex_lock(&ht_rt.cmd_lock);
+		r = ht_cmd_reset();
+		pthread_mutex_unlock(&ht_rt.cmd_lock);
+		return r;
+	case HT_CMD_DUMP:
+		memcpy(path, ctl->path, sizeof ctl->path);
+		path[sizeof ctl->path] = '\0';
+		if (path[0] != '/')
+			return -EINVAL;
+		pthread_mutex_lock(&ht_rt.cmd_lock);
+		r = ht_cmd_dump(path);
+		pthread_mutex_unlock(&ht_rt.cmd_lock);
+		return r;
+	case HT_CMD_SET_RATE:
+		arg = __atomic_load_n(&ctl->arg, __ATOMIC_RELAXED);
+		return ht_cmd_set_rate(arg);
+	default:
+		return -EINVAL;
+	}
+}
+
+static void *control_main(void *unused)
+{
+	struct ht_seg_view *v = &ht_rt.seg;
+	struct ht_seg_control *ctl = v->ctl;
+	struct ht_seg_header *h = v->hdr;
+	unsigned tick = 0;
+
+	(void)unused;
+	ht_tls.guard = 1;
+	prctl(PR_SET_NAME, "heaptop-ctl", 0, 0, 0);
+	for (;;) {
+		uint32_t req = __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE);
+
+		if (req != __atomic_load_n(&ctl->ack_seq, __ATOMIC_ACQUIRE)) {
+			int r = execute(ctl);
+			__atomic_store_n(&ctl->result, r, __ATOMIC_RELAXED);
+			__atomic_store_n(&ctl->ack_seq, req, __ATOMIC_RELEASE);
+			futex_wake(&ctl->ack_seq);
+		}
+		__atomic_store_n(&h->heartbeat_ns, ht_now_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
+		if ((tick++ & 3) == 0)
+			ht_modules_refresh(0);
+		if (req == __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE))
+			futex_wait(&ctl->req_seq, req, 50 * 1000 * 1000L);
+	}
+	return NULL;
+}
+
+int ht_control_start(void)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t th;
+	int r;
+
+	if (!ht_rt.have_seg)
+		return -ENOSYS;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	r = pthread_create(&th, &attr, control_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -r;
+}

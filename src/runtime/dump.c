@@ -1,0 +1,192 @@
+/*
+ * heap_v2 writer (see dump.h and share/doc/internals.md, "Dumps").  No
+ * malloc, no stdio: a stack buffer flushed with write(2).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h> /* rename(2) only: no streams */
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/dump.h"
+#include "runtime/util.h"
+
+struct wbuf {
+	int fd;
+	int err;
+	size_t len;
+	char buf[16384];
+};
+
+static void wflush(struct wbuf *w)
+{
+	size_t off = 0;
+
+	while (off < w->len && !w->err) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			w->err = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	w->len = 0;
+}
+
+static void wmem(struct wbuf *w, const char *s, size_t n)
+{
+	while (n > 0) {
+		size_t k = sizeof w->buf - w->len;
+		if (k > n)
+			k = n;
+		memcpy(w->buf + w->len, s, k);
+		w->len += k;
+		s += k;
+		n -= k;
+		if (w->len == sizeof w->buf)
+			wflush(w);
+	}
+}
+
+static void wstr(struct wbuf *w, const char *s)
+{
+	wmem(w, s, strlen(s));
+}
+
+static void wnum(struct wbuf *w, uint64_t v, unsigned base)
+{
+	char tmp[24];
+
+	wmem(w, tmp, ht_fmt_u64(tmp, v, base));
+}
+
+static void wcounts(struct wbuf *w, const uint64_t c[4])
+{
+	wstr(w, "  t*: ");
+	wnum(w, c[0], 10);
+	wstr(w, ": ");
+	wnum(w, c[1], 10);
+	wstr(w, " [");
+	wnum(w, c[2], 10);
+	wstr(w, ": ");
+	wnum(w, c[3], 10);
+	wstr(w, "]\n");
+}
+
+void ht_dump_adjust(uint64_t est_objs, uint64_t est_bytes, uint64_t rate,
+		    uint64_t *c, uint64_t *s)
+{
+	double o = (double)est_objs / HT_EST_ONE, b = (double)est_bytes / HT_EST_ONE;
+	double p = 1.0, cv;
+
+	if (est_objs == 0) {
+		*c = *s = 0;
+		return;
+	}
+	if (rate > 1)
+		p = -expm1(-(b / o) / (double)rate);
+	cv = round(o * p);
+	*c = cv < 1.0 ? 1 : (uint64_t)cv;
+	*s = (uint64_t)llround(b * p);
+}
+
+/* The four written counts of a stack: cur objs, cur bytes, cum objs, cum
+ * bytes.  Returns 0 when all are zero or the stack is not dumpable. */
+static int stack_counts(const struct ht_dump_src *src, const struct ht_seg_stack *e,
+			uint64_t c[4])
+{
+	if (!__atomic_load_n(&e->hash, __ATOMIC_ACQUIRE) || e->depth == 0 ||
+	    e->frames_idx > src->frames_cap || e->depth > src->frames_cap - e->frames_idx)
+		return 0;
+	ht_dump_adjust(__atomic_load_n(&e->est_cur_objs, __ATOMIC_RELAXED),
+		       __atomic_load_n(&e->est_cur_bytes, __ATOMIC_RELAXED),
+		       src->rate, &c[0], &c[1]);
+	ht_dump_adjust(__atomic_load_n(&e->est_cum_objs, __ATOMIC_RELAXED),
+		       __atomic_load_n(&e->est_cum_bytes, __ATOMIC_RELAXED),
+		       src->rate, &c[2], &c[3]);
+	return (c[0] | c[1] | c[2] | c[3]) != 0;
+}
+
+static void copy_file(struct wbuf *w, const char *path)
+{
+	char tmp[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		w->err = -errno;
+		return;
+	}
+	for (;;) {
+		ssize_t n = read(fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			w->err = -errno;
+		if (n <= 0)
+			break;
+		wmem(w, tmp, (size_t)n);
+	}
+	close(fd);
+}
+
+int ht_dump_write(const struct ht_dump_src *src, const char *path)
+{
+	char tmp[1100];
+	size_t n;
+	uint64_t tot[4] = { 0, 0, 0, 0 }, c[4];
+	struct wbuf w;
+	int err;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (strlen(path) > sizeof tmp - 40)
+		return -ENAMETOOLONG;
+	n = ht_strlcpy(tmp, path, sizeof tmp);
+	n += ht_strlcpy(tmp + n, ".tmp.", sizeof tmp - n);
+	ht_fmt_u64(tmp + n, (uint64_t)getpid(), 10);
+
+	w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w.fd < 0)
+		return -errno;
+	w.err = 0;
+	w.len = 0;
+
+	for (uint32_t i = 0; i < src->stacks_cap; i++) {
+		if (!stack_counts(src, &src->stacks[i], c))
+			continue;
+		for (int k = 0; k < 4; k++)
+			tot[k] += c[k];
+	}
+	wstr(&w, "heap_v2/");
+	wnum(&w, src->rate ? src->rate : 1, 10);
+	wstr(&w, "\n");
+	wcounts(&w, tot);
+	for (uint32_t i = 0; i < src->stacks_cap; i++) {
+		const struct ht_seg_stack *e = &src->stacks[i];
+
+		if (!stack_counts(src, e, c))
+			continue;
+		wstr(&w, "@");
+		for (uint32_t d = 0; d < e->depth; d++) {
+			wstr(&w, " 0x");
+			wnum(&w, src->frames[e->frames_idx + d], 16);
+		}
+		wstr(&w, "\n");
+		wcounts(&w, c);
+	}
+	wstr(&w, "\nMAPPED_LIBRARIES:\n");
+	copy_file(&w, src->maps_path);
+	wflush(&w);
+	err = w.err;
+	if (close(w.fd) != 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) != 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}

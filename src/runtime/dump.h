@@ -1,0 +1,43 @@
+/*
+ * The heap_v2 writer: jemalloc's profile format (DESIGN.md "heap_v2,
+ * exactly"), with counts pre-adjusted so jeprof's unsampling returns
+ * heaptop's per-sample unbiased estimates.
+ *
+ * Runs in the target (control thread, exit handler, heaptop_dump callers):
+ * no malloc, no stdio -- write(2) from a stack buffer, into a temporary file
+ * renamed into place.
+ */
+#ifndef HT_RUNTIME_DUMP_H
+#define HT_RUNTIME_DUMP_H
+
+#include <stdint.h>
+
+#include <heaptop/segment.h>
+
+struct ht_dump_src {
+	const struct ht_seg_stack *stacks;
+	uint32_t stacks_cap;
+	const uint64_t *frames;
+	uint32_t frames_cap;
+	uint64_t rate;          /* written as heap_v2/<rate> */
+	const char *maps_path;  /* copied after MAPPED_LIBRARIES: */
+};
+
+/*
+ * Pre-adjust one (objects, bytes) estimate pair given in fixed point
+ * (HT_EST_SHIFT): with O objects, B bytes, x = B/O and p = 1 - e^(-x/R),
+ * *c = round(O p) (at least 1 when O > 0) and *s = round(B p).  At rate 1,
+ * p = 1: the exact counts.  Zero objects give 0, 0.
+ */
+void ht_dump_adjust(uint64_t est_objs, uint64_t est_bytes, uint64_t rate,
+		    uint64_t *c, uint64_t *s);
+
+/*
+ * Write the profile of `src` to `path` (through "<path>.tmp.<pid>", renamed
+ * into place).  Stacks whose four written counts are zero, and stacks of
+ * depth 0 (unwinder failures), are left out.  Returns 0 or -errno
+ * (-EINVAL for an empty path, -ENAMETOOLONG).
+ */
+int ht_dump_write(const struct ht_dump_src *src, const char *path);
+
+#endif /* HT_RUNTIME_DUMP_H */

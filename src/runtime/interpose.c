@@ -1,0 +1,518 @@
+/*
+ * The malloc-family hooks: malloc, free, calloc, realloc, reallocarray,
+ * posix_memalign, aligned_alloc, memalign, valloc, pvalloc and
+ * malloc_usable_size.  The real functions come from dlsym(RTLD_NEXT);
+ * allocations made while resolving them (dlsym calls calloc) are served
+ * from a static bootstrap arena whose blocks are never handed to the real
+ * free.
+ *
+ * The fast paths are the point of this file: an unsampled allocation is a
+ * thread-local countdown decrement and a predictable branch; an unsampled
+ * free is one filter load and a branch.  No lock, no atomic, no call but
+ * the tail call to the real function.  Everything else lives behind
+ * noinline slow paths.  Hooks preserve errno against the runtime's own
+ * side effects and never recurse (the per-thread guard).
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/addrmap.h"
+#include "runtime/runtime.h"
+#include "runtime/util.h"
+
+/* glibc's own entry points: the fallback when dlsym cannot find a symbol */
+extern void *__libc_malloc(size_t);
+extern void __libc_free(void *);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+/* ---- bootstrap arena ------------------------------------------------ */
+
+#define ARENA_SIZE (256u * 1024u)
+#define ARENA_HDR 16u
+
+static char arena[ARENA_SIZE] __attribute__((aligned(4096)));
+static size_t arena_used;
+
+static int in_arena(const void *p)
+{
+	return (const char *)p >= arena && (const char *)p < arena + ARENA_SIZE;
+}
+
+static size_t arena_block_size(const void *p)
+{
+	size_t n;
+
+	memcpy(&n, (const char *)p - ARENA_HDR, sizeof n);
+	return n;
+}
+
+static void *arena_alloc(size_t size, size_t align)
+{
+	size_t old, start, end;
+
+	if (align < ARENA_HDR)
+		align = ARENA_HDR;
+	if (size == 0)
+		size = 1; /* a zero size header would read as padding */
+	if (size > ARENA_SIZE || (align & (align - 1)))
+		return NULL;
+	old = __atomic_load_n(&arena_used, __ATOMIC_RELAXED);
+	do {
+		start = (old + ARENA_HDR + align - 1) & ~(align - 1);
+		end = start + size;
+		if (end > ARENA_SIZE)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&arena_used, &old, end, 1,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	memcpy(arena + start - ARENA_HDR, &size, sizeof size);
+	/* make the free hook look closer at this address */
+	ht_filter_inc(arena + start);
+	return arena + start;
+}
+
+void ht_interpose_after_fork(void)
+{
+	/* walk the arena's blocks again: each is header + payload */
+	size_t used = __atomic_load_n(&arena_used, __ATOMIC_RELAXED), off = 0;
+
+	while (off + ARENA_HDR < used) {
+		size_t start = off + ARENA_HDR, n;
+
+		/* blocks are aligned to >= 16: find the next stored size */
+		n = arena_block_size(arena + start);
+		if (n == 0) {
+			off += ARENA_HDR;
+			continue;
+		}
+		ht_filter_inc(arena + start);
+		off = start + n;
+		off = (off + ARENA_HDR - 1) & ~(size_t)(ARENA_HDR - 1);
+	}
+}
+
+/* ---- the real functions --------------------------------------------- */
+
+static void *boot_malloc(size_t n);
+static void boot_free(void *p);
+static void *boot_calloc(size_t n, size_t m);
+static void *boot_realloc(void *p, size_t n);
+static int boot_posix_memalign(void **out, size_t align, size_t n);
+static void *boot_aligned_alloc(size_t align, size_t n);
+static void *boot_memalign(size_t align, size_t n);
+static void *boot_valloc(size_t n);
+static void *boot_pvalloc(size_t n);
+static size_t boot_usable(void *p);
+
+static void *(*real_malloc)(size_t) = boot_malloc;
+static void (*real_free)(void *) = boot_free;
+static void *(*real_calloc)(size_t, size_t) = boot_calloc;
+static void *(*real_realloc)(void *, size_t) = boot_realloc;
+static int (*real_posix_memalign)(void **, size_t, size_t) = boot_posix_memalign;
+static void *(*real_aligned_alloc)(size_t, size_t) = boot_aligned_alloc;
+static void *(*real_memalign)(size_t, size_t) = boot_memalign;
+static void *(*real_valloc)(size_t) = boot_valloc;
+static void *(*real_pvalloc)(size_t) = boot_pvalloc;
+static size_t (*real_usable)(void *) = boot_usable;
+
+static int resolve_state; /* 0 not yet, 1 in progress, 2 done */
+
+static void *find(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+static void *fallback_valloc(size_t n)
+{
+	return real_memalign((size_t)sysconf(_SC_PAGESIZE), n);
+}
+
+static void *fallback_pvalloc(size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return real_memalign(pg, (n + pg - 1) & ~(pg - 1));
+}
+
+static void *fallback_aligned_alloc(size_t align, size_t n)
+{
+	return real_memalign(align, n);
+}
+
+static int fallback_posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p;
+
+	if (align < sizeof(void *) || (align & (align - 1)))
+		return EINVAL;
+	p = real_memalign(align, n);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+int ht_interpose_resolve(void)
+{
+	int expected = 0;
+	void *p;
+
+	if (HT_LIKELY(__atomic_load_n(&resolve_state, __ATOMIC_ACQUIRE) == 2))
+		return 1;
+	if (ht_tls.resolving)
+		return 0;
+	if (!__atomic_compare_exchange_n(&resolve_state, &expected, 1, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		/* another thread is resolving: never wait (it may need a lock
+		 * we hold); the arena serves meanwhile */
+		return __atomic_load_n(&resolve_state, __ATOMIC_ACQUIRE) == 2;
+	ht_tls.resolving = 1;
+	{
+		void *m = find("malloc"), *f = find("free"), *c = find("calloc");
+		void *r = find("realloc"), *ma = find("memalign");
+		void *pm = find("posix_memalign"), *aa = find("aligned_alloc");
+		void *va = find("valloc"), *pv = find("pvalloc");
+		void *us = find("malloc_usable_size");
+
+		if (!m || !f || !c || !r) {
+			m = (void *)__libc_malloc;
+			f = (void *)__libc_free;
+			c = (void *)__libc_calloc;
+			r = (void *)__libc_realloc;
+		}
+		real_memalign = ma ? (void *(*)(size_t, size_t))ma : __libc_memalign;
+		real_posix_memalign = pm ? (int (*)(void **, size_t, size_t))pm
+					 : fallback_posix_memalign;
+		real_aligned_alloc = aa ? (void *(*)(size_t, size_t))aa : fallback_aligned_alloc;
+		real_valloc = va ? (void *(*)(size_t))va : fallback_valloc;
+		real_pvalloc = pv ? (void *(*)(size_t))pv : fallback_pvalloc;
+		p = us;
+		real_usable = p ? (size_t (*)(void *))p : boot_usable;
+		real_calloc = (void *(*)(size_t, size_t))c;
+		real_realloc = (void *(*)(void *, size_t))r;
+		real_free = (void (*)(void *))f;
+		real_malloc = (void *(*)(size_t))m;
+	}
+	ht_tls.resolving = 0;
+	__atomic_store_n(&resolve_state, 2, __ATOMIC_RELEASE);
+	return 1;
+}
+
+static void *boot_malloc(size_t n)
+{
+	if (ht_interpose_resolve() && real_malloc != boot_malloc)
+		return real_malloc(n);
+	return arena_alloc(n, 16);
+}
+
+static void boot_free(void *p)
+{
+	if (!p || in_arena(p))
+		return;
+	if (ht_interpose_resolve() && real_free != boot_free)
+		real_free(p);
+	/* else: leak it; only reachable while this thread resolves */
+}
+
+static void *boot_calloc(size_t n, size_t m)
+{
+	size_t sz;
+
+	if (ht_interpose_resolve() && real_calloc != boot_calloc)
+		return real_calloc(n, m);
+	if (__builtin_mul_overflow(n, m, &sz))
+		return NULL;
+	return arena_alloc(sz, 16); /* .bss, never reused: already zero */
+}
+
+static void *boot_realloc(void *p, size_t n)
+{
+	void *q;
+
+	if (ht_interpose_resolve() && real_realloc != boot_realloc && !in_arena(p))
+		return real_realloc(p, n);
+	q = arena_alloc(n, 16);
+	if (q && p && in_arena(p)) {
+		size_t old = arena_block_size(p);
+		memcpy(q, p, old < n ? old : n);
+	}
+	return q;
+}
+
+static int boot_posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p;
+
+	if (ht_interpose_resolve() && real_posix_memalign != boot_posix_memalign)
+		return real_posix_memalign(out, align, n);
+	p = arena_alloc(n, align);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+static void *boot_aligned_alloc(size_t align, size_t n)
+{
+	if (ht_interpose_resolve() && real_aligned_alloc != boot_aligned_alloc)
+		return real_aligned_alloc(align, n);
+	return arena_alloc(n, align);
+}
+
+static void *boot_memalign(size_t align, size_t n)
+{
+	if (ht_interpose_resolve() && real_memalign != boot_memalign)
+		return real_memalign(align, n);
+	return arena_alloc(n, align);
+}
+
+static void *boot_valloc(size_t n)
+{
+	if (ht_interpose_resolve() && real_valloc != boot_valloc)
+		return real_valloc(n);
+	return arena_alloc(n, 4096);
+}
+
+static void *boot_pvalloc(size_t n)
+{
+	if (ht_interpose_resolve() && real_pvalloc != boot_pvalloc)
+		return real_pvalloc(n);
+	return arena_alloc((n + 4095) & ~(size_t)4095, 4096);
+}
+
+static size_t boot_usable(void *p)
+{
+	(void)p;
+	return 0;
+}
+
+/* ---- slow paths ----------------------------------------------------- */
+
+enum kind { K_MALLOC, K_CALLOC, K_MEMALIGN, K_ALIGNED, K_VALLOC, K_PVALLOC };
+
+static void *call_real(enum kind k, size_t a, size_t b)
+{
+	switch (k) {
+	case K_MALLOC: return real_malloc(a);
+	case K_CALLOC: return real_calloc(a, b);
+	case K_MEMALIGN: return real_memalign(a, b);
+	case K_ALIGNED: return real_aligned_alloc(a, b);
+	case K_VALLOC: return real_valloc(a);
+	case K_PVALLOC: return real_pvalloc(a);
+	}
+	return NULL;
+}
+
+/* The countdown already has `size` subtracted. */
+static __attribute__((noinline)) void *alloc_slow(enum kind k, size_t a, size_t b,
+						  size_t size)
+{
+	struct ht_tls *t = &ht_tls;
+	uint64_t rate;
+	void *p;
+	int saved;
+
+	if (t->guard) {
+		/* the runtime's own (or a nested) allocation: not the
+		 * program's bytes, give them back */
+		t->countdown += (int64_t)size;
+		return call_real(k, a, b);
+	}
+	saved = errno;
+	rate = ht_sample_decide(t, size);
+	errno = saved;
+	if (!rate)
+		return call_real(k, a, b);
+	t->guard = 1;
+	p = call_real(k, a, b);
+	saved = errno;
+	if (p)
+		ht_record_alloc(p, size, rate);
+	t->guard = 0;
+	errno = saved;
+	return p;
+}
+
+static __attribute__((noinline)) void free_slow(void *p)
+{
+	struct ht_tls *t = &ht_tls;
+	struct ht_addr_rec rec;
+	int saved;
+
+	if (in_arena(p))
+		return;
+	if (t->guard) {
+		real_free(p);
+		return;
+	}
+	saved = errno;
+	t->guard = 1;
+	if (ht_take(p, &rec))
+		ht_settle_free(&rec);
+	real_free(p);
+	t->guard = 0;
+	errno = saved;
+}
+
+static __attribute__((noinline)) void *realloc_slow(void *p, size_t n, int hit)
+{
+	struct ht_tls *t = &ht_tls;
+	struct ht_addr_rec rec;
+	uint64_t rate = 0;
+	int saved, taken = 0;
+	void *q;
+
+	if (hit && in_arena(p)) {
+		/* move out of the bootstrap arena (never freed) */
+		size_t old = arena_block_size(p);
+		t->countdown += (int64_t)n;
+		if (n == 0)
+			return NULL;
+		q = malloc(n);
+		if (q)
+			memcpy(q, p, old < n ? old : n);
+		return q;
+	}
+	if (t->guard) {
+		t->countdown += (int64_t)n;
+		return real_realloc(p, n);
+	}
+	saved = errno;
+	if (t->countdown <= 0)
+		rate = ht_sample_decide(t, n);
+	t->guard = 1;
+	if (hit)
+		taken = ht_take(p, &rec);
+	errno = saved;
+	q = real_realloc(p, n);
+	saved = errno;
+	if (taken) {
+		if (!q && n != 0)
+			ht_put_back(&rec); /* the old block lives on */
+		else
+			ht_settle_free(&rec);
+	}
+	if (q && rate)
+		ht_record_alloc(q, n, rate);
+	t->guard = 0;
+	errno = saved;
+	return q;
+}
+
+/* ---- the hooks ------------------------------------------------------ */
+
+#define FAST_ALLOC(size, slow_call, real_call)                              \
+	do {                                                                \
+		struct ht_tls *t_ = &ht_tls;                                \
+		if (HT_LIKELY((t_->countdown -= (int64_t)(size)) > 0))      \
+			return real_call;                                   \
+		return slow_call;                                           \
+	} while (0)
+
+HT_EXPORT void *malloc(size_t n)
+{
+	FAST_ALLOC(n, alloc_slow(K_MALLOC, n, 0, n), real_malloc(n));
+}
+
+HT_EXPORT void free(void *p)
+{
+	if (HT_LIKELY(ht_filter[ht_filter_index(p)] == 0)) {
+		real_free(p);
+		return;
+	}
+	free_slow(p);
+}
+
+HT_EXPORT void *calloc(size_t n, size_t m)
+{
+	size_t sz;
+
+	if (__builtin_mul_overflow(n, m, &sz))
+		return real_calloc(n, m); /* ENOMEM, as the real one decides */
+	FAST_ALLOC(sz, alloc_slow(K_CALLOC, n, m, sz), real_calloc(n, m));
+}
+
+HT_EXPORT void *realloc(void *p, size_t n)
+{
+	struct ht_tls *t = &ht_tls;
+	int hit = ht_filter[ht_filter_index(p)] != 0;
+
+	t->countdown -= (int64_t)n;
+	if (HT_LIKELY(!hit && t->countdown > 0))
+		return real_realloc(p, n);
+	return realloc_slow(p, n, hit);
+}
+
+HT_EXPORT void *reallocarray(void *p, size_t n, size_t m)
+{
+	size_t sz;
+
+	if (__builtin_mul_overflow(n, m, &sz)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, sz);
+}
+
+HT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	struct ht_tls *t = &ht_tls;
+	uint64_t rate;
+	int r, saved;
+
+	if (HT_LIKELY((t->countdown -= (int64_t)n) > 0))
+		return real_posix_memalign(out, align, n);
+	if (t->guard) {
+		t->countdown += (int64_t)n;
+		return real_posix_memalign(out, align, n);
+	}
+	saved = errno;
+	rate = ht_sample_decide(t, n);
+	errno = saved;
+	if (!rate)
+		return real_posix_memalign(out, align, n);
+	t->guard = 1;
+	r = real_posix_memalign(out, align, n);
+	saved = errno;
+	if (r == 0 && *out)
+		ht_record_alloc(*out, n, rate);
+	t->guard = 0;
+	errno = saved;
+	return r;
+}
+
+HT_EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	FAST_ALLOC(n, alloc_slow(K_ALIGNED, align, n, n), real_aligned_alloc(align, n));
+}
+
+HT_EXPORT void *memalign(size_t align, size_t n)
+{
+	FAST_ALLOC(n, alloc_slow(K_MEMALIGN, align, n, n), real_memalign(align, n));
+}
+
+HT_EXPORT void *valloc(size_t n)
+{
+	FAST_ALLOC(n, alloc_slow(K_VALLOC, n, 0, n), real_valloc(n));
+}
+
+HT_EXPORT void *pvalloc(size_t n)
+{
+	FAST_ALLOC(n, alloc_slow(K_PVALLOC, n, 0, n), real_pvalloc(n));
+}
+
+HT_EXPORT size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (in_arena(p))
+		return arena_block_size(p);
+	return real_usable(p);
+}

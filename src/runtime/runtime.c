@@ -1,0 +1,705 @@
+/*
+ * The runtime's life cycle and sampled path: start-up (configuration,
+ * segment, modules, unwinder, control thread), the sampled allocation and
+ * free, reset / dump / set-rate, fork, exec and exit, and the public API of
+ * include/heaptop/heaptop.h.
+ *
+ * Runs inside the target: never calls the interposed malloc for itself
+ * (mmap and the stack only), never aborts or exits, never blocks the
+ * program on a frontend, keeps every lock under the recursion guard.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <heaptop/heaptop.h>
+
+#include "runtime/dump.h"
+#include "runtime/modules.h"
+#include "runtime/ring.h"
+#include "runtime/runtime.h"
+#include "runtime/util.h"
+#include "runtime/weights.h"
+
+__thread struct ht_tls ht_tls __attribute__((tls_model("initial-exec")));
+
+struct ht_runtime ht_rt = {
+	.state = HT_RT_OFF,
+	.rate = HT_DEF_RATE,
+	.max_depth = HT_DEF_DEPTH,
+	.cmd_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+/* ---- sampling decision --------------------------------------------- */
+
+uint64_t ht_sample_decide(struct ht_tls *t, size_t size)
+{
+	int state = __atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE);
+	uint64_t r, nr;
+	int64_t c;
+
+	if (HT_UNLIKELY(state != HT_RT_READY)) {
+		/* before start-up: stay on the slow path until ready; disabled:
+		 * leave it for good */
+		t->countdown = state == HT_RT_DISABLED ? INT64_MAX / 4 : 0;
+		return 0;
+	}
+	nr = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
+	if (HT_UNLIKELY(!t->inited)) {
+		ht_rng_seed(&t->rng, ht_now_ns(CLOCK_MONOTONIC) ^
+			    ((uint64_t)ht_gettid() << 32) ^ (uintptr_t)t);
+		t->inited = 1;
+		t->rate = nr;
+		c = nr <= 1 ? 0 : (int64_t)ht_sampler_interval(&t->rng, nr);
+		t->countdown = c - (int64_t)size;
+		if (t->countdown > 0)
+			return 0;
+	}
+	r = t->rate ? t->rate : 1;
+	c = t->countdown;
+	if (nr <= 1) {
+		c = 0;
+	} else {
+		if (r <= 1)
+			c = 0;
+		while (c <= 0)
+			c += (int64_t)ht_sampler_interval(&t->rng, nr);
+	}
+	t->countdown = c;
+	t->rate = nr;
+	return r;
+}
+
+/* ---- sampled path --------------------------------------------------- */
+
+static void push_event(uint32_t type, uint64_t addr, uint64_t size,
+		       uint64_t wbytes, uint32_t stack)
+{
+	struct ht_seg_event e;
+
+	e.seq = 0;
+	e.type = type;
+	if (HT_UNLIKELY(!ht_tls.tid))
+		ht_tls.tid = ht_gettid();
+	e.tid = ht_tls.tid;
+	e.time_ns = ht_now_ns(CLOCK_MONOTONIC);
+	e.addr = addr;
+	e.size = size;
+	e.weight_bytes = wbytes;
+	e.stack = stack;
+	e._pad = 0;
+	e.reserved = 0;
+	ht_ring_push(ht_rt.seg.ring, ht_rt.seg.events, ht_rt.seg.hdr->ring_cap, &e,
+		     &ht_rt.seg.hdr->ring_drops);
+}
+
+static void count(uint64_t *field)
+{
+	__atomic_fetch_add(field, 1, __ATOMIC_RELAXED);
+}
+
+/* Stack the sampled path needs below its caller: libunwind's cursor and
+ * context, the frame buffer, our frames.  Measured around 6 KiB; on an
+ * alternate signal stack with less room than this the sample is recorded
+ * without a backtrace rather than overflowing it. */
+#define HT_UNWIND_STACK_NEED (12 * 1024)
+
+/* True when running on an alternate signal stack with less than
+ * HT_UNWIND_STACK_NEED bytes left (a handler on a SIGSTKSZ stack). */
+static __attribute__((noinline)) int short_of_stack(void)
+{
+	stack_t ss;
+	char here;
+
+	if (sigaltstack(NULL, &ss) != 0 || !(ss.ss_flags & SS_ONSTACK))
+		return 0;
+	return (uintptr_t)&here < (uintptr_t)ss.ss_sp ||
+	       (uintptr_t)&here - (uintptr_t)ss.ss_sp < HT_UNWIND_STACK_NEED;
+}
+
+/* Unwind the caller's stack into buf (cap entries, innermost first) and
+ * drop the runtime's own leading frames.  Returns the depth (0 when the
+ * unwinder failed) and stores in *first the index of the first kept frame.
+ * One buffer for both: a sampled path may run on a small signal stack. */
+static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t max,
+						  int *first)
+{
+	int n = unw_backtrace(buf, cap);
+	int i = 0;
+
+	while (i < n && (uintptr_t)buf[i] >= ht_rt.self_lo && (uintptr_t)buf[i] < ht_rt.self_hi)
+		i++;
+	*first = i;
+	return n - i < 0 ? 0 : ((uint32_t)(n - i) < max ? (uint32_t)(n - i) : max);
+}
+
+void ht_record_alloc(void *p, size_t size, uint64_t rate)
+{
+	_Static_assert(sizeof(void *) == sizeof(uint64_t), "frames are stored as void *");
+	/* sized to the configured depth (640 bytes at the default 64): the
+	 * sampled path may run in a signal handler on a small stack */
+	void **buf = __builtin_alloca((ht_rt.max_depth + 16) * sizeof(void *));
+	const uint64_t *pcs;
+	struct ht_seg_header *h;
+	int first;
+	struct ht_addr_rec rec, old;
+	uint32_t depth, idx;
+	uint64_t gen;
+	int r;
+
+	if (HT_UNLIKELY(!__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE)) &&
+	    !ht_child_segment())
+		return;
+	h = ht_rt.seg.hdr;
+	if (ht_weight_compute(size, rate, &rec.w) != 0)
+		return;
+	if (HT_UNLIKELY(short_of_stack())) {
+		depth = 0;
+		first = 0;
+	} else {
+		depth = capture(buf, (int)(ht_rt.max_depth + 16), ht_rt.max_depth, &first);
+	}
+	pcs = (const uint64_t *)(const void *)&buf[first];
+	if (depth == 0)
+		count(&h->unwind_failures);
+	r = ht_stacks_intern(&ht_rt.stacks, pcs, depth, &idx);
+	if (r < 0) {
+		count(&h->stacks_full);
+		return;
+	}
+	if (r == 1 && !ht_modules_cover(&ht_rt.seg, pcs, depth))
+		ht_modules_refresh(0);
+	gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
+	rec.addr = (uint64_t)(uintptr_t)p;
+	rec.size = size;
+	rec.stack = idx;
+	rec.gen = (uint32_t)gen;
+	rec._pad = 0;
+	r = ht_addrmap_insert(&ht_rt.addrs, &rec, &old);
+	if (r < 0) {
+		count(&h->addrs_full);
+		return;
+	}
+	if (r == 1 && old.gen == (uint32_t)gen)
+		ht_stacks_sub(&ht_rt.stacks, old.stack, old.size, &old.w);
+	ht_stacks_add(&ht_rt.stacks, idx, size, &rec.w);
+	count(&h->samples);
+	push_event(HT_EV_ALLOC, rec.addr, size, rec.w.est_bytes, idx);
+}
+
+int ht_take(void *p, struct ht_addr_rec *rec)
+{
+	if (!__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE))
+		return 0;
+	return ht_addrmap_remove(&ht_rt.addrs, (uint64_t)(uintptr_t)p, rec);
+}
+
+void ht_settle_free(const struct ht_addr_rec *rec)
+{
+	struct ht_seg_header *h = ht_rt.seg.hdr;
+	uint64_t gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
+
+	if (rec->gen == (uint32_t)gen)
+		ht_stacks_sub(&ht_rt.stacks, rec->stack, rec->size, &rec->w);
+	count(&h->sampled_frees);
+	push_event(HT_EV_FREE, rec->addr, rec->size, rec->w.est_bytes, rec->stack);
+}
+
+void ht_put_back(const struct ht_addr_rec *rec)
+{
+	struct ht_addr_rec old;
+
+	if (ht_addrmap_insert(&ht_rt.addrs, rec, &old) < 0)
+		count(&ht_rt.seg.hdr->addrs_full);
+}
+
+/* ---- modules -------------------------------------------------------- */
+
+void ht_modules_refresh(int force)
+{
+	if (!ht_rt.have_seg)
+		return;
+	if (!force && !ht_modules_changed())
+		return;
+	if (ht_modules_publish(&ht_rt.seg, (uintptr_t)&ht_modules_refresh) > 0)
+		push_event(HT_EV_MODULES, 0, 0, 0, 0);
+}
+
+/* ---- commands ------------------------------------------------------- */
+
+int ht_cmd_reset(void)
+{
+	struct ht_seg_header *h;
+
+	if (!ht_rt.have_seg)
+		return -ENOSYS;
+	h = ht_rt.seg.hdr;
+	__atomic_fetch_add(&h->reset_generation, 1, __ATOMIC_ACQ_REL);
+	ht_stacks_reset(&ht_rt.stacks);
+	__atomic_store_n(&h->reset_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
+	push_event(HT_EV_RESET, 0, 0, 0, 0);
+	return 0;
+}
+
+int ht_cmd_dump(const char *path)
+{
+	struct ht_dump_src src;
+
+	if (!ht_rt.have_seg)
+		return -ENOSYS;
+	src.stacks = ht_rt.seg.stacks;
+	src.stacks_cap = ht_rt.seg.hdr->stacks_cap;
+	src.frames = ht_rt.seg.frames;
+	src.frames_cap = ht_rt.seg.hdr->frames_cap;
+	src.rate = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
+	src.maps_path = "/proc/self/maps";
+	return ht_dump_write(&src, path);
+}
+
+int ht_cmd_set_rate(uint64_t rate)
+{
+	if (rate == 0)
+		return -EINVAL;
+	__atomic_store_n(&ht_rt.rate, rate, __ATOMIC_RELAXED);
+	if (ht_rt.have_seg)
+		__atomic_store_n(&ht_rt.seg.hdr->rate, rate, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ---- segment creation ----------------------------------------------- */
+
+static void read_cmdline(char *buf, size_t size)
+{
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0, r;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	while ((size_t)n < size - 1 && (r = read(fd, buf + n, size - 1 - (size_t)n)) > 0)
+		n += r;
+	close(fd);
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+}
+
+/* out = prefix[.a][.b] (parts < 0 left out); returns 0, or -1 when the
+ * name would be too long. */
+static int make_name(char *out, const char *prefix, long a, long b)
+{
+	char tmp[HT_SEG_NAME_MAX + 64];
+	size_t n = ht_strlcpy(tmp, prefix, sizeof tmp);
+	long parts[2] = { a, b };
+
+	for (int i = 0; i < 2; i++) {
+		if (parts[i] < 0)
+			continue;
+		tmp[n++] = '.';
+		n += ht_fmt_u64(tmp + n, (uint64_t)parts[i], 10);
+	}
+	if (n > HT_SEG_NAME_MAX)
+		return -1;
+	ht_strlcpy(out, tmp, HT_SEG_NAME_MAX + 1);
+	return 0;
+}
+
+/* If `name` exists and is one of ours: when it is a live segment of our
+ * own pid (our image before an exec), keep its mapping in *prev so it can
+ * be marked EXECED.  Returns the pid recorded in it, or -1 when it is not a
+ * readable heaptop segment. */
+static long inspect_existing(const char *name, void **prev, size_t *prev_size)
+{
+	void *mem;
+	size_t size;
+	struct ht_seg_header *h;
+	long owner;
+
+	if (ht_seg_open(name, &mem, &size) != 0)
+		return -1;
+	h = mem;
+	owner = h->pid;
+	if (owner == (long)getpid() && !*prev &&
+	    (h->state == HT_STATE_RUNNING || h->state == HT_STATE_STARTING)) {
+		*prev = mem;
+		*prev_size = size;
+		return owner;
+	}
+	ht_seg_unmap(mem, size);
+	return owner;
+}
+
+/*
+ * Create this process's segment.  Candidates: base, then (when with_pid)
+ * base.<pid>, then base.<pid>.1 ... .9 (otherwise base.1 ... base.11).  An
+ * existing live segment of our own pid is our image before exec: it is
+ * marked EXECED with next_name.  When base is held by our parent process
+ * (a child exec'd after fork), the new segment is flagged
+ * HT_SEG_F_CHILD with parent_name = base.  Returns 0 or -errno.
+ */
+static int create_segment(const char *base, int with_pid, uint32_t flags,
+			  const char *parent)
+{
+	struct ht_seg_caps caps;
+	struct ht_seg_header *h;
+	void *mem = NULL, *prev = NULL;
+	size_t size, prev_size = 0;
+	uint64_t reserve[4];
+	char name[HT_SEG_NAME_MAX + 1];
+	long pid = (long)getpid(), first_owner = 0;
+	int err = -EEXIST;
+
+	ht_seg_default_caps(&caps);
+	size = ht_seg_size(&caps);
+	ht_seg_hot_ranges(&caps, reserve);
+	for (int k = 0; k < 12; k++) {
+		int r;
+
+		if (k == 0)
+			r = make_name(name, base, -1, -1);
+		else if (with_pid)
+			r = make_name(name, base, pid, k == 1 ? -1 : k - 1);
+		else
+			r = make_name(name, base, k, -1);
+		if (r != 0)
+			continue;
+		err = ht_seg_create(name, size, reserve, &mem);
+		if (err == 0)
+			break;
+		if (err != -EEXIST)
+			break;
+		r = (int)inspect_existing(name, &prev, &prev_size);
+		if (k == 0)
+			first_owner = r;
+	}
+	if (err != 0) {
+		if (prev)
+			ht_seg_unmap(prev, prev_size);
+		return err;
+	}
+	if (!(flags & HT_SEG_F_CHILD) && first_owner > 0 && first_owner != pid) {
+		/* base belongs to another process: we descend from it when it
+		 * is our parent (fork + exec), and our exit dump must not
+		 * overwrite its one in any case */
+		ht_rt.dump_suffix_pid = 1;
+		if (first_owner == (long)getppid()) {
+			flags |= HT_SEG_F_CHILD;
+			parent = base;
+		}
+	}
+	ht_seg_format(mem, &caps, &ht_rt.seg);
+	h = ht_rt.seg.hdr;
+	h->flags = flags;
+	h->pid = (int32_t)pid;
+	h->ppid = (int32_t)getppid();
+	h->uid = (uint32_t)getuid();
+	h->max_depth = ht_rt.max_depth;
+	h->start_time_ns = ht_now_ns(CLOCK_REALTIME);
+	h->start_mono_ns = ht_now_ns(CLOCK_MONOTONIC);
+	{
+		ssize_t n = readlink("/proc/self/exe", h->exe, sizeof h->exe - 1);
+		h->exe[n > 0 ? n : 0] = '\0';
+	}
+	read_cmdline(h->cmdline, sizeof h->cmdline);
+	if (parent)
+		ht_strlcpy(h->parent_name, parent, sizeof h->parent_name);
+	h->rate = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
+	h->heartbeat_ns = h->start_mono_ns;
+	ht_strlcpy(ht_rt.name, name, sizeof ht_rt.name);
+	ht_stacks_attach(&ht_rt.stacks, ht_rt.seg.stacks, h->stacks_cap, ht_rt.seg.frames,
+			 h->frames_cap, &h->stacks_used, &h->frames_used);
+	if (prev) {
+		struct ht_seg_header *ph = prev;
+		ht_strlcpy(ph->next_name, name, sizeof ph->next_name);
+		__atomic_store_n(&ph->exit_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
+		__atomic_store_n(&ph->state, (uint32_t)HT_STATE_EXECED, __ATOMIC_RELEASE);
+		ht_seg_unmap(prev, prev_size);
+	}
+	__atomic_store_n(&ht_rt.have_seg, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* ---- configuration -------------------------------------------------- */
+
+static void config(char *base, size_t base_size, int *explicit_name)
+{
+	const char *v;
+	uint64_t x;
+
+	*explicit_name = 0;
+	v = getenv("HEAPTOP_RATE");
+	if (v && *v) {
+		if (ht_parse_size(v, &x) == 0)
+			ht_rt.rate = x;
+		else
+			ht_log3("HEAPTOP_RATE=", v,
+				": not a size (BYTES with optional K/M/G, >= 1); using 512K");
+	}
+	v = getenv("HEAPTOP_MAX_DEPTH");
+	if (v && *v) {
+		if (ht_parse_u64(v, &x) == 0 && x >= 1 && x <= HT_MAX_DEPTH_LIMIT)
+			ht_rt.max_depth = (uint32_t)x;
+		else
+			ht_log3("HEAPTOP_MAX_DEPTH=", v, ": not a number in 1..256; using 64");
+	}
+	v = getenv("HEAPTOP_SHM");
+	if (v && *v) {
+		if (ht_name_valid(v)) {
+			ht_strlcpy(base, v, base_size);
+			*explicit_name = 1;
+		} else {
+			ht_log3("HEAPTOP_SHM=", v,
+				": invalid segment name ([A-Za-z0-9._-], at most 200 bytes); "
+				"using heaptop.<pid>");
+		}
+	}
+	if (!*explicit_name) {
+		char num[24];
+		size_t n = ht_strlcpy(base, "heaptop.", base_size);
+		ht_fmt_u64(num, (uint64_t)getpid(), 10);
+		ht_strlcpy(base + n, num, base_size - n);
+	}
+	v = getenv("HEAPTOP_DUMP_AT_EXIT");
+	if (v && *v) {
+		if (strlen(v) < sizeof ht_rt.dump_at_exit - 32)
+			ht_strlcpy(ht_rt.dump_at_exit, v, sizeof ht_rt.dump_at_exit);
+		else
+			ht_log3("HEAPTOP_DUMP_AT_EXIT: path too long; no dump at exit", NULL, NULL);
+	}
+}
+
+/* ---- exit and fork -------------------------------------------------- */
+
+static void on_exit_handler(int status, void *arg)
+{
+	struct ht_seg_header *h;
+	uint32_t saved_guard = ht_tls.guard;
+
+	(void)arg;
+	if (__atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_READY ||
+	    !__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE))
+		return;
+	ht_tls.guard = 1;
+	h = ht_rt.seg.hdr;
+	if (ht_rt.dump_at_exit[0]) {
+		char path[sizeof ht_rt.dump_at_exit + 24];
+		size_t n = ht_strlcpy(path, ht_rt.dump_at_exit, sizeof path);
+		int err;
+
+		if (ht_rt.dump_suffix_pid || (h->flags & HT_SEG_F_CHILD)) {
+			path[n++] = '.';
+			ht_fmt_u64(path + n, (uint64_t)getpid(), 10);
+		}
+		pthread_mutex_lock(&ht_rt.cmd_lock);
+		err = ht_cmd_dump(path);
+		pthread_mutex_unlock(&ht_rt.cmd_lock);
+		if (err)
+			ht_log3("HEAPTOP_DUMP_AT_EXIT: cannot write ", path, NULL);
+	}
+	__atomic_store_n(&h->exit_status, (int32_t)(status & 0xff), __ATOMIC_RELAXED);
+	__atomic_store_n(&h->exit_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
+	__atomic_store_n(&h->state, (uint32_t)HT_STATE_EXITED, __ATOMIC_RELEASE);
+	ht_tls.guard = saved_guard;
+}
+
+/*
+ * In a fork child: stop using the parent's segment at once, forget the
+ * parent's sampled addresses and locks.  The child's own segment
+ * <parent>.<pid> is created lazily, at its first sample
+ * (ht_child_segment): a child that only execs, as most do, never creates
+ * one (its new image will), and a shell-like program that forks a lot does
+ * not leave a segment per fork.
+ */
+static void atfork_child(void)
+{
+	uint32_t saved_guard = ht_tls.guard;
+
+	if (__atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_READY)
+		return;
+	ht_tls.guard = 1;
+	ht_tls.tid = 0; /* the only thread of the child has a new id */
+	/* never write the parent's segment again */
+	__atomic_store_n(&ht_rt.have_seg, 0, __ATOMIC_RELEASE);
+	pthread_mutex_init(&ht_rt.cmd_lock, NULL);
+	ht_addrmap_clear(&ht_rt.addrs);
+	ht_filter_clear();
+	ht_interpose_after_fork();
+	ht_modules_forget();
+	ht_rt.dump_suffix_pid = 1;
+	/* a child of a child that never sampled keeps its grandparent as
+	 * parent_name: it has no segment of its own to point to */
+	if (!__atomic_load_n(&ht_rt.child_pending, __ATOMIC_RELAXED))
+		ht_strlcpy(ht_rt.parent_name, ht_rt.name, sizeof ht_rt.parent_name);
+	__atomic_store_n(&ht_rt.child_pending, 1, __ATOMIC_RELEASE);
+	ht_tls.guard = saved_guard;
+}
+
+int ht_child_segment(void)
+{
+	const char *parent = ht_rt.parent_name;
+	int expected = 1, err;
+
+	if (__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE))
+		return 1;
+	if (!__atomic_compare_exchange_n(&ht_rt.child_pending, &expected, 2, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0; /* none pending, or another thread is creating it */
+	/* <parent>.<pid>[.k]; a parent name too long for that: heaptop.<pid> */
+	if (strlen(parent) + 24 <= HT_SEG_NAME_MAX) {
+		err = create_segment(parent, 1, HT_SEG_F_CHILD, parent);
+	} else {
+		char base[40];
+		size_t n = ht_strlcpy(base, "heaptop.", sizeof base);
+		ht_fmt_u64(base + n, (uint64_t)getpid(), 10);
+		err = create_segment(base, 0, HT_SEG_F_CHILD, parent);
+	}
+	if (err == 0) {
+		ht_modules_refresh(1);
+		__atomic_store_n(&ht_rt.seg.hdr->state, (uint32_t)HT_STATE_RUNNING, __ATOMIC_RELEASE);
+		if (ht_control_start() != 0)
+			count(&ht_rt.seg.hdr->internal_errors);
+	} else {
+		ht_log3("cannot create the fork child's segment; profiling disabled in ",
+			"the child", NULL);
+		__atomic_store_n(&ht_rt.state, HT_RT_DISABLED, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&ht_rt.child_pending, 0, __ATOMIC_RELEASE);
+	return err == 0;
+}
+
+/* ---- start-up ------------------------------------------------------- */
+
+static __attribute__((constructor)) void ht_runtime_init(void)
+{
+	char base[HT_SEG_NAME_MAX + 1];
+	const char *v;
+	void *prime[4];
+	int explicit_name, err;
+
+	if (__atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_OFF)
+		return;
+	ht_tls.guard = 1;
+	ht_interpose_resolve();
+	v = getenv("HEAPTOP_DISABLE");
+	if (v && strcmp(v, "1") == 0) {
+		__atomic_store_n(&ht_rt.state, HT_RT_DISABLED, __ATOMIC_RELEASE);
+		ht_tls.guard = 0;
+		return;
+	}
+	config(base, sizeof base, &explicit_name);
+	if (ht_modules_range_of((uintptr_t)&ht_runtime_init, &ht_rt.self_lo, &ht_rt.self_hi) != 0 ||
+	    ht_modules_init(HT_SEG_DEF_MODULES) != 0 ||
+	    ht_addrmap_init(&ht_rt.addrs, 22) != 0) {
+		ht_log3("cannot initialise (out of memory); profiling disabled", NULL, NULL);
+		__atomic_store_n(&ht_rt.state, HT_RT_DISABLED, __ATOMIC_RELEASE);
+		ht_tls.guard = 0;
+		return;
+	}
+	err = create_segment(base, explicit_name, 0, NULL);
+	if (err != 0) {
+		ht_log3("cannot create the shared segment ", base, "; profiling disabled");
+		__atomic_store_n(&ht_rt.state, HT_RT_DISABLED, __ATOMIC_RELEASE);
+		ht_tls.guard = 0;
+		return;
+	}
+	ht_modules_refresh(1);
+	/* prime the unwinder: its first use sets up caches */
+	unw_backtrace(prime, 4);
+	on_exit(on_exit_handler, NULL);
+	pthread_atfork(NULL, NULL, atfork_child);
+	__atomic_store_n(&ht_rt.seg.hdr->state, (uint32_t)HT_STATE_RUNNING, __ATOMIC_RELEASE);
+	__atomic_store_n(&ht_rt.state, HT_RT_READY, __ATOMIC_RELEASE);
+	if (ht_control_start() != 0)
+		count(&ht_rt.seg.hdr->internal_errors);
+	ht_tls.guard = 0;
+}
+
+/* ---- public API ----------------------------------------------------- */
+
+/* True when the runtime runs and this process has its segment (a fork
+ * child creates it now if it has not sampled yet). */
+static int api_ready(void)
+{
+	uint32_t saved;
+	int ok;
+
+	if (__atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_READY)
+		return 0;
+	if (__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE))
+		return 1;
+	saved = ht_tls.guard;
+	ht_tls.guard = 1;
+	ok = ht_child_segment();
+	ht_tls.guard = saved;
+	return ok;
+}
+
+HT_EXPORT int heaptop_dump(const char *path)
+{
+	uint32_t saved;
+	int err, e = errno;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (!api_ready())
+		return -ENOSYS;
+	saved = ht_tls.guard;
+	ht_tls.guard = 1;
+	pthread_mutex_lock(&ht_rt.cmd_lock);
+	err = ht_cmd_dump(path);
+	pthread_mutex_unlock(&ht_rt.cmd_lock);
+	ht_tls.guard = saved;
+	errno = e;
+	return err;
+}
+
+HT_EXPORT int heaptop_reset(void)
+{
+	uint32_t saved;
+	int err;
+
+	if (!api_ready())
+		return -ENOSYS;
+	saved = ht_tls.guard;
+	ht_tls.guard = 1;
+	pthread_mutex_lock(&ht_rt.cmd_lock);
+	err = ht_cmd_reset();
+	pthread_mutex_unlock(&ht_rt.cmd_lock);
+	ht_tls.guard = saved;
+	return err;
+}
+
+HT_EXPORT int heaptop_set_rate(uint64_t bytes)
+{
+	if (bytes == 0)
+		return -EINVAL;
+	if (!api_ready())
+		return -ENOSYS;
+	return ht_cmd_set_rate(bytes);
+}
+
+HT_EXPORT uint64_t heaptop_get_rate(void)
+{
+	if (!api_ready())
+		return 0;
+	return __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
+}
+
+HT_EXPORT const char *heaptop_segment_name(void)
+{
+	if (!api_ready())
+		return NULL;
+	return ht_rt.name;
+}

@@ -1,0 +1,107 @@
+/*
+ * The runtime's shared state and the entry points the malloc hooks
+ * (interpose.c) and the control thread (control.c) use.
+ *
+ * Everything here runs inside the target process, often inside malloc:
+ * no malloc of our own, no stdio, no abort or exit, errno preserved by the
+ * hooks, locks only under the per-thread recursion guard.
+ */
+#ifndef HT_RUNTIME_RUNTIME_H
+#define HT_RUNTIME_RUNTIME_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <heaptop/segment.h>
+
+#include "runtime/addrmap.h"
+#include "runtime/sampler.h"
+#include "runtime/segment.h"
+#include "runtime/stacks.h"
+
+/* Per-thread state.  Initial-exec TLS: reading it never allocates. */
+struct ht_tls {
+	int64_t countdown;  /* bytes until the next sample point; <= 0: sample */
+	uint64_t rate;      /* mean interval the countdown was drawn with */
+	uint32_t guard;     /* inside the runtime: hooks pass straight through */
+	uint32_t inited;
+	uint32_t resolving; /* this thread is resolving the real functions */
+	uint32_t tid;       /* cached kernel thread id, 0 = not yet */
+	struct ht_rng rng;
+};
+extern __thread struct ht_tls ht_tls __attribute__((tls_model("initial-exec")));
+
+enum ht_rt_state {
+	HT_RT_OFF = 0,      /* not initialised yet: pass through */
+	HT_RT_READY = 1,
+	HT_RT_DISABLED = 2, /* HEAPTOP_DISABLE or a fatal start-up error */
+};
+
+#define HT_DEF_RATE (UINT64_C(512) * 1024)
+#define HT_DEF_DEPTH 64u
+
+struct ht_runtime {
+	int state;                 /* enum ht_rt_state, atomic */
+	uint64_t rate;             /* current mean interval, atomic */
+	uint32_t max_depth;
+	int have_seg;
+	struct ht_seg_view seg;
+	struct ht_stack_table stacks;
+	struct ht_addrmap addrs;
+	uintptr_t self_lo, self_hi; /* our own text: frames to drop */
+	char name[HT_SEG_NAME_MAX + 1];
+	char parent_name[HT_SEG_NAME_MAX + 1]; /* fork child: the parent's segment */
+	int child_pending;         /* fork child without its segment yet:
+	                            * 1 pending, 2 being created, atomic */
+	char dump_at_exit[1024];
+	int dump_suffix_pid;       /* descendant process: append ".<pid>" */
+	pthread_mutex_t cmd_lock;  /* serialises reset, dump, set_rate */
+};
+extern struct ht_runtime ht_rt;
+
+/* interpose.c: resolve the real allocator with dlsym(RTLD_NEXT).  Returns
+ * 1 when resolved, 0 while this thread is resolving (use the arena). */
+int ht_interpose_resolve(void);
+
+/* interpose.c: after fork, in the child: re-mark the bootstrap arena's
+ * blocks in the (cleared) address filter. */
+void ht_interpose_after_fork(void);
+
+/*
+ * Decide, after the hook has subtracted `size` from the countdown, whether
+ * this allocation is sampled.  Re-arms the countdown.  Returns the mean
+ * interval the allocation was sampled at (its weights use it), or 0 when
+ * it is not sampled.  Called with the guard clear.
+ */
+uint64_t ht_sample_decide(struct ht_tls *t, size_t size);
+
+/* Record a sampled allocation of `size` requested bytes at p (guard set). */
+void ht_record_alloc(void *p, size_t size, uint64_t rate);
+
+/* Take p out of the address map (guard set).  Returns 1 and *rec when p was
+ * sampled; the counters are untouched until ht_settle_free. */
+int ht_take(void *p, struct ht_addr_rec *rec);
+
+/* Subtract a taken record from its stack (unless a reset forgot it) and
+ * push the free event (guard set). */
+void ht_settle_free(const struct ht_addr_rec *rec);
+
+/* Put a taken record back (a failed realloc kept the old block). */
+void ht_put_back(const struct ht_addr_rec *rec);
+
+/* In a fork child whose segment does not exist yet, create it (once; the
+ * guard is set).  Returns 1 when this process has a segment to write. */
+int ht_child_segment(void);
+
+/* Commands (control thread and public API), under cmd_lock: 0 or -errno. */
+int ht_cmd_reset(void);
+int ht_cmd_dump(const char *path);
+int ht_cmd_set_rate(uint64_t rate);
+
+/* control.c: start the control thread (signals blocked).  0 or -errno. */
+int ht_control_start(void);
+
+/* Republish the module list when the loader's lists changed. */
+void ht_modules_refresh(int force);
+
+#endif /* HT_RUNTIME_RUNTIME_H */

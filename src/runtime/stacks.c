@@ -1,0 +1,184 @@
+/*
+ * Stack table (see stacks.h).  Open addressing with linear probing over the
+ * segment's struct ht_seg_stack array; frames in a bump-allocated pool.
+ * Runs inside malloc: no allocation; the insertion lock is only taken with
+ * the caller's recursion guard set.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "runtime/stacks.h"
+#include "runtime/util.h"
+
+void ht_stacks_attach(struct ht_stack_table *t, struct ht_seg_stack *entries,
+		      uint32_t cap, uint64_t *frames, uint32_t frames_cap,
+		      uint32_t *used, uint32_t *frames_used)
+{
+	t->entries = entries;
+	t->frames = frames;
+	t->cap = cap;
+	t->frames_cap = frames_cap;
+	t->max_used = cap - cap / 8;
+	t->lock = 0;
+	t->used = used;
+	t->frames_used = frames_used;
+}
+
+uint64_t ht_stacks_hash(const uint64_t *pcs, uint32_t depth)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ depth;
+
+	for (uint32_t i = 0; i < depth; i++) {
+		h ^= pcs[i];
+		h *= UINT64_C(0x100000001b3);
+		h ^= h >> 29;
+	}
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+static int same_stack(const struct ht_stack_table *t, const struct ht_seg_stack *e,
+		      const uint64_t *pcs, uint32_t depth)
+{
+	if (e->depth != depth || e->frames_idx > t->frames_cap ||
+	    depth > t->frames_cap - e->frames_idx)
+		return 0;
+	return memcmp(&t->frames[e->frames_idx], pcs, depth * sizeof *pcs) == 0;
+}
+
+/* Probe for the stack; returns 1 with *slot = its index when found, 0 with
+ * *slot = the first empty slot on its probe path, -1 if the table has no
+ * empty slot on the path. */
+static int probe(const struct ht_stack_table *t, uint64_t h, const uint64_t *pcs,
+		 uint32_t depth, uint32_t *slot)
+{
+	uint32_t mask = t->cap - 1;
+	uint32_t i = (uint32_t)h & mask;
+
+	for (uint32_t n = 0; n < t->cap; n++, i = (i + 1) & mask) {
+		struct ht_seg_stack *e = &t->entries[i];
+		uint64_t eh = __atomic_load_n(&e->hash, __ATOMIC_ACQUIRE);
+
+		if (eh == 0) {
+			*slot = i;
+			return 0;
+		}
+		if (eh == h && same_stack(t, e, pcs, depth)) {
+			*slot = i;
+			return 1;
+		}
+	}
+	return -1;
+}
+
+int ht_stacks_intern(struct ht_stack_table *t, const uint64_t *pcs,
+		     uint32_t depth, uint32_t *idx)
+{
+	uint64_t h = ht_stacks_hash(pcs, depth);
+	uint32_t slot, used, fused;
+	int r;
+
+	r = probe(t, h, pcs, depth, &slot);
+	if (r == 1) {
+		*idx = slot;
+		return 0;
+	}
+	if (r < 0 || __atomic_load_n(t->used, __ATOMIC_RELAXED) >= t->max_used)
+		return -ENOSPC;
+	ht_spin_lock(&t->lock);
+	/* again under the lock: someone may have inserted it meanwhile */
+	r = probe(t, h, pcs, depth, &slot);
+	if (r == 1) {
+		ht_spin_unlock(&t->lock);
+		*idx = slot;
+		return 0;
+	}
+	used = __atomic_load_n(t->used, __ATOMIC_RELAXED);
+	fused = __atomic_load_n(t->frames_used, __ATOMIC_RELAXED);
+	if (r < 0 || used >= t->max_used || depth > t->frames_cap - fused) {
+		ht_spin_unlock(&t->lock);
+		return -ENOSPC;
+	}
+	memcpy(&t->frames[fused], pcs, depth * sizeof *pcs);
+	t->entries[slot].frames_idx = fused;
+	t->entries[slot].depth = depth;
+	__atomic_store_n(t->frames_used, fused + depth, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->entries[slot].hash, h, __ATOMIC_RELEASE);
+	__atomic_store_n(t->used, used + 1, __ATOMIC_RELAXED);
+	ht_spin_unlock(&t->lock);
+	*idx = slot;
+	return 1;
+}
+
+static void add(uint64_t *p, uint64_t v)
+{
+	if (v)
+		__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+static void sub_sat(uint64_t *p, uint64_t v)
+{
+	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED), nv;
+
+	if (!v)
+		return;
+	do {
+		nv = old > v ? old - v : 0;
+	} while (!__atomic_compare_exchange_n(p, &old, nv, 1, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+}
+
+void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,
+		   const struct ht_weight *w)
+{
+	struct ht_seg_stack *e = &t->entries[idx];
+
+	add(&e->cur_objs, 1);
+	add(&e->cur_bytes, size);
+	add(&e->cum_objs, 1);
+	add(&e->cum_bytes, size);
+	add(&e->est_cur_objs, w->est_objs);
+	add(&e->est_cur_bytes, w->est_bytes);
+	add(&e->est_cum_objs, w->est_objs);
+	add(&e->est_cum_bytes, w->est_bytes);
+	add(&e->var_cur_objs, w->var_objs);
+	add(&e->var_cur_bytes, w->var_bytes);
+	add(&e->var_cum_bytes, w->var_bytes);
+}
+
+void ht_stacks_sub(struct ht_stack_table *t, uint32_t idx, uint64_t size,
+		   const struct ht_weight *w)
+{
+	struct ht_seg_stack *e = &t->entries[idx];
+
+	sub_sat(&e->cur_objs, 1);
+	sub_sat(&e->cur_bytes, size);
+	sub_sat(&e->est_cur_objs, w->est_objs);
+	sub_sat(&e->est_cur_bytes, w->est_bytes);
+	sub_sat(&e->var_cur_objs, w->var_objs);
+	sub_sat(&e->var_cur_bytes, w->var_bytes);
+}
+
+void ht_stacks_reset(struct ht_stack_table *t)
+{
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct ht_seg_stack *e = &t->entries[i];
+
+		if (!__atomic_load_n(&e->hash, __ATOMIC_ACQUIRE))
+			continue;
+		__atomic_store_n(&e->cur_objs, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->cur_bytes, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->cum_objs, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->cum_bytes, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->est_cur_objs, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->est_cur_bytes, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->est_cum_objs, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->est_cum_bytes, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->var_cur_objs, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->var_cur_bytes, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->var_cum_bytes, 0, __ATOMIC_RELAXED);
+	}
+}

@@ -1,0 +1,202 @@
+/*
+ * Unit tests of src/runtime/stacks.c: interning (same stack, same entry),
+ * collisions in a small table, full table and full frame pool, concurrent
+ * interning, counters with saturation and reset.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "runtime/stacks.h"
+
+struct table {
+	struct ht_stack_table t;
+	struct ht_seg_stack *e;
+	uint64_t *frames;
+	uint32_t used, frames_used;
+};
+
+static struct table *new_table(uint32_t cap, uint32_t frames_cap)
+{
+	struct table *tb = calloc(1, sizeof *tb);
+	tb->e = calloc(cap, sizeof *tb->e);
+	tb->frames = calloc(frames_cap, sizeof *tb->frames);
+	ht_stacks_attach(&tb->t, tb->e, cap, tb->frames, frames_cap, &tb->used, &tb->frames_used);
+	return tb;
+}
+
+static void free_table(struct table *tb)
+{
+	free(tb->e);
+	free(tb->frames);
+	free(tb);
+}
+
+static void make_stack(uint64_t *pcs, uint32_t depth, uint64_t seed)
+{
+	for (uint32_t i = 0; i < depth; i++)
+		pcs[i] = 0x400000 + seed * 0x1000 + i * 8;
+}
+
+static void test_intern_same(void **state)
+{
+	struct table *tb = new_table(1024, 4096);
+	uint64_t a[5], b[5];
+	uint32_t ia, ia2, ib;
+	(void)state;
+
+	make_stack(a, 5, 1);
+	make_stack(b, 5, 2);
+	assert_int_equal(ht_stacks_intern(&tb->t, a, 5, &ia), 1);
+	assert_int_equal(ht_stacks_intern(&tb->t, a, 5, &ia2), 0);
+	assert_int_equal(ia, ia2);
+	assert_int_equal(ht_stacks_intern(&tb->t, b, 5, &ib), 1);
+	assert_true(ia != ib);
+	/* a prefix is a different stack */
+	assert_int_equal(ht_stacks_intern(&tb->t, a, 4, &ib), 1);
+	assert_true(ia != ib);
+	assert_int_equal(tb->used, 3);
+	assert_int_equal(tb->frames_used, 14);
+	assert_memory_equal(&tb->frames[tb->e[ia].frames_idx], a, sizeof a);
+	assert_int_equal(tb->e[ia].depth, 5);
+	assert_true(tb->e[ia].hash != 0);
+	/* the unwinder-failed stack */
+	assert_int_equal(ht_stacks_intern(&tb->t, NULL, 0, &ib), 1);
+	assert_int_equal(ht_stacks_intern(&tb->t, NULL, 0, &ia2), 0);
+	assert_int_equal(ib, ia2);
+	free_table(tb);
+}
+
+/* A 16-entry table takes 14 stacks (7/8), all distinct and all found
+ * again despite colliding home slots; the 15th is refused. */
+static void test_collisions_and_full(void **state)
+{
+	struct table *tb = new_table(16, 4096);
+	uint32_t idx[14], again;
+	uint64_t pcs[3];
+	(void)state;
+
+	for (uint32_t s = 0; s < 14; s++) {
+		make_stack(pcs, 3, s + 100);
+		assert_int_equal(ht_stacks_intern(&tb->t, pcs, 3, &idx[s]), 1);
+		for (uint32_t k = 0; k < s; k++)
+			assert_true(idx[k] != idx[s]);
+	}
+	for (uint32_t s = 0; s < 14; s++) {
+		make_stack(pcs, 3, s + 100);
+		assert_int_equal(ht_stacks_intern(&tb->t, pcs, 3, &again), 0);
+		assert_int_equal(again, idx[s]);
+	}
+	make_stack(pcs, 3, 999);
+	assert_int_equal(ht_stacks_intern(&tb->t, pcs, 3, &again), -ENOSPC);
+	assert_int_equal(tb->used, 14);
+	free_table(tb);
+}
+
+static void test_frames_full(void **state)
+{
+	struct table *tb = new_table(64, 10);
+	uint64_t pcs[6];
+	uint32_t idx;
+	(void)state;
+
+	make_stack(pcs, 6, 1);
+	assert_int_equal(ht_stacks_intern(&tb->t, pcs, 6, &idx), 1);
+	make_stack(pcs, 6, 2);
+	assert_int_equal(ht_stacks_intern(&tb->t, pcs, 6, &idx), -ENOSPC);
+	make_stack(pcs, 4, 3);
+	assert_int_equal(ht_stacks_intern(&tb->t, pcs, 4, &idx), 1);
+	assert_int_equal(tb->frames_used, 10);
+	free_table(tb);
+}
+
+static struct table *shared;
+static uint32_t seen[8][200];
+
+static void *interner(void *arg)
+{
+	int id = (int)(size_t)arg;
+	uint64_t pcs[8];
+
+	for (int round = 0; round < 50; round++)
+		for (uint32_t s = 0; s < 200; s++) {
+			uint32_t idx;
+			make_stack(pcs, 8, (s * 7 + (uint32_t)id * 13 + (uint32_t)round) % 200);
+			if (ht_stacks_intern(&shared->t, pcs, 8, &idx) < 0)
+				abort();
+			seen[id][(s * 7 + (uint32_t)id * 13 + (uint32_t)round) % 200] = idx;
+		}
+	return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+	pthread_t th[8];
+	(void)state;
+
+	shared = new_table(4096, 8192);
+	for (int i = 0; i < 8; i++)
+		pthread_create(&th[i], NULL, interner, (void *)(size_t)i);
+	for (int i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(shared->used, 200);
+	assert_int_equal(shared->frames_used, 200 * 8);
+	for (int s = 0; s < 200; s++)
+		for (int i = 1; i < 8; i++)
+			assert_int_equal(seen[i][s], seen[0][s]);
+	free_table(shared);
+}
+
+static void test_counters(void **state)
+{
+	struct table *tb = new_table(64, 64);
+	struct ht_weight w = { 3 * 256, 3000 * 256, 6 * 256, 77 };
+	uint64_t pcs[2] = { 1, 2 };
+	uint32_t idx;
+	struct ht_seg_stack *e;
+	(void)state;
+
+	ht_stacks_intern(&tb->t, pcs, 2, &idx);
+	e = &tb->e[idx];
+	ht_stacks_add(&tb->t, idx, 1000, &w);
+	ht_stacks_add(&tb->t, idx, 1000, &w);
+	assert_int_equal(e->cur_objs, 2);
+	assert_int_equal(e->cur_bytes, 2000);
+	assert_int_equal(e->est_cur_bytes, 6000 * 256);
+	assert_int_equal(e->var_cum_bytes, 154);
+	ht_stacks_sub(&tb->t, idx, 1000, &w);
+	assert_int_equal(e->cur_objs, 1);
+	assert_int_equal(e->cum_objs, 2);
+	assert_int_equal(e->est_cur_objs, 3 * 256);
+	assert_int_equal(e->est_cum_objs, 6 * 256);
+	assert_int_equal(e->var_cur_bytes, 77);
+	ht_stacks_reset(&tb->t);
+	assert_int_equal(e->cur_objs, 0);
+	assert_int_equal(e->cum_bytes, 0);
+	assert_int_equal(e->est_cum_bytes, 0);
+	assert_int_equal(e->var_cum_bytes, 0);
+	assert_true(e->hash != 0); /* still interned */
+	/* a free after a reset never goes below zero */
+	ht_stacks_sub(&tb->t, idx, 1000, &w);
+	assert_int_equal(e->cur_objs, 0);
+	assert_int_equal(e->est_cur_bytes, 0);
+	free_table(tb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intern_same),
+		cmocka_unit_test(test_collisions_and_full),
+		cmocka_unit_test(test_frames_full),
+		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_counters),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

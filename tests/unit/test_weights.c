@@ -1,0 +1,103 @@
+/*
+ * Unit tests of src/runtime/weights.c: the per-sample unbiased
+ * (Horvitz-Thompson) weights and their variances.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <heaptop/segment.h>
+
+#include "runtime/sampler.h"
+#include "runtime/weights.h"
+
+static void test_rate_one_exact(void **state)
+{
+	struct ht_weight w;
+	(void)state;
+
+	assert_int_equal(ht_weight_compute(1000, 1, &w), 0);
+	assert_int_equal(w.est_objs, HT_EST_ONE);
+	assert_int_equal(w.est_bytes, 1000 * HT_EST_ONE);
+	assert_int_equal(w.var_objs, 0);
+	assert_int_equal(w.var_bytes, 0);
+	assert_int_equal(ht_weight_compute(0, 1, &w), 0);
+	assert_int_equal(w.est_objs, HT_EST_ONE);
+	assert_int_equal(w.est_bytes, 0);
+}
+
+static void test_formula(void **state)
+{
+	struct ht_weight w;
+	const uint64_t R = 512 * 1024;
+	const uint64_t sizes[] = { 1, 24, 1000, 65536, 524288, 8 << 20 };
+	(void)state;
+
+	for (int k = 0; k < 6; k++) {
+		double z = (double)sizes[k], p = 1 - exp(-z / R);
+		assert_int_equal(ht_weight_compute(sizes[k], R, &w), 0);
+		assert_true(fabs(w.est_objs / (double)HT_EST_ONE - 1 / p) <= 0.5 / HT_EST_ONE + 1e-9 / p);
+		assert_true(fabs(w.est_bytes / (double)HT_EST_ONE - z / p) <= 1.0 / HT_EST_ONE + 1e-9 * z / p);
+		assert_true(fabs(w.var_objs / (double)HT_EST_ONE - (1 - p) / (p * p)) <=
+			    1e-6 * (1 - p) / (p * p) + 1.0 / HT_EST_ONE);
+	}
+	/* an object much larger than R is sampled with p ~ 1: weight ~ 1 */
+	ht_weight_compute(64ull << 20, R, &w);
+	assert_int_equal(w.est_objs, HT_EST_ONE);
+	/* size 0 cannot be sampled at R > 1 */
+	assert_int_equal(ht_weight_compute(0, R, &w), -1);
+	assert_true(fabs(ht_weight_prob(R, R) - (1 - exp(-1))) < 1e-12);
+	assert_true(ht_weight_prob(5, 1) == 1.0);
+}
+
+/* Unbiasedness: simulate the Poisson sampler over a stream of mixed sizes
+ * and compare the summed weights with the truth, within 4 standard errors
+ * computed from the summed variances. */
+static void test_unbiased(void **state)
+{
+	struct ht_rng rng, pick;
+	const uint64_t R = 64 * 1024;
+	const uint64_t sizes[] = { 16, 200, 3000, 70000, 300000 };
+	double est_b = 0, est_o = 0, var_b = 0, var_o = 0, true_b = 0, true_o = 0;
+	int64_t countdown;
+	(void)state;
+
+	ht_rng_seed(&rng, 2024);
+	ht_rng_seed(&pick, 77);
+	countdown = (int64_t)ht_sampler_interval(&rng, R);
+	for (long i = 0; i < 2000000; i++) {
+		uint64_t z = sizes[ht_rng_next(&pick) % 5];
+		true_b += (double)z;
+		true_o += 1;
+		countdown -= (int64_t)z;
+		if (countdown <= 0) {
+			struct ht_weight w;
+			while (countdown <= 0)
+				countdown += (int64_t)ht_sampler_interval(&rng, R);
+			ht_weight_compute(z, R, &w);
+			est_o += w.est_objs / (double)HT_EST_ONE;
+			est_b += w.est_bytes / (double)HT_EST_ONE;
+			var_o += w.var_objs / (double)HT_EST_ONE;
+			var_b += (double)w.var_bytes * (1u << HT_VAR_BYTES_SHIFT);
+		}
+	}
+	/* the variance of the sum is estimated by the sum of the per-sample
+	 * (1-p)/p^2 terms (Horvitz-Thompson) */
+	assert_true(fabs(est_b - true_b) < 4 * sqrt(var_b));
+	assert_true(fabs(est_o - true_o) < 4 * sqrt(var_o));
+	/* and the estimate is actually informative */
+	assert_true(sqrt(var_b) < 0.02 * true_b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rate_one_exact),
+		cmocka_unit_test(test_formula),
+		cmocka_unit_test(test_unbiased),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,1 +1,48 @@
-# src/core rules
+# src/core rules: the headless frontend library (libhtcore.a) and the
+# heaptop program.  Other areas append their core sources with
+#   libhtcore_a_SOURCES += src/core/...
+# and the ui links into heaptop through HT_UI_LDADD / HT_UI_CPPFLAGS
+# (ui/local.mk: HT_UI_LDADD += libhtui.a, HT_UI_CPPFLAGS += -DHT_HAVE_UI).
+
+noinst_LIBRARIES += libhtcore.a
+libhtcore_a_SOURCES = \
+	src/core/profile.h src/core/profile.c \
+	src/core/segread.h src/core/segread.c \
+	src/core/session.h src/core/session.c \
+	src/core/model.h src/core/model.c \
+	src/core/json.h src/core/json.c \
+	src/core/symbolize.h src/core/fmt.h
+libhtcore_a_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(LIBDW_CFLAGS) \
+	$(ZLIB_CFLAGS) $(PROTOBUF_C_CFLAGS)
+
+HT_CORE_LIBS = libhtcore.a $(LIBDW_LIBS) $(ZLIB_LIBS) $(PROTOBUF_C_LIBS) \
+	-lm -lrt -lpthread
+
+HT_UI_LDADD =
+HT_UI_CPPFLAGS =
+
+bin_PROGRAMS += heaptop
+heaptop_SOURCES = src/heaptop.c
+heaptop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(HT_UI_CPPFLAGS)
+heaptop_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS)
+heaptop_LDFLAGS = $(HT_SAN_CFLAGS)
+heaptop_LDADD = $(HT_UI_LDADD) $(HT_CORE_LIBS) $(NCURSES_LIBS)
+
+# Symbolization and the profile formats (heap_v2, collapsed, pprof).  The
+# pprof schema is compiled with protoc-c at build time.
+libhtcore_a_SOURCES += src/core/symbolize.c \
+	src/core/fmt_priv.h src/core/fmt.c src/core/fmt_heap_v2.c \
+	src/core/fmt_collapsed.c src/core/fmt_pprof.c
+nodist_libhtcore_a_SOURCES = src/core/profile.pb-c.c src/core/profile.pb-c.h
+BUILT_SOURCES = src/core/profile.pb-c.h src/core/profile.pb-c.c
+CLEANFILES += src/core/profile.pb-c.h src/core/profile.pb-c.c
+EXTRA_DIST += src/core/profile.proto
+HT_CORE_LIBS += $(LIBIBERTY_LIBS)
+src/core/profile.pb-c.h: $(srcdir)/src/core/profile.proto
+	$(AM_V_GEN)$(MKDIR_P) src/core && \
+	  $(PROTOC_C) --proto_path=$(srcdir)/src/core --c_out=src/core \
+	  $(srcdir)/src/core/profile.proto
+src/core/profile.pb-c.c: src/core/profile.pb-c.h
+	@test -f $@ || { rm -f src/core/profile.pb-c.h; \
+	  $(MAKE) $(AM_MAKEFLAGS) src/core/profile.pb-c.h; }
+src/core/libhtcore_a-fmt_pprof.$(OBJEXT): src/core/profile.pb-c.h

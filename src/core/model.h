@@ -134,4 +134,13 @@ struct ht_tree_node *ht_model_topdown(struct ht_model *m);
 const struct ht_frame *const *ht_model_stack_frames(struct ht_model *m,
                                                     size_t i, size_t *n);
 
+/* Index, in ht_model_stack_frames(m, i), of stack i's site frame. */
+size_t ht_model_stack_site_index(struct ht_model *m, size_t i);
+
+/* Symbolizer options (sysroot, debug dir) used for a baseline profile
+ * loaded from a file (ht_model_set_baseline_profile).  The strings must
+ * outlive the model. */
+void ht_model_set_symbol_options(struct ht_model *m,
+                                 const struct ht_sym_options *o);
+
 #endif /* HT_CORE_MODEL_H */

@@ -67,6 +67,11 @@ int ht_session_set_rate(struct ht_session *s, uint64_t rate, char **cause);
 int ht_session_dump(struct ht_session *s, const char *path,
                     enum ht_dump_format fmt, char **cause);
 
+/* Where ht_session_dump's symbolizer looks for moved binaries and debug
+ * info (--sysroot, --debug-dir); NULL = none.  The strings are copied. */
+void ht_session_set_symbol_paths(struct ht_session *s, const char *sysroot,
+                                 const char *debug_dir);
+
 /* Launched sessions: terminate the program (SIGTERM, then SIGKILL after a
  * grace period) and reap it. */
 int ht_session_kill(struct ht_session *s);

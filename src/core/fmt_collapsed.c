@@ -1,0 +1,116 @@
+/*
+ * Collapsed stacks ("folded"): one line per stack, symbolized frames from
+ * the root to the leaf joined by ';', a space and an integer value:
+ *
+ *   main;serve;cache_put;xstrdup 1048576
+ *
+ * as flamegraph.pl and speedscope read it.  Inlined frames are separate
+ * entries; the innermost run of allocator frames (malloc, operator new,
+ * the allocator's internals) is dropped so the leaf is the allocation
+ * site.  Stacks whose value rounds to 0 are skipped.  Write-only.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fmt.h"
+#include "core/fmt_priv.h"
+
+/* The value o->value selects, from c. */
+static double pick_value(const struct ht_counts *c, enum ht_fmt_value v)
+{
+	switch (v) {
+	case HT_VAL_INUSE_OBJS:  return c->cur_objs;
+	case HT_VAL_ALLOC_BYTES: return c->cum_bytes;
+	case HT_VAL_ALLOC_OBJS:  return c->cum_objs;
+	case HT_VAL_INUSE_BYTES:
+	default:                 return c->cur_bytes;
+	}
+}
+
+/* A frame name with the separators of the format replaced: ';' ends a
+ * frame, a newline ends a line. */
+static void put_name(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+
+		if (c == ';')
+			c = ':';
+		else if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		fputc(c, f);
+	}
+}
+
+static int collapsed_write(FILE *f, const struct ht_profile *p,
+                           const struct ht_fmt_write_options *o,
+                           char **cause)
+{
+	struct ht_symbolizer *sym = o ? o->sym : NULL, *own = NULL;
+	enum ht_fmt_value v = o ? o->value : HT_VAL_INUSE_BYTES;
+	const struct ht_frame **flat = NULL;
+	size_t capflat = 0;
+	int rc = 0;
+
+	if (cause)
+		*cause = NULL;
+	if (!sym) {
+		/* no symbolizer given: make one over the profile's modules */
+		rc = ht_symbolizer_new(p, NULL, &own, cause);
+		if (rc < 0)
+			return rc;
+		sym = own;
+	}
+	for (size_t i = 0; i < p->nstacks; i++) {
+		const struct ht_stack *st = &p->stacks[i];
+		double val = pick_value(&st->counts, v);
+		long long iv;
+		size_t nflat = 0, leaf;
+
+		if (!(val >= 0.5) || st->depth == 0)
+			continue;
+		iv = val > 9.2e18 ? (long long)9.2e18 : llround(val);
+		/* innermost first */
+		for (uint32_t d = 0; d < st->depth; d++) {
+			const struct ht_frame *fr;
+			size_t n;
+
+			ht_symbolize(sym, st->pcs[d], d > 0, &fr, &n);
+			if (ht_fmt_grow(&flat, &capflat, nflat + n,
+			                sizeof *flat) < 0) {
+				rc = ht_fmt_fail(cause, -ENOMEM, "out of memory");
+				goto out;
+			}
+			for (size_t k = 0; k < n; k++)
+				flat[nflat++] = &fr[k];
+		}
+		leaf = 0;
+		while (leaf < nflat && flat[leaf]->allocator)
+			leaf++;
+		if (leaf == nflat)
+			leaf = 0;       /* all allocator frames: keep them */
+		for (size_t k = nflat; k-- > leaf;) {
+			put_name(f, flat[k]->function);
+			if (k > leaf)
+				fputc(';', f);
+		}
+		fprintf(f, " %lld\n", iv);
+	}
+	if (ferror(f))
+		rc = ht_fmt_fail(cause, -EIO, "write error");
+out:
+	free(flat);
+	ht_symbolizer_free(own);
+	return rc;
+}
+
+const struct ht_fmt ht_fmt_collapsed = {
+	.name = "collapsed",
+	.read = NULL,
+	.write = collapsed_write,
+};

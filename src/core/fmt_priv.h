@@ -1,0 +1,57 @@
+/*
+ * Helpers shared by the format readers and writers (src/core/fmt*.c) and
+ * nothing else: error messages that name a line, checked growth of
+ * arrays, /proc/<pid>/maps text to module lists and back.  Never reads or
+ * writes a file; never trusts its input.
+ */
+#ifndef HT_CORE_FMT_PRIV_H
+#define HT_CORE_FMT_PRIV_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/profile.h"
+
+/* Longest line a reader accepts (a 4096-frame stack fits easily). */
+#define HT_FMT_MAX_LINE (256u * 1024u)
+/* Deepest stack a reader accepts. */
+#define HT_FMT_MAX_DEPTH 4096u
+/* Highest thread number that gets a name slot (names above are dropped). */
+#define HT_FMT_MAX_THREAD_NAME 65535u
+
+/* Set *cause to a malloc'd "FILE:LINE: message" (line 0: no line part).
+ * Returns -EINVAL, for `return ht_fmt_errorf(...)`.  cause may be NULL. */
+int ht_fmt_errorf(char **cause, const char *filename, size_t line,
+                  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Set *cause to a malloc'd message and return err (a -errno). */
+int ht_fmt_fail(char **cause, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Grow *arr (elements of size `elem`) so that it holds at least `need`
+ * elements; *cap is updated.  0 or -ENOMEM (also on size overflow). */
+int ht_fmt_grow(void *arr, size_t *cap, size_t need, size_t elem);
+
+/*
+ * Parse maps text (the format of /proc/<pid>/maps) into modules: one per
+ * run of file-backed mappings of the same path, start/end covering the
+ * run, offset of its first mapping, base HT_BASE_UNKNOWN, the first one
+ * marked main.  Pseudo paths ([vdso], [heap], anon) are skipped, as are
+ * malformed lines (maps text is informational: a bad line never fails a
+ * load).  Returns 0 or -ENOMEM; *out (caller frees each path and the
+ * array) may be NULL with *n == 0.
+ */
+int ht_fmt_modules_from_maps(const char *maps, size_t len,
+                             struct ht_module **out, size_t *n);
+
+/*
+ * Synthesise maps text from modules, one executable line per module, so
+ * that jeprof maps an address a to file address a - start + offset:
+ * offset = start - base when the base is known.  Returns a malloc'd
+ * NUL-terminated string (caller frees) or NULL on ENOMEM.
+ */
+char *ht_fmt_maps_from_modules(const struct ht_module *mods, size_t n);
+
+#endif /* HT_CORE_FMT_PRIV_H */

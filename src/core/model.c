@@ -1,0 +1,1256 @@
+/*
+ * The model (see model.h): symbolized stacks grouped into sites, history
+ * for trends, a baseline for diffs, and call trees.  Headless: no curses,
+ * no I/O.  Identity is symbolic, never an address: a stack's key hashes
+ * its frames' function, file and module, so a baseline from another run
+ * (or another build) matches the same code.  Everything returned stays
+ * owned by the model.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/model.h"
+
+/* ---- small hash map: uint64 key (never 0) -> size_t value ---- */
+
+struct kmap {
+	uint64_t *keys;
+	size_t *vals;
+	size_t cap, n;
+};
+
+static uint64_t fix_key(uint64_t k) { return k ? k : 1; }
+
+static void kmap_free(struct kmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+static int kmap_grow(struct kmap *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 64;
+	uint64_t *nk = calloc(ncap, sizeof *nk);
+	size_t *nv = calloc(ncap, sizeof *nv);
+
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (!m->keys[i])
+			continue;
+		for (j = m->keys[i] & (ncap - 1); nk[j]; j = (j + 1) & (ncap - 1))
+			;
+		nk[j] = m->keys[i];
+		nv[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = nk;
+	m->vals = nv;
+	m->cap = ncap;
+	return 0;
+}
+
+/* Pointer to the value of key, or NULL. */
+static size_t *kmap_get(const struct kmap *m, uint64_t key)
+{
+	key = fix_key(key);
+	if (!m->cap)
+		return NULL;
+	for (size_t j = key & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
+		if (m->keys[j] == key)
+			return &m->vals[j];
+	return NULL;
+}
+
+/* Insert key with value v unless present; *out points at the stored
+ * value; *isnew says whether it was inserted.  0 or -ENOMEM. */
+static int kmap_put(struct kmap *m, uint64_t key, size_t v, size_t **out,
+                    bool *isnew)
+{
+	size_t j;
+
+	key = fix_key(key);
+	if ((m->n + 1) * 2 > m->cap && kmap_grow(m) < 0)
+		return -ENOMEM;
+	for (j = key & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
+		if (m->keys[j] == key) {
+			if (out)
+				*out = &m->vals[j];
+			if (isnew)
+				*isnew = false;
+			return 0;
+		}
+	}
+	m->keys[j] = key;
+	m->vals[j] = v;
+	m->n++;
+	if (out)
+		*out = &m->vals[j];
+	if (isnew)
+		*isnew = true;
+	return 0;
+}
+
+/* ---- hashing ---- */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	h = fnv(h, s ? s : "", s ? strlen(s) : 0);
+	return fnv(h, "\0", 1);
+}
+
+#define FNV_INIT UINT64_C(0xcbf29ce484222325)
+
+/* Symbolic identity of a frame: function, file, module (no address, no
+ * line: stable across runs and builds). */
+static uint64_t frame_hash(uint64_t h, const struct ht_frame *f)
+{
+	h = fnv_str(h, f->function);
+	h = fnv_str(h, f->file);
+	h = fnv_str(h, f->module);
+	return fnv(h, &f->inlined, 1);
+}
+
+/* ---- per-stack symbolized info ---- */
+
+struct stack_info {
+	const struct ht_frame **frames;  /* innermost first, inlines expanded */
+	size_t nframes;
+	size_t site;                     /* index of the site frame */
+	uint64_t skey;                   /* full-stack identity */
+	uint64_t gkey;                   /* grouping identity */
+};
+
+struct sideinfo {                        /* a profile plus its stack infos */
+	struct ht_profile *p;
+	struct stack_info *si;
+	struct ht_symbolizer *sym;       /* symbolizer used (not owned) */
+};
+
+struct hist {
+	double v[HT_HISTORY_LEN];        /* ring */
+	size_t head, len;
+	double pending;                  /* value being summed this update */
+	uint64_t stamp;                  /* last site that summed it */
+};
+
+struct tree {
+	struct ht_tree_node *root;
+	uint64_t site_key;               /* callers tree: its site */
+	uint64_t generation;             /* model generation it was built at */
+	bool valid;
+};
+
+struct ht_model {
+	struct ht_symbolizer *sym;       /* owned */
+	struct ht_symbolizer *base_sym;  /* owned, baseline from a file */
+	struct ht_sym_options symopt;
+	char *filter;
+	struct ht_model_options opt;
+
+	struct sideinfo cur;
+	struct sideinfo base;
+	/* base.p may be (or have been) a current snapshot: the baseline owns
+	 * it once cur moved on, never while base.p == cur.p */
+	bool has_base;
+
+	/* sites */
+	struct ht_site *all;             /* nall entries */
+	size_t nall;
+	struct ht_site **view;           /* filtered, sorted */
+	size_t nview;
+	size_t *idx;                     /* stack indexes grouped by site */
+	struct kmap site_by_key;         /* gkey -> index into all */
+	struct kmap base_by_key;         /* gkey -> index into base_counts */
+	struct ht_counts *base_counts;
+	const struct ht_frame **base_frame;
+	size_t nbase;
+	struct ht_counts totals_delta;
+
+	/* history by stack key */
+	struct kmap hist_by_key;
+	struct hist *hist;
+	size_t nhist, caphist;
+
+	/* unsymbolized frames (no symbolizer): pc -> frame */
+	struct kmap raw_by_pc;
+	struct ht_frame **rawp;          /* stable frames, one malloc each */
+	size_t nraw, capraw;
+
+	struct tree callers, topdown;
+	struct kmap expanded;            /* path hashes of expanded nodes */
+	uint64_t generation;
+	size_t stamp_base;               /* history de-duplication stamps */
+};
+
+/* sqrt(var) / |value|, 0 when value is 0 or var is not positive. */
+double ht_rel_stderr(double value, double var)
+{
+	if (value == 0 || !(var > 0))
+		return 0;
+	return sqrt(var) / fabs(value);
+}
+
+/* A frame for pc when there is no symbolizer: "0x...". */
+static const struct ht_frame *raw_frame(struct ht_model *m, uint64_t pc)
+{
+	size_t *v;
+	bool isnew;
+	struct ht_frame *f;
+	char buf[32];
+
+	if (kmap_put(&m->raw_by_pc, pc, 0, &v, &isnew) < 0)
+		return NULL;
+	if (!isnew)
+		return m->rawp[*v];
+	if (m->nraw == m->capraw) {
+		size_t nc = m->capraw ? m->capraw * 2 : 256;
+		struct ht_frame **np = realloc(m->rawp, nc * sizeof *np);
+
+		if (!np)
+			return NULL;
+		m->rawp = np;
+		m->capraw = nc;
+	}
+	f = calloc(1, sizeof *f);
+	snprintf(buf, sizeof buf, "0x%" PRIx64, pc);
+	if (!f || !(f->function = strdup(buf))) {
+		free(f);
+		return NULL;
+	}
+	f->pc = pc;
+	m->rawp[m->nraw] = f;
+	*v = m->nraw++;
+	return f;
+}
+
+static bool is_alloc_frame(const struct ht_frame *f)
+{
+	return f->allocator || (f->function &&
+	                        ht_is_allocator_function(f->function));
+}
+
+/* Group identity of a stack under the current grouping. */
+static uint64_t group_key(const struct ht_model *m, const struct stack_info *s)
+{
+	const struct ht_frame *f;
+	uint64_t h = FNV_INIT;
+
+	if (m->opt.group == HT_GROUP_STACK || !s->nframes)
+		return s->skey;
+	f = s->frames[s->site];
+	h = fnv(h, "g", 1);
+	h = fnv_str(h, f->function);
+	h = fnv_str(h, f->module);
+	if (m->opt.group == HT_GROUP_LINE) {
+		h = fnv_str(h, f->file);
+		h = fnv(h, &f->line, sizeof f->line);
+	}
+	return h;
+}
+
+static void free_side(struct sideinfo *sd)
+{
+	if (sd->si && sd->p)
+		for (size_t i = 0; i < sd->p->nstacks; i++)
+			free(sd->si[i].frames);
+	free(sd->si);
+	sd->si = NULL;
+}
+
+/* Symbolize every stack of sd->p with sym (NULL: raw addresses). */
+/* Live snapshots of one process keep their stack ids (the runtime never
+ * moves a stack table entry): a stack already symbolized in the previous
+ * snapshot takes over its frames instead of being looked up again. */
+static bool same_source(const struct sideinfo *a, const struct ht_profile *b,
+                        struct ht_symbolizer *sym)
+{
+	return a && a->p && a->si && a->sym == sym &&
+	       a->p->kind == HT_SOURCE_LIVE && b->kind == HT_SOURCE_LIVE &&
+	       a->p->pid == b->pid && a->p->start_time_ns == b->start_time_ns;
+}
+
+static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
+                          struct ht_symbolizer *sym, struct sideinfo *prev)
+{
+	struct ht_profile *p = sd->p;
+	struct kmap prev_by_id = { 0 };
+	bool reuse = same_source(prev, p, sym);
+
+	free_side(sd);
+	sd->sym = sym;
+	sd->si = calloc(p->nstacks ? p->nstacks : 1, sizeof *sd->si);
+	if (!sd->si)
+		return -ENOMEM;
+	if (reuse)
+		for (size_t j = 0; j < prev->p->nstacks; j++)
+			if (kmap_put(&prev_by_id, (uint64_t)prev->p->stacks[j].id
+			             + 1, j, NULL, NULL) < 0) {
+				reuse = false;
+				break;
+			}
+	for (size_t i = 0; i < p->nstacks; i++) {
+		const struct ht_stack *st = &p->stacks[i];
+		struct stack_info *s = &sd->si[i];
+		size_t cap = st->depth + 4;
+		uint64_t h = FNV_INIT;
+		bool found = false;
+		size_t *v = reuse ? kmap_get(&prev_by_id, (uint64_t)st->id + 1) :
+		            NULL;
+
+		if (v) {
+			struct stack_info *o = &prev->si[*v];
+			const struct ht_stack *ost = &prev->p->stacks[*v];
+
+			if (o->frames && ost->depth == st->depth &&
+			    !memcmp(ost->pcs, st->pcs,
+			            st->depth * sizeof *st->pcs)) {
+				*s = *o;
+				o->frames = NULL;
+				continue;
+			}
+		}
+
+		s->frames = malloc(cap * sizeof *s->frames);
+		if (!s->frames)
+			goto nomem;
+		for (uint32_t k = 0; k < st->depth; k++) {
+			const struct ht_frame *fr;
+			size_t n = 1;
+
+			if (sym) {
+				ht_symbolize(sym, st->pcs[k], k > 0, &fr, &n);
+			} else {
+				fr = raw_frame(m, st->pcs[k]);
+				if (!fr)
+					goto nomem;
+			}
+			if (s->nframes + n > cap) {
+				const struct ht_frame **nf;
+
+				cap = (s->nframes + n) * 2;
+				nf = realloc(s->frames, cap * sizeof *nf);
+				if (!nf)
+					goto nomem;
+				s->frames = nf;
+			}
+			for (size_t j = 0; j < n; j++)
+				s->frames[s->nframes++] = &fr[j];
+		}
+		for (size_t k = 0; k < s->nframes; k++) {
+			h = frame_hash(h, s->frames[k]);
+			if (!found && !is_alloc_frame(s->frames[k])) {
+				s->site = k;
+				found = true;
+			}
+		}
+		if (!found)
+			s->site = 0;
+		if (!s->nframes)
+			h = fnv(h, "(no stack)", 10);
+		s->skey = h;
+	}
+	kmap_free(&prev_by_id);
+	return 0;
+nomem:
+	kmap_free(&prev_by_id);
+	return -ENOMEM;
+}
+
+static void regroup_keys(struct ht_model *m, struct sideinfo *sd)
+{
+	if (!sd->p || !sd->si)
+		return;
+	for (size_t i = 0; i < sd->p->nstacks; i++)
+		sd->si[i].gkey = group_key(m, &sd->si[i]);
+}
+
+/* "(unknown)" frame for stacks the unwinder could not walk. */
+static const struct ht_frame unknown_frame = {
+	.function = "(unknown stack)",
+};
+
+static const struct ht_frame *site_frame_of(const struct stack_info *s)
+{
+	return s->nframes ? s->frames[s->site] : &unknown_frame;
+}
+
+/* Aggregate the baseline by group key. */
+static int build_base(struct ht_model *m)
+{
+	struct sideinfo *b = &m->base;
+
+	kmap_free(&m->base_by_key);
+	free(m->base_counts);
+	free(m->base_frame);
+	m->base_counts = NULL;
+	m->base_frame = NULL;
+	m->nbase = 0;
+	if (!m->has_base)
+		return 0;
+	m->base_counts = calloc(b->p->nstacks + 1, sizeof *m->base_counts);
+	m->base_frame = calloc(b->p->nstacks + 1, sizeof *m->base_frame);
+	if (!m->base_counts || !m->base_frame)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->p->nstacks; i++) {
+		size_t *v;
+		bool isnew;
+
+		if (kmap_put(&m->base_by_key, b->si[i].gkey, m->nbase, &v,
+		             &isnew) < 0)
+			return -ENOMEM;
+		if (isnew) {
+			m->base_frame[m->nbase] = site_frame_of(&b->si[i]);
+			m->nbase++;
+		}
+		ht_counts_add(&m->base_counts[*v], &b->p->stacks[i].counts);
+	}
+	return 0;
+}
+
+static double sort_value(const struct ht_model *m, const struct ht_counts *c,
+                         const struct ht_counts *d, bool has_delta)
+{
+	switch (m->opt.sort) {
+	case HT_SORT_INUSE_OBJS: return c->cur_objs;
+	case HT_SORT_ALLOC_BYTES: return c->cum_bytes;
+	case HT_SORT_ALLOC_OBJS: return c->cum_objs;
+	case HT_SORT_GROWTH: return has_delta ? d->cur_bytes : c->cur_bytes;
+	case HT_SORT_INUSE_BYTES:
+	default: return c->cur_bytes;
+	}
+}
+
+
+static int cmp_frames_name(const struct ht_frame *a, const struct ht_frame *b)
+{
+	int r = strcmp(a->function ? a->function : "",
+	               b->function ? b->function : "");
+
+	if (r)
+		return r;
+	return strcmp(a->file ? a->file : "", b->file ? b->file : "");
+}
+
+static int cmp_sites(const void *pa, const void *pb, void *arg)
+{
+	const struct ht_site *a = *(struct ht_site *const *)pa;
+	const struct ht_site *b = *(struct ht_site *const *)pb;
+	const struct ht_model *m = arg;
+	int r;
+
+	if (m->opt.sort == HT_SORT_NAME) {
+		/* names sort ascending, whatever `descending` says */
+		r = cmp_frames_name(a->frame, b->frame);
+		if (r)
+			return r;
+	} else {
+		double va = sort_value(m, &a->counts, &a->delta, a->has_delta);
+		double vb = sort_value(m, &b->counts, &b->delta, b->has_delta);
+
+		if (va != vb)
+			return (va < vb) == m->opt.descending ? 1 : -1;
+		if (a->counts.cum_bytes != b->counts.cum_bytes)
+			return a->counts.cum_bytes < b->counts.cum_bytes ? 1 : -1;
+	}
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+static bool matches_filter(const struct ht_model *m, const struct ht_site *s)
+{
+	if (!m->filter || !*m->filter)
+		return true;
+	return (s->frame->function && strstr(s->frame->function, m->filter)) ||
+	       (s->frame->file && strstr(s->frame->file, m->filter));
+}
+
+static void fill_history(struct ht_model *m, struct ht_site *site,
+                         size_t stamp)
+{
+	site->hist_len = 0;  /* history[] is zero: sites are calloc'd */
+	for (size_t k = 0; k < site->nstacks; k++) {
+		const struct stack_info *si = &m->cur.si[site->stack_idx[k]];
+		size_t *v = kmap_get(&m->hist_by_key, si->skey);
+		struct hist *h;
+
+		if (!v)
+			continue;
+		h = &m->hist[*v];
+		if (h->stamp == stamp)
+			continue; /* this stack key was summed already */
+		h->stamp = stamp;
+		if (h->len > site->hist_len) {
+			/* shift what we have so newest values stay aligned */
+			size_t add = h->len - site->hist_len;
+
+			memmove(site->history + add, site->history,
+			        site->hist_len * sizeof *site->history);
+			memset(site->history, 0, add * sizeof *site->history);
+			site->hist_len = h->len;
+		}
+		for (size_t j = 0; j < h->len; j++) {
+			/* j-th newest of the ring -> position from the end */
+			size_t ring = (h->head + HT_HISTORY_LEN - 1 - j) %
+			              HT_HISTORY_LEN;
+
+			site->history[site->hist_len - 1 - j] += h->v[ring];
+		}
+	}
+}
+
+/* Rebuild sites from cur (and the baseline aggregate). */
+static int build_sites(struct ht_model *m)
+{
+	struct ht_profile *p = m->cur.p;
+	size_t nst = p ? p->nstacks : 0, *count = NULL, *fill = NULL;
+	int err = -ENOMEM;
+
+	m->generation++;
+	kmap_free(&m->site_by_key);
+	free(m->all);
+	free(m->view);
+	free(m->idx);
+	m->all = NULL;
+	m->view = NULL;
+	m->idx = NULL;
+	m->nall = m->nview = 0;
+	/* pass 1: number the sites (struct ht_site is large: allocate only
+	 * as many as there are) */
+	count = calloc(nst + m->nbase + 1, sizeof *count);
+	fill = calloc(nst + m->nbase + 1, sizeof *fill);
+	m->idx = calloc(nst + 1, sizeof *m->idx);
+	if (!m->idx || !count || !fill)
+		goto out;
+	for (size_t i = 0; i < nst; i++) {
+		size_t *v;
+		bool isnew;
+
+		if (kmap_put(&m->site_by_key, m->cur.si[i].gkey, m->nall, &v,
+		             &isnew) < 0)
+			goto out;
+		if (isnew) {
+			fill[m->nall] = i;  /* the site's first stack */
+			m->nall++;
+		}
+		m->idx[i] = *v;
+		count[*v]++;
+	}
+	m->all = calloc(m->nall + m->nbase + 1, sizeof *m->all);
+	if (!m->all)
+		goto out;
+	for (size_t k = 0; k < m->nall; k++) {
+		m->all[k].key = m->cur.si[fill[k]].gkey;
+		m->all[k].frame = site_frame_of(&m->cur.si[fill[k]]);
+	}
+	for (size_t i = 0; i < nst; i++)
+		ht_counts_add(&m->all[m->idx[i]].counts, &p->stacks[i].counts);
+	/* stack index lists */
+	for (size_t i = 0, off = 0; i < m->nall; i++) {
+		m->all[i].stack_idx = m->idx + off;
+		off += count[i];
+	}
+	{
+		/* site of each stack, saved before idx becomes the lists */
+		size_t *site_of = malloc((nst + 1) * sizeof *site_of);
+
+		if (!site_of)
+			goto out;
+		memcpy(site_of, m->idx, nst * sizeof *site_of);
+		for (size_t i = 0, off = 0; i < m->nall; i++) {
+			fill[i] = off;
+			off += count[i];
+		}
+		for (size_t i = 0; i < nst; i++) {
+			m->idx[fill[site_of[i]]++] = i;
+			m->all[site_of[i]].nstacks++;
+		}
+		free(site_of);
+	}
+	/* baseline deltas, and sites only the baseline has */
+	memset(&m->totals_delta, 0, sizeof m->totals_delta);
+	if (m->has_base) {
+		for (size_t i = 0; i < m->nall; i++) {
+			m->all[i].delta = m->all[i].counts;
+			m->all[i].has_delta = true;
+		}
+		for (size_t b = 0; b < m->base_by_key.cap; b++) {
+			uint64_t key = m->base_by_key.keys[b];
+			size_t bi = m->base_by_key.vals[b], *v;
+			struct ht_site *s;
+
+			if (!key)
+				continue;
+			v = kmap_get(&m->site_by_key, key);
+			if (!v) {
+				s = &m->all[m->nall];
+				s->key = key;
+				s->frame = m->base_frame[bi];
+				s->has_delta = true;
+				s->stack_idx = m->idx;
+				s->nstacks = 0;
+				if (kmap_put(&m->site_by_key, key, m->nall, NULL,
+				             NULL) < 0)
+					goto out;
+				m->nall++;
+			} else {
+				s = &m->all[*v];
+			}
+			ht_counts_sub(&s->delta, &m->base_counts[bi]);
+		}
+		m->totals_delta = p ? p->totals : m->totals_delta;
+		ht_counts_sub(&m->totals_delta, &m->base.p->totals);
+	}
+	/* history, view */
+	m->view = calloc(m->nall + 1, sizeof *m->view);
+	if (!m->view)
+		goto out;
+	for (size_t i = 0; i < m->nall; i++) {
+		fill_history(m, &m->all[i], m->stamp_base + i + 1);
+		if (matches_filter(m, &m->all[i]))
+			m->view[m->nview++] = &m->all[i];
+	}
+	m->stamp_base += m->nall + 2;
+	qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
+	err = 0;
+out:
+	free(count);
+	free(fill);
+	return err;
+}
+
+/* Append this update's in-use bytes to every stack key's history. */
+static int push_history(struct ht_model *m)
+{
+	struct ht_profile *p = m->cur.p;
+
+	for (size_t i = 0; i < m->nhist; i++)
+		m->hist[i].pending = 0;
+	for (size_t i = 0; i < p->nstacks; i++) {
+		size_t *v;
+		bool isnew;
+
+		if (kmap_put(&m->hist_by_key, m->cur.si[i].skey, m->nhist, &v,
+		             &isnew) < 0)
+			return -ENOMEM;
+		if (isnew) {
+			if (m->nhist == m->caphist) {
+				size_t nc = m->caphist ? m->caphist * 2 : 64;
+				struct hist *nh = realloc(m->hist,
+				                          nc * sizeof *nh);
+
+				if (!nh)
+					return -ENOMEM;
+				m->hist = nh;
+				m->caphist = nc;
+			}
+			memset(&m->hist[m->nhist], 0, sizeof *m->hist);
+			m->nhist++;
+		}
+		m->hist[*v].pending += p->stacks[i].counts.cur_bytes;
+	}
+	for (size_t i = 0; i < m->nhist; i++) {
+		struct hist *h = &m->hist[i];
+
+		h->v[h->head] = h->pending;
+		h->head = (h->head + 1) % HT_HISTORY_LEN;
+		if (h->len < HT_HISTORY_LEN)
+			h->len++;
+	}
+	return 0;
+}
+
+/* ---- trees ---- */
+
+static void tree_free(struct ht_tree_node *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nchildren; i++)
+		tree_free(n->children[i]);
+	free(n->children);
+	free(n);
+}
+
+struct node_ext {                /* hidden per-node data: base counts */
+	struct ht_tree_node node;
+	struct ht_counts base;
+	uint64_t path;
+	uint64_t fkey;
+	size_t cap;                  /* children allocated */
+};
+
+/* Children are found through one map per tree build (`tree_index`):
+ * child path hash -> node (the hash covers the parent's path and the
+ * frame).  NULL: a linear search among the children. */
+static struct ht_tree_node *tree_child(struct kmap *tree_index,
+                                       struct ht_tree_node *parent,
+                                       const struct ht_frame *f)
+{
+	struct node_ext *pe = (struct node_ext *)parent, *ce;
+	uint64_t fk = frame_hash(FNV_INIT, f);
+	uint64_t path = fnv(pe->path, &fk, sizeof fk);
+	struct ht_tree_node **nc;
+	size_t *v = tree_index ? kmap_get(tree_index, path) : NULL;
+
+	if (v) {
+		struct node_ext *e = (struct node_ext *)(uintptr_t)*v;
+
+		if (e->fkey == fk && e->node.parent == parent)
+			return &e->node;
+	}
+	if (v || !tree_index) {
+		/* no index, or a hash collision: look among the children */
+		for (size_t i = 0; i < parent->nchildren; i++) {
+			struct node_ext *e =
+				(struct node_ext *)parent->children[i];
+
+			if (e->fkey == fk)
+				return &e->node;
+		}
+	}
+	ce = calloc(1, sizeof *ce);
+	if (!ce)
+		return NULL;
+	if (parent->nchildren == pe->cap) {
+		size_t ncap = pe->cap ? pe->cap * 2 : 4;
+
+		nc = realloc(parent->children, ncap * sizeof *nc);
+		if (!nc) {
+			free(ce);
+			return NULL;
+		}
+		parent->children = nc;
+		pe->cap = ncap;
+	}
+	ce->fkey = fk;
+	ce->path = path;
+	if (tree_index && !v)
+		kmap_put(tree_index, path, (size_t)(uintptr_t)ce, NULL, NULL);
+	ce->node.frame = f;
+	ce->node.parent = parent;
+	ce->node.depth = parent->depth + 1;
+	parent->children[parent->nchildren++] = &ce->node;
+	return &ce->node;
+}
+
+static int cmp_nodes(const void *pa, const void *pb, void *arg)
+{
+	const struct ht_tree_node *a = *(struct ht_tree_node *const *)pa;
+	const struct ht_tree_node *b = *(struct ht_tree_node *const *)pb;
+	const struct ht_model *m = arg;
+
+	if (m->opt.sort == HT_SORT_NAME) {
+		int r = cmp_frames_name(a->frame, b->frame);
+
+		if (r)
+			return r;
+	} else {
+		double va = sort_value(m, &a->counts, &a->delta, a->has_delta);
+		double vb = sort_value(m, &b->counts, &b->delta, b->has_delta);
+
+		if (va != vb)
+			return (va < vb) == m->opt.descending ? 1 : -1;
+	}
+	return cmp_frames_name(a->frame, b->frame);
+}
+
+/* Deltas, sort, and restore the expanded state, recursively. */
+static void tree_finish(struct ht_model *m, struct ht_tree_node *n,
+                        bool with_delta)
+{
+	struct node_ext *e = (struct node_ext *)n;
+
+	if (with_delta) {
+		n->delta = n->counts;
+		ht_counts_sub(&n->delta, &e->base);
+		n->has_delta = true;
+	}
+	if (n->parent)
+		n->expanded = kmap_get(&m->expanded, e->path) != NULL;
+	for (size_t i = 0; i < n->nchildren; i++)
+		tree_finish(m, n->children[i], with_delta);
+	qsort_r(n->children, n->nchildren, sizeof *n->children, cmp_nodes, m);
+}
+
+/* Remember which paths are expanded before a tree is rebuilt. */
+static void tree_save_expanded(struct ht_model *m, struct ht_tree_node *n)
+{
+	struct node_ext *e = (struct node_ext *)n;
+
+	if (!n)
+		return;
+	if (n->parent) {
+		if (n->expanded)
+			kmap_put(&m->expanded, e->path, 1, NULL, NULL);
+		else {
+			size_t *v = kmap_get(&m->expanded, e->path);
+
+			if (v) {
+				/* kmap has no delete: a rebuilt map */
+				struct kmap keep = { 0 };
+
+				for (size_t i = 0; i < m->expanded.cap; i++)
+					if (m->expanded.keys[i] &&
+					    m->expanded.keys[i] != fix_key(e->path))
+						kmap_put(&keep,
+						         m->expanded.keys[i], 1,
+						         NULL, NULL);
+				kmap_free(&m->expanded);
+				m->expanded = keep;
+			}
+		}
+	}
+	for (size_t i = 0; i < n->nchildren; i++)
+		tree_save_expanded(m, n->children[i]);
+}
+
+static struct ht_tree_node *new_root(uint64_t salt)
+{
+	struct node_ext *r = calloc(1, sizeof *r);
+
+	if (!r)
+		return NULL;
+	r->path = fnv(FNV_INIT, &salt, sizeof salt);
+	return &r->node;
+}
+
+/* Insert one stack: frames from `from` walking outward (callers) or
+ * inward.  Adds c to the counts (or to base when is_base). */
+static int tree_insert(struct kmap *tree_index, struct ht_tree_node *root,
+                       const struct stack_info *si, bool callers,
+                       const struct ht_counts *c, bool is_base)
+{
+	struct ht_tree_node *n = root;
+
+	if (is_base)
+		ht_counts_add(&((struct node_ext *)root)->base, c);
+	else
+		ht_counts_add(&root->counts, c);
+	if (!si->nframes)
+		return 0;
+	if (callers) {
+		for (size_t k = si->site + 1; k < si->nframes; k++) {
+			n = tree_child(tree_index, n, si->frames[k]);
+			if (!n)
+				return -ENOMEM;
+			if (is_base)
+				ht_counts_add(&((struct node_ext *)n)->base, c);
+			else
+				ht_counts_add(&n->counts, c);
+		}
+	} else {
+		for (size_t k = si->nframes; k-- > si->site; ) {
+			n = tree_child(tree_index, n, si->frames[k]);
+			if (!n)
+				return -ENOMEM;
+			if (is_base)
+				ht_counts_add(&((struct node_ext *)n)->base, c);
+			else
+				ht_counts_add(&n->counts, c);
+		}
+	}
+	return 0;
+}
+
+static void drop_trees(struct ht_model *m)
+{
+	tree_save_expanded(m, m->callers.root);
+	tree_save_expanded(m, m->topdown.root);
+	tree_free(m->callers.root);
+	tree_free(m->topdown.root);
+	memset(&m->callers, 0, sizeof m->callers);
+	memset(&m->topdown, 0, sizeof m->topdown);
+}
+
+/* The callers tree of a site (model-owned, rebuilt only when the data or
+ * the site changed), or NULL for an unknown key or on ENOMEM. */
+struct ht_tree_node *ht_model_callers(struct ht_model *m, uint64_t site_key)
+{
+	size_t *v = kmap_get(&m->site_by_key, site_key);
+	const struct ht_site *site;
+	struct ht_tree_node *root;
+	struct kmap index = { 0 };
+
+	if (!v || !m->cur.p)
+		return NULL;
+	if (m->callers.valid && m->callers.site_key == site_key &&
+	    m->callers.generation == m->generation)
+		return m->callers.root;
+	tree_save_expanded(m, m->callers.root);
+	tree_free(m->callers.root);
+	m->callers.root = NULL;
+	m->callers.valid = false;
+	site = &m->all[*v];
+	root = new_root(site_key);
+	if (!root)
+		return NULL;
+	root->frame = site->frame;
+	root->expanded = true;
+	for (size_t k = 0; k < site->nstacks; k++) {
+		size_t i = site->stack_idx[k];
+
+		if (tree_insert(&index, root, &m->cur.si[i], true,
+		                &m->cur.p->stacks[i].counts, false) < 0)
+			goto fail;
+	}
+	if (m->has_base) {
+		for (size_t i = 0; i < m->base.p->nstacks; i++)
+			if (m->base.si[i].gkey == site_key &&
+			    tree_insert(&index, root, &m->base.si[i], true,
+			                &m->base.p->stacks[i].counts, true) < 0)
+				goto fail;
+	}
+	kmap_free(&index);
+	tree_finish(m, root, m->has_base);
+	root->expanded = true;
+	m->callers.root = root;
+	m->callers.site_key = site_key;
+	m->callers.generation = m->generation;
+	m->callers.valid = true;
+	return root;
+fail:
+	kmap_free(&index);
+	tree_free(root);
+	return NULL;
+}
+
+/* The whole program top-down (model-owned, cached per update), or NULL
+ * on ENOMEM. */
+struct ht_tree_node *ht_model_topdown(struct ht_model *m)
+{
+	struct ht_tree_node *root;
+	struct kmap index = { 0 };
+
+	if (!m->cur.p)
+		return NULL;
+	if (m->topdown.valid && m->topdown.generation == m->generation)
+		return m->topdown.root;
+	tree_save_expanded(m, m->topdown.root);
+	tree_free(m->topdown.root);
+	m->topdown.root = NULL;
+	m->topdown.valid = false;
+	root = new_root(0);
+	if (!root)
+		return NULL;
+	for (size_t i = 0; i < m->cur.p->nstacks; i++)
+		if (tree_insert(&index, root, &m->cur.si[i], false,
+		                &m->cur.p->stacks[i].counts, false) < 0)
+			goto fail;
+	if (m->has_base)
+		for (size_t i = 0; i < m->base.p->nstacks; i++)
+			if (tree_insert(&index, root, &m->base.si[i], false,
+			                &m->base.p->stacks[i].counts, true) < 0)
+				goto fail;
+	kmap_free(&index);
+	tree_finish(m, root, m->has_base);
+	root->expanded = true;
+	m->topdown.root = root;
+	m->topdown.generation = m->generation;
+	m->topdown.valid = true;
+	return root;
+fail:
+	kmap_free(&index);
+	tree_free(root);
+	return NULL;
+}
+
+/* ---- public ---- */
+
+struct ht_model *ht_model_new(struct ht_symbolizer *sym)
+{
+	struct ht_model *m = calloc(1, sizeof *m);
+
+	if (!m)
+		return NULL;
+	m->sym = sym;
+	m->opt.group = HT_GROUP_LINE;
+	m->opt.sort = HT_SORT_INUSE_BYTES;
+	m->opt.descending = true;
+	return m;
+}
+
+static void drop_base(struct ht_model *m)
+{
+	free_side(&m->base);
+	if (m->base.p != m->cur.p)  /* else it is still the current one */
+		ht_profile_free(m->base.p);
+	m->base.p = NULL;
+	m->has_base = false;
+	if (m->base_sym) {
+		ht_symbolizer_free(m->base_sym);
+		m->base_sym = NULL;
+	}
+	kmap_free(&m->base_by_key);
+	free(m->base_counts);
+	free(m->base_frame);
+	m->base_counts = NULL;
+	m->base_frame = NULL;
+	m->nbase = 0;
+}
+
+/* Free the model, its profiles, trees and symbolizers.  NULL is fine. */
+void ht_model_free(struct ht_model *m)
+{
+	if (!m)
+		return;
+	drop_trees(m);
+	drop_base(m);
+	free_side(&m->cur);
+	ht_profile_free(m->cur.p);
+	kmap_free(&m->site_by_key);
+	kmap_free(&m->hist_by_key);
+	kmap_free(&m->raw_by_pc);
+	kmap_free(&m->expanded);
+	for (size_t i = 0; i < m->nraw; i++) {
+		free((char *)m->rawp[i]->function);
+		free(m->rawp[i]);
+	}
+	free(m->rawp);
+	free(m->hist);
+	free(m->all);
+	free(m->view);
+	free(m->idx);
+	free(m->filter);
+	ht_symbolizer_free(m->sym);
+	free(m);
+}
+
+/* Take ownership of p and recompute sites, history and deltas.  0 or
+ * -errno (then p has been freed). */
+int ht_model_update(struct ht_model *m, struct ht_profile *p)
+{
+	struct sideinfo old = m->cur;
+	int err;
+
+	if (!p)
+		return -EINVAL;
+	if (m->sym)
+		ht_symbolizer_update(m->sym, p);
+	m->cur.p = p;
+	m->cur.si = NULL;
+	err = symbolize_side(m, &m->cur, m->sym, &old);
+	if (err < 0) {
+		/* old may have lent frames already: drop both snapshots */
+		free_side(&m->cur);
+		ht_profile_free(p);
+		m->cur.p = NULL;
+		free_side(&old);
+		if (!(m->has_base && m->base.p == old.p))
+			ht_profile_free(old.p);
+		build_sites(m);
+		return err;
+	}
+	regroup_keys(m, &m->cur);
+	/* the old snapshot may be the baseline: then the baseline keeps it */
+	if (m->has_base && m->base.p == old.p) {
+		free_side(&old);
+	} else {
+		free_side(&old);
+		ht_profile_free(old.p);
+	}
+	err = push_history(m);
+	if (err < 0)
+		return err;
+	return build_sites(m);
+}
+
+/* The current profile (model-owned) or NULL. */
+const struct ht_profile *ht_model_profile(const struct ht_model *m)
+{
+	return m->cur.p;
+}
+
+/* Set grouping, sort and filter (filter copied); recompute.  0 or -errno. */
+int ht_model_set_options(struct ht_model *m, const struct ht_model_options *o)
+{
+	char *f = NULL;
+	int err;
+
+	if (o->filter && *o->filter && !(f = strdup(o->filter)))
+		return -ENOMEM;
+	free(m->filter);
+	m->filter = f;
+	m->opt = *o;
+	m->opt.filter = m->filter;
+	regroup_keys(m, &m->cur);
+	regroup_keys(m, &m->base);
+	err = build_base(m);
+	if (err < 0)
+		return err;
+	return m->cur.p ? build_sites(m) : 0;
+}
+
+/* The current options (model-owned). */
+const struct ht_model_options *ht_model_options(const struct ht_model *m)
+{
+	return &m->opt;
+}
+
+/* The filtered, sorted sites (model-owned); *n gets their count. */
+struct ht_site *const *ht_model_sites(struct ht_model *m, size_t *n)
+{
+	*n = m->nview;
+	return m->view;
+}
+
+/* The site with this key, or NULL (model-owned). */
+const struct ht_site *ht_model_site(struct ht_model *m, uint64_t key)
+{
+	size_t *v = kmap_get(&m->site_by_key, key);
+
+	return v ? &m->all[*v] : NULL;
+}
+
+/* Totals of the current profile (model-owned; zeros before an update). */
+const struct ht_counts *ht_model_totals(const struct ht_model *m)
+{
+	static const struct ht_counts zero;
+
+	return m->cur.p ? &m->cur.p->totals : &zero;
+}
+
+/* Totals minus the baseline's, or NULL without a baseline. */
+const struct ht_counts *ht_model_totals_delta(const struct ht_model *m)
+{
+	return m->has_base ? &m->totals_delta : NULL;
+}
+
+/* Make the current snapshot the baseline.  0 or -errno. */
+int ht_model_set_baseline(struct ht_model *m)
+{
+	int err;
+
+	if (!m->cur.p)
+		return -EINVAL;
+	drop_base(m);
+	m->base.p = m->cur.p;
+	m->has_base = true;
+	err = symbolize_side(m, &m->base, m->sym, NULL);
+	if (err < 0)
+		goto fail;
+	regroup_keys(m, &m->base);
+	err = build_base(m);
+	if (err < 0)
+		goto fail;
+	return build_sites(m);
+fail:
+	drop_base(m);
+	return err;
+}
+
+/* Symbolizer options for baselines loaded from files. */
+void ht_model_set_symbol_options(struct ht_model *m,
+                                 const struct ht_sym_options *o)
+{
+	if (o)
+		m->symopt = *o;
+	else
+		memset(&m->symopt, 0, sizeof m->symopt);
+}
+
+/* Take ownership of base and diff against it, matching by symbols.
+ * 0 or -errno. */
+int ht_model_set_baseline_profile(struct ht_model *m, struct ht_profile *base)
+{
+	int err;
+
+	if (!base)
+		return -EINVAL;
+	drop_base(m);
+	if (m->sym) {
+		char *cause = NULL;
+
+		err = ht_symbolizer_new(base, &m->symopt, &m->base_sym, &cause);
+		free(cause);
+		if (err < 0)
+			m->base_sym = NULL;
+	}
+	m->base.p = base;
+	m->has_base = true;
+	err = symbolize_side(m, &m->base, m->base_sym, NULL);
+	if (err < 0)
+		goto fail;
+	regroup_keys(m, &m->base);
+	err = build_base(m);
+	if (err < 0)
+		goto fail;
+	return m->cur.p ? build_sites(m) : 0;
+fail:
+	drop_base(m);
+	return err;
+}
+
+/* Drop the baseline and its deltas. */
+void ht_model_clear_baseline(struct ht_model *m)
+{
+	drop_base(m);
+	if (m->cur.p)
+		build_sites(m);
+}
+
+/* True while a baseline is set. */
+bool ht_model_has_baseline(const struct ht_model *m)
+{
+	return m->has_base;
+}
+
+/* Realtime of the baseline snapshot, 0 without one. */
+uint64_t ht_model_baseline_time_ns(const struct ht_model *m)
+{
+	return m->has_base ? m->base.p->snapshot_time_ns : 0;
+}
+
+/* Forget the per-site history (after a reset). */
+void ht_model_clear_history(struct ht_model *m)
+{
+	for (size_t i = 0; i < m->nhist; i++) {
+		m->hist[i].len = 0;
+		m->hist[i].head = 0;
+	}
+	for (size_t i = 0; i < m->nall; i++)
+		m->all[i].hist_len = 0;
+}
+
+/* Frames of stack i, innermost first (model-owned), NULL when out of
+ * range. */
+const struct ht_frame *const *ht_model_stack_frames(struct ht_model *m,
+                                                    size_t i, size_t *n)
+{
+	*n = 0;
+	if (!m->cur.p || i >= m->cur.p->nstacks)
+		return NULL;
+	*n = m->cur.si[i].nframes;
+	return m->cur.si[i].frames;
+}
+
+/* Index of the site frame in the frames of stack i (0 when none). */
+size_t ht_model_stack_site_index(struct ht_model *m, size_t i)
+{
+	if (!m->cur.p || i >= m->cur.p->nstacks)
+		return 0;
+	return m->cur.si[i].site;
+}

@@ -1,0 +1,112 @@
+/*
+ * Profiles: allocation, freeing, sums and module lookup for struct
+ * ht_profile, the plain data every source turns into.  Headless and
+ * side-effect free: no I/O, no curses, no libdw.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/profile.h"
+
+/* Add b to a, every field (variances add: samples are independent). */
+void ht_counts_add(struct ht_counts *a, const struct ht_counts *b)
+{
+	a->cur_objs += b->cur_objs;
+	a->cur_bytes += b->cur_bytes;
+	a->cum_objs += b->cum_objs;
+	a->cum_bytes += b->cum_bytes;
+	a->var_cur_objs += b->var_cur_objs;
+	a->var_cur_bytes += b->var_cur_bytes;
+	a->var_cum_bytes += b->var_cum_bytes;
+	a->raw_cur_objs += b->raw_cur_objs;
+	a->raw_cur_bytes += b->raw_cur_bytes;
+	a->raw_cum_objs += b->raw_cum_objs;
+	a->raw_cum_bytes += b->raw_cum_bytes;
+}
+
+/* a - b for the estimates; the variance of a difference of independent
+ * estimates is the sum of their variances.  Raw counts saturate at 0. */
+void ht_counts_sub(struct ht_counts *a, const struct ht_counts *b)
+{
+	a->cur_objs -= b->cur_objs;
+	a->cur_bytes -= b->cur_bytes;
+	a->cum_objs -= b->cum_objs;
+	a->cum_bytes -= b->cum_bytes;
+	a->var_cur_objs += b->var_cur_objs;
+	a->var_cur_bytes += b->var_cur_bytes;
+	a->var_cum_bytes += b->var_cum_bytes;
+#define SAT_SUB(f) a->f = a->f > b->f ? a->f - b->f : 0
+	SAT_SUB(raw_cur_objs);
+	SAT_SUB(raw_cur_bytes);
+	SAT_SUB(raw_cum_objs);
+	SAT_SUB(raw_cum_bytes);
+#undef SAT_SUB
+}
+
+/* A zeroed profile (caller frees with ht_profile_free), NULL on ENOMEM. */
+struct ht_profile *ht_profile_new(void)
+{
+	struct ht_profile *p = calloc(1, sizeof *p);
+
+	if (p)
+		p->state = HT_PROC_UNKNOWN;
+	return p;
+}
+
+/* Free the profile and everything it owns.  NULL is fine. */
+void ht_profile_free(struct ht_profile *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nstacks; i++) {
+		free(p->stacks[i].pcs);
+		free(p->stacks[i].threads);
+	}
+	free(p->stacks);
+	for (i = 0; i < p->nmodules; i++)
+		free(p->modules[i].path);
+	free(p->modules);
+	for (i = 0; i < p->nthread_names; i++)
+		free(p->thread_names[i]);
+	free(p->thread_names);
+	free(p->maps);
+	free(p->cmdline);
+	free(p->exe);
+	free(p);
+}
+
+/* Recompute p->totals as the sum over all stacks. */
+void ht_profile_sum(struct ht_profile *p)
+{
+	size_t i;
+
+	memset(&p->totals, 0, sizeof p->totals);
+	for (i = 0; i < p->nstacks; i++)
+		ht_counts_add(&p->totals, &p->stacks[i].counts);
+}
+
+/* The module whose [start, end) holds addr; among overlapping entries (a
+ * dlclose'd module whose range was reused) a loaded one wins.  NULL when
+ * none does.  The pointer is owned by p. */
+const struct ht_module *ht_profile_module_of(const struct ht_profile *p,
+                                             uint64_t addr)
+{
+	const struct ht_module *found = NULL;
+	size_t i;
+
+	for (i = 0; i < p->nmodules; i++) {
+		const struct ht_module *m = &p->modules[i];
+
+		if (addr < m->start || addr >= m->end)
+			continue;
+		if (!m->unloaded)
+			return m;
+		if (!found)
+			found = m;
+	}
+	return found;
+}

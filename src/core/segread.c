@@ -1,0 +1,815 @@
+/*
+ * Segment reader (see segread.h).  The segment is written concurrently by
+ * a runtime we do not trust: layout fields are copied and validated once
+ * at open and only the copies are used afterwards; every value read later
+ * (indexes, depths, string offsets) is checked again before use; strings
+ * are copied, never referenced in place.  Only the control page is mapped
+ * writable, and only commands write it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/segread.h"
+
+#define MODULE_RETRIES 2000      /* seqlock retries before -EBUSY */
+#define CMD_TIMEOUT_NS 2000000000ull
+#define MAX_STRINGS (64u << 20)  /* sanity bound on the strings area */
+
+struct ht_segread {
+	char *name;
+	int fd;
+	const unsigned char *base;  /* PROT_READ mapping of the whole segment */
+	size_t size;
+	struct ht_seg_control *ctl; /* read-write mapping of the control page */
+	size_t ctl_map_size;
+	struct ht_seg_header lay;   /* validated copy: layout fields only */
+	char exe[sizeof(((struct ht_seg_header *)0)->exe)];
+	char cmdline[sizeof(((struct ht_seg_header *)0)->cmdline)];
+	unsigned char *strings;     /* scratch copy of the strings area */
+	struct ht_seg_module *mods; /* scratch copy of the module table */
+};
+
+static void set_cause(char **cause, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	if (!cause)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	free(*cause);
+	*cause = s;
+}
+
+static uint64_t ld64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static uint32_t ld32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* True when name is 1..HT_SEG_NAME_MAX bytes of [A-Za-z0-9._-] and not
+ * "." or "..".  Pure. */
+bool ht_segread_name_valid(const char *name)
+{
+	size_t n;
+
+	if (!name)
+		return false;
+	n = strlen(name);
+	if (n == 0 || n > HT_SEG_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return false;
+	for (; *name; name++) {
+		char c = *name;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* off + count * elem fits in [0, size] without overflow. */
+static bool range_ok(uint64_t off, uint64_t count, uint64_t elem,
+                     uint64_t size)
+{
+	if (off > size)
+		return false;
+	if (elem && count > (size - off) / elem)
+		return false;
+	return true;
+}
+
+/* Copy a fixed-size header string; false when it has no NUL. */
+static bool copy_str(char *dst, const char *src, size_t cap)
+{
+	size_t n = strnlen(src, cap);
+
+	if (n == cap)
+		return false;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return true;
+}
+
+/*
+ * Validate a header copy against the real size of the mapping.  `h` is a
+ * private copy, so nothing changes under the checks.
+ */
+static int check_header(const struct ht_seg_header *h, uint64_t size,
+                        char **cause)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (h->magic == 0) {
+		set_cause(cause, "segment not initialised yet");
+		return -EAGAIN;
+	}
+	if (h->magic != HT_SEG_MAGIC) {
+		set_cause(cause, "not a heaptop segment (bad magic 0x%016llx)",
+		          (unsigned long long)h->magic);
+		return -EINVAL;
+	}
+	if (h->major != HT_SEG_MAJOR) {
+		set_cause(cause, "segment ABI version %u.%u is not supported "
+		          "(this heaptop reads major %d)", h->major, h->minor,
+		          HT_SEG_MAJOR);
+		return -EPROTO;
+	}
+	if (h->header_size < sizeof(struct ht_seg_header) ||
+	    h->header_size > size) {
+		set_cause(cause, "corrupt segment: header size %u (expected at "
+		          "least %zu)", h->header_size,
+		          sizeof(struct ht_seg_header));
+		return -EINVAL;
+	}
+	if (h->segment_size != size) {
+		set_cause(cause, "corrupt segment: header says %llu bytes, the "
+		          "shared memory object has %llu",
+		          (unsigned long long)h->segment_size,
+		          (unsigned long long)size);
+		return -EINVAL;
+	}
+	if (h->control_off < h->header_size || h->control_off % (uint64_t)page ||
+	    h->control_size < sizeof(struct ht_seg_control) ||
+	    !range_ok(h->control_off, 1, h->control_size, size)) {
+		set_cause(cause, "corrupt segment: control page at %llu+%llu "
+		          "outside the segment or misaligned",
+		          (unsigned long long)h->control_off,
+		          (unsigned long long)h->control_size);
+		return -EINVAL;
+	}
+#define SECTION(off, cnt, elem, what)                                         \
+	if ((off) % 8 || !range_ok((off), (cnt), (elem), size)) {             \
+		set_cause(cause, "corrupt segment: %s section (offset %llu, " \
+		          "%llu entries) outside the segment", what,          \
+		          (unsigned long long)(off), (unsigned long long)(cnt)); \
+		return -EINVAL;                                               \
+	}
+	SECTION(h->modules_off, h->modules_cap, sizeof(struct ht_seg_module),
+	        "modules");
+	SECTION(h->stacks_off, h->stacks_cap, sizeof(struct ht_seg_stack),
+	        "stacks");
+	SECTION(h->frames_off, h->frames_cap, sizeof(uint64_t), "frames");
+	SECTION(h->ring_off, 1, sizeof(struct ht_seg_ring), "ring");
+	SECTION(h->ring_off + sizeof(struct ht_seg_ring), h->ring_cap,
+	        sizeof(struct ht_seg_event), "ring events");
+#undef SECTION
+	if (!range_ok(h->strings_off, 1, h->strings_size, size) ||
+	    h->strings_size > MAX_STRINGS) {
+		set_cause(cause, "corrupt segment: strings area (offset %llu, "
+		          "%llu bytes) outside the segment",
+		          (unsigned long long)h->strings_off,
+		          (unsigned long long)h->strings_size);
+		return -EINVAL;
+	}
+	if (h->max_depth > HT_MAX_DEPTH_LIMIT) {
+		set_cause(cause, "corrupt segment: max_depth %u exceeds %d",
+		          h->max_depth, HT_MAX_DEPTH_LIMIT);
+		return -EINVAL;
+	}
+	if (h->modules_cap > (1u << 20) || h->stacks_cap > (1u << 28)) {
+		set_cause(cause, "corrupt segment: table capacities too large");
+		return -EINVAL;
+	}
+	if (strnlen(h->exe, sizeof h->exe) == sizeof h->exe ||
+	    strnlen(h->cmdline, sizeof h->cmdline) == sizeof h->cmdline ||
+	    strnlen(h->parent_name, sizeof h->parent_name) ==
+	            sizeof h->parent_name) {
+		set_cause(cause, "corrupt segment: unterminated string in the "
+		          "header");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Read the header out of a live image field by field into *h (a torn read
+ * of state fields does not matter: only layout fields are trusted, and
+ * they are written once before the magic). */
+static void read_header(const void *image, struct ht_seg_header *h)
+{
+	memcpy(h, image, sizeof *h);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+/* Validate a segment image in memory (a private copy of its header).
+ * 0, -EAGAIN (not initialised), -EINVAL or -EPROTO with *cause (caller
+ * frees). */
+int ht_segread_check(const void *image, size_t size, char **cause)
+{
+	struct ht_seg_header h;
+
+	if (size < sizeof h) {
+		set_cause(cause, "corrupt segment: %zu bytes, smaller than its "
+		          "header", size);
+		return size == 0 ? -EAGAIN : -EINVAL;
+	}
+	read_header(image, &h);
+	return check_header(&h, size, cause);
+}
+
+/* Unmap both mappings, close the fd, free the reader.  NULL is fine. */
+void ht_segread_close(struct ht_segread *r)
+{
+	if (!r)
+		return;
+	if (r->ctl)
+		munmap(r->ctl, r->ctl_map_size);
+	if (r->base)
+		munmap((void *)r->base, r->size);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->strings);
+	free(r->mods);
+	free(r->name);
+	free(r);
+}
+
+/* Open, validate and map segment `name`; see segread.h for the errors.
+ * On success *out is owned by the caller (ht_segread_close). */
+int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
+{
+	struct ht_segread *r;
+	struct stat st;
+	char path[HT_SEG_NAME_MAX + 2];
+	struct ht_seg_header h;
+	bool writable = true;
+	int err;
+
+	*out = NULL;
+	if (!ht_segread_name_valid(name)) {
+		set_cause(cause, "invalid segment name '%s' (use up to %d "
+		          "characters of A-Z a-z 0-9 . _ -)", name ? name : "",
+		          HT_SEG_NAME_MAX);
+		return -EINVAL;
+	}
+	r = calloc(1, sizeof *r);
+	if (!r || !(r->name = strdup(name))) {
+		free(r);
+		set_cause(cause, "out of memory");
+		return -ENOMEM;
+	}
+	r->fd = -1;
+	snprintf(path, sizeof path, "/%s", name);
+	r->fd = shm_open(path, O_RDWR | O_NOFOLLOW, 0);
+	if (r->fd < 0 && (errno == EACCES || errno == EROFS)) {
+		writable = false;
+		r->fd = shm_open(path, O_RDONLY | O_NOFOLLOW, 0);
+	}
+	if (r->fd < 0) {
+		err = -errno;
+		if (err == -ENOENT)
+			set_cause(cause, "no segment named '%s' (see heaptop "
+			          "--list)", name);
+		else
+			set_cause(cause, "cannot open segment '%s': %s", name,
+			          strerror(-err));
+		goto fail;
+	}
+	if (fstat(r->fd, &st) < 0) {
+		err = -errno;
+		set_cause(cause, "cannot stat segment '%s': %s", name,
+		          strerror(-err));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		set_cause(cause, "segment '%s' is not a regular shared memory "
+		          "object", name);
+		goto fail;
+	}
+	if (st.st_uid != getuid()) {
+		err = -EPERM;
+		set_cause(cause, "segment '%s' belongs to uid %u, not to you "
+		          "(uid %u): refusing it", name, (unsigned)st.st_uid,
+		          (unsigned)getuid());
+		goto fail;
+	}
+	if ((uint64_t)st.st_size < sizeof(struct ht_seg_header)) {
+		err = st.st_size == 0 ? -EAGAIN : -EINVAL;
+		set_cause(cause, st.st_size == 0 ?
+		          "segment '%s' not initialised yet" :
+		          "corrupt segment '%s': smaller than its header", name);
+		goto fail;
+	}
+	r->size = (size_t)st.st_size;
+	r->base = mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->fd, 0);
+	if (r->base == MAP_FAILED) {
+		r->base = NULL;
+		err = -errno;
+		set_cause(cause, "cannot map segment '%s': %s", name,
+		          strerror(-err));
+		goto fail;
+	}
+	/* the runtime writes the layout, then publishes a state other than
+	 * STARTING with a release store: read the state first */
+	if (((const struct ht_seg_header *)r->base)->magic == HT_SEG_MAGIC &&
+	    __atomic_load_n(&((const struct ht_seg_header *)r->base)->state,
+	                    __ATOMIC_ACQUIRE) == HT_STATE_STARTING) {
+		err = -EAGAIN;
+		set_cause(cause, "segment '%s' not initialised yet (the "
+		          "runtime is starting)", name);
+		goto fail;
+	}
+	read_header(r->base, &h);
+	err = check_header(&h, r->size, cause);
+	if (err < 0) {
+		char *inner = cause ? *cause : NULL;
+
+		if (cause) {
+			*cause = NULL;
+			set_cause(cause, "segment '%s': %s", name,
+			          inner ? inner : "invalid");
+		}
+		free(inner);
+		goto fail;
+	}
+	if (h.uid != getuid()) {
+		err = -EPERM;
+		set_cause(cause, "segment '%s' was created for uid %u, not you "
+		          "(uid %u): refusing it", name, h.uid,
+		          (unsigned)getuid());
+		goto fail;
+	}
+	r->lay = h;
+	copy_str(r->exe, h.exe, sizeof r->exe);
+	copy_str(r->cmdline, h.cmdline, sizeof r->cmdline);
+	if (writable) {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+		r->ctl_map_size = (h.control_size + page - 1) / page * page;
+		if (h.control_off + r->ctl_map_size > r->size)
+			r->ctl_map_size = sizeof(struct ht_seg_control);
+		r->ctl = mmap(NULL, r->ctl_map_size, PROT_READ | PROT_WRITE,
+		              MAP_SHARED, r->fd, (off_t)h.control_off);
+		if (r->ctl == MAP_FAILED)
+			r->ctl = NULL;
+	}
+	r->strings = malloc(h.strings_size + 1);
+	r->mods = calloc(h.modules_cap ? h.modules_cap : 1,
+	                 sizeof(struct ht_seg_module));
+	if (!r->strings || !r->mods) {
+		err = -ENOMEM;
+		set_cause(cause, "out of memory");
+		goto fail;
+	}
+	*out = r;
+	return 0;
+fail:
+	ht_segread_close(r);
+	return err;
+}
+
+/* Copy the module list and strings under the seqlock into r->mods and
+ * r->strings; *count gets the entries.  0 or -EBUSY / -EINVAL. */
+static int copy_modules(struct ht_segread *r, uint32_t *count, char **cause)
+{
+	const struct ht_seg_header *h = (const void *)r->base;
+	const struct ht_seg_module *mods =
+		(const void *)(r->base + r->lay.modules_off);
+	const unsigned char *strings = r->base + r->lay.strings_off;
+
+	for (int tries = 0; tries < MODULE_RETRIES; tries++) {
+		uint32_t s1 = __atomic_load_n(&h->modules_seq, __ATOMIC_ACQUIRE);
+		uint32_t n, s2;
+
+		if (s1 & 1) {
+			if (tries > 10)
+				usleep(100);
+			continue;
+		}
+		n = ld32(&h->modules_count);
+		if (n > r->lay.modules_cap) {
+			set_cause(cause, "corrupt segment: %u modules in a table "
+			          "of %u", n, r->lay.modules_cap);
+			return -EINVAL;
+		}
+		memcpy(r->mods, mods, (size_t)n * sizeof *mods);
+		memcpy(r->strings, strings, r->lay.strings_size);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&h->modules_seq, __ATOMIC_RELAXED);
+		if (s1 == s2) {
+			*count = n;
+			return 0;
+		}
+	}
+	set_cause(cause, "the module list kept changing; try again");
+	return -EBUSY;
+}
+
+static void fill_counts(struct ht_counts *c, const struct ht_seg_stack *e)
+{
+	const double one = (double)HT_EST_ONE;
+	const double vb = (double)(UINT64_C(1) << HT_VAR_BYTES_SHIFT);
+
+	c->raw_cur_objs = ld64(&e->cur_objs);
+	c->raw_cur_bytes = ld64(&e->cur_bytes);
+	c->raw_cum_objs = ld64(&e->cum_objs);
+	c->raw_cum_bytes = ld64(&e->cum_bytes);
+	c->cur_objs = (double)ld64(&e->est_cur_objs) / one;
+	c->cur_bytes = (double)ld64(&e->est_cur_bytes) / one;
+	c->cum_objs = (double)ld64(&e->est_cum_objs) / one;
+	c->cum_bytes = (double)ld64(&e->est_cum_bytes) / one;
+	c->var_cur_objs = (double)ld64(&e->var_cur_objs) / one;
+	c->var_cur_bytes = (double)ld64(&e->var_cur_bytes) * vb;
+	c->var_cum_bytes = (double)ld64(&e->var_cum_bytes) * vb;
+}
+
+static enum ht_proc_state map_state(uint32_t s)
+{
+	switch (s) {
+	case HT_STATE_STARTING: return HT_PROC_STARTING;
+	case HT_STATE_RUNNING: return HT_PROC_RUNNING;
+	case HT_STATE_EXITED: return HT_PROC_EXITED;
+	case HT_STATE_EXECED: return HT_PROC_EXECED;
+	case HT_STATE_DISABLED: return HT_PROC_DISABLED;
+	default: return HT_PROC_UNKNOWN;
+	}
+}
+
+/* True when `pid` now names a process started after our runtime did:
+ * the pid was reused.  /proc/<pid>/stat field 22 is the start time in
+ * clock ticks since boot; start_mono_ns is CLOCK_MONOTONIC at the
+ * runtime's start (the same clock, but for time spent suspended). */
+static bool pid_reused(int pid, uint64_t start_mono_ns)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks;
+	FILE *f;
+	size_t n;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command may contain spaces */
+	if (!p || hz <= 0)
+		return false;
+	/* after ')': state is field 3; starttime is field 22 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
+	           "%*u %*d %*d %*d %*d %*d %*d %llu", &ticks) != 1)
+		return false;
+	return (double)ticks / (double)hz * 1e9 >
+	       (double)start_mono_ns + 2e9;
+}
+
+/* Fill *st from the header, corrected by kill(pid, 0) and, when the
+ * heartbeat is stale, by the pid's start time (pid reuse).  Never fails. */
+void ht_segread_status(struct ht_segread *r, struct ht_segread_status *st)
+{
+	const struct ht_seg_header *h = (const void *)r->base;
+	uint64_t hb = ld64(&h->heartbeat_ns), now = mono_ns();
+
+	memset(st, 0, sizeof *st);
+	st->pid = r->lay.pid;
+	st->state = map_state(ld32(&h->state));
+	st->exit_status = (int32_t)ld32((const uint32_t *)&h->exit_status);
+	st->rate = ld64(&h->rate);
+	st->samples = ld64(&h->samples);
+	st->ring_drops = ld64(&h->ring_drops);
+	st->stacks_full = ld64(&h->stacks_full);
+	/* a heartbeat from the future is from a previous boot */
+	st->heartbeat_age_ns = !hb ? 0 : now >= hb ? now - hb : UINT64_MAX;
+	st->alive = r->lay.pid > 0 &&
+	            (kill(r->lay.pid, 0) == 0 || errno == EPERM);
+	/* a live runtime bumps the heartbeat every 100 ms; when it has been
+	 * silent for seconds, make sure the pid is still the same process */
+	if (st->alive && st->heartbeat_age_ns > 3000000000ull &&
+	    pid_reused(r->lay.pid, r->lay.start_mono_ns))
+		st->alive = false;
+	if (st->state != HT_PROC_EXITED)
+		st->exit_status = -1;
+	if (!st->alive && (st->state == HT_PROC_RUNNING ||
+	                   st->state == HT_PROC_STARTING ||
+	                   st->state == HT_PROC_UNKNOWN)) {
+		st->state = HT_PROC_EXITED;
+		st->exit_status = -1;
+	}
+}
+
+/* A new LIVE profile from the segment's counters and modules (caller
+ * owns *out).  0 or -errno with *cause; nothing is returned on error. */
+int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
+                        char **cause)
+{
+	const struct ht_seg_header *h = (const void *)r->base;
+	const struct ht_seg_stack *tab =
+		(const void *)(r->base + r->lay.stacks_off);
+	const uint64_t *frames = (const void *)(r->base + r->lay.frames_off);
+	struct ht_segread_status st;
+	struct ht_profile *p;
+	struct stat sb;
+	uint32_t nmods = 0, used;
+	size_t cap = 0;
+	int err;
+
+	*out = NULL;
+	/* A segment shrunk under us would SIGBUS: refuse instead. */
+	if (fstat(r->fd, &sb) == 0 && (uint64_t)sb.st_size < r->size) {
+		set_cause(cause, "segment '%s' was truncated", r->name);
+		return -EINVAL;
+	}
+	p = ht_profile_new();
+	if (!p)
+		goto nomem;
+	p->kind = HT_SOURCE_LIVE;
+	ht_segread_status(r, &st);
+	p->pid = st.pid;
+	p->state = st.state;
+	p->exit_status = st.exit_status;
+	p->rate = st.rate;
+	p->start_time_ns = r->lay.start_time_ns;
+	p->snapshot_time_ns = real_ns();
+	p->reset_generation = ld64(&h->reset_generation);
+	p->samples = ld64(&h->samples);
+	p->sampled_frees = ld64(&h->sampled_frees);
+	p->ring_drops = ld64(&h->ring_drops);
+	p->stacks_full = ld64(&h->stacks_full);
+	p->addrs_full = ld64(&h->addrs_full);
+	p->unwind_failures = ld64(&h->unwind_failures);
+	p->internal_errors = ld64(&h->internal_errors);
+	p->cmdline = strdup(r->cmdline);
+	p->exe = strdup(r->exe);
+	if (!p->cmdline || !p->exe)
+		goto nomem;
+
+	/* modules */
+	err = copy_modules(r, &nmods, cause);
+	if (err < 0)
+		goto fail;
+	p->modules = calloc(nmods ? nmods : 1, sizeof *p->modules);
+	if (!p->modules)
+		goto nomem;
+	r->strings[r->lay.strings_size] = '\0';
+	for (uint32_t i = 0; i < nmods; i++) {
+		const struct ht_seg_module *sm = &r->mods[i];
+		struct ht_module *m = &p->modules[p->nmodules];
+		uint64_t end = (uint64_t)sm->path_off + sm->path_len;
+
+		if (end >= r->lay.strings_size || r->strings[end] != '\0' ||
+		    strnlen((const char *)r->strings + sm->path_off,
+		            sm->path_len) != sm->path_len) {
+			set_cause(cause, "corrupt segment: module %u path "
+			          "(offset %u, length %u) out of range or not "
+			          "terminated", i, sm->path_off, sm->path_len);
+			err = -EINVAL;
+			goto fail;
+		}
+		if (sm->build_id_len > sizeof sm->build_id ||
+		    sm->end < sm->start) {
+			set_cause(cause, "corrupt segment: module %u has a bad "
+			          "build-id length or address range", i);
+			err = -EINVAL;
+			goto fail;
+		}
+		m->path = strndup((const char *)r->strings + sm->path_off,
+		                  sm->path_len);
+		if (!m->path)
+			goto nomem;
+		m->start = sm->start;
+		m->end = sm->end;
+		m->base = sm->base;
+		m->offset = 0;
+		m->build_id_len = sm->build_id_len;
+		memcpy(m->build_id, sm->build_id, sm->build_id_len);
+		m->main = sm->flags & HT_MOD_F_MAIN;
+		m->unloaded = sm->flags & HT_MOD_F_UNLOADED;
+		p->nmodules++;
+	}
+
+	/* stacks */
+	used = ld32(&h->stacks_used);
+	if (used > r->lay.stacks_cap)
+		used = r->lay.stacks_cap;
+	cap = used ? used : 16;
+	p->stacks = calloc(cap, sizeof *p->stacks);
+	if (!p->stacks)
+		goto nomem;
+	for (uint32_t i = 0; i < r->lay.stacks_cap; i++) {
+		const struct ht_seg_stack *e = &tab[i];
+		struct ht_stack *s;
+		uint32_t idx, depth;
+
+		if (!__atomic_load_n(&e->hash, __ATOMIC_ACQUIRE))
+			continue;
+		idx = ld32(&e->frames_idx);
+		depth = ld32(&e->depth);
+		if (depth > HT_MAX_DEPTH_LIMIT ||
+		    (uint64_t)idx + depth > r->lay.frames_cap) {
+			set_cause(cause, "corrupt segment: stack %u has frames "
+			          "%u+%u (table of %u, depth limit %d)", i, idx,
+			          depth, r->lay.frames_cap, HT_MAX_DEPTH_LIMIT);
+			err = -EINVAL;
+			goto fail;
+		}
+		if (p->nstacks == cap) {
+			struct ht_stack *ns;
+
+			if (cap >= r->lay.stacks_cap)
+				break;
+			ns = realloc(p->stacks, cap * 2 * sizeof *ns);
+			if (!ns)
+				goto nomem;
+			p->stacks = ns;
+			cap *= 2;
+		}
+		s = &p->stacks[p->nstacks];
+		memset(s, 0, sizeof *s);
+		s->id = i;
+		s->depth = depth;
+		s->pcs = malloc((depth ? depth : 1) * sizeof *s->pcs);
+		if (!s->pcs)
+			goto nomem;
+		p->nstacks++;
+		for (uint32_t k = 0; k < depth; k++)
+			s->pcs[k] = ld64(&frames[idx + k]);
+		fill_counts(&s->counts, e);
+	}
+	ht_profile_sum(p);
+	*out = p;
+	return 0;
+nomem:
+	err = -ENOMEM;
+	set_cause(cause, "out of memory");
+fail:
+	ht_profile_free(p);
+	return err;
+}
+
+static long futex_wake(uint32_t *addr)
+{
+	return syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static bool pid_alive(int pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+static const char *cmd_name(enum ht_cmd cmd)
+{
+	switch (cmd) {
+	case HT_CMD_RESET: return "reset";
+	case HT_CMD_DUMP: return "dump";
+	case HT_CMD_SET_RATE: return "set rate";
+	case HT_CMD_PING: return "ping";
+	default: return "command";
+	}
+}
+
+/* Run one command through the control page and wait for the runtime's
+ * answer (2 s).  Returns the runtime's result or -errno, with *cause. */
+int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
+                       const char *path, char **cause)
+{
+	struct ht_seg_control *c = r->ctl;
+	uint32_t me = (uint32_t)getpid(), seq;
+	uint64_t deadline;
+	struct ht_segread_status st;
+	int res;
+
+	if (!c) {
+		set_cause(cause, "cannot send commands: the control page of "
+		          "'%s' is not writable", r->name);
+		return -EROFS;
+	}
+	if (path && strlen(path) >= sizeof c->path) {
+		set_cause(cause, "path too long for a command");
+		return -ENAMETOOLONG;
+	}
+	ht_segread_status(r, &st);
+	if (!st.alive || st.state != HT_PROC_RUNNING) {
+		set_cause(cause, "cannot %s: process %d is not running",
+		          cmd_name(cmd), st.pid);
+		return -ESRCH;
+	}
+	/* take the lock, stealing it from a frontend that no longer exists */
+	deadline = mono_ns() + CMD_TIMEOUT_NS;
+	for (;;) {
+		uint32_t holder = 0;
+
+		if (__atomic_compare_exchange_n(&c->lock, &holder, me, false,
+		                                __ATOMIC_ACQUIRE,
+		                                __ATOMIC_RELAXED))
+			break;
+		if (holder == me || !pid_alive((int)holder)) {
+			if (__atomic_compare_exchange_n(&c->lock, &holder, me,
+			                                false, __ATOMIC_ACQUIRE,
+			                                __ATOMIC_RELAXED))
+				break;
+			continue;
+		}
+		if (mono_ns() > deadline) {
+			set_cause(cause, "cannot %s: another heaptop (pid %u) "
+			          "holds the command slot", cmd_name(cmd), holder);
+			return -EBUSY;
+		}
+		usleep(1000);
+	}
+	__atomic_store_n(&c->cmd, (uint32_t)cmd, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->arg, arg, __ATOMIC_RELAXED);
+	if (path) {
+		size_t n = strlen(path);
+
+		memcpy(c->path, path, n);
+		c->path[n] = '\0';
+	} else {
+		c->path[0] = '\0';
+	}
+	__atomic_store_n(&c->result, 0, __ATOMIC_RELAXED);
+	seq = __atomic_add_fetch(&c->req_seq, 1, __ATOMIC_RELEASE);
+	futex_wake(&c->req_seq);
+	deadline = mono_ns() + CMD_TIMEOUT_NS;
+	for (;;) {
+		if (__atomic_load_n(&c->ack_seq, __ATOMIC_ACQUIRE) == seq)
+			break;
+		if (mono_ns() > deadline || !pid_alive(st.pid)) {
+			__atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
+			set_cause(cause, "runtime not answering (pid %d, %s "
+			          "command timed out after 2 s)", st.pid,
+			          cmd_name(cmd));
+			return -ETIMEDOUT;
+		}
+		usleep(500);
+	}
+	res = __atomic_load_n(&c->result, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
+	if (res > 0 || res < -4095)
+		res = -EIO;
+	if (res < 0)
+		set_cause(cause, "%s failed in the runtime: %s", cmd_name(cmd),
+		          strerror(-res));
+	return res;
+}
+
+/* The EXECED successor's segment name copied into buf, or NULL. */
+const char *ht_segread_next_name(struct ht_segread *r, char *buf, size_t cap)
+{
+	const struct ht_seg_header *h = (const void *)r->base;
+	char tmp[sizeof h->next_name];
+
+	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != HT_STATE_EXECED)
+		return NULL;
+	memcpy(tmp, h->next_name, sizeof tmp);
+	tmp[sizeof tmp - 1] = '\0';
+	if (!ht_segread_name_valid(tmp) || strlen(tmp) >= cap)
+		return NULL;
+	memcpy(buf, tmp, strlen(tmp) + 1);
+	return buf;
+}
+
+/* The segment name (reader-owned). */
+const char *ht_segread_name(const struct ht_segread *r) { return r->name; }
+/* The target's command line as copied at open (reader-owned). */
+const char *ht_segread_cmdline(const struct ht_segread *r)
+{
+	return r->cmdline;
+}
+/* The target's executable path as copied at open (reader-owned). */
+const char *ht_segread_exe(const struct ht_segread *r) { return r->exe; }
+/* The target's pid from the header. */
+int ht_segread_pid(const struct ht_segread *r) { return r->lay.pid; }

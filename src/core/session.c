@@ -1,0 +1,1053 @@
+/*
+ * Sessions (see session.h): launch a program under the runtime, attach to
+ * a segment, or load a dump; snapshots, commands and process state for
+ * batch mode and the ui alike.  Headless: never writes to the terminal
+ * (errors travel in `cause`), never touches a segment it did not create
+ * except through the reader's control page, and unlinks only the segment
+ * of a program it launched once that program has ended.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/fmt.h"
+#include "core/segread.h"
+#include "core/session.h"
+#include "core/symbolize.h"
+
+#ifndef HT_LIBDIR
+#define HT_LIBDIR "/usr/local/lib"
+#endif
+
+#define SEGMENT_WAIT_MS 5000
+#define KILL_GRACE_MS 2000
+
+extern char **environ;
+
+struct ht_session {
+	enum ht_session_kind kind;
+	struct ht_segread *seg;     /* LAUNCH, ATTACH */
+	struct ht_profile *loaded;  /* LOAD */
+	char *segname;
+	char *app_output;
+	char *command;
+	pid_t pid;
+	bool launched;
+	bool reaped;                /* waitpid collected the child */
+	int exit_status;            /* when reaped: code or 128+signal */
+	char *sysroot, *debug_dir;
+	char **old_names;           /* segments left behind by exec */
+	size_t nold;
+};
+
+static void set_cause(char **cause, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	if (!cause)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	free(*cause);
+	*cause = s;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static struct ht_session *session_new(enum ht_session_kind kind)
+{
+	struct ht_session *s = calloc(1, sizeof *s);
+
+	if (s) {
+		s->kind = kind;
+		s->exit_status = -1;
+	}
+	return s;
+}
+
+/* argv joined by spaces (malloc'd). */
+static char *join_argv(char *const *argv)
+{
+	size_t len = 1;
+	char *out;
+
+	for (size_t i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, argv[i]);
+	}
+	return out;
+}
+
+/* Resolve a program name as execvp would.  Returns a malloc'd path, or
+ * NULL with errno ENOENT (not found) / EACCES (found, not executable). */
+static char *find_program(const char *prog)
+{
+	const char *path, *p;
+	bool denied = false;
+
+	if (strchr(prog, '/')) {
+		if (access(prog, F_OK) < 0)
+			return NULL;
+		return strdup(prog);
+	}
+	path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; ) {
+		const char *e = strchr(p, ':');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *cand;
+
+		if (asprintf(&cand, "%.*s/%s", (int)n, n ? p : ".", prog) < 0)
+			return NULL;
+		if (access(cand, X_OK) == 0) {
+			struct stat st;
+
+			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode))
+				return cand;
+		} else if (errno == EACCES) {
+			denied = true;
+		}
+		free(cand);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	errno = denied ? EACCES : ENOENT;
+	return NULL;
+}
+
+/* Read the ELF program headers: 1 when dynamically linked (PT_INTERP),
+ * 0 when static, -1 when not ELF (a script: its interpreter is). */
+static int elf_has_interp(const char *path)
+{
+	unsigned char id[EI_NIDENT];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, id, sizeof id, 0) != (ssize_t)sizeof id ||
+	    memcmp(id, ELFMAG, SELFMAG))
+		goto out;
+	if (id[EI_CLASS] == ELFCLASS64) {
+		Elf64_Ehdr eh;
+
+		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+		    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 4096)
+			goto out;
+		ret = 0;
+		for (unsigned i = 0; i < eh.e_phnum; i++) {
+			Elf64_Phdr ph;
+
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff +
+			          i * sizeof ph)) != (ssize_t)sizeof ph)
+				break;
+			if (ph.p_type == PT_INTERP) {
+				ret = 1;
+				break;
+			}
+		}
+	} else if (id[EI_CLASS] == ELFCLASS32) {
+		Elf32_Ehdr eh;
+
+		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+		    eh.e_phentsize != sizeof(Elf32_Phdr) || eh.e_phnum > 4096)
+			goto out;
+		ret = 0;
+		for (unsigned i = 0; i < eh.e_phnum; i++) {
+			Elf32_Phdr ph;
+
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff +
+			          i * sizeof ph)) != (ssize_t)sizeof ph)
+				break;
+			if (ph.p_type == PT_INTERP) {
+				ret = 1;
+				break;
+			}
+		}
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* The runtime: explicit, next to a build-tree heaptop, or installed. */
+static char *find_runtime(const char *explicit_path, char **cause)
+{
+	char self[PATH_MAX], *cand = NULL, *real;
+	ssize_t n;
+
+	if (explicit_path) {
+		real = realpath(explicit_path, NULL);
+		if (!real)
+			set_cause(cause, "runtime %s: %s", explicit_path,
+			          strerror(errno));
+		return real;
+	}
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			if (asprintf(&cand, "%s/.libs/libheaptop.so", self) < 0)
+				cand = NULL;
+			if (cand && access(cand, R_OK) == 0) {
+				real = realpath(cand, NULL);
+				free(cand);
+				return real;
+			}
+		}
+	}
+	if (access(HT_LIBDIR "/libheaptop.so", R_OK) == 0) {
+		free(cand);
+		return realpath(HT_LIBDIR "/libheaptop.so", NULL);
+	}
+	set_cause(cause, "runtime libheaptop.so not found (looked in %s and "
+	          "%s; use --runtime PATH)", cand ? cand : "the build tree",
+	          HT_LIBDIR "/libheaptop.so");
+	free(cand);
+	return NULL;
+}
+
+/* A segment name no other segment has: heaptop.<pid>.<counter>. */
+static char *unique_segment_name(void)
+{
+	static unsigned counter;
+
+	for (int tries = 0; tries < 1000; tries++) {
+		char *name, path[HT_SEG_NAME_MAX + 2];
+
+		if (asprintf(&name, "heaptop.%d.%u", (int)getpid(),
+		             counter++) < 0)
+			return NULL;
+		snprintf(path, sizeof path, "/dev/shm/%s", name);
+		if (access(path, F_OK) < 0 && errno == ENOENT)
+			return name;
+		free(name);
+	}
+	return NULL;
+}
+
+static int status_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return -1;
+}
+
+static char *describe_status(int code)
+{
+	char *s = NULL;
+
+	if (code > 128 && code < 128 + 65) {
+		if (asprintf(&s, "killed by signal %d (%s)", code - 128,
+		             strsignal(code - 128)) < 0)
+			s = NULL;
+	} else if (asprintf(&s, "status %d", code) < 0) {
+		s = NULL;
+	}
+	return s;
+}
+
+/* Non-blocking reap of a launched child. */
+static void reap(struct ht_session *s, bool block)
+{
+	int ws;
+	pid_t r;
+
+	if (!s->launched || s->reaped || s->pid <= 0)
+		return;
+	do
+		r = waitpid(s->pid, &ws, block ? 0 : WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == s->pid && (WIFEXITED(ws) || WIFSIGNALED(ws))) {
+		s->reaped = true;
+		s->exit_status = status_code(ws);
+	} else if (r < 0 && errno == ECHILD) {
+		s->reaped = true;
+		s->exit_status = -1;
+	}
+}
+
+/* envp for the child: the current environment with LD_PRELOAD prepended
+ * and the HEAPTOP_* variables set.  Built before fork. */
+static char **child_env(const struct ht_launch_options *o,
+                        const char *runtime, const char *segname)
+{
+	size_t n = 0, k = 0;
+	char **env;
+	const char *old = getenv("LD_PRELOAD");
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 8, sizeof *env);
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = environ[i];
+
+		if (!strncmp(e, "LD_PRELOAD=", 11) ||
+		    !strncmp(e, "HEAPTOP_SHM=", 12) ||
+		    (o->rate && !strncmp(e, "HEAPTOP_RATE=", 13)) ||
+		    (o->max_depth && !strncmp(e, "HEAPTOP_MAX_DEPTH=", 18)) ||
+		    (o->dump_at_exit &&
+		     !strncmp(e, "HEAPTOP_DUMP_AT_EXIT=", 21)))
+			continue;
+		env[k++] = (char *)e;
+	}
+	if (old && *old) {
+		if (asprintf(&env[k++], "LD_PRELOAD=%s %s", runtime, old) < 0)
+			goto fail;
+	} else if (asprintf(&env[k++], "LD_PRELOAD=%s", runtime) < 0) {
+		goto fail;
+	}
+	if (asprintf(&env[k++], "HEAPTOP_SHM=%s", segname) < 0)
+		goto fail;
+	if (o->rate && asprintf(&env[k++], "HEAPTOP_RATE=%llu",
+	                        (unsigned long long)o->rate) < 0)
+		goto fail;
+	if (o->max_depth && asprintf(&env[k++], "HEAPTOP_MAX_DEPTH=%u",
+	                             o->max_depth) < 0)
+		goto fail;
+	if (o->dump_at_exit) {
+		char *abs = NULL;
+
+		if (o->dump_at_exit[0] != '/') {
+			char cwd[PATH_MAX];
+
+			if (getcwd(cwd, sizeof cwd) &&
+			    asprintf(&abs, "%s/%s", cwd, o->dump_at_exit) < 0)
+				abs = NULL;
+		}
+		if (asprintf(&env[k++], "HEAPTOP_DUMP_AT_EXIT=%s",
+		             abs ? abs : o->dump_at_exit) < 0) {
+			free(abs);
+			goto fail;
+		}
+		free(abs);
+	}
+	env[k] = NULL;
+	return env;
+fail:
+	free(env); /* the strings leak on this ENOMEM path; harmless */
+	return NULL;
+}
+
+static void free_child_env(char **env)
+{
+	bool ours = false;
+
+	if (!env)
+		return;
+	for (size_t i = 0; env[i]; i++) {
+		/* our own strings follow the inherited ones */
+		if (!strncmp(env[i], "LD_PRELOAD=", 11))
+			ours = true;
+		if (ours)
+			free(env[i]);
+	}
+	free(env);
+}
+
+/* Fork and exec o->argv with the runtime preloaded; wait for its segment.
+ * 0 with *out (caller frees with ht_session_free) or -errno with a
+ * one-line *cause (caller frees). */
+int ht_session_launch(const struct ht_launch_options *o,
+                      struct ht_session **out, char **cause)
+{
+	struct ht_session *s = NULL;
+	char *prog = NULL, *runtime = NULL, **env = NULL;
+	int logfd = -1, nullfd = -1, pipefd[2] = { -1, -1 }, err;
+	struct stat st;
+	int child_errno = 0;
+	ssize_t rn;
+
+	*out = NULL;
+	if (!o->argv || !o->argv[0] || !*o->argv[0]) {
+		set_cause(cause, "no program to launch");
+		return -EINVAL;
+	}
+	prog = find_program(o->argv[0]);
+	if (!prog) {
+		err = -errno;
+		if (err == -EACCES)
+			set_cause(cause, "%s: not executable (permission "
+			          "denied)", o->argv[0]);
+		else
+			set_cause(cause, "%s: program not found", o->argv[0]);
+		return err;
+	}
+	if (stat(prog, &st) < 0 || !S_ISREG(st.st_mode)) {
+		set_cause(cause, "%s: not a regular file", prog);
+		err = -EACCES;
+		goto fail;
+	}
+	if (access(prog, X_OK) < 0) {
+		set_cause(cause, "%s: not executable (%s)", prog,
+		          strerror(errno));
+		err = -EACCES;
+		goto fail;
+	}
+	if (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
+	    ((st.st_mode & S_ISGID) && st.st_gid != getegid())) {
+		set_cause(cause, "%s is set%cid: the dynamic loader ignores "
+		          "LD_PRELOAD for it, so it cannot be profiled", prog,
+		          (st.st_mode & S_ISUID) ? 'u' : 'g');
+		err = -EPERM;
+		goto fail;
+	}
+	if (elf_has_interp(prog) == 0) {
+		set_cause(cause, "%s is statically linked: the runtime cannot "
+		          "be preloaded into it (link it dynamically)", prog);
+		err = -ENOEXEC;
+		goto fail;
+	}
+	runtime = find_runtime(o->runtime, cause);
+	if (!runtime) {
+		err = -ENOENT;
+		goto fail;
+	}
+	s = session_new(HT_SESS_LAUNCH);
+	if (!s || !(s->command = join_argv(o->argv)) ||
+	    !(s->segname = unique_segment_name()))
+		goto nomem;
+	s->launched = true;
+	if (o->app_output)
+		s->app_output = strdup(o->app_output);
+	else if (asprintf(&s->app_output, "heaptop-%d.log", (int)getpid()) < 0)
+		s->app_output = NULL;
+	if (!s->app_output)
+		goto nomem;
+	logfd = open(s->app_output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	             0644);
+	if (logfd < 0) {
+		err = -errno;
+		set_cause(cause, "cannot open the program's output file %s: %s",
+		          s->app_output, strerror(errno));
+		goto fail;
+	}
+	if (!o->keep_stdin) {
+		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (nullfd < 0) {
+			err = -errno;
+			set_cause(cause, "/dev/null: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	env = child_env(o, runtime, s->segname);
+	if (!env || pipe2(pipefd, O_CLOEXEC) < 0)
+		goto nomem;
+	fflush(NULL);
+	s->pid = fork();
+	if (s->pid < 0) {
+		err = -errno;
+		set_cause(cause, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (s->pid == 0) {
+		int e;
+
+		close(pipefd[0]);
+		if (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 ||
+		    (nullfd >= 0 && dup2(nullfd, 0) < 0)) {
+			e = errno;
+		} else {
+			signal(SIGPIPE, SIG_DFL);
+			execve(prog, o->argv, env);
+			e = errno;
+		}
+		if (write(pipefd[1], &e, sizeof e) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	do
+		rn = read(pipefd[0], &child_errno, sizeof child_errno);
+	while (rn < 0 && errno == EINTR);
+	close(pipefd[0]);
+	pipefd[0] = -1;
+	if (rn == (ssize_t)sizeof child_errno) {
+		reap(s, true);
+		s->launched = false;
+		set_cause(cause, "%s: cannot execute: %s", prog,
+		          strerror(child_errno));
+		err = -child_errno;
+		goto fail;
+	}
+	/* wait for the runtime's segment */
+	for (unsigned waited = 0;; waited += 10) {
+		char *why = NULL;
+
+		err = ht_segread_open(s->segname, &s->seg, &why);
+		if (err == 0) {
+			free(why);
+			break;
+		}
+		if (err != -ENOENT && err != -EAGAIN) {
+			set_cause(cause, "%s", why ? why : "cannot read segment");
+			free(why);
+			ht_session_kill(s);
+			goto fail;
+		}
+		free(why);
+		reap(s, false);
+		if (s->reaped) {
+			char *d = describe_status(s->exit_status);
+
+			set_cause(cause, "%s exited (%s) before the runtime "
+			          "started; its output is in %s", o->argv[0],
+			          d ? d : "?", s->app_output);
+			free(d);
+			err = -ECHILD;
+			goto fail;
+		}
+		if (waited >= SEGMENT_WAIT_MS) {
+			set_cause(cause, "the runtime did not start in %s within "
+			          "%u s (was LD_PRELOAD=%s honoured? see %s)",
+			          o->argv[0], SEGMENT_WAIT_MS / 1000, runtime,
+			          s->app_output);
+			ht_session_kill(s);
+			err = -ETIMEDOUT;
+			goto fail;
+		}
+		sleep_ms(10);
+	}
+	free(prog);
+	free(runtime);
+	free_child_env(env);
+	if (logfd >= 0)
+		close(logfd);
+	if (nullfd >= 0)
+		close(nullfd);
+	*out = s;
+	return 0;
+nomem:
+	err = -ENOMEM;
+	set_cause(cause, "out of memory");
+fail:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (logfd >= 0)
+		close(logfd);
+	if (nullfd >= 0)
+		close(nullfd);
+	free_child_env(env);
+	free(prog);
+	free(runtime);
+	ht_session_free(s);
+	return err;
+}
+
+/* Attach to an existing segment (retrying while it initialises).  0 with
+ * *out, or -errno with *cause. */
+int ht_session_attach(const char *name, struct ht_session **out,
+                      char **cause)
+{
+	struct ht_session *s;
+	int err;
+
+	*out = NULL;
+	s = session_new(HT_SESS_ATTACH);
+	if (!s || !(s->segname = strdup(name))) {
+		free(s);
+		set_cause(cause, "out of memory");
+		return -ENOMEM;
+	}
+	for (int tries = 0;; tries++) {
+		err = ht_segread_open(name, &s->seg, cause);
+		if (err != -EAGAIN || tries >= 100)
+			break;
+		sleep_ms(20);
+	}
+	if (err < 0) {
+		ht_session_free(s);
+		return err;
+	}
+	s->pid = ht_segread_pid(s->seg);
+	s->command = strdup(ht_segread_cmdline(s->seg));
+	if (!s->command) {
+		ht_session_free(s);
+		set_cause(cause, "out of memory");
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Load a profile file through ht_fmt_load_file.  0 with *out, or -errno
+ * with *cause. */
+int ht_session_load(const char *path, struct ht_session **out, char **cause)
+{
+	struct ht_session *s;
+	int err;
+
+	*out = NULL;
+	s = session_new(HT_SESS_LOAD);
+	if (!s || !(s->command = strdup(path))) {
+		free(s);
+		set_cause(cause, "out of memory");
+		return -ENOMEM;
+	}
+	err = ht_fmt_load_file(path, &s->loaded, cause);
+	if (err < 0) {
+		ht_session_free(s);
+		return err;
+	}
+	s->pid = s->loaded->pid;
+	*out = s;
+	return 0;
+}
+
+/* Close the session; unlink a launched program's segments once it ended.
+ * A still-running launched program is left running.  NULL is fine. */
+void ht_session_free(struct ht_session *s)
+{
+	if (!s)
+		return;
+	if (s->launched)
+		reap(s, false);
+	ht_segread_close(s->seg);
+	if (s->launched && s->reaped && s->segname) {
+		char path[HT_SEG_NAME_MAX + 2];
+
+		snprintf(path, sizeof path, "/%s", s->segname);
+		shm_unlink(path);
+		for (size_t i = 0; i < s->nold; i++) {
+			snprintf(path, sizeof path, "/%s", s->old_names[i]);
+			shm_unlink(path);
+		}
+	}
+	for (size_t i = 0; i < s->nold; i++)
+		free(s->old_names[i]);
+	free(s->old_names);
+	ht_profile_free(s->loaded);
+	free(s->segname);
+	free(s->app_output);
+	free(s->command);
+	free(s->sysroot);
+	free(s->debug_dir);
+	free(s);
+}
+
+/* How the session was opened. */
+enum ht_session_kind ht_session_kind(const struct ht_session *s)
+{
+	return s->kind;
+}
+
+/* The process exec'd: its new image has a new segment.  Switch to it;
+ * a launched program's old segment is unlinked with the rest later. */
+static void follow_exec(struct ht_session *s)
+{
+	char next[HT_SEG_NAME_MAX + 1];
+	struct ht_segread *nr = NULL;
+	char *name, **names;
+
+	for (int hops = 0; hops < 8; hops++) {
+		if (!ht_segread_next_name(s->seg, next, sizeof next))
+			return;
+		if (ht_segread_open(next, &nr, NULL) < 0)
+			return; /* not there yet: try again next time */
+		name = strdup(next);
+		names = realloc(s->old_names,
+		                (s->nold + 1) * sizeof *s->old_names);
+		if (!name || !names) {
+			free(name);
+			if (names)
+				s->old_names = names;
+			ht_segread_close(nr);
+			return;
+		}
+		s->old_names = names;
+		s->old_names[s->nold++] = s->segname;
+		s->segname = name;
+		ht_segread_close(s->seg);
+		s->seg = nr;
+		free(s->command);
+		s->command = strdup(ht_segread_cmdline(nr));
+	}
+}
+
+/* The process's state (reaping a launched child without blocking and
+ * following an exec to the new segment); *exit_status gets the status or
+ * -1 when unknown. */
+enum ht_proc_state ht_session_state(struct ht_session *s, int *exit_status)
+{
+	struct ht_segread_status st;
+
+	if (exit_status)
+		*exit_status = -1;
+	if (s->kind == HT_SESS_LOAD) {
+		if (exit_status)
+			*exit_status = s->loaded->exit_status;
+		return s->loaded->state;
+	}
+	reap(s, false);
+	follow_exec(s);
+	if (s->launched && s->reaped) {
+		if (exit_status)
+			*exit_status = s->exit_status;
+		return HT_PROC_EXITED;
+	}
+	ht_segread_status(s->seg, &st);
+	if (s->launched && st.state == HT_PROC_EXITED && st.alive) {
+		/* the runtime wrote EXITED but the child is not reaped yet:
+		 * give waitpid a moment so the status is authoritative */
+		for (int i = 0; i < 50 && !s->reaped; i++) {
+			sleep_ms(10);
+			reap(s, false);
+		}
+		if (s->reaped) {
+			if (exit_status)
+				*exit_status = s->exit_status;
+			return HT_PROC_EXITED;
+		}
+	}
+	if (exit_status)
+		*exit_status = st.exit_status;
+	return st.state;
+}
+
+/* A deep copy of a profile (for loaded sessions). */
+static struct ht_profile *profile_dup(const struct ht_profile *src)
+{
+	struct ht_profile *p = ht_profile_new();
+
+	if (!p)
+		return NULL;
+	*p = *src;
+	p->stacks = NULL;
+	p->modules = NULL;
+	p->thread_names = NULL;
+	p->nstacks = p->nmodules = p->nthread_names = 0;
+	p->maps = p->cmdline = p->exe = NULL;
+	if ((src->maps && !(p->maps = strdup(src->maps))) ||
+	    (src->cmdline && !(p->cmdline = strdup(src->cmdline))) ||
+	    (src->exe && !(p->exe = strdup(src->exe))))
+		goto fail;
+	p->stacks = calloc(src->nstacks ? src->nstacks : 1, sizeof *p->stacks);
+	p->modules = calloc(src->nmodules ? src->nmodules : 1,
+	                    sizeof *p->modules);
+	if (!p->stacks || !p->modules)
+		goto fail;
+	for (size_t i = 0; i < src->nstacks; i++) {
+		const struct ht_stack *a = &src->stacks[i];
+		struct ht_stack *b = &p->stacks[i];
+
+		*b = *a;
+		b->pcs = NULL;
+		b->threads = NULL;
+		b->nthreads = 0;
+		p->nstacks++;
+		b->pcs = malloc((a->depth ? a->depth : 1) * sizeof *b->pcs);
+		if (!b->pcs)
+			goto fail;
+		memcpy(b->pcs, a->pcs, a->depth * sizeof *b->pcs);
+		if (a->nthreads) {
+			b->threads = malloc(a->nthreads * sizeof *b->threads);
+			if (!b->threads)
+				goto fail;
+			memcpy(b->threads, a->threads,
+			       a->nthreads * sizeof *b->threads);
+			b->nthreads = a->nthreads;
+		}
+	}
+	for (size_t i = 0; i < src->nmodules; i++) {
+		p->modules[i] = src->modules[i];
+		p->modules[i].path = NULL;
+		p->nmodules++;
+		if (src->modules[i].path &&
+		    !(p->modules[i].path = strdup(src->modules[i].path)))
+			goto fail;
+	}
+	if (src->nthread_names) {
+		p->thread_names = calloc(src->nthread_names,
+		                         sizeof *p->thread_names);
+		if (!p->thread_names)
+			goto fail;
+		p->nthread_names = src->nthread_names;
+		for (size_t i = 0; i < src->nthread_names; i++)
+			if (src->thread_names[i] &&
+			    !(p->thread_names[i] = strdup(src->thread_names[i])))
+				goto fail;
+	}
+	return p;
+fail:
+	ht_profile_free(p);
+	return NULL;
+}
+
+/* A new profile (caller owns *out) with the session's view of the state.
+ * 0 or -errno with *cause. */
+int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
+                        char **cause)
+{
+	int err, status;
+	enum ht_proc_state state;
+
+	*out = NULL;
+	if (s->kind == HT_SESS_LOAD) {
+		*out = profile_dup(s->loaded);
+		if (!*out) {
+			set_cause(cause, "out of memory");
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	state = ht_session_state(s, &status);
+	err = ht_segread_snapshot(s->seg, out, cause);
+	if (err < 0)
+		return err;
+	(*out)->state = state;
+	(*out)->exit_status = status;
+	return 0;
+}
+
+/* Reset the runtime's counters (prof.reset).  0 or -errno with *cause. */
+int ht_session_reset(struct ht_session *s, char **cause)
+{
+	if (s->kind == HT_SESS_LOAD) {
+		set_cause(cause, "cannot reset a loaded profile");
+		return -ENOTSUP;
+	}
+	return ht_segread_command(s->seg, HT_CMD_RESET, 0, NULL, cause);
+}
+
+/* Change the runtime's mean sampling interval.  0 or -errno with *cause. */
+int ht_session_set_rate(struct ht_session *s, uint64_t rate, char **cause)
+{
+	if (s->kind == HT_SESS_LOAD) {
+		set_cause(cause, "cannot change the rate of a loaded profile");
+		return -ENOTSUP;
+	}
+	if (rate == 0) {
+		set_cause(cause, "the sampling rate must be at least 1 byte");
+		return -EINVAL;
+	}
+	return ht_segread_command(s->seg, HT_CMD_SET_RATE, rate, NULL, cause);
+}
+
+/* path made absolute against the current directory (malloc'd). */
+static char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof cwd))
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
+}
+
+/* Remember --sysroot / --debug-dir for dumps (strings copied). */
+void ht_session_set_symbol_paths(struct ht_session *s, const char *sysroot,
+                                 const char *debug_dir)
+{
+	free(s->sysroot);
+	free(s->debug_dir);
+	s->sysroot = sysroot ? strdup(sysroot) : NULL;
+	s->debug_dir = debug_dir ? strdup(debug_dir) : NULL;
+}
+
+/* Write a profile to path: heap_v2 of a running process by the runtime,
+ * everything else by the frontend from a snapshot.  0 or -errno, *cause. */
+int ht_session_dump(struct ht_session *s, const char *path,
+                    enum ht_dump_format fmt, char **cause)
+{
+	const struct ht_fmt *f;
+	struct ht_profile *p = NULL;
+	struct ht_symbolizer *sym = NULL;
+	struct ht_sym_options so = { s->sysroot, s->debug_dir };
+	struct ht_fmt_write_options wo = { HT_VAL_INUSE_BYTES, NULL };
+	int err;
+
+	if (fmt == HT_FMT_HEAP_V2 && s->kind != HT_SESS_LOAD &&
+	    ht_session_state(s, NULL) == HT_PROC_RUNNING) {
+		char *abs = absolute_path(path);
+
+		if (!abs) {
+			set_cause(cause, "cannot make %s absolute", path);
+			return -ENOMEM;
+		}
+		err = ht_segread_command(s->seg, HT_CMD_DUMP, 0, abs, cause);
+		free(abs);
+		return err;
+	}
+	f = fmt == HT_FMT_HEAP_V2 ? &ht_fmt_heap_v2 :
+	    fmt == HT_FMT_COLLAPSED ? &ht_fmt_collapsed : &ht_fmt_pprof;
+	err = ht_session_snapshot(s, &p, cause);
+	if (err < 0)
+		return err;
+	if (fmt != HT_FMT_HEAP_V2) {
+		err = ht_symbolizer_new(p, &so, &sym, cause);
+		if (err < 0)
+			goto out;
+		wo.sym = sym;
+	}
+	err = ht_fmt_write_file(f, path, p, &wo, cause);
+out:
+	ht_symbolizer_free(sym);
+	ht_profile_free(p);
+	return err;
+}
+
+/* SIGTERM a launched program, SIGKILL it after the grace period, reap it.
+ * 0, or -ENOTSUP for sessions heaptop did not launch. */
+int ht_session_kill(struct ht_session *s)
+{
+	if (!s->launched) {
+		return -ENOTSUP;
+	}
+	reap(s, false);
+	if (s->reaped)
+		return 0;
+	kill(s->pid, SIGTERM);
+	for (int waited = 0; waited < KILL_GRACE_MS && !s->reaped;
+	     waited += 10) {
+		sleep_ms(10);
+		reap(s, false);
+	}
+	if (!s->reaped) {
+		kill(s->pid, SIGKILL);
+		reap(s, true);
+	}
+	return 0;
+}
+
+/* The target's pid (0 for a profile without one). */
+pid_t ht_session_pid(const struct ht_session *s) { return s->pid; }
+
+/* The live segment's name (session-owned), NULL for loaded files. */
+const char *ht_session_segment_name(const struct ht_session *s)
+{
+	return s->kind == HT_SESS_LOAD ? NULL : s->segname;
+}
+
+/* The launched program's log file (session-owned), or NULL. */
+const char *ht_session_app_output(const struct ht_session *s)
+{
+	return s->app_output;
+}
+
+/* The command line shown for the session (session-owned). */
+const char *ht_session_command(const struct ht_session *s)
+{
+	return s->command;
+}
+
+/* Resident set size of a running target from /proc/<pid>/statm, 0 when
+ * unknown or not running. */
+uint64_t ht_session_rss_bytes(const struct ht_session *s)
+{
+	char path[64];
+	unsigned long long size, resident;
+	FILE *f;
+	int n;
+
+	if (s->kind == HT_SESS_LOAD || s->pid <= 0 ||
+	    (s->launched && s->reaped))
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)s->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fscanf(f, "%llu %llu", &size, &resident);
+	fclose(f);
+	if (n != 2)
+		return 0;
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Call fn for every heaptop segment in /dev/shm owned by this user.
+ * 0, or -errno with *cause when /dev/shm cannot be read. */
+int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
+                    void *arg, char **cause)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *de;
+
+	if (!d) {
+		set_cause(cause, "/dev/shm: %s", strerror(errno));
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		struct ht_segread *r = NULL;
+		struct ht_segread_status st;
+		struct ht_segment_info info;
+		struct stat sb;
+		uint64_t magic = 0;
+		int fd;
+
+		if (!ht_segread_name_valid(de->d_name))
+			continue;
+		fd = openat(dirfd(d), de->d_name,
+		            O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+		    sb.st_uid != getuid() ||
+		    (uint64_t)sb.st_size < sizeof(struct ht_seg_header) ||
+		    pread(fd, &magic, sizeof magic, 0) != sizeof magic ||
+		    magic != HT_SEG_MAGIC) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		if (ht_segread_open(de->d_name, &r, NULL) < 0)
+			continue;
+		ht_segread_status(r, &st);
+		info.name = de->d_name;
+		info.pid = st.pid;
+		info.command = ht_segread_cmdline(r);
+		info.state = st.state;
+		info.exit_status = st.exit_status;
+		info.alive = st.alive;
+		fn(&info, arg);
+		ht_segread_close(r);
+	}
+	closedir(d);
+	return 0;
+}

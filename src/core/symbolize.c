@@ -1,0 +1,1012 @@
+/*
+ * Symbolization: return addresses to source-level frames with libdw
+ * (Dwfl).  Each profile module is found on disk (by path under --sysroot,
+ * by path or build-id under --debug-dir, or as recorded), its build-id
+ * checked when the profile carries one, its load bias taken from the
+ * profile or computed from the ELF program headers and the mapping
+ * offset (dumps only carry /proc/<pid>/maps), and reported to libdw, so
+ * a process that has exited or lives in another mount namespace is still
+ * symbolized.  Debug info is found by libdw's standard search (build-id
+ * and .gnu_debuglink under /usr/lib/debug and --debug-dir, debuginfod
+ * when DEBUGINFOD_URLS is set).
+ *
+ * One address expands to its inlined frames (dwarf_getscopes), innermost
+ * first, each with the file:line where it sits (the call site of the
+ * inlined function inside it).  Names are demangled with libiberty
+ * (C++, Rust legacy and v0).  Results are cached per address and never
+ * change; strings are interned.  Headless: no curses, no stdio.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <libiberty/demangle.h>
+
+#include "core/symbolize.h"
+
+#define MAX_INLINE_DEPTH 64
+
+struct sym_module {
+	char *path;            /* as the profile names it */
+	const char *name;      /* basename, interned */
+	uint64_t start, end, offset, base;
+	uint8_t build_id[40];
+	uint32_t build_id_len;
+	uint64_t bias;         /* computed; valid when have_bias */
+	bool have_bias;
+	Dwfl_Module *mod;      /* NULL: file not found / not usable */
+	char *found;           /* the file reported (owned) */
+	bool checked_debug, has_debug;
+};
+
+struct cache_entry {
+	uint64_t pc;
+	bool is_return, used;
+	bool unresolved;       /* no module held the address */
+	struct ht_frame *frames;
+	size_t n;
+};
+
+struct ht_symbolizer {
+	Dwfl *dwfl;
+	Dwfl_Callbacks cb;
+	char *debuginfo_path;
+	char *sysroot, *debug_dir;
+	struct sym_module *mods;
+	size_t nmods, capmods;
+	size_t *order;               /* mods indexes sorted by start */
+	struct cache_entry *cache;
+	size_t ncache, capcache;     /* capcache: power of two */
+	char **strs;                 /* interned strings, open addressing */
+	size_t nstrs, capstrs;
+	const char **missing;        /* NULL-terminated, strings interned */
+	/* frames of entries dropped from the cache (unresolved addresses
+	 * re-resolved after an update): kept until free, callers may still
+	 * hold them */
+	struct ht_frame **graveyard;
+	size_t ngrave, capgrave;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static uint64_t hash_u64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Intern a string; NULL on ENOMEM (or NULL input). */
+static const char *intern(struct ht_symbolizer *s, const char *str)
+{
+	size_t len, i, mask;
+	uint64_t h;
+
+	if (!str)
+		return NULL;
+	if (s->nstrs * 2 >= s->capstrs) {
+		size_t ncap = s->capstrs ? s->capstrs * 2 : 256;
+		char **n = calloc(ncap, sizeof *n);
+
+		if (!n)
+			return NULL;
+		for (i = 0; i < s->capstrs; i++) {
+			char *o = s->strs[i];
+			size_t j;
+
+			if (!o)
+				continue;
+			j = hash_bytes(o, strlen(o)) & (ncap - 1);
+			while (n[j])
+				j = (j + 1) & (ncap - 1);
+			n[j] = o;
+		}
+		free(s->strs);
+		s->strs = n;
+		s->capstrs = ncap;
+	}
+	len = strlen(str);
+	mask = s->capstrs - 1;
+	h = hash_bytes(str, len);
+	for (i = h & mask; s->strs[i]; i = (i + 1) & mask)
+		if (!strcmp(s->strs[i], str))
+			return s->strs[i];
+	s->strs[i] = strdup(str);
+	if (!s->strs[i])
+		return NULL;
+	s->nstrs++;
+	return s->strs[i];
+}
+
+static int grow_ptrs(struct ht_frame ***arr, size_t *cap, size_t need)
+{
+	size_t ncap;
+	struct ht_frame **n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*arr, ncap * sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	char *r = NULL;
+
+	if (asprintf(&r, "%s%s%s", a,
+	             (b[0] == '/' || (a[0] && a[strlen(a) - 1] == '/')) ? "" : "/",
+	             b) < 0)
+		return NULL;
+	return r;
+}
+
+/* ---- demangling and allocator names ---- */
+
+/* Demangle a C++ (Itanium) or Rust (legacy or v0) symbol with libiberty.
+ * Returns a malloc'd string (caller frees) or NULL when `name` is not
+ * mangled or cannot be demangled. */
+char *ht_demangle(const char *name)
+{
+	if (!name || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R'))
+		return NULL;
+	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* True when `function` is allocation machinery: the malloc family and
+ * glibc's internals, C++ operator new/delete and the standard allocator
+ * wrappers, Rust's global allocator entry points (__rust_alloc, __rdl_*,
+ * __rg_*, alloc::alloc::*, System's GlobalAlloc impl).  Container
+ * internals (alloc::raw_vec, std::vector) are not: they stay visible. */
+bool ht_is_allocator_function(const char *function)
+{
+	static const char *const exact[] = {
+		"malloc", "free", "calloc", "realloc", "reallocarray",
+		"posix_memalign", "aligned_alloc", "memalign", "valloc",
+		"pvalloc", "malloc_usable_size", "cfree",
+		"__libc_malloc", "__libc_calloc", "__libc_realloc",
+		"__libc_memalign", "__libc_valloc", "__libc_pvalloc",
+		"__libc_free", "__posix_memalign", "_int_malloc", "_int_realloc",
+		"_int_memalign", "__GI___libc_malloc", "__GI___libc_realloc",
+		"__GI___libc_free", "tcache_init", "sysmalloc", "_mid_memalign",
+		"__malloc_hook_ini", "malloc_hook_ini",
+		"strdup", "strndup", "__strdup", "__strndup",
+		"__rust_alloc", "__rust_alloc_zeroed", "__rust_realloc",
+		"__rust_dealloc", "__rdl_alloc", "__rdl_alloc_zeroed",
+		"__rdl_realloc", "__rdl_dealloc", "__rg_alloc",
+		"__rg_alloc_zeroed", "__rg_realloc", "__rg_dealloc",
+		"je_malloc_default", "je_prof_backtrace", "prof_backtrace",
+		"imalloc", "imalloc_body", "ialloc", "irealloc_prof",
+		"tc_malloc", "tc_calloc", "tc_realloc", "tc_new", "tc_newarray",
+	};
+	static const char *const prefix[] = {
+		"operator new", "operator delete",
+		"alloc::alloc::", "<alloc::alloc::Global as ",
+		"std::alloc::", "<std::alloc::System as ",
+		"__rust_alloc", "__rdl_", "__rg_",
+		"__gnu_cxx::new_allocator<", "std::__new_allocator<",
+		"std::allocator<", "std::allocator_traits<",
+		"je_", "_rjem_",
+	};
+
+	if (!function || !*function)
+		return false;
+	/* every name above starts with one of these */
+	if (!strchr("_acfijmoprstv<", function[0]))
+		return false;
+	for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+		if (!strcmp(function, exact[i]))
+			return true;
+	for (size_t i = 0; i < sizeof prefix / sizeof *prefix; i++)
+		if (has_prefix(function, prefix[i])) {
+			/* the std::allocator wrappers only for allocate */
+			if ((has_prefix(function, "__gnu_cxx::new_allocator<") ||
+			     has_prefix(function, "std::__new_allocator<") ||
+			     has_prefix(function, "std::allocator<") ||
+			     has_prefix(function, "std::allocator_traits<")) &&
+			    !strstr(function, "::allocate("))
+				continue;
+			return true;
+		}
+	/* Rust's System allocator implementation in std::sys */
+	if (has_prefix(function, "std::sys::") &&
+	    strstr(function, "GlobalAlloc for std::alloc::System"))
+		return true;
+	return false;
+}
+
+static bool allocator_module(const char *name)
+{
+	return name && (has_prefix(name, "libheaptop") ||
+	                has_prefix(name, "libjemalloc") ||
+	                has_prefix(name, "libtcmalloc"));
+}
+
+/* ---- modules ---- */
+
+/* Open `path` as ELF; check the build-id when `want_len`.  Returns the fd
+ * (caller closes) and sets *elfp (caller elf_end's), or -1. */
+static int open_elf(const char *path, const uint8_t *want, uint32_t want_len,
+                    Elf **elfp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf;
+
+	*elfp = NULL;
+	if (fd < 0)
+		return -1;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		close(fd);
+		return -1;
+	}
+	if (want_len) {
+		const void *id = NULL;
+		ssize_t n = dwelf_elf_gnu_build_id(elf, &id);
+
+		if (n != (ssize_t)want_len || memcmp(id, want, want_len) != 0) {
+			elf_end(elf);
+			close(fd);
+			return -1;
+		}
+	}
+	*elfp = elf;
+	return fd;
+}
+
+/* The load bias of a module known only by a mapping (start, offset):
+ * the PT_LOAD segment whose page-aligned file offset is `offset` sits at
+ * `start`. */
+static bool compute_bias(Elf *elf, const struct sym_module *m, uint64_t *bias)
+{
+	GElf_Ehdr eh;
+	size_t phnum;
+
+	if (!gelf_getehdr(elf, &eh))
+		return false;
+	if (eh.e_type == ET_EXEC) {
+		*bias = 0;
+		return true;
+	}
+	if (m->base != HT_BASE_UNKNOWN) {
+		*bias = m->base;
+		return true;
+	}
+	if (elf_getphdrnum(elf, &phnum) != 0)
+		return false;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if ((ph.p_offset & ~(uint64_t)0xfff) == m->offset) {
+			*bias = m->start - (ph.p_vaddr & ~(uint64_t)0xfff);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int hex_path(char *buf, size_t size, const char *dir,
+                    const uint8_t *id, uint32_t n, const char *suffix)
+{
+	size_t k;
+	int w = snprintf(buf, size, "%s/.build-id/%02x/", dir, id[0]);
+
+	if (w < 0 || (size_t)w >= size)
+		return -1;
+	k = (size_t)w;
+	for (uint32_t i = 1; i < n && k + 3 < size; i++)
+		k += (size_t)snprintf(buf + k, size - k, "%02x", id[i]);
+	w = snprintf(buf + k, size - k, "%s", suffix);
+	return w < 0 || (size_t)w >= size - k ? -1 : 0;
+}
+
+/* Find and report one module to libdw.  Never fails hard: a module not
+ * found keeps mod == NULL and shows as module+0xoffset. */
+static void report_module(struct ht_symbolizer *s, struct sym_module *m)
+{
+	char *cands[6];
+	char idpath[PATH_MAX];
+	size_t nc = 0;
+
+	if (s->sysroot)
+		cands[nc++] = path_join(s->sysroot, m->path);
+	if (s->debug_dir) {
+		cands[nc++] = path_join(s->debug_dir, m->path);
+		cands[nc++] = path_join(s->debug_dir, base_name(m->path));
+		if (m->build_id_len > 1 &&
+		    hex_path(idpath, sizeof idpath, s->debug_dir, m->build_id,
+		             m->build_id_len, "") == 0)
+			cands[nc++] = strdup(idpath);
+	}
+	cands[nc++] = strdup(m->path);
+	for (size_t i = 0; i < nc; i++) {
+		Elf *elf = NULL;
+		uint64_t bias = 0;
+		int fd;
+
+		if (m->mod || !cands[i])
+			continue;
+		fd = open_elf(cands[i], m->build_id, m->build_id_len, &elf);
+		if (fd < 0)
+			continue;
+		if (compute_bias(elf, m, &bias)) {
+			GElf_Ehdr eh;
+			bool exec = gelf_getehdr(elf, &eh) && eh.e_type == ET_EXEC;
+
+			elf_end(elf);
+			elf = NULL;
+			/* libdw consumes fd on success */
+			m->mod = dwfl_report_elf(s->dwfl, m->name, cands[i], fd,
+			                         exec ? 0 : bias, true);
+			if (m->mod) {
+				m->bias = bias;
+				m->have_bias = true;
+				m->found = cands[i];
+				cands[i] = NULL;
+				continue;
+			}
+		}
+		if (elf)
+			elf_end(elf);
+		close(fd);
+	}
+	for (size_t i = 0; i < nc; i++)
+		free(cands[i]);
+}
+
+static bool same_module(const struct sym_module *a, const struct ht_module *b)
+{
+	return a->start == b->start && a->end == b->end &&
+	       !strcmp(a->path, b->path);
+}
+
+static int sort_modules(struct ht_symbolizer *s);
+
+/* Whether pm is among the first `nsorted` modules (those in s->order). */
+static bool find_known(const struct ht_symbolizer *s, size_t nsorted,
+                       const struct ht_module *pm)
+{
+	size_t lo = 0, hi = nsorted;
+
+	if (!s->order)
+		return false;
+	while (lo < hi) {               /* first with start >= pm->start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->mods[s->order[mid]].start < pm->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nsorted && s->mods[s->order[lo]].start == pm->start; lo++)
+		if (same_module(&s->mods[s->order[lo]], pm))
+			return true;
+	return false;
+}
+
+/* Add the profile's modules not yet known and report them. */
+static int add_modules(struct ht_symbolizer *s, const struct ht_profile *p)
+{
+	size_t first = s->nmods;
+
+	dwfl_report_begin_add(s->dwfl);
+	for (size_t i = 0; i < p->nmodules; i++) {
+		const struct ht_module *pm = &p->modules[i];
+		struct sym_module *m;
+		bool known = false;
+
+		if (!pm->path || pm->path[0] != '/' || pm->end <= pm->start)
+			continue;
+		known = find_known(s, first, pm);
+		if (known)
+			continue;
+		if (s->nmods == s->capmods) {
+			size_t ncap = s->capmods ? s->capmods * 2 : 32;
+			struct sym_module *n = realloc(s->mods, ncap * sizeof *n);
+
+			if (!n) {
+				dwfl_report_end(s->dwfl, NULL, NULL);
+				return -ENOMEM;
+			}
+			s->mods = n;
+			s->capmods = ncap;
+		}
+		m = &s->mods[s->nmods];
+		memset(m, 0, sizeof *m);
+		m->path = strdup(pm->path);
+		m->name = intern(s, base_name(pm->path));
+		if (!m->path || !m->name) {
+			free(m->path);
+			dwfl_report_end(s->dwfl, NULL, NULL);
+			return -ENOMEM;
+		}
+		m->start = pm->start;
+		m->end = pm->end;
+		m->offset = pm->offset;
+		m->base = pm->base;
+		m->build_id_len = pm->build_id_len <= sizeof m->build_id ?
+		                  pm->build_id_len : 0;
+		memcpy(m->build_id, pm->build_id, m->build_id_len);
+		s->nmods++;
+	}
+	for (size_t i = first; i < s->nmods; i++)
+		report_module(s, &s->mods[i]);
+	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
+		return -EINVAL;
+	if (sort_modules(s) < 0)
+		return -ENOMEM;
+	free(s->missing);
+	s->missing = NULL;
+	return 0;
+}
+
+/* The module holding a: binary search over the modules sorted by start,
+ * then a few neighbours to the left (overlaps are rare: a dlclose'd range
+ * reused); one with a usable file wins. */
+static struct sym_module *module_of(struct ht_symbolizer *s, uint64_t a)
+{
+	struct sym_module *found = NULL;
+	size_t lo = 0, hi = s->nmods, steps = 0;
+
+	if (!s->order)
+		return NULL;
+	while (lo < hi) {               /* first with start > a */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->mods[s->order[mid]].start <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo-- > 0 && steps++ < 16) {
+		struct sym_module *m = &s->mods[s->order[lo]];
+
+		if (a >= m->end)
+			continue;
+		if (m->mod)
+			return m;
+		if (!found)
+			found = m;
+	}
+	return found;
+}
+
+static int cmp_start(const void *x, const void *y, void *ctx)
+{
+	const struct ht_symbolizer *s = ctx;
+	uint64_t a = s->mods[*(const size_t *)x].start;
+	uint64_t b = s->mods[*(const size_t *)y].start;
+
+	return a < b ? -1 : a > b;
+}
+
+static int sort_modules(struct ht_symbolizer *s)
+{
+	size_t *o = realloc(s->order, (s->nmods ? s->nmods : 1) * sizeof *o);
+
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nmods; i++)
+		o[i] = i;
+	s->order = o;
+	qsort_r(o, s->nmods, sizeof *o, cmp_start, s);
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+/* Create a symbolizer over p's modules (copied; p may be freed after).
+ * Files that cannot be found are not an error: their frames come out as
+ * module+0xoffset.  Returns 0 and *out (free with ht_symbolizer_free), or
+ * -ENOMEM with *cause (caller frees). */
+int ht_symbolizer_new(const struct ht_profile *p,
+                      const struct ht_sym_options *opt,
+                      struct ht_symbolizer **out, char **cause)
+{
+	struct ht_symbolizer *s;
+	char *dp = NULL;
+	int rc;
+
+	*out = NULL;
+	if (cause)
+		*cause = NULL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		goto nomem;
+	if (opt && opt->sysroot && *opt->sysroot &&
+	    !(s->sysroot = strdup(opt->sysroot)))
+		goto nomem;
+	if (opt && opt->debug_dir && *opt->debug_dir &&
+	    !(s->debug_dir = strdup(opt->debug_dir)))
+		goto nomem;
+	/* libdw's search path: next to the file, .debug/, the system debug
+	 * dir (also under the sysroot), then --debug-dir; build-id lookups
+	 * use every absolute entry. */
+	if (asprintf(&dp, ":.debug:/usr/lib/debug%s%s%s%s",
+	             s->sysroot ? ":" : "", s->sysroot ? s->sysroot : "",
+	             s->sysroot ? "/usr/lib/debug" : "", "") < 0) {
+		dp = NULL;
+		goto nomem;
+	}
+	if (s->debug_dir) {
+		char *n = NULL;
+
+		if (asprintf(&n, "%s:%s", dp, s->debug_dir) < 0)
+			goto nomem;
+		free(dp);
+		dp = n;
+	}
+	s->debuginfo_path = dp;
+	dp = NULL;
+	s->cb.find_elf = dwfl_build_id_find_elf;
+	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.section_address = dwfl_offline_section_address;
+	s->cb.debuginfo_path = &s->debuginfo_path;
+	s->dwfl = dwfl_begin(&s->cb);
+	if (!s->dwfl) {
+		if (cause && asprintf(cause, "libdw: %s", dwfl_errmsg(-1)) < 0)
+			*cause = NULL;
+		ht_symbolizer_free(s);
+		return -ENOMEM;
+	}
+	rc = p ? add_modules(s, p) : 0;
+	if (rc == -ENOMEM)
+		goto nomem;
+	*out = s;
+	return 0;
+nomem:
+	free(dp);
+	ht_symbolizer_free(s);
+	if (cause)
+		*cause = strdup("symbolizer: out of memory");
+	return -ENOMEM;
+}
+
+/* Add the modules of p not known yet (a live target's dlopen).  Cached
+ * results stay valid.  0 or -errno. */
+int ht_symbolizer_update(struct ht_symbolizer *s, const struct ht_profile *p)
+{
+	size_t before;
+	int rc;
+
+	if (!s || !p)
+		return -EINVAL;
+	before = s->nmods;
+	rc = add_modules(s, p);
+	if (rc < 0 || s->nmods == before || !s->capcache)
+		return rc;
+	/* New modules: addresses that no module held may resolve now.
+	 * Drop them from the cache (rehashing the rest); their frames stay
+	 * alive in the graveyard for callers still holding them. */
+	{
+		size_t cap = s->capcache, dropped = 0;
+		struct cache_entry *old = s->cache, *n = calloc(cap, sizeof *n);
+
+		size_t nun = 0;
+
+		for (size_t i = 0; i < cap; i++)
+			nun += old[i].used && old[i].unresolved;
+		if (!n || grow_ptrs(&s->graveyard, &s->capgrave,
+		                    s->ngrave + nun) < 0) {
+			free(n);
+			return 0;   /* keep the stale entries: still valid */
+		}
+		for (size_t i = 0; i < cap; i++) {
+			struct cache_entry *e = &old[i];
+			size_t j;
+
+			if (!e->used)
+				continue;
+			if (e->unresolved) {
+				s->graveyard[s->ngrave++] = e->frames;
+				dropped++;
+				continue;
+			}
+			j = hash_u64(e->pc * 2 + e->is_return) & (cap - 1);
+			while (n[j].used)
+				j = (j + 1) & (cap - 1);
+			n[j] = *e;
+		}
+		free(old);
+		s->cache = n;
+		s->ncache -= dropped;
+	}
+	return 0;
+}
+
+/* Free the symbolizer, its cache and every string it handed out.  NULL
+ * is fine. */
+void ht_symbolizer_free(struct ht_symbolizer *s)
+{
+	if (!s)
+		return;
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	for (size_t i = 0; i < s->nmods; i++) {
+		free(s->mods[i].path);
+		free(s->mods[i].found);
+	}
+	free(s->mods);
+	free(s->order);
+	for (size_t i = 0; i < s->capcache; i++)
+		free(s->cache[i].frames);
+	free(s->cache);
+	for (size_t i = 0; i < s->capstrs; i++)
+		free(s->strs[i]);
+	free(s->strs);
+	free(s->missing);
+	for (size_t i = 0; i < s->ngrave; i++)
+		free(s->graveyard[i]);
+	free(s->graveyard);
+	free(s->debuginfo_path);
+	free(s->sysroot);
+	free(s->debug_dir);
+	free(s);
+}
+
+/* ---- resolving ---- */
+
+/* A function DIE's name: the demangled linkage name when there is one
+ * (it is qualified: namespaces, classes, Rust paths), else DW_AT_name;
+ * both looked up through abstract origins and specifications. */
+static const char *die_function_name(struct ht_symbolizer *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *ln = NULL, *name = NULL;
+
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		ln = dwarf_formstring(&attr);
+	if (ln) {
+		char *d = ht_demangle(ln);
+
+		if (d) {
+			name = intern(s, d);
+			free(d);
+			return name;
+		}
+	}
+	if (dwarf_attr_integrate(die, DW_AT_name, &attr))
+		name = dwarf_formstring(&attr);
+	if (name)
+		return intern(s, name);
+	return ln ? intern(s, ln) : NULL;
+}
+
+static const char *symbol_name(struct ht_symbolizer *s, const char *sym)
+{
+	char *d = ht_demangle(sym);
+	const char *r;
+
+	if (!d)
+		return intern(s, sym);
+	r = intern(s, d);
+	free(d);
+	return r;
+}
+
+static const char *unknown_name(struct ht_symbolizer *s,
+                                const struct sym_module *m, uint64_t a)
+{
+	char buf[PATH_MAX + 32];
+
+	if (m) {
+		uint64_t off = m->have_bias ? a - m->bias :
+		               m->base != HT_BASE_UNKNOWN ? a - m->base :
+		               a - m->start + m->offset;
+
+		snprintf(buf, sizeof buf, "%s+0x%" PRIx64, m->name, off);
+	} else {
+		snprintf(buf, sizeof buf, "0x%" PRIx64, a);
+	}
+	return intern(s, buf);
+}
+
+/* Resolve a into frames (innermost first).  Returns the count (>= 1), or
+ * 0 on allocation failure. */
+static size_t resolve(struct ht_symbolizer *s, uint64_t a,
+                      struct ht_frame *fr, size_t max, bool *unresolved)
+{
+	struct sym_module *sm = module_of(s, a);
+	/* only our modules are reported to libdw: no need to ask it */
+	Dwfl_Module *mod = sm ? sm->mod : NULL;
+	const char *modname = sm ? sm->name : NULL;
+	size_t n = 0;
+
+	if (mod) {
+		Dwarf_Addr bias = 0;
+		Dwarf_Die *cu = dwfl_module_addrdie(mod, a, &bias);
+
+		if (!modname)
+			modname = intern(s, base_name(dwfl_module_info(mod,
+			    NULL, NULL, NULL, NULL, NULL, NULL, NULL)));
+		if (cu) {
+			Dwarf_Die *scopes = NULL;
+			int ns = dwarf_getscopes(cu, a - bias, &scopes);
+			Dwarf_Files *files = NULL;
+			size_t nfiles = 0;
+			bool have_files = dwarf_getsrcfiles(cu, &files,
+			                                    &nfiles) == 0;
+
+			const char *call_file = NULL;
+			int call_line = 0;
+			Dwarf_Die *chain = scopes, *concrete = NULL;
+			int nchain = ns, first = 0;
+
+			/* dwarf_getscopes follows an inlined instance to its
+			 * abstract origin; the callers it was inlined into
+			 * are the concrete DIE's parents (as eu-addr2line
+			 * -i walks them). */
+			while (first < ns &&
+			       dwarf_tag(&scopes[first]) != DW_TAG_subprogram &&
+			       dwarf_tag(&scopes[first]) != DW_TAG_inlined_subroutine)
+				first++;
+			if (first < ns &&
+			    dwarf_tag(&scopes[first]) == DW_TAG_inlined_subroutine) {
+				int nc = dwarf_getscopes_die(&scopes[first],
+				                             &concrete);
+
+				if (nc > 0) {
+					chain = concrete;
+					nchain = nc;
+					first = 0;
+				}
+			}
+			for (int i = first; i < nchain && n < max; i++) {
+				Dwarf_Die *sc = &chain[i];
+				int tag = dwarf_tag(sc);
+				Dwarf_Attribute at;
+				Dwarf_Word w;
+
+				if (tag != DW_TAG_subprogram &&
+				    tag != DW_TAG_inlined_subroutine)
+					continue;
+				memset(&fr[n], 0, sizeof fr[n]);
+				fr[n].function = die_function_name(s, sc);
+				/* an outer frame sits at the call site of the
+				 * inlined function inside it */
+				if (n > 0) {
+					fr[n].file = call_file;
+					fr[n].line = call_line;
+				}
+				call_file = NULL;
+				call_line = 0;
+				if (tag == DW_TAG_inlined_subroutine) {
+					if (dwarf_attr(sc, DW_AT_call_file, &at) &&
+					    dwarf_formudata(&at, &w) == 0 &&
+					    have_files && w < nfiles)
+						call_file = intern(s,
+						    dwarf_filesrc(files, w, NULL, NULL));
+					if (dwarf_attr(sc, DW_AT_call_line, &at) &&
+					    dwarf_formudata(&at, &w) == 0 &&
+					    w < INT32_MAX)
+						call_line = (int)w;
+				}
+				n++;
+				if (tag == DW_TAG_subprogram)
+					break;
+			}
+			free(concrete);
+			free(scopes);
+			if (n > 0) {
+				Dwarf_Line *l = dwarf_getsrc_die(cu, a - bias);
+				int line = 0;
+
+				if (l) {
+					fr[0].file = intern(s, dwarf_linesrc(l,
+					                    NULL, NULL));
+					if (dwarf_lineno(l, &line) == 0)
+						fr[0].line = line;
+				}
+			}
+		}
+		if (n > 0 && !fr[n - 1].function) {
+			GElf_Off off;
+			GElf_Sym sym;
+			const char *nm = dwfl_module_addrinfo(mod, a, &off,
+			    &sym, NULL, NULL, NULL);
+
+			if (nm)
+				fr[n - 1].function = symbol_name(s, nm);
+		}
+		if (n == 0) {
+			GElf_Off off;
+			GElf_Sym sym;
+			const char *nm = dwfl_module_addrinfo(mod, a, &off,
+			    &sym, NULL, NULL, NULL);
+			Dwfl_Line *dl = dwfl_module_getsrc(mod, a);
+
+			memset(&fr[0], 0, sizeof fr[0]);
+			if (nm)
+				fr[0].function = symbol_name(s, nm);
+			if (dl) {
+				int line = 0;
+				const char *f = dwfl_lineinfo(dl, NULL, &line,
+				                              NULL, NULL, NULL);
+
+				fr[0].file = intern(s, f);
+				fr[0].line = line;
+			}
+			n = 1;
+		}
+	}
+	*unresolved = !sm && !mod;
+	if (n == 0) {
+		memset(&fr[0], 0, sizeof fr[0]);
+		n = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool named = fr[i].function != NULL;
+
+		if (!named)
+			fr[i].function = unknown_name(s, sm, a);
+		if (!fr[i].function)
+			return 0;
+		fr[i].module = modname;
+		fr[i].pc = a;
+		fr[i].inlined = i + 1 < n;
+		fr[i].allocator = allocator_module(modname) ||
+		    (named && ht_is_allocator_function(fr[i].function));
+		if (fr[i].line < 0)
+			fr[i].line = 0;
+	}
+	return n;
+}
+
+static int cache_grow(struct ht_symbolizer *s)
+{
+	size_t ncap = s->capcache ? s->capcache * 2 : 1024;
+	struct cache_entry *n = calloc(ncap, sizeof *n);
+
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->capcache; i++) {
+		struct cache_entry *e = &s->cache[i];
+		size_t j;
+
+		if (!e->used)
+			continue;
+		j = hash_u64(e->pc * 2 + e->is_return) & (ncap - 1);
+		while (n[j].used)
+			j = (j + 1) & (ncap - 1);
+		n[j] = *e;
+	}
+	free(s->cache);
+	s->cache = n;
+	s->capcache = ncap;
+	return 0;
+}
+
+/* Resolve pc (pc - 1 when is_return) into its frames, innermost inlined
+ * function first, the out-of-line function last.  *frames (n >= 1) is
+ * owned by the symbolizer and valid until ht_symbolizer_free.  Returns
+ * 0, or -ENOMEM (then *frames is a static "??" frame). */
+int ht_symbolize(struct ht_symbolizer *s, uint64_t pc, bool is_return,
+                 const struct ht_frame **frames, size_t *n)
+{
+	static const struct ht_frame oom = { .function = "??" };
+	struct ht_frame tmp[MAX_INLINE_DEPTH];
+	struct cache_entry *e;
+	size_t i, mask, k;
+	bool unresolved = false;
+
+	*frames = &oom;
+	*n = 1;
+	if (!s)
+		return -EINVAL;
+	if ((s->ncache + 1) * 4 >= s->capcache * 3 && cache_grow(s) < 0)
+		return -ENOMEM;
+	mask = s->capcache - 1;
+	for (i = hash_u64(pc * 2 + is_return) & mask; s->cache[i].used;
+	     i = (i + 1) & mask) {
+		e = &s->cache[i];
+		if (e->pc == pc && e->is_return == is_return) {
+			*frames = e->frames;
+			*n = e->n;
+			return 0;
+		}
+	}
+	memset(tmp, 0, sizeof tmp);
+	k = resolve(s, is_return && pc > 0 ? pc - 1 : pc, tmp,
+	            MAX_INLINE_DEPTH, &unresolved);
+	if (k == 0)
+		return -ENOMEM;
+	e = &s->cache[i];
+	e->frames = malloc(k * sizeof *e->frames);
+	if (!e->frames)
+		return -ENOMEM;
+	memcpy(e->frames, tmp, k * sizeof *tmp);
+	e->pc = pc;
+	e->is_return = is_return;
+	e->n = k;
+	e->used = true;
+	e->unresolved = unresolved;
+	s->ncache++;
+	*frames = e->frames;
+	*n = k;
+	return 0;
+}
+
+/* Paths of the modules without debug info (file not found, or no DWARF
+ * in it or in any debug file libdw found), NULL-terminated; owned by the
+ * symbolizer, valid until the next update or free.  NULL on ENOMEM. */
+const char *const *ht_symbolizer_missing_debuginfo(struct ht_symbolizer *s)
+{
+	size_t k = 0;
+
+	if (!s)
+		return NULL;
+	if (s->missing)
+		return s->missing;
+	s->missing = calloc(s->nmods + 1, sizeof *s->missing);
+	if (!s->missing)
+		return NULL;
+	for (size_t i = 0; i < s->nmods; i++) {
+		struct sym_module *m = &s->mods[i];
+		bool dup = false;
+
+		if (!m->checked_debug) {
+			Dwarf_Addr bias;
+
+			m->has_debug = m->mod &&
+			               dwfl_module_getdwarf(m->mod, &bias) != NULL;
+			m->checked_debug = true;
+		}
+		if (m->has_debug)
+			continue;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(s->missing[j], m->path);
+		if (!dup)
+			s->missing[k++] = m->path;
+	}
+	return s->missing;
+}

@@ -1,0 +1,1021 @@
+/*
+ * heaptop: the program.  Parses the command line, opens a session
+ * (launch, attach, load), and either hands session and model to the
+ * interactive screen or prints them in batch mode (text like `top -b`, or
+ * one JSON object per update).  Also lists segments, runs the demo, and
+ * converts dumps.  While the screen owns the terminal nothing here writes
+ * to stdout or stderr.
+ *
+ * Exit status: the launched program's in batch mode (128+N for signal N),
+ * 0 on success otherwise, 1 on runtime errors, 2 on usage errors.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <heaptop/heaptop.h>
+#include <heaptop/segment.h>
+
+#include "core/fmt.h"
+#include "core/json.h"
+#include "core/model.h"
+#include "core/session.h"
+#include "core/symbolize.h"
+#ifdef HT_HAVE_UI
+#include "ui/ui.h"
+#endif
+
+#ifndef HT_PKGLIBEXECDIR
+#define HT_PKGLIBEXECDIR "/usr/local/libexec/heaptop"
+#endif
+
+#define EXIT_USAGE 2
+
+struct options {
+	uint64_t rate;
+	unsigned max_depth;
+	double delay;
+	bool batch, json, list, demo, no_color;
+	long iterations;            /* 0 = until the program ends */
+	long top;
+	enum ht_sort sort;
+	enum ht_group group;
+	const char *filter;
+	const char *dump_at_exit;
+	enum ht_dump_format format;
+	bool format_set;
+	enum ht_fmt_value value;
+	const char *output;
+	const char *app_output;
+	const char *runtime;
+	const char *attach;
+	const char *load;
+	const char *base;
+	const char *sysroot;
+	const char *debug_dir;
+	char **argv;                /* program to launch */
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void usage(FILE *f)
+{
+	fputs(
+"Usage: heaptop [OPTIONS] [--] PROGRAM [ARGS...]   launch PROGRAM under the runtime\n"
+"       heaptop [OPTIONS] --attach-shm NAME        attach to a process's segment\n"
+"       heaptop [OPTIONS] --load FILE [--base OLD] explore (or convert) a saved profile\n"
+"       heaptop --list                             segments visible to this user\n"
+"       heaptop [OPTIONS] --demo                   run the bundled demo program\n"
+"\n"
+"Sampling (launch):\n"
+"  -r, --rate BYTES        mean sampling interval (K/M/G suffixes; 1 = every\n"
+"                          allocation; default 512K)\n"
+"      --max-depth N       frames recorded per stack (1-256, default 64)\n"
+"      --runtime PATH      the libheaptop.so to preload\n"
+"      --app-output FILE   the program's stdout and stderr (default\n"
+"                          heaptop-<pid>.log)\n"
+"      --dump-at-exit FILE write a profile (--format) when the program exits\n"
+"Display:\n"
+"  -d, --delay SECS        refresh interval (default 1)\n"
+"      --batch             print text tables instead of the screen\n"
+"      --json              print one JSON object per update (implies --batch)\n"
+"  -n, --iterations N      stop after N updates (batch)\n"
+"      --top N             sites per update (default 20; 0 = all)\n"
+"      --sort KEY          inuse, alloc, inuse-objects, alloc-objects, growth,\n"
+"                          name (default inuse)\n"
+"      --group G           stack, function, line (default line)\n"
+"      --filter TEXT       only sites whose function or file contains TEXT\n"
+"      --no-color          no colours on the screen (also NO_COLOR)\n"
+"Profiles:\n"
+"      --load FILE         open a heap_v2 dump (heaptop, jemalloc, gperftools)\n"
+"      --base FILE         diff against this older dump (growth per site)\n"
+"      --format F          heap (heap_v2), collapsed, pprof (dumps, -o)\n"
+"      --value V           collapsed value: inuse, alloc, inuse-objects,\n"
+"                          alloc-objects (default inuse)\n"
+"  -o, --output FILE       write the (final) profile to FILE in --format\n"
+"      --sysroot DIR       look for the profiled binaries under DIR\n"
+"      --debug-dir DIR     extra debug info directory (by path and build-id)\n"
+"Other:\n"
+"      --attach-shm NAME   attach to the segment NAME\n"
+"      --list              list segments: name, pid, state, command\n"
+"      --demo              launch the demo program (a leaking server)\n"
+"  -h, --help              this help\n"
+"  -V, --version           version\n"
+"\n"
+"Environment: HEAPTOP_RATE, HEAPTOP_MAX_DEPTH, HEAPTOP_SHM, HEAPTOP_DUMP_AT_EXIT\n"
+"are passed to the runtime; NO_COLOR disables colours.  See heaptop(1).\n",
+	      f);
+}
+
+static void die_usage(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "heaptop: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'heaptop --help' for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+/* BYTES with K/M/G suffixes (powers of 1024). */
+static bool parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': mul = 1024; end++; break;
+	case 'm': case 'M': mul = 1024 * 1024; end++; break;
+	case 'g': case 'G': mul = 1024ull * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B' || *end == 'b')
+		end += (*end == 'i' && (end[1] == 'B' || end[1] == 'b')) ? 2 : 1;
+	if (*end || v == 0 || v > UINT64_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+enum {
+	OPT_BATCH = 256, OPT_JSON, OPT_TOP, OPT_SORT, OPT_GROUP,
+	OPT_DUMP_AT_EXIT, OPT_FORMAT, OPT_APP_OUTPUT, OPT_RUNTIME, OPT_ATTACH,
+	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_DEMO,
+	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE,
+};
+
+static const struct option longopts[] = {
+	{ "rate", required_argument, NULL, 'r' },
+	{ "delay", required_argument, NULL, 'd' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "batch", no_argument, NULL, OPT_BATCH },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "dump-at-exit", required_argument, NULL, OPT_DUMP_AT_EXIT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "value", required_argument, NULL, OPT_VALUE },
+	{ "app-output", required_argument, NULL, OPT_APP_OUTPUT },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "attach-shm", required_argument, NULL, OPT_ATTACH },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "base", required_argument, NULL, OPT_BASE },
+	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "demo", no_argument, NULL, OPT_DEMO },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	int c, sources;
+	long v;
+
+	memset(o, 0, sizeof *o);
+	o->delay = 1.0;
+	o->top = 20;
+	o->sort = HT_SORT_INUSE_BYTES;
+	o->group = HT_GROUP_LINE;
+	o->format = HT_FMT_HEAP_V2;
+	o->value = HT_VAL_INUSE_BYTES;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:r:d:n:o:hV", longopts,
+	                        NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (!parse_bytes(optarg, &o->rate))
+				die_usage("invalid --rate '%s' (bytes >= 1, "
+				          "K/M/G suffixes)", optarg);
+			break;
+		case 'd': {
+			char *end;
+
+			errno = 0;
+			o->delay = strtod(optarg, &end);
+			if (errno || end == optarg || *end ||
+			    !(o->delay >= 0.01 && o->delay <= 86400))
+				die_usage("invalid --delay '%s' (seconds, "
+				          "0.01 to 86400)", optarg);
+			break;
+		}
+		case 'n':
+			if (!parse_long(optarg, 1, LONG_MAX, &o->iterations))
+				die_usage("invalid --iterations '%s' (a count "
+				          ">= 1)", optarg);
+			break;
+		case 'o': o->output = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V':
+			printf("heaptop %s (segment ABI %d.%d)\n",
+			       PACKAGE_VERSION, HT_SEG_MAJOR,
+			       HT_SEG_MINOR);
+			exit(0);
+		case OPT_BATCH: o->batch = true; break;
+		case OPT_JSON: o->json = o->batch = true; break;
+		case OPT_TOP:
+			if (!parse_long(optarg, 0, 1000000, &o->top))
+				die_usage("invalid --top '%s'", optarg);
+			break;
+		case OPT_SORT:
+			if (!strcmp(optarg, "inuse"))
+				o->sort = HT_SORT_INUSE_BYTES;
+			else if (!strcmp(optarg, "alloc"))
+				o->sort = HT_SORT_ALLOC_BYTES;
+			else if (!strcmp(optarg, "inuse-objects"))
+				o->sort = HT_SORT_INUSE_OBJS;
+			else if (!strcmp(optarg, "alloc-objects"))
+				o->sort = HT_SORT_ALLOC_OBJS;
+			else if (!strcmp(optarg, "growth"))
+				o->sort = HT_SORT_GROWTH;
+			else if (!strcmp(optarg, "name"))
+				o->sort = HT_SORT_NAME;
+			else
+				die_usage("invalid --sort '%s' (inuse, alloc, "
+				          "inuse-objects, alloc-objects, growth, "
+				          "name)", optarg);
+			break;
+		case OPT_GROUP:
+			if (!strcmp(optarg, "stack"))
+				o->group = HT_GROUP_STACK;
+			else if (!strcmp(optarg, "function"))
+				o->group = HT_GROUP_FUNCTION;
+			else if (!strcmp(optarg, "line"))
+				o->group = HT_GROUP_LINE;
+			else
+				die_usage("invalid --group '%s' (stack, "
+				          "function, line)", optarg);
+			break;
+		case OPT_FILTER: o->filter = optarg; break;
+		case OPT_DUMP_AT_EXIT: o->dump_at_exit = optarg; break;
+		case OPT_FORMAT:
+			o->format_set = true;
+			if (!strcmp(optarg, "heap") || !strcmp(optarg, "heap_v2"))
+				o->format = HT_FMT_HEAP_V2;
+			else if (!strcmp(optarg, "collapsed"))
+				o->format = HT_FMT_COLLAPSED;
+			else if (!strcmp(optarg, "pprof"))
+				o->format = HT_FMT_PPROF;
+			else
+				die_usage("invalid --format '%s' (heap, "
+				          "collapsed, pprof)", optarg);
+			break;
+		case OPT_VALUE:
+			if (!strcmp(optarg, "inuse"))
+				o->value = HT_VAL_INUSE_BYTES;
+			else if (!strcmp(optarg, "alloc"))
+				o->value = HT_VAL_ALLOC_BYTES;
+			else if (!strcmp(optarg, "inuse-objects"))
+				o->value = HT_VAL_INUSE_OBJS;
+			else if (!strcmp(optarg, "alloc-objects"))
+				o->value = HT_VAL_ALLOC_OBJS;
+			else
+				die_usage("invalid --value '%s' (inuse, alloc, "
+				          "inuse-objects, alloc-objects)", optarg);
+			break;
+		case OPT_APP_OUTPUT: o->app_output = optarg; break;
+		case OPT_RUNTIME: o->runtime = optarg; break;
+		case OPT_ATTACH: o->attach = optarg; break;
+		case OPT_LOAD: o->load = optarg; break;
+		case OPT_BASE: o->base = optarg; break;
+		case OPT_SYSROOT: o->sysroot = optarg; break;
+		case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
+		case OPT_LIST: o->list = true; break;
+		case OPT_DEMO: o->demo = true; break;
+		case OPT_NO_COLOR: o->no_color = true; break;
+		case OPT_MAX_DEPTH:
+			if (!parse_long(optarg, 1, 256, &v))
+				die_usage("invalid --max-depth '%s' (1 to 256)",
+				          optarg);
+			o->max_depth = (unsigned)v;
+			break;
+		case ':':
+			die_usage("option '%s' needs an argument",
+			          argv[optind - 1]);
+			break;
+		case '?':
+		default:
+			if (optopt && optopt < 256) {
+				char s[3] = { '-', (char)optopt, 0 };
+
+				die_usage("unknown option '%s'", s);
+			}
+			die_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->argv = argv + optind;
+	sources = !!o->argv + !!o->attach + !!o->load + o->demo + o->list;
+	if (sources == 0)
+		die_usage("%s", "nothing to do: give a PROGRAM, --attach-shm "
+		          "NAME, --load FILE, --demo or --list");
+	if (sources > 1)
+		die_usage("%s", "choose one of PROGRAM, --attach-shm, --load, "
+		          "--demo, --list");
+	if (o->base && !o->load && !o->attach && !o->argv && !o->demo)
+		die_usage("%s", "--base needs something to compare with");
+	if (o->format == HT_FMT_PPROF && o->output && !strcmp(o->output, "-"))
+		die_usage("%s", "pprof output is binary: give -o a file");
+	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+		o->no_color = true;
+}
+
+/* ---- list ---- */
+
+static const char *state_name(enum ht_proc_state s)
+{
+	switch (s) {
+	case HT_PROC_STARTING: return "starting";
+	case HT_PROC_RUNNING: return "running";
+	case HT_PROC_EXITED: return "exited";
+	case HT_PROC_EXECED: return "execed";
+	case HT_PROC_DISABLED: return "disabled";
+	default: return "unknown";
+	}
+}
+
+static void list_one(const struct ht_segment_info *i, void *arg)
+{
+	int *count = arg;
+	char state[48];
+
+	if (i->state == HT_PROC_EXITED && i->exit_status >= 0)
+		snprintf(state, sizeof state, "exited(%d)", i->exit_status);
+	else
+		snprintf(state, sizeof state, "%s", state_name(i->state));
+	if (!*count)
+		printf("%-32s %8s %-12s %-5s %s\n", "NAME", "PID", "STATE",
+		       "ALIVE", "COMMAND");
+	printf("%-32s %8d %-12s %-5s %s\n", i->name, i->pid, state,
+	       i->alive ? "yes" : "no", i->command);
+	(*count)++;
+}
+
+static int do_list(void)
+{
+	char *cause = NULL;
+	int count = 0;
+
+	if (ht_session_list(list_one, &count, &cause) < 0) {
+		fprintf(stderr, "heaptop: %s\n", cause ? cause : "list failed");
+		free(cause);
+		return 1;
+	}
+	if (!count)
+		printf("no heaptop segments for this user\n");
+	return 0;
+}
+
+/* ---- batch output ---- */
+
+static void human(char *buf, size_t n, double v)
+{
+	static const char *const units[] = { "", "K", "M", "G", "T" };
+	double a = fabs(v);
+	int u = 0;
+
+	while (a >= 1024 && u < 4) {
+		a /= 1024;
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "%.1f%s", v, units[u]);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s;
+
+	if (!path)
+		return NULL;
+	s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* The stack of a site that represents it: the largest in use, then the
+ * largest allocated. */
+static size_t heaviest_stack(const struct ht_profile *p,
+                             const struct ht_site *s)
+{
+	size_t best = s->stack_idx[0];
+
+	for (size_t k = 1; k < s->nstacks; k++) {
+		const struct ht_counts *a = &p->stacks[s->stack_idx[k]].counts;
+		const struct ht_counts *b = &p->stacks[best].counts;
+
+		if (a->cur_bytes > b->cur_bytes ||
+		    (a->cur_bytes == b->cur_bytes && a->cum_bytes > b->cum_bytes))
+			best = s->stack_idx[k];
+	}
+	return best;
+}
+
+static void print_value(char *buf, size_t n, double v, double var)
+{
+	char h[32];
+
+	human(h, sizeof h, v);
+	snprintf(buf, n, "%s%s", h,
+	         ht_rel_stderr(v, var) > HT_UNCERTAIN_REL ? "±" : "");
+}
+
+static void print_text(struct ht_model *m, struct ht_session *s,
+                       const struct options *o, bool final)
+{
+	const struct ht_profile *p = ht_model_profile(m);
+	const struct ht_counts *t = ht_model_totals(m);
+	struct ht_site *const *sites;
+	size_t n, shown;
+	char b1[32], b2[32], rate[32], tm[32];
+	time_t now = (time_t)(p->snapshot_time_ns / 1000000000ull);
+	struct tm tmv;
+	char state[64];
+	bool delta = ht_model_has_baseline(m);
+
+	if (p->state == HT_PROC_EXITED && p->exit_status >= 0)
+		snprintf(state, sizeof state, "exited, status %d",
+		         p->exit_status);
+	else if (ht_session_kind(s) == HT_SESS_LOAD)
+		snprintf(state, sizeof state, "loaded");
+	else
+		snprintf(state, sizeof state, "%s", state_name(p->state));
+	if (!now)
+		now = time(NULL);
+	localtime_r(&now, &tmv);
+	strftime(tm, sizeof tm, "%H:%M:%S", &tmv);
+	human(rate, sizeof rate, (double)p->rate);
+	human(b1, sizeof b1, t->cur_bytes);
+	human(b2, sizeof b2, t->cum_bytes);
+	printf("heaptop - %s%s", tm, final ? " final" : "");
+	if (p->pid > 0)
+		printf(" pid %d", p->pid);
+	printf(" %s, rate %s, in use %s in %.0f objects, allocated %s in "
+	       "%.0f objects", state, rate, b1, t->cur_objs, b2, t->cum_objs);
+	if (ht_session_kind(s) != HT_SESS_LOAD)
+		printf(", samples %" PRIu64 ", drops %" PRIu64, p->samples,
+		       p->ring_drops);
+	printf("\n");
+	if (delta) {
+		const struct ht_counts *d = ht_model_totals_delta(m);
+
+		human(b1, sizeof b1, d->cur_bytes);
+		printf("since baseline: in use %s%s, %+.0f objects\n",
+		       d->cur_bytes >= 0 ? "+" : "", b1, d->cur_objs);
+	}
+	printf("%12s %10s %12s %10s%s  %s\n", "INUSE", "OBJS", "ALLOC",
+	       "ALLOCOBJS", delta ? "       GROWTH" : "", "SITE");
+	sites = ht_model_sites(m, &n);
+	shown = o->top && (size_t)o->top < n ? (size_t)o->top : n;
+	for (size_t i = 0; i < shown; i++) {
+		const struct ht_site *st = sites[i];
+		const struct ht_counts *c = &st->counts;
+		char ib[40], ab[40], io[40], ao[40], gb[48] = "";
+		const struct ht_frame *f = st->frame;
+
+		print_value(ib, sizeof ib, c->cur_bytes, c->var_cur_bytes);
+		print_value(ab, sizeof ab, c->cum_bytes, c->var_cum_bytes);
+		snprintf(io, sizeof io, "%.0f%s", c->cur_objs,
+		         ht_rel_stderr(c->cur_objs, c->var_cur_objs) >
+		         HT_UNCERTAIN_REL ? "±" : "");
+		snprintf(ao, sizeof ao, "%.0f", c->cum_objs);
+		if (delta && st->has_delta) {
+			char h[24], sh[32];
+
+			human(h, sizeof h, st->delta.cur_bytes);
+			snprintf(sh, sizeof sh, "%s%s",
+			         st->delta.cur_bytes > 0 ? "+" : "", h);
+			snprintf(gb, sizeof gb, " %12s", sh);
+		}
+		printf("%12s %10s %12s %10s%s  %s", ib, io, ab, ao, gb,
+		       f->function ? f->function : "?");
+		if (f->file)
+			printf(" (%s:%d)", base_name(f->file), f->line);
+		else if (f->module)
+			printf(" (%s)", f->module);
+		printf("\n");
+	}
+	if (shown < n)
+		printf("... %zu more sites\n", n - shown);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void json_counts(FILE *f, const struct ht_counts *c, bool stderrs)
+{
+	fputs("\"inuse_bytes\":", f);
+	ht_json_number(f, c->cur_bytes);
+	fputs(",\"inuse_objects\":", f);
+	ht_json_number(f, c->cur_objs);
+	fputs(",\"alloc_bytes\":", f);
+	ht_json_number(f, c->cum_bytes);
+	fputs(",\"alloc_objects\":", f);
+	ht_json_number(f, c->cum_objs);
+	if (stderrs) {
+		fputs(",\"inuse_bytes_stderr\":", f);
+		ht_json_number(f, sqrt(fmax(c->var_cur_bytes, 0)));
+		fputs(",\"inuse_objects_stderr\":", f);
+		ht_json_number(f, sqrt(fmax(c->var_cur_objs, 0)));
+		fputs(",\"alloc_bytes_stderr\":", f);
+		ht_json_number(f, sqrt(fmax(c->var_cum_bytes, 0)));
+		fprintf(f, ",\"inuse_samples\":%" PRIu64
+		        ",\"alloc_samples\":%" PRIu64,
+		        c->raw_cur_objs, c->raw_cum_objs);
+	}
+}
+
+static void json_frame(FILE *f, const struct ht_frame *fr)
+{
+	char addr[32];
+
+	fputs("{\"function\":", f);
+	ht_json_string(f, fr->function);
+	fputs(",\"file\":", f);
+	ht_json_string(f, fr->file);
+	fprintf(f, ",\"line\":%d,\"module\":", fr->line);
+	ht_json_string(f, fr->module);
+	snprintf(addr, sizeof addr, "0x%" PRIx64, fr->pc);
+	fprintf(f, ",\"inlined\":%s,\"address\":\"%s\"}",
+	        fr->inlined ? "true" : "false", addr);
+}
+
+static void print_json(struct ht_model *m, struct ht_session *s,
+                       const struct options *o, bool final)
+{
+	const struct ht_profile *p = ht_model_profile(m);
+	struct ht_site *const *sites;
+	size_t n, shown;
+	FILE *f = stdout;
+	double now = p->snapshot_time_ns ? (double)p->snapshot_time_ns / 1e9 :
+	             (double)time(NULL);
+	bool exited = p->state == HT_PROC_EXITED;
+
+	fputs("{\"time\":", f);
+	fprintf(f, "%.3f", now);
+	fprintf(f, ",\"pid\":%d,\"state\":\"%s\",\"exit_status\":", p->pid,
+	        ht_session_kind(s) == HT_SESS_LOAD ? "loaded" :
+	        state_name(p->state));
+	if (exited && p->exit_status >= 0)
+		fprintf(f, "%d", p->exit_status);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"final\":%s,\"rate\":%" PRIu64 ",\"command\":",
+	        final ? "true" : "false", p->rate);
+	ht_json_string(f, ht_session_command(s));
+	fputs(",\"totals\":{", f);
+	json_counts(f, ht_model_totals(m), false);
+	fputs("}", f);
+	if (ht_model_has_baseline(m)) {
+		fputs(",\"totals_delta\":{", f);
+		json_counts(f, ht_model_totals_delta(m), false);
+		fputs("}", f);
+	}
+	fputs(",\"sites\":[", f);
+	sites = ht_model_sites(m, &n);
+	shown = o->top && (size_t)o->top < n ? (size_t)o->top : n;
+	for (size_t i = 0; i < shown; i++) {
+		const struct ht_site *st = sites[i];
+		const struct ht_frame *fr = st->frame;
+
+		if (i)
+			fputc(',', f);
+		fputs("{\"function\":", f);
+		ht_json_string(f, fr->function);
+		fputs(",\"file\":", f);
+		ht_json_string(f, fr->file);
+		fprintf(f, ",\"line\":%d,\"module\":", fr->line);
+		ht_json_string(f, fr->module);
+		fputc(',', f);
+		json_counts(f, &st->counts, true);
+		if (st->has_delta) {
+			fputs(",\"delta\":{", f);
+			json_counts(f, &st->delta, false);
+			fputs("}", f);
+		}
+		fputs(",\"frames\":[", f);
+		if (st->nstacks) {
+			size_t si = heaviest_stack(p, st), nf, first;
+			const struct ht_frame *const *frames =
+				ht_model_stack_frames(m, si, &nf);
+
+			first = ht_model_stack_site_index(m, si);
+			for (size_t k = first; k < nf; k++) {
+				if (k > first)
+					fputc(',', f);
+				json_frame(f, frames[k]);
+			}
+		}
+		fputs("]}", f);
+	}
+	fputs("]}\n", f);
+	fflush(f);
+}
+
+/* ---- sessions ---- */
+
+static char *find_demo(void)
+{
+	char self[PATH_MAX], *cand = NULL;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			if (asprintf(&cand, "%s/share/demo/heaptop-demo",
+			             self) >= 0 && access(cand, X_OK) == 0)
+				return cand;
+			free(cand);
+		}
+	}
+	if (access(HT_PKGLIBEXECDIR "/heaptop-demo", X_OK) == 0)
+		return strdup(HT_PKGLIBEXECDIR "/heaptop-demo");
+	return NULL;
+}
+
+static int write_output(struct ht_session *s, struct ht_profile *p,
+                        const struct options *o, const char *path)
+{
+	const struct ht_fmt *f = o->format == HT_FMT_HEAP_V2 ? &ht_fmt_heap_v2 :
+	                         o->format == HT_FMT_COLLAPSED ?
+	                         &ht_fmt_collapsed : &ht_fmt_pprof;
+	struct ht_sym_options so = { o->sysroot, o->debug_dir };
+	struct ht_fmt_write_options wo = { o->value, NULL };
+	struct ht_symbolizer *sym = NULL;
+	char *cause = NULL;
+	int err = 0;
+
+	if (o->format != HT_FMT_HEAP_V2) {
+		err = ht_symbolizer_new(p, &so, &sym, &cause);
+		if (err < 0)
+			goto out;
+		wo.sym = sym;
+	}
+	if (!strcmp(path, "-")) {
+		err = f->write(stdout, p, &wo, &cause);
+		fflush(stdout);
+	} else {
+		err = ht_fmt_write_file(f, path, p, &wo, &cause);
+	}
+out:
+	if (err < 0)
+		fprintf(stderr, "heaptop: cannot write %s: %s\n", path,
+		        cause ? cause : strerror(-err));
+	free(cause);
+	ht_symbolizer_free(sym);
+	(void)s;
+	return err;
+}
+
+/* Sleep `secs`, waking early when the program ends or on a signal. */
+static void wait_delay(struct ht_session *s, double secs)
+{
+	struct timespec step = { 0, 50 * 1000000L };
+	double waited = 0;
+
+	while (waited < secs && !interrupted) {
+		if (ht_session_kind(s) != HT_SESS_LOAD &&
+		    ht_session_state(s, NULL) == HT_PROC_EXITED)
+			return;
+		nanosleep(&step, NULL);
+		waited += 0.05;
+	}
+}
+
+static int run_batch(struct ht_session *s, struct ht_model *m,
+                     const struct options *o)
+{
+	char *cause = NULL;
+	long k;
+	int err, status = -1;
+	bool ended = false, live = ht_session_kind(s) != HT_SESS_LOAD;
+
+	for (k = 1;; k++) {
+		struct ht_profile *p = NULL;
+		enum ht_proc_state st = live ? ht_session_state(s, &status) :
+		                        HT_PROC_UNKNOWN;
+		bool final;
+
+		/* a DISABLED runtime froze its counters, but the program
+		 * still runs: its end (and status) is still what we wait for */
+		ended = !live || st == HT_PROC_EXITED;
+		final = ended || (o->iterations && k >= o->iterations) ||
+		        interrupted;
+		err = ht_session_snapshot(s, &p, &cause);
+		if (err < 0) {
+			fprintf(stderr, "heaptop: %s\n",
+			        cause ? cause : strerror(-err));
+			free(cause);
+			return 1;
+		}
+		err = ht_model_update(m, p);
+		if (err < 0) {
+			fprintf(stderr, "heaptop: %s\n", strerror(-err));
+			return 1;
+		}
+		if (o->json)
+			print_json(m, s, o, final);
+		else
+			print_text(m, s, o, final);
+		if (ferror(stdout)) {
+			/* the reader went away (| head): stop like a pipe
+			 * writer killed by SIGPIPE would, but cleanly */
+			interrupted = SIGPIPE;
+			break;
+		}
+		if (final)
+			break;
+		wait_delay(s, o->delay);
+	}
+	if (o->output && o->format == HT_FMT_HEAP_V2 && live &&
+	    strcmp(o->output, "-") &&
+	    ht_session_state(s, NULL) == HT_PROC_RUNNING) {
+		/* the runtime writes it, with the target's own maps */
+		err = ht_session_dump(s, o->output, HT_FMT_HEAP_V2, &cause);
+		if (err < 0) {
+			fprintf(stderr, "heaptop: cannot write %s: %s\n",
+			        o->output, cause ? cause : strerror(-err));
+			free(cause);
+			return 1;
+		}
+	} else if (o->output) {
+		struct ht_profile *p = NULL;
+
+		if (ht_session_snapshot(s, &p, &cause) == 0) {
+			err = write_output(s, p, o, o->output);
+			ht_profile_free(p);
+			if (err < 0)
+				return 1;
+		} else {
+			fprintf(stderr, "heaptop: %s\n", cause ? cause : "?");
+			free(cause);
+			return 1;
+		}
+	}
+	if (!live)
+		return 0;
+	if (ended && ht_session_kind(s) == HT_SESS_LAUNCH) {
+		if (status < 0)
+			ht_session_state(s, &status);
+		return status >= 0 ? status : 1;
+	}
+	if (ht_session_kind(s) == HT_SESS_LAUNCH) {
+		/* -n reached or interrupted: do not leave the program behind */
+		ht_session_kill(s);
+		return interrupted ? 128 + interrupted : 0;
+	}
+	return interrupted ? 128 + interrupted : 0;
+}
+
+static int run_screen(struct ht_session *s, struct ht_model *m,
+                      const struct options *o)
+{
+#ifdef HT_HAVE_UI
+	struct ht_ui_options uo = { o->delay, o->format, NULL, o->no_color };
+	enum ht_ui_exit how = HT_UI_QUIT;
+	char *cause = NULL;
+	int err = ht_ui_run(s, m, &uo, &how, &cause);
+
+	if (err < 0) {
+		fprintf(stderr, "heaptop: %s\n", cause ? cause : strerror(-err));
+		free(cause);
+		return 1;
+	}
+	if (how == HT_UI_DETACH && ht_session_segment_name(s))
+		printf("heaptop: %d keeps running; attach again with:\n"
+		       "  heaptop --attach-shm %s\n", (int)ht_session_pid(s),
+		       ht_session_segment_name(s));
+	else if (ht_session_kind(s) == HT_SESS_LAUNCH &&
+	         ht_session_state(s, NULL) == HT_PROC_RUNNING)
+		ht_session_kill(s);
+	return 0;
+#else
+	(void)m;
+	(void)o;
+	fprintf(stderr, "heaptop: interactive screen not built yet; use "
+	        "--batch or --json\n");
+	if (ht_session_kind(s) == HT_SESS_LAUNCH)
+		ht_session_kill(s);
+	return 1;
+#endif
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct ht_session *s = NULL;
+	struct ht_model *m = NULL;
+	struct ht_symbolizer *sym = NULL;
+	struct ht_sym_options so;
+	struct ht_profile *first = NULL;
+	char *cause = NULL, *demo = NULL, *demo_argv[2];
+	int err, rc = 1;
+	struct sigaction sa;
+
+	parse_options(argc, argv, &o);
+	so.sysroot = o.sysroot;
+	so.debug_dir = o.debug_dir;
+	if (o.list)
+		return do_list();
+	if (o.demo) {
+		demo = find_demo();
+		if (!demo) {
+			fprintf(stderr, "heaptop: the demo program heaptop-demo "
+			        "is not installed (looked next to heaptop and "
+			        "in %s)\n", HT_PKGLIBEXECDIR);
+			return 1;
+		}
+		demo_argv[0] = demo;
+		demo_argv[1] = NULL;
+		o.argv = demo_argv;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (o.batch) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if (o.load) {
+		err = ht_session_load(o.load, &s, &cause);
+	} else if (o.attach) {
+		err = ht_session_attach(o.attach, &s, &cause);
+	} else {
+		struct ht_launch_options lo = {
+			.argv = o.argv,
+			.runtime = o.runtime,
+			.app_output = o.app_output,
+			.dump_at_exit = o.format == HT_FMT_HEAP_V2 ?
+			                o.dump_at_exit : NULL,
+			.rate = o.rate,
+			.max_depth = o.max_depth,
+			.keep_stdin = o.batch,
+		};
+
+		err = ht_session_launch(&lo, &s, &cause);
+		if (err == 0 && o.batch && !o.json)
+			fprintf(stderr, "heaptop: %s (pid %d) output -> %s\n",
+			        ht_session_command(s), (int)ht_session_pid(s),
+			        ht_session_app_output(s));
+	}
+	if (err < 0) {
+		fprintf(stderr, "heaptop: %s\n", cause ? cause : strerror(-err));
+		free(cause);
+		free(demo);
+		return 1;
+	}
+	ht_session_set_symbol_paths(s, o.sysroot, o.debug_dir);
+	if (o.rate && o.attach) {
+		err = ht_session_set_rate(s, o.rate, &cause);
+		if (err < 0) {
+			fprintf(stderr, "heaptop: %s\n", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+
+	/* one-shot conversion */
+	if (o.load && o.output && !o.batch) {
+		err = ht_session_snapshot(s, &first, &cause);
+		if (err < 0) {
+			fprintf(stderr, "heaptop: %s\n", cause);
+			goto out;
+		}
+		rc = write_output(s, first, &o, o.output) < 0 ? 1 : 0;
+		goto out;
+	}
+
+	err = ht_session_snapshot(s, &first, &cause);
+	if (err < 0) {
+		fprintf(stderr, "heaptop: %s\n", cause ? cause : strerror(-err));
+		goto out;
+	}
+	err = ht_symbolizer_new(first, &so, &sym, &cause);
+	if (err < 0) {
+		if (o.batch)
+			fprintf(stderr, "heaptop: symbols unavailable: %s\n",
+			        cause ? cause : strerror(-err));
+		free(cause);
+		cause = NULL;
+		sym = NULL;
+	}
+	ht_profile_free(first);
+	first = NULL;
+	m = ht_model_new(sym);
+	if (!m) {
+		ht_symbolizer_free(sym);
+		fprintf(stderr, "heaptop: out of memory\n");
+		goto out;
+	}
+	ht_model_set_symbol_options(m, &so);
+	{
+		struct ht_model_options mo = {
+			.group = o.group, .sort = o.sort, .filter = o.filter,
+			.descending = true,
+		};
+
+		if (o.sort == HT_SORT_GROWTH && !o.base)
+			mo.sort = HT_SORT_INUSE_BYTES;
+		ht_model_set_options(m, &mo);
+	}
+	if (o.base) {
+		struct ht_profile *bp = NULL;
+
+		err = ht_fmt_load_file(o.base, &bp, &cause);
+		if (err < 0) {
+			fprintf(stderr, "heaptop: %s\n", cause ? cause :
+			        strerror(-err));
+			goto out;
+		}
+		err = ht_model_set_baseline_profile(m, bp);
+		if (err < 0) {
+			fprintf(stderr, "heaptop: baseline: %s\n",
+			        strerror(-err));
+			goto out;
+		}
+		if (o.sort == HT_SORT_INUSE_BYTES) {
+			struct ht_model_options mo = *ht_model_options(m);
+
+			mo.sort = HT_SORT_GROWTH;
+			ht_model_set_options(m, &mo);
+		}
+	}
+	if (o.batch) {
+		rc = run_batch(s, m, &o);
+	} else {
+		rc = run_screen(s, m, &o);
+	}
+	if (o.dump_at_exit && o.format != HT_FMT_HEAP_V2 &&
+	    ht_session_state(s, NULL) == HT_PROC_EXITED) {
+		struct ht_profile *p = NULL;
+
+		if (ht_session_snapshot(s, &p, &cause) == 0) {
+			if (write_output(s, p, &o, o.dump_at_exit) < 0 && !rc)
+				rc = 1;
+			ht_profile_free(p);
+		}
+	}
+out:
+	free(cause);
+	ht_profile_free(first);
+	ht_model_free(m);
+	ht_session_free(s);
+	free(demo);
+	return rc;
+}

@@ -1,0 +1,459 @@
+/*
+ * Unit tests for the model (src/core/model.c) on hand-built profiles.
+ * The stacks are made of real return addresses inside this test binary's
+ * own functions (and libc's malloc), and the model symbolizes them with
+ * the real symbolizer over this process's modules, so site frames,
+ * grouping, baselines matched by symbols, trees and history are checked
+ * against code whose names and lines we know.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <setjmp.h>
+
+#include <cmocka.h>
+
+#include "core/model.h"
+
+/* Code the stacks point into.  Never called for real, just named. */
+__attribute__((noinline, used)) void fe_site_alpha(void);
+__attribute__((noinline, used)) void fe_site_beta(void);
+__attribute__((noinline, used)) void fe_caller_one(void);
+__attribute__((noinline, used)) void fe_caller_two(void);
+__attribute__((noinline, used)) void fe_outer_main(void);
+
+static volatile int sink;
+void fe_site_alpha(void) { sink += 1; sink += 2; sink += 3; sink += 4; }
+void fe_site_beta(void) { sink += 5; sink += 6; sink += 7; sink += 8; }
+void fe_caller_one(void) { sink += 9; sink += 10; sink += 11; }
+void fe_caller_two(void) { sink += 12; sink += 13; sink += 14; }
+void fe_outer_main(void) { sink += 15; sink += 16; sink += 17; }
+
+/* A return address inside f (pc - 1 still inside it). */
+static uint64_t ra(void (*f)(void), unsigned off)
+{
+	return (uint64_t)(uintptr_t)f + off;
+}
+
+static uint64_t malloc_pc;
+
+struct mods {
+	struct ht_module *m;
+	size_t n;
+};
+
+static int add_module(struct dl_phdr_info *info, size_t sz, void *arg)
+{
+	struct mods *ms = arg;
+	struct ht_module *m;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	char self[4096];
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (info->dlpi_addr + ph->p_vaddr < lo)
+			lo = info->dlpi_addr + ph->p_vaddr;
+		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > hi)
+			hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+	}
+	if (hi == 0)
+		return 0;
+	ms->m = realloc(ms->m, (ms->n + 1) * sizeof *ms->m);
+	m = &ms->m[ms->n];
+	memset(m, 0, sizeof *m);
+	if (!info->dlpi_name || !*info->dlpi_name) {
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+		if (n <= 0 || ms->n > 0)
+			return 0; /* vdso or unnamed */
+		self[n] = '\0';
+		m->path = strdup(self);
+		m->main = true;
+	} else {
+		m->path = strdup(info->dlpi_name);
+	}
+	m->base = info->dlpi_addr;
+	m->start = lo;
+	m->end = hi;
+	ms->n++;
+	return 0;
+}
+
+/* counts with in-use / allocated bytes (objects = bytes / 100). */
+static struct ht_counts counts(double cur, double cum)
+{
+	struct ht_counts c = { 0 };
+
+	c.cur_bytes = cur;
+	c.cum_bytes = cum;
+	c.cur_objs = cur / 100;
+	c.cum_objs = cum / 100;
+	c.var_cur_bytes = cur * 100; /* as if sampled at R = 100 */
+	c.var_cum_bytes = cum * 100;
+	c.raw_cur_objs = (uint64_t)(cur / 100);
+	c.raw_cum_objs = (uint64_t)(cum / 100);
+	return c;
+}
+
+/* A profile of three stacks:
+ *   0: malloc <- alpha <- one <- outer      cur a1, cum a1
+ *   1: malloc <- alpha <- two <- outer      cur a2, cum a2
+ *   2: malloc <- beta  <- one <- outer      cur 0, cum b
+ * `shift` moves every return address within its function (a "different
+ * build": other addresses, same functions). */
+static struct ht_profile *make_profile(double a1, double a2, double b,
+                                       unsigned shift)
+{
+	struct ht_profile *p = ht_profile_new();
+	struct mods ms = { 0 };
+	void (*sites[3])(void) = { fe_site_alpha, fe_site_alpha, fe_site_beta };
+	void (*callers[3])(void) = { fe_caller_one, fe_caller_two,
+	                             fe_caller_one };
+	double cur[3] = { a1, a2, 0 }, cum[3] = { a1, a2, b };
+
+	assert_non_null(p);
+	dl_iterate_phdr(add_module, &ms);
+	p->modules = ms.m;
+	p->nmodules = ms.n;
+	p->kind = HT_SOURCE_LIVE;
+	p->rate = 100;
+	p->pid = getpid();
+	p->state = HT_PROC_RUNNING;
+	p->snapshot_time_ns = 1;
+	p->stacks = calloc(3, sizeof *p->stacks);
+	p->nstacks = 3;
+	for (int i = 0; i < 3; i++) {
+		struct ht_stack *s = &p->stacks[i];
+
+		s->depth = 4;
+		s->id = (uint32_t)i;
+		s->pcs = malloc(4 * sizeof *s->pcs);
+		s->pcs[0] = malloc_pc;
+		s->pcs[1] = ra(sites[i], 8 + shift);
+		s->pcs[2] = ra(callers[i], 8 + shift);
+		s->pcs[3] = ra(fe_outer_main, 8 + shift);
+		s->counts = counts(cur[i], cum[i]);
+	}
+	ht_profile_sum(p);
+	return p;
+}
+
+static struct ht_model *new_model(struct ht_profile *first)
+{
+	struct ht_symbolizer *sym = NULL;
+	char *cause = NULL;
+
+	if (ht_symbolizer_new(first, NULL, &sym, &cause) < 0)
+		fail_msg("symbolizer: %s", cause ? cause : "?");
+	free(cause);
+	return ht_model_new(sym);
+}
+
+static void set_opts(struct ht_model *m, enum ht_group g, enum ht_sort s,
+                     const char *filter)
+{
+	struct ht_model_options o = { g, s, filter, true };
+
+	assert_int_equal(ht_model_set_options(m, &o), 0);
+}
+
+static const char *fn(const struct ht_site *s)
+{
+	return s->frame->function;
+}
+
+static void test_grouping(void **state)
+{
+	struct ht_profile *p = make_profile(3000, 1000, 50000, 0);
+	struct ht_model *m = new_model(p);
+	struct ht_site *const *sites;
+	size_t n;
+
+	assert_non_null(m);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+	assert_int_equal(ht_model_update(m, p), 0);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	/* site frame skips malloc: alpha first by in-use bytes */
+	assert_string_equal(fn(sites[0]), "fe_site_alpha");
+	assert_non_null(strstr(sites[0]->frame->file, "test_model.c"));
+	assert_true(sites[0]->frame->line > 0);
+	assert_true(sites[0]->counts.cur_bytes == 4000);
+	assert_int_equal(sites[0]->nstacks, 2);
+	assert_string_equal(fn(sites[1]), "fe_site_beta");
+	assert_true(sites[1]->counts.cur_bytes == 0);
+	assert_true(ht_model_totals(m)->cum_bytes == 54000);
+
+	/* by allocated: beta first */
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_ALLOC_BYTES, NULL);
+	sites = ht_model_sites(m, &n);
+	assert_string_equal(fn(sites[0]), "fe_site_beta");
+
+	/* by name: ascending */
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_NAME, NULL);
+	sites = ht_model_sites(m, &n);
+	assert_string_equal(fn(sites[0]), "fe_site_alpha");
+
+	/* full stacks: three sites */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 3);
+	assert_true(sites[0]->counts.cur_bytes == 3000);
+	assert_true(sites[1]->counts.cur_bytes == 1000);
+
+	/* by line: the two alpha stacks share the site line */
+	set_opts(m, HT_GROUP_LINE, HT_SORT_INUSE_BYTES, NULL);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+
+	/* filter by function substring, and by file */
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, "beta");
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(fn(sites[0]), "fe_site_beta");
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, "test_model");
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, "nomatch");
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 0);
+	ht_model_free(m);
+}
+
+static void test_stable_keys_history(void **state)
+{
+	struct ht_profile *p = make_profile(1000, 0, 100, 0);
+	struct ht_model *m = new_model(p);
+	struct ht_site *const *sites;
+	const struct ht_site *s;
+	uint64_t key;
+	size_t n;
+
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+	assert_int_equal(ht_model_update(m, p), 0);
+	sites = ht_model_sites(m, &n);
+	key = sites[0]->key;
+	assert_int_equal(ht_model_update(m, make_profile(2000, 0, 100, 0)), 0);
+	assert_int_equal(ht_model_update(m, make_profile(3000, 500, 100, 0)),
+	                 0);
+	s = ht_model_site(m, key);
+	assert_non_null(s);
+	assert_string_equal(fn(s), "fe_site_alpha");
+	assert_int_equal(s->hist_len, 3);
+	assert_true(s->history[0] == 1000);
+	assert_true(s->history[1] == 2000);
+	assert_true(s->history[2] == 3500);
+	ht_model_clear_history(m);
+	assert_int_equal(ht_model_update(m, make_profile(4000, 0, 100, 0)), 0);
+	s = ht_model_site(m, key);
+	assert_int_equal(s->hist_len, 1);
+	assert_true(s->history[0] == 4000);
+	/* the history survives a regrouping */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(sites[0]->hist_len, 1);
+	ht_model_free(m);
+}
+
+static void test_baseline_live(void **state)
+{
+	struct ht_profile *p = make_profile(1000, 1000, 5000, 0);
+	struct ht_model *m = new_model(p);
+	struct ht_site *const *sites;
+	const struct ht_counts *d;
+	size_t n;
+
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_GROWTH, NULL);
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_false(ht_model_has_baseline(m));
+	assert_int_equal(ht_model_set_baseline(m), 0);
+	assert_true(ht_model_has_baseline(m));
+	assert_int_equal(ht_model_update(m, make_profile(6000, 1000, 9000, 0)),
+	                 0);
+	sites = ht_model_sites(m, &n);
+	assert_string_equal(fn(sites[0]), "fe_site_alpha");
+	assert_true(sites[0]->has_delta);
+	assert_true(sites[0]->delta.cur_bytes == 5000);
+	assert_true(sites[1]->delta.cur_bytes == 0);
+	assert_true(sites[1]->delta.cum_bytes == 4000);
+	/* variance of a difference: both sides' variances */
+	assert_true(sites[0]->delta.var_cur_bytes == (7000 + 2000) * 100);
+	d = ht_model_totals_delta(m);
+	assert_non_null(d);
+	assert_true(d->cur_bytes == 5000);
+	ht_model_clear_baseline(m);
+	assert_null(ht_model_totals_delta(m));
+	sites = ht_model_sites(m, &n);
+	assert_false(sites[0]->has_delta);
+	ht_model_free(m);
+}
+
+static void test_baseline_by_symbols(void **state)
+{
+	/* the base has other addresses (shift) in the same functions: it
+	 * must match by function/file/module */
+	struct ht_profile *p = make_profile(8000, 0, 100, 0);
+	struct ht_profile *base = make_profile(3000, 0, 100, 2);
+	struct ht_model *m = new_model(p);
+	struct ht_site *const *sites;
+	size_t n;
+
+	assert_true(base->stacks[0].pcs[1] != p->stacks[0].pcs[1]);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_GROWTH, NULL);
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_int_equal(ht_model_set_baseline_profile(m, base), 0);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(fn(sites[0]), "fe_site_alpha");
+	assert_true(sites[0]->delta.cur_bytes == 5000);
+	assert_true(sites[1]->delta.cur_bytes == 0);
+	assert_true(sites[1]->delta.cum_bytes == 0);
+
+	/* full-stack grouping also matches */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_GROWTH, NULL);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 3);
+	assert_true(sites[0]->delta.cur_bytes == 5000);
+
+	/* a site only the baseline has shows up with a negative delta */
+	base = make_profile(3000, 0, 100, 0);
+	base->stacks[2].counts = counts(700, 700);
+	ht_profile_sum(base);
+	p = make_profile(3000, 0, 100, 0);
+	free(p->stacks[2].pcs);
+	p->nstacks = 2;
+	ht_profile_sum(p);
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_int_equal(ht_model_set_baseline_profile(m, base), 0);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_GROWTH, NULL);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(fn(sites[1]), "fe_site_beta");
+	assert_true(sites[1]->counts.cur_bytes == 0);
+	assert_true(sites[1]->delta.cur_bytes == -700);
+	ht_model_free(m);
+}
+
+static void test_trees(void **state)
+{
+	struct ht_profile *p = make_profile(3000, 1000, 50000, 0);
+	struct ht_model *m = new_model(p);
+	struct ht_site *const *sites;
+	struct ht_tree_node *t, *one, *two;
+	size_t n, nf;
+	const struct ht_frame *const *frames;
+
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+	assert_int_equal(ht_model_update(m, p), 0);
+	sites = ht_model_sites(m, &n);
+
+	/* callers of alpha: one (3000) and two (1000), each called from
+	 * outer_main */
+	t = ht_model_callers(m, sites[0]->key);
+	assert_non_null(t);
+	assert_ptr_equal(t, ht_model_callers(m, sites[0]->key));
+	assert_true(t->counts.cur_bytes == 4000);
+	assert_int_equal(t->nchildren, 2);
+	one = t->children[0];
+	two = t->children[1];
+	assert_string_equal(one->frame->function, "fe_caller_one");
+	assert_true(one->counts.cur_bytes == 3000);
+	assert_string_equal(two->frame->function, "fe_caller_two");
+	assert_int_equal(one->nchildren, 1);
+	assert_string_equal(one->children[0]->frame->function,
+	                    "fe_outer_main");
+	assert_ptr_equal(one->children[0]->parent, one);
+	assert_int_equal(one->children[0]->depth, 2);
+	assert_null(ht_model_callers(m, 12345));
+
+	/* top-down: root -> outer_main -> {one, two} -> sites */
+	t = ht_model_topdown(m);
+	assert_non_null(t);
+	assert_null(t->frame);
+	assert_int_equal(t->nchildren, 1);
+	assert_string_equal(t->children[0]->frame->function, "fe_outer_main");
+	assert_true(t->children[0]->counts.cum_bytes == 54000);
+	assert_int_equal(t->children[0]->nchildren, 2);
+	one = t->children[0]->children[0];
+	assert_string_equal(one->frame->function, "fe_caller_one");
+	assert_true(one->counts.cur_bytes == 3000);
+	assert_int_equal(one->nchildren, 2);
+
+	/* expanded state survives a rebuild at the next update */
+	one->expanded = true;
+	assert_int_equal(ht_model_update(m, make_profile(3000, 1000, 50000, 0)),
+	                 0);
+	t = ht_model_topdown(m);
+	assert_true(t->children[0]->children[0]->expanded);
+	assert_false(t->children[0]->children[1]->expanded);
+
+	/* tree deltas with a baseline */
+	assert_int_equal(ht_model_set_baseline(m), 0);
+	assert_int_equal(ht_model_update(m, make_profile(3500, 1000, 50000, 0)),
+	                 0);
+	sites = ht_model_sites(m, &n);
+	t = ht_model_callers(m, sites[0]->key);
+	assert_true(t->children[0]->has_delta);
+	assert_true(t->children[0]->delta.cur_bytes == 500);
+	assert_true(t->children[1]->delta.cur_bytes == 0);
+
+	/* stack frames: innermost first, site index past malloc */
+	frames = ht_model_stack_frames(m, 0, &nf);
+	assert_true(nf >= 4);
+	assert_true(frames[0]->allocator);
+	assert_int_equal(ht_model_stack_site_index(m, 0), 1);
+	assert_string_equal(frames[1]->function, "fe_site_alpha");
+	ht_model_free(m);
+}
+
+static void test_no_symbolizer(void **state)
+{
+	struct ht_model *m = ht_model_new(NULL);
+	struct ht_site *const *sites;
+	size_t n;
+
+	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
+	assert_int_equal(ht_model_update(m, make_profile(10, 20, 30, 0)), 0);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 3);
+	assert_true(!strncmp(fn(sites[0]), "0x", 2));
+	ht_model_free(m);
+}
+
+static void test_rel_stderr(void **state)
+{
+	assert_true(ht_rel_stderr(0, 5) == 0);
+	assert_true(fabs(ht_rel_stderr(100, 400) - 0.2) < 1e-12);
+	assert_true(ht_rel_stderr(100, 0) == 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grouping),
+		cmocka_unit_test(test_stable_keys_history),
+		cmocka_unit_test(test_baseline_live),
+		cmocka_unit_test(test_baseline_by_symbols),
+		cmocka_unit_test(test_trees),
+		cmocka_unit_test(test_no_symbolizer),
+		cmocka_unit_test(test_rel_stderr),
+	};
+
+	/* libc's own malloc (under ASan the default one is its interceptor) */
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+
+	malloc_pc = (uint64_t)(uintptr_t)dlsym(libc ? libc : RTLD_DEFAULT,
+	                                       "malloc") + 16;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

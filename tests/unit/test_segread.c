@@ -1,0 +1,732 @@
+/*
+ * Unit tests for the segment reader (src/core/segread.c).  Each test
+ * builds a segment by hand in real POSIX shared memory, following
+ * include/heaptop/segment.h, then maps it with ht_segread_open: a valid
+ * one must read back exactly, and every corrupted variant (bad magic,
+ * wrong major, sections out of range, stacks too deep or outside the
+ * frames array, unterminated strings, another user's segment) must fail
+ * with a message and never crash.  A fake "runtime" thread answers the
+ * control page to test commands.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/segread.h"
+
+#define MODS_CAP 8
+#define STRINGS_SIZE 1024
+#define STACKS_CAP 16
+#define FRAMES_CAP 256
+#define RING_CAP 16
+
+struct layout {
+	size_t control_off, modules_off, strings_off, stacks_off, frames_off,
+	       ring_off, size;
+};
+
+static struct layout lay(void)
+{
+	struct layout l;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	l.control_off = page;
+	l.modules_off = 2 * page;
+	l.strings_off = l.modules_off + MODS_CAP * sizeof(struct ht_seg_module);
+	l.stacks_off = (l.strings_off + STRINGS_SIZE + 63) & ~(size_t)63;
+	l.frames_off = l.stacks_off + STACKS_CAP * sizeof(struct ht_seg_stack);
+	l.ring_off = l.frames_off + FRAMES_CAP * sizeof(uint64_t);
+	l.size = l.ring_off + sizeof(struct ht_seg_ring) +
+	         RING_CAP * sizeof(struct ht_seg_event);
+	l.size = (l.size + page - 1) / page * page;
+	return l;
+}
+
+static char segname[64];
+
+/* A valid segment image: two modules, two stacks. */
+static unsigned char *build_image(size_t *size_out)
+{
+	struct layout l = lay();
+	unsigned char *img = calloc(1, l.size);
+	struct ht_seg_header *h = (void *)img;
+	struct ht_seg_module *mods = (void *)(img + l.modules_off);
+	char *strings = (char *)(img + l.strings_off);
+	struct ht_seg_stack *st = (void *)(img + l.stacks_off);
+	uint64_t *frames = (void *)(img + l.frames_off);
+	struct timespec ts;
+
+	assert_non_null(img);
+	h->magic = HT_SEG_MAGIC;
+	h->major = HT_SEG_MAJOR;
+	h->minor = HT_SEG_MINOR;
+	h->header_size = sizeof *h;
+	h->segment_size = l.size;
+	h->pid = getpid();
+	h->ppid = getppid();
+	h->uid = getuid();
+	h->max_depth = 64;
+	h->start_time_ns = 1000;
+	strcpy(h->exe, "/usr/bin/fake");
+	strcpy(h->cmdline, "fake --serve");
+	h->control_off = l.control_off;
+	h->control_size = sizeof(struct ht_seg_control);
+	h->modules_off = l.modules_off;
+	h->strings_off = l.strings_off;
+	h->strings_size = STRINGS_SIZE;
+	h->stacks_off = l.stacks_off;
+	h->frames_off = l.frames_off;
+	h->ring_off = l.ring_off;
+	h->modules_cap = MODS_CAP;
+	h->stacks_cap = STACKS_CAP;
+	h->frames_cap = FRAMES_CAP;
+	h->ring_cap = RING_CAP;
+	h->state = HT_STATE_RUNNING;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	h->heartbeat_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+	                  (uint64_t)ts.tv_nsec;
+	h->rate = 524288;
+	h->samples = 42;
+	h->ring_drops = 3;
+	h->stacks_used = 2;
+	h->frames_used = 5;
+	h->modules_count = 2;
+	h->modules_seq = 4;
+
+	strcpy(strings + 1, "/usr/bin/fake");
+	mods[0].base = 0x400000;
+	mods[0].start = 0x400000;
+	mods[0].end = 0x500000;
+	mods[0].path_off = 1;
+	mods[0].path_len = 13;
+	mods[0].build_id_len = 4;
+	memcpy(mods[0].build_id, "\xde\xad\xbe\xef", 4);
+	mods[0].flags = HT_MOD_F_MAIN;
+	strcpy(strings + 20, "/lib/libc.so.6");
+	mods[1].base = 0x7f0000000000;
+	mods[1].start = 0x7f0000001000;
+	mods[1].end = 0x7f0000200000;
+	mods[1].path_off = 20;
+	mods[1].path_len = 14;
+
+	/* stack 3: 3 frames at 0; stack 9: 2 frames at 3 */
+	frames[0] = 0x401000;
+	frames[1] = 0x401100;
+	frames[2] = 0x7f0000002000;
+	frames[3] = 0x402000;
+	frames[4] = 0x402100;
+	st[3].frames_idx = 0;
+	st[3].depth = 3;
+	st[3].cur_objs = 2;
+	st[3].cur_bytes = 2000;
+	st[3].cum_objs = 5;
+	st[3].cum_bytes = 5000;
+	st[3].est_cur_objs = 3 * HT_EST_ONE + HT_EST_ONE / 2; /* 3.5 */
+	st[3].est_cur_bytes = 1048576 * HT_EST_ONE;
+	st[3].est_cum_objs = 10 * HT_EST_ONE;
+	st[3].est_cum_bytes = 2097152 * HT_EST_ONE;
+	st[3].var_cur_objs = 4 * HT_EST_ONE;
+	st[3].var_cur_bytes = 3;    /* 3 << 20 bytes^2 */
+	st[3].var_cum_bytes = 5;
+	st[3].hash = 0x1234;
+	st[9].frames_idx = 3;
+	st[9].depth = 2;
+	st[9].cum_objs = 1;
+	st[9].cum_bytes = 100;
+	st[9].est_cum_objs = HT_EST_ONE / 4;
+	st[9].est_cum_bytes = 400 * HT_EST_ONE;
+	st[9].hash = 0x9999;
+	*size_out = l.size;
+	return img;
+}
+
+static void publish(const unsigned char *img, size_t size)
+{
+	char path[80];
+	int fd;
+
+	snprintf(path, sizeof path, "/%s", segname);
+	shm_unlink(path);
+	fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	assert_int_equal(pwrite(fd, img, size, 0), (ssize_t)size);
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	static int counter;
+
+	snprintf(segname, sizeof segname, "httest-segread.%d.%d",
+	         (int)getpid(), counter++);
+	*state = NULL;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char path[80];
+
+	snprintf(path, sizeof path, "/%s", segname);
+	shm_unlink(path);
+	return 0;
+}
+
+/* Open the published segment and expect failure with `err` and a cause
+ * containing `needle`. */
+static void expect_open_fails(int err, const char *needle)
+{
+	struct ht_segread *r = NULL;
+	char *cause = NULL;
+	int rc = ht_segread_open(segname, &r, &cause);
+
+	if (rc != err || !cause || !strstr(cause, needle))
+		fail_msg("expected %d with '%s', got %d: %s", err, needle, rc,
+		         cause ? cause : "(no cause)");
+	assert_null(r);
+	free(cause);
+}
+
+/* Open, snapshot, expect the snapshot to fail with needle. */
+static void expect_snapshot_fails(int err, const char *needle)
+{
+	struct ht_segread *r = NULL;
+	struct ht_profile *p = NULL;
+	char *cause = NULL;
+	int rc;
+
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+	rc = ht_segread_snapshot(r, &p, &cause);
+	if (rc != err || !cause || !strstr(cause, needle))
+		fail_msg("expected snapshot %d with '%s', got %d: %s", err,
+		         needle, rc, cause ? cause : "(no cause)");
+	assert_null(p);
+	free(cause);
+	ht_segread_close(r);
+}
+
+static void test_valid(void **state)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct ht_segread *r = NULL;
+	struct ht_profile *p = NULL;
+	char *cause = NULL;
+	struct ht_segread_status st;
+	const struct ht_stack *a, *b;
+
+	publish(img, size);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+	assert_string_equal(ht_segread_cmdline(r), "fake --serve");
+	assert_string_equal(ht_segread_exe(r), "/usr/bin/fake");
+	assert_int_equal(ht_segread_pid(r), getpid());
+	ht_segread_status(r, &st);
+	assert_int_equal(st.state, HT_PROC_RUNNING);
+	assert_true(st.alive);
+	assert_int_equal(st.rate, 524288);
+	assert_int_equal(ht_segread_snapshot(r, &p, &cause), 0);
+	assert_int_equal(p->kind, HT_SOURCE_LIVE);
+	assert_int_equal(p->rate, 524288);
+	assert_int_equal(p->samples, 42);
+	assert_int_equal(p->ring_drops, 3);
+	assert_int_equal(p->nmodules, 2);
+	assert_string_equal(p->modules[0].path, "/usr/bin/fake");
+	assert_true(p->modules[0].main);
+	assert_int_equal(p->modules[0].build_id_len, 4);
+	assert_memory_equal(p->modules[0].build_id, "\xde\xad\xbe\xef", 4);
+	assert_string_equal(p->modules[1].path, "/lib/libc.so.6");
+	assert_ptr_equal(ht_profile_module_of(p, 0x7f0000002000),
+	                 &p->modules[1]);
+	assert_null(ht_profile_module_of(p, 0x10));
+	assert_int_equal(p->nstacks, 2);
+	a = &p->stacks[0];
+	b = &p->stacks[1];
+	assert_int_equal(a->id, 3);
+	assert_int_equal(a->depth, 3);
+	assert_int_equal(a->pcs[0], 0x401000);
+	assert_int_equal(a->pcs[2], 0x7f0000002000);
+	assert_true(a->counts.cur_objs == 3.5);
+	assert_true(a->counts.cur_bytes == 1048576.0);
+	assert_true(a->counts.cum_bytes == 2097152.0);
+	assert_true(a->counts.var_cur_objs == 4.0);
+	assert_true(a->counts.var_cur_bytes == 3.0 * 1048576.0);
+	assert_true(a->counts.var_cum_bytes == 5.0 * 1048576.0);
+	assert_int_equal(a->counts.raw_cur_objs, 2);
+	assert_int_equal(a->counts.raw_cum_bytes, 5000);
+	assert_int_equal(b->id, 9);
+	assert_int_equal(b->pcs[1], 0x402100);
+	assert_true(b->counts.cum_objs == 0.25);
+	assert_true(p->totals.cum_bytes == 2097152.0 + 400.0);
+	assert_true(p->totals.cur_bytes == 1048576.0);
+	ht_profile_free(p);
+	ht_segread_close(r);
+	free(img);
+	free(cause);
+}
+
+static void test_check_in_memory(void **state)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct ht_seg_header *h = (void *)img;
+	char *cause = NULL;
+
+	assert_int_equal(ht_segread_check(img, size, &cause), 0);
+	assert_int_equal(ht_segread_check(img, 10, &cause), -EINVAL);
+	assert_non_null(cause);
+	h->magic = 0;
+	assert_int_equal(ht_segread_check(img, size, &cause), -EAGAIN);
+	h->magic = 42;
+	assert_int_equal(ht_segread_check(img, size, &cause), -EINVAL);
+	assert_non_null(strstr(cause, "magic"));
+	free(cause);
+	free(img);
+}
+
+static void test_names(void **state)
+{
+	assert_true(ht_segread_name_valid("heaptop.123.0"));
+	assert_false(ht_segread_name_valid(""));
+	assert_false(ht_segread_name_valid("a/b"));
+	assert_false(ht_segread_name_valid(".."));
+	assert_false(ht_segread_name_valid("a b"));
+	char longname[HT_SEG_NAME_MAX + 2];
+	memset(longname, 'a', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	assert_false(ht_segread_name_valid(longname));
+	expect_open_fails(-ENOENT, "no segment");
+}
+
+/* Header-level corruptions: each must make open fail cleanly. */
+typedef void (*corrupt_fn)(unsigned char *img, size_t *size);
+
+static void c_magic(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->magic ^= 0xff;
+}
+static void c_major(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->major = HT_SEG_MAJOR + 1;
+}
+static void c_header_size(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->header_size = 16;
+}
+static void c_segment_size(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->segment_size = *size * 4;
+}
+static void c_stacks_off(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->stacks_off = *size - 8;
+}
+static void c_stacks_cap(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->stacks_cap = 0x7fffffff;
+}
+static void c_frames_wrap(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->frames_off = UINT64_MAX - 7;
+}
+static void c_strings(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->strings_size = UINT64_MAX;
+}
+static void c_ring(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->ring_cap = 1u << 30;
+}
+static void c_control(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->control_off = 100;
+}
+static void c_depth(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->max_depth = 1000;
+}
+static void c_exe(unsigned char *img, size_t *size)
+{
+	struct ht_seg_header *h = (void *)img;
+
+	memset(h->exe, 'x', sizeof h->exe);
+}
+static void c_cmdline(unsigned char *img, size_t *size)
+{
+	struct ht_seg_header *h = (void *)img;
+
+	memset(h->cmdline, 'y', sizeof h->cmdline);
+}
+static void c_uid(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->uid = getuid() + 1;
+}
+
+static const struct {
+	corrupt_fn fn;
+	int err;
+	const char *needle;
+} open_cases[] = {
+	{ c_magic, -EINVAL, "bad magic" },
+	{ c_major, -EPROTO, "not supported" },
+	{ c_header_size, -EINVAL, "header size" },
+	{ c_segment_size, -EINVAL, "header says" },
+	{ c_stacks_off, -EINVAL, "stacks section" },
+	{ c_stacks_cap, -EINVAL, "stacks section" },
+	{ c_frames_wrap, -EINVAL, "frames section" },
+	{ c_strings, -EINVAL, "strings area" },
+	{ c_ring, -EINVAL, "ring events" },
+	{ c_control, -EINVAL, "control page" },
+	{ c_depth, -EINVAL, "max_depth" },
+	{ c_exe, -EINVAL, "unterminated" },
+	{ c_cmdline, -EINVAL, "unterminated" },
+	{ c_uid, -EPERM, "refusing" },
+};
+
+static void test_corrupt_header(void **state)
+{
+	for (size_t i = 0; i < sizeof open_cases / sizeof open_cases[0]; i++) {
+		size_t size;
+		unsigned char *img = build_image(&size);
+
+		open_cases[i].fn(img, &size);
+		publish(img, size);
+		expect_open_fails(open_cases[i].err, open_cases[i].needle);
+		free(img);
+	}
+}
+
+/* A segment owned by another user is refused even when its header
+ * claims our uid (checked with fstat).  Needs root to chown. */
+static void test_other_owner(void **state)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	char path[80];
+	int fd;
+
+	publish(img, size);
+	free(img);
+	if (getuid() != 0) {
+		fprintf(stderr, "# not root: cannot chown; ownership check "
+		        "covered only through the header uid\n");
+		return;
+	}
+	snprintf(path, sizeof path, "/%s", segname);
+	fd = shm_open(path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, 65534, 65534), 0);
+	close(fd);
+	expect_open_fails(-EPERM, "belongs to uid 65534");
+}
+
+static void test_truncated(void **state)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+
+	publish(img, 100);
+	expect_open_fails(-EINVAL, "smaller than its header");
+	publish(img, 0);
+	expect_open_fails(-EAGAIN, "not initialised");
+	((struct ht_seg_header *)img)->state = HT_STATE_STARTING;
+	publish(img, size);
+	expect_open_fails(-EAGAIN, "not initialised");
+	free(img);
+}
+
+/* Content corruptions: open succeeds, the snapshot fails cleanly. */
+static void test_corrupt_content(void **state)
+{
+	struct layout l = lay();
+	size_t size;
+	unsigned char *img;
+	struct ht_seg_stack *st;
+	struct ht_seg_module *mods;
+	char *strings;
+
+	/* depth too large */
+	img = build_image(&size);
+	st = (void *)(img + l.stacks_off);
+	st[3].depth = 300;
+	publish(img, size);
+	expect_snapshot_fails(-EINVAL, "stack 3");
+	free(img);
+
+	/* frames past the frames array */
+	img = build_image(&size);
+	st = (void *)(img + l.stacks_off);
+	st[9].frames_idx = FRAMES_CAP - 1;
+	publish(img, size);
+	expect_snapshot_fails(-EINVAL, "stack 9");
+	free(img);
+
+	/* frames_idx + depth overflowing 32 bits */
+	img = build_image(&size);
+	st = (void *)(img + l.stacks_off);
+	st[9].frames_idx = UINT32_MAX;
+	st[9].depth = 2;
+	publish(img, size);
+	expect_snapshot_fails(-EINVAL, "stack 9");
+	free(img);
+
+	/* module path out of the strings area */
+	img = build_image(&size);
+	mods = (void *)(img + l.modules_off);
+	mods[1].path_off = STRINGS_SIZE - 2;
+	publish(img, size);
+	expect_snapshot_fails(-EINVAL, "module 1");
+	free(img);
+
+	/* module path not terminated where its length says */
+	img = build_image(&size);
+	strings = (char *)(img + l.strings_off);
+	strings[14] = 'X'; /* the NUL after "/usr/bin/fake" */
+	publish(img, size);
+	expect_snapshot_fails(-EINVAL, "module 0");
+	free(img);
+
+	/* a NUL inside the path */
+	img = build_image(&size);
+	strings = (char *)(img + l.strings_off);
+	strings[5] = '\0';
+	publish(img, size);
+	expect_snapshot_fails(-EINVAL, "module 0");
+	free(img);
+
+	/* more modules than the table holds */
+	img = build_image(&size);
+	((struct ht_seg_header *)img)->modules_count = MODS_CAP + 1;
+	publish(img, size);
+	expect_snapshot_fails(-EINVAL, "modules in a table");
+	free(img);
+
+	/* build-id length too large */
+	img = build_image(&size);
+	mods = (void *)(img + l.modules_off);
+	mods[0].build_id_len = 41;
+	publish(img, size);
+	expect_snapshot_fails(-EINVAL, "build-id");
+	free(img);
+
+	/* a seqlock stuck odd: the writer never finishes */
+	img = build_image(&size);
+	((struct ht_seg_header *)img)->modules_seq = 5;
+	publish(img, size);
+	expect_snapshot_fails(-EBUSY, "kept changing");
+	free(img);
+}
+
+/* Random byte flips over the header and tables: whatever happens, no
+ * crash, and either success or an error with a message. */
+static void test_fuzz(void **state)
+{
+	unsigned seed = 12345;
+
+	for (int iter = 0; iter < 300; iter++) {
+		size_t size;
+		unsigned char *img = build_image(&size);
+		struct ht_segread *r = NULL;
+		struct ht_profile *p = NULL;
+		char *cause = NULL;
+		int rc;
+
+		for (int k = 0; k < 4; k++) {
+			size_t at = (size_t)rand_r(&seed) % (iter % 2 ?
+			            sizeof(struct ht_seg_header) : size);
+
+			img[at] ^= (unsigned char)(1u << (rand_r(&seed) % 8));
+		}
+		publish(img, size);
+		rc = ht_segread_open(segname, &r, &cause);
+		if (rc == 0) {
+			rc = ht_segread_snapshot(r, &p, &cause);
+			if (rc == 0)
+				ht_profile_free(p);
+			else
+				assert_non_null(cause);
+			ht_segread_close(r);
+		} else {
+			assert_non_null(cause);
+		}
+		free(cause);
+		free(img);
+	}
+}
+
+/* A fake runtime control thread answering commands. */
+struct fake_rt {
+	struct ht_seg_control *ctl;
+	volatile int stop;
+	uint32_t seen_cmd;
+	uint64_t seen_arg;
+	char seen_path[64];
+	uint32_t last;
+};
+
+static void *fake_runtime(void *arg)
+{
+	struct fake_rt *f = arg;
+	uint32_t last = f->last;
+
+	while (!f->stop) {
+		struct timespec to = { 0, 50 * 1000000L };
+		uint32_t seq;
+
+		syscall(SYS_futex, &f->ctl->req_seq, FUTEX_WAIT, last, &to,
+		        NULL, 0);
+		seq = __atomic_load_n(&f->ctl->req_seq, __ATOMIC_ACQUIRE);
+		if (seq == last)
+			continue;
+		last = seq;
+		f->seen_cmd = f->ctl->cmd;
+		f->seen_arg = f->ctl->arg;
+		snprintf(f->seen_path, sizeof f->seen_path, "%.63s", f->ctl->path);
+		f->ctl->result = f->ctl->cmd == HT_CMD_DUMP ? -EACCES : 0;
+		__atomic_store_n(&f->ctl->ack_seq, seq, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void test_commands(void **state)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct layout l = lay();
+	struct ht_segread *r = NULL;
+	char *cause = NULL, path[80];
+	struct fake_rt f = { 0 };
+	pthread_t th;
+	int fd;
+	struct timespec t0, t1;
+
+	publish(img, size);
+	snprintf(path, sizeof path, "/%s", segname);
+	fd = shm_open(path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	f.ctl = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE),
+	             PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	             (off_t)l.control_off);
+	assert_true(f.ctl != MAP_FAILED);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+
+	/* nobody answers: a clear timeout within ~2 s */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(ht_segread_command(r, HT_CMD_PING, 0, NULL, &cause),
+	                 -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_non_null(strstr(cause, "runtime not answering"));
+	assert_true(t1.tv_sec - t0.tv_sec <= 3);
+	assert_int_equal(f.ctl->lock, 0);
+
+	f.last = __atomic_load_n(&f.ctl->req_seq, __ATOMIC_ACQUIRE);
+	pthread_create(&th, NULL, fake_runtime, &f);
+	assert_int_equal(ht_segread_command(r, HT_CMD_SET_RATE, 4096, NULL,
+	                                    &cause), 0);
+	assert_int_equal(f.seen_cmd, HT_CMD_SET_RATE);
+	assert_int_equal(f.seen_arg, 4096);
+	assert_int_equal(ht_segread_command(r, HT_CMD_DUMP, 0, "/tmp/x.heap",
+	                                    &cause), -EACCES);
+	assert_string_equal(f.seen_path, "/tmp/x.heap");
+	assert_non_null(strstr(cause, "dump failed"));
+
+	/* a lock left by a dead frontend is stolen */
+	f.ctl->lock = 999999; /* beyond pid_max defaults: no such process */
+	assert_int_equal(ht_segread_command(r, HT_CMD_RESET, 0, NULL,
+	                                    &cause), 0);
+	assert_int_equal(f.seen_cmd, HT_CMD_RESET);
+	assert_int_equal(f.ctl->lock, 0);
+
+	/* a lock held by a live process: busy after the timeout */
+	f.ctl->lock = (uint32_t)getppid();
+	assert_int_equal(ht_segread_command(r, HT_CMD_PING, 0, NULL, &cause),
+	                 -EBUSY);
+	f.ctl->lock = 0;
+
+	f.stop = 1;
+	pthread_join(th, NULL);
+	munmap(f.ctl, (size_t)sysconf(_SC_PAGESIZE));
+	close(fd);
+	ht_segread_close(r);
+	free(cause);
+	free(img);
+}
+
+/* A segment whose pid is gone but says RUNNING: reported exited. */
+static void test_dead_process(void **state)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct ht_segread *r = NULL;
+	struct ht_segread_status st;
+	char *cause = NULL;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	((struct ht_seg_header *)img)->pid = pid;
+	publish(img, size);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+	ht_segread_status(r, &st);
+	assert_false(st.alive);
+	assert_int_equal(st.state, HT_PROC_EXITED);
+	assert_int_equal(st.exit_status, -1);
+	assert_int_equal(ht_segread_command(r, HT_CMD_PING, 0, NULL, &cause),
+	                 -ESRCH);
+	ht_segread_close(r);
+	free(cause);
+	free(img);
+
+	/* EXITED with a status */
+	img = build_image(&size);
+	((struct ht_seg_header *)img)->state = HT_STATE_EXITED;
+	((struct ht_seg_header *)img)->exit_status = 3;
+	((struct ht_seg_header *)img)->pid = pid;
+	publish(img, size);
+	assert_int_equal(ht_segread_open(segname, &r, NULL), 0);
+	ht_segread_status(r, &st);
+	assert_int_equal(st.state, HT_PROC_EXITED);
+	assert_int_equal(st.exit_status, 3);
+	ht_segread_close(r);
+	free(img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_in_memory, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_header, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_owner, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_content, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_process, setup,
+		                                teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

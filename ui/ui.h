@@ -21,7 +21,8 @@ struct ht_ui_options {
 /* What the user chose when leaving the screen. */
 enum ht_ui_exit {
 	HT_UI_QUIT,        /* quit; a launched program was killed or had exited */
-	HT_UI_DETACH,      /* quit, leaving a launched program running */
+	HT_UI_DETACH,      /* quit, leaving a launched program running; the
+	                    * caller prints the `--attach-shm NAME` command */
 };
 
 /*
@@ -33,5 +34,12 @@ enum ht_ui_exit {
 int ht_ui_run(struct ht_session *s, struct ht_model *m,
               const struct ht_ui_options *o, enum ht_ui_exit *how,
               char **cause);
+
+/*
+ * For benchmarks (bench/ui_latency): when on, ht_ui_run re-snapshots a
+ * loaded profile every delay as if it were live, so the cost of a refresh
+ * can be measured on a saved profile of any size.  Off by default.
+ */
+void ht_ui_set_refresh_loaded(bool on);
 
 #endif /* HT_UI_UI_H */

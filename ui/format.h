@@ -1,0 +1,46 @@
+/*
+ * Text formatting for the screen: byte and count abbreviations, durations,
+ * sparklines, and cutting strings to a column width.  Pure functions over
+ * caller buffers: no curses, no allocation, so the unit tests can check
+ * them without a terminal.
+ */
+#ifndef HT_UI_FORMAT_H
+#define HT_UI_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Bytes as a short human value ("0", "999", "1.2K", "34.5M", "1.0G"),
+ * 1024-based, at most 6 characters.  With `sign`, positive values get a
+ * leading '+' (for deltas); negative values always get '-'.  Writes at most
+ * `len` bytes (NUL included) to buf and returns buf. */
+char *ht_fmt_bytes(char *buf, size_t len, double bytes, bool sign);
+
+/* Counts abbreviated the same way but 1000-based ("999", "12.3k", "4.5M"). */
+char *ht_fmt_count(char *buf, size_t len, double n, bool sign);
+
+/* A duration in seconds as "12s", "3:04", "1:02:03" or "2d03h". */
+char *ht_fmt_duration(char *buf, size_t len, double secs);
+
+/*
+ * A sparkline of `n` values (oldest first) in `width` cells, using the
+ * eight Unicode block elements when `utf8` is true and " .:-=+*#" otherwise.
+ * The last `width` values are shown, scaled between their minimum and
+ * maximum (a flat series draws the lowest bar; missing cells on the left are
+ * blanks).  buf needs 3 * width + 1 bytes in UTF-8.  Returns buf.
+ */
+char *ht_fmt_sparkline(char *buf, size_t len, const double *values, size_t n,
+                       size_t width, bool utf8);
+
+/* Number of display columns of a UTF-8 string's first `bytes` bytes,
+ * counting each code point as one column (continuation bytes count zero). */
+size_t ht_fmt_columns(const char *s, size_t bytes);
+
+/* The length in bytes of the longest prefix of s that fits in `cols`
+ * columns without splitting a UTF-8 sequence. */
+size_t ht_fmt_fit(const char *s, size_t cols);
+
+/* The last path component of a file name ("a/b/c.c" -> "c.c"); NULL -> "". */
+const char *ht_fmt_basename(const char *path);
+
+#endif /* HT_UI_FORMAT_H */

@@ -1,0 +1,162 @@
+/*
+ * The header: what is being watched and how it is doing (program, pid,
+ * state, uptime, heap estimates, RSS, sample rate, samples per second,
+ * ring drops, baseline age, where the program's output goes).  Draws only
+ * from the published data and session facts that never change while the
+ * screen runs; never touches the model.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/colors.h"
+#include "ui/format.h"
+#include "ui/view.h"
+
+struct line {
+	int y, x, w;
+};
+
+static void put_role(struct line *l, enum ht_color_role role, const char *s)
+{
+	if (l->x >= l->w)
+		return;
+	attrset(ht_color(role));
+	l->x += ht_ui_put(l->y, l->x, s, l->w - l->x);
+	attrset(A_NORMAL);
+}
+
+/* "label value  " */
+static void item(struct line *l, const char *label, const char *value,
+                 enum ht_color_role vrole)
+{
+	if (label != NULL && *label != '\0') {
+		put_role(l, HT_CR_HEADER_LABEL, label);
+		put_role(l, HT_CR_DEFAULT, " ");
+	}
+	put_role(l, vrole, value);
+	put_role(l, HT_CR_DEFAULT, "  ");
+}
+
+static const char *state_text(const struct ht_ui_data *d, char *buf,
+                              size_t len, enum ht_color_role *role)
+{
+	*role = HT_CR_STATE_RUNNING;
+	switch (d->state) {
+	case HT_PROC_RUNNING:
+		return "running";
+	case HT_PROC_STARTING:
+		return "starting";
+	case HT_PROC_EXITED:
+		*role = HT_CR_STATE_EXITED;
+		snprintf(buf, len, "exited, status %d", d->exit_status);
+		return buf;
+	case HT_PROC_EXECED:
+		*role = HT_CR_STATE_EXITED;
+		return "exec'd";
+	case HT_PROC_DISABLED:
+		*role = HT_CR_STATE_EXITED;
+		return "runtime disabled";
+	case HT_PROC_UNKNOWN:
+	default:
+		*role = HT_CR_HEADER_VALUE;
+		return "unknown";
+	}
+}
+
+/*
+ * Draw the header in lines 0.. of a screen w columns wide.  Returns the
+ * number of lines used (3).
+ */
+int ht_header_draw(struct ht_ui *ui, int w)
+{
+	const struct ht_ui_data *d = ui->data;
+	const char *cmd = ht_session_command(ui->session);
+	const char *out = ht_session_app_output(ui->session);
+	enum ht_session_kind kind = ht_session_kind(ui->session);
+	struct line l = { 0, 0, w };
+	char a[64], b[64], v[160];
+	enum ht_color_role role;
+
+	move(0, 0);
+	clrtoeol();
+	move(1, 0);
+	clrtoeol();
+	move(2, 0);
+	clrtoeol();
+
+	put_role(&l, HT_CR_TITLE, "heaptop  ");
+	if (d == NULL || !d->have_profile) {
+		put_role(&l, HT_CR_DIM, "waiting for the first snapshot...  ");
+		put_role(&l, HT_CR_HEADER_VALUE, cmd ? cmd : "?");
+		return 3;
+	}
+	if (d->pid > 0) {
+		snprintf(v, sizeof v, "%d", d->pid);
+		item(&l, "pid", v, HT_CR_HEADER_VALUE);
+	}
+	if (kind == HT_SESS_LOAD) {
+		item(&l, NULL, "saved profile", HT_CR_HEADER_VALUE);
+	} else {
+		const char *st = state_text(d, v, sizeof v, &role);
+
+		item(&l, NULL, st, role);
+		if (d->start_time_ns != 0) {
+			double end = d->state == HT_PROC_RUNNING
+			             ? ht_ui_now()
+			             : (double)d->snapshot_time_ns / 1e9;
+			double up = end - (double)d->start_time_ns / 1e9;
+
+			item(&l, "up", ht_fmt_duration(a, sizeof a, up),
+			     HT_CR_HEADER_VALUE);
+		}
+	}
+	if (ui->paused)
+		item(&l, NULL, "[PAUSED]", HT_CR_PAUSED);
+	/* the command last: on a narrow screen it is what gets cut */
+	put_role(&l, HT_CR_HEADER_VALUE, cmd ? cmd : "?");
+
+	l.y = 1;
+	l.x = 0;
+	snprintf(v, sizeof v, "%s (%s objs)",
+	         ht_fmt_bytes(a, sizeof a, d->totals.cur_bytes, false),
+	         ht_fmt_count(b, sizeof b, d->totals.cur_objs, false));
+	item(&l, "in use", v, HT_CR_HEADER_VALUE);
+	snprintf(v, sizeof v, "%s (%s objs)",
+	         ht_fmt_bytes(a, sizeof a, d->totals.cum_bytes, false),
+	         ht_fmt_count(b, sizeof b, d->totals.cum_objs, false));
+	item(&l, "allocated", v, HT_CR_HEADER_VALUE);
+	if (d->rss > 0)
+		item(&l, "RSS", ht_fmt_bytes(a, sizeof a, (double)d->rss, false),
+		     HT_CR_HEADER_VALUE);
+
+	l.y = 2;
+	l.x = 0;
+	if (d->rate > 0)
+		item(&l, "rate", ht_fmt_bytes(a, sizeof a, (double)d->rate,
+		                              false), HT_CR_HEADER_VALUE);
+	if (kind != HT_SESS_LOAD) {
+		if (d->samples_per_sec >= 0)
+			item(&l, "samples/s",
+			     ht_fmt_count(a, sizeof a, d->samples_per_sec, false),
+			     HT_CR_HEADER_VALUE);
+		snprintf(v, sizeof v, "%llu", (unsigned long long)d->ring_drops);
+		item(&l, "drops", v, d->ring_drops ? HT_CR_GROWTH
+		                                   : HT_CR_HEADER_VALUE);
+		if (d->stacks_full + d->addrs_full > 0) {
+			snprintf(v, sizeof v, "%llu", (unsigned long long)
+			         (d->stacks_full + d->addrs_full));
+			item(&l, "lost (tables full)", v, HT_CR_GROWTH);
+		}
+	}
+	if (d->has_baseline) {
+		double age = ht_ui_now() - (double)d->baseline_time_ns / 1e9;
+
+		snprintf(v, sizeof v, "%s ago", ht_fmt_duration(a, sizeof a, age));
+		item(&l, "baseline", v, HT_CR_HEADER_VALUE);
+	}
+	if (out != NULL)
+		item(&l, "output", out, HT_CR_LOCATION);
+	return 3;
+}

@@ -1,0 +1,632 @@
+/*
+ * The refresh worker: the one thread that touches the session and the
+ * model while the screen runs.  Every delay (or on request) it takes a
+ * snapshot, updates the model, applies the ui's requests (options,
+ * baseline, reset, dump, trees) and publishes an immutable copy of what the
+ * views draw, then wakes the ui thread through a pipe.  So a refresh of
+ * 100,000 sites never delays a key.
+ *
+ * Must never call curses, and never hold ui->lock while working on the
+ * model or the session.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ui/view.h"
+
+/* ---- key sets ---------------------------------------------------------- */
+
+static uint64_t keyset_norm(uint64_t k)
+{
+	return k == 0 ? 1 : k;
+}
+
+bool ht_keyset_has(const struct ht_keyset *s, uint64_t k)
+{
+	size_t i;
+
+	if (s->cap == 0)
+		return false;
+	k = keyset_norm(k);
+	for (i = (size_t)(k * 0x9E3779B97F4A7C15ull) & (s->cap - 1);
+	     s->slots[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i] == k)
+			return true;
+	return false;
+}
+
+static int keyset_insert(struct ht_keyset *s, uint64_t k)
+{
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		struct ht_keyset bigger = { NULL, s->cap ? s->cap * 2 : 64, 0 };
+
+		bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
+		if (bigger.slots == NULL)
+			return -ENOMEM;
+		for (i = 0; i < s->cap; i++)
+			if (s->slots[i] != 0)
+				keyset_insert(&bigger, s->slots[i]);
+		free(s->slots);
+		*s = bigger;
+	}
+	for (i = (size_t)(k * 0x9E3779B97F4A7C15ull) & (s->cap - 1);
+	     s->slots[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i] == k)
+			return 0;
+	s->slots[i] = k;
+	s->n++;
+	return 0;
+}
+
+int ht_keyset_toggle(struct ht_keyset *s, uint64_t k)
+{
+	struct ht_keyset rebuilt = { NULL, 0, 0 };
+	size_t i;
+
+	k = keyset_norm(k);
+	if (!ht_keyset_has(s, k))
+		return keyset_insert(s, k);
+	/* Removal: rebuild without k (the sets are small). */
+	for (i = 0; i < s->cap; i++) {
+		if (s->slots[i] == 0 || s->slots[i] == k)
+			continue;
+		if (keyset_insert(&rebuilt, s->slots[i]) != 0) {
+			free(rebuilt.slots);
+			return -ENOMEM;
+		}
+	}
+	free(s->slots);
+	*s = rebuilt;
+	return 0;
+}
+
+int ht_keyset_copy(struct ht_keyset *dst, const struct ht_keyset *src)
+{
+	uint64_t *slots = NULL;
+
+	if (src->cap) {
+		slots = malloc(src->cap * sizeof *slots);
+		if (slots == NULL)
+			return -ENOMEM;
+		memcpy(slots, src->slots, src->cap * sizeof *slots);
+	}
+	free(dst->slots);
+	dst->slots = slots;
+	dst->cap = src->cap;
+	dst->n = src->n;
+	return 0;
+}
+
+void ht_keyset_clear(struct ht_keyset *s)
+{
+	free(s->slots);
+	s->slots = NULL;
+	s->cap = s->n = 0;
+}
+
+/* ---- copying out of the model ----------------------------------------- */
+
+void ht_ui_data_free(struct ht_ui_data *d)
+{
+	if (d == NULL)
+		return;
+	free(d->rows);
+	free(d->keys);
+	free(d->tree);
+	free(d->filter_copy);
+	free(d);
+}
+
+static void copy_counts(struct ht_ui_counts *c, const struct ht_counts *v,
+                        const struct ht_counts *delta, bool has_delta)
+{
+	c->cur_bytes = v->cur_bytes;
+	c->cur_objs = v->cur_objs;
+	c->cum_bytes = v->cum_bytes;
+	c->cum_objs = v->cum_objs;
+	c->var_cur_bytes = v->var_cur_bytes;
+	c->var_cum_bytes = v->var_cum_bytes;
+	c->has_delta = has_delta && delta != NULL;
+	if (c->has_delta) {
+		c->d_cur_bytes = delta->cur_bytes;
+		c->d_cur_objs = delta->cur_objs;
+		c->d_cum_bytes = delta->cum_bytes;
+	} else {
+		c->d_cur_bytes = c->d_cur_objs = c->d_cum_bytes = 0;
+	}
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	if (s == NULL)
+		s = "";
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001B3ull;
+	return (h ^ 0xFF) * 0x100000001B3ull;
+}
+
+static uint64_t frame_path(uint64_t parent, const struct ht_frame *f)
+{
+	uint64_t h = parent * 31 + 0xCBF29CE484222325ull;
+
+	if (f == NULL)
+		return hash_str(h, "<root>");
+	h = hash_str(h, f->function);
+	h = hash_str(h, f->file);
+	h = (h ^ (uint64_t)(unsigned)f->line) * 0x100000001B3ull;
+	return (h ^ (f->inlined ? 1u : 0u)) * 0x100000001B3ull;
+}
+
+/* Is this node open when the user has not toggled it?  The root and its
+ * children are; so is every node with a single child (call chains read as
+ * one line of descent: a site's callers out to main), and the node where
+ * such a chain first branches (main, showing what it calls). */
+static bool default_expanded(const struct ht_tree_node *n)
+{
+	return n->depth <= 1 || n->nchildren == 1 ||
+	       (n->parent != NULL && n->parent->nchildren == 1);
+}
+
+struct flat {
+	struct ht_ui_tree_row *rows;
+	size_t n, cap;
+	bool truncated;
+	const struct ht_keyset *toggled;
+};
+
+static int flatten(struct flat *f, const struct ht_tree_node *node,
+                   uint64_t parent_path, size_t parent, uint32_t depth)
+{
+	struct ht_ui_tree_row *r;
+	size_t me, i;
+	int rc;
+
+	if (f->n >= HT_UI_MAX_TREE_ROWS) {
+		f->truncated = true;
+		return 0;
+	}
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 256;
+		struct ht_ui_tree_row *rows = realloc(f->rows, cap * sizeof *rows);
+
+		if (rows == NULL)
+			return -ENOMEM;
+		f->rows = rows;
+		f->cap = cap;
+	}
+	me = f->n++;
+	r = &f->rows[me];
+	memset(r, 0, sizeof *r);
+	r->path = frame_path(parent_path, node->frame);
+	r->frame = node->frame;
+	copy_counts(&r->c, &node->counts, &node->delta, node->has_delta);
+	r->depth = depth;
+	r->nchildren = node->nchildren;
+	r->parent = parent;
+	r->expanded = node->nchildren > 0 &&
+	              (default_expanded(node) != ht_keyset_has(f->toggled,
+	                                                       r->path));
+	if (!r->expanded)
+		return 0;
+	for (i = 0; i < node->nchildren; i++) {
+		uint64_t path = f->rows[me].path;
+
+		rc = flatten(f, node->children[i], path, me, depth + 1);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- the worker -------------------------------------------------------- */
+
+struct worker {
+	struct ht_ui *ui;
+	uint64_t prev_samples, prev_time_ns;
+	bool have_prev;
+	/* the options the model has now, and the filter string they point to */
+	struct ht_model_options opts;
+	char *filter;
+	struct ht_keyset toggled;
+	uint64_t rss;
+	enum ht_proc_state state;
+	int exit_status;
+	double refresh_ms, samples_per_sec;
+};
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void set_msg(struct worker *w, bool error, char *msg)
+{
+	struct ht_ui *ui = w->ui;
+
+	pthread_mutex_lock(&ui->lock);
+	free(ui->worker_msg);
+	ui->worker_msg = msg;
+	ui->worker_msg_error = error;
+	pthread_mutex_unlock(&ui->lock);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void set_msgf(struct worker *w, bool error, const char *fmt, ...)
+{
+	char *m = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	set_msg(w, error, m);
+}
+
+static struct ht_ui_data *build(struct worker *w,
+                                const struct ht_ui_requests *rq)
+{
+	struct ht_model *m = w->ui->model;
+	struct ht_ui_data *d = calloc(1, sizeof *d);
+	const struct ht_profile *p;
+	struct ht_site *const *sites;
+	size_t n = 0, i;
+
+	if (d == NULL)
+		return NULL;
+	sites = ht_model_sites(m, &n);
+	if (n > 0) {
+		d->rows = malloc(n * sizeof *d->rows);
+		d->keys = malloc(n * sizeof *d->keys);
+		if (d->rows == NULL || d->keys == NULL) {
+			free(d->rows);
+			free(d->keys);
+			free(d);
+			return NULL;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct ht_site *s = sites[i];
+		struct ht_ui_row *r = &d->rows[i];
+		size_t h = s->hist_len < HT_HISTORY_LEN ? s->hist_len
+		                                        : HT_HISTORY_LEN;
+		size_t first = h > HT_UI_SPARK ? h - HT_UI_SPARK : 0, k;
+
+		r->key = d->keys[i] = s->key;
+		r->frame = s->frame;
+		copy_counts(&r->c, &s->counts, &s->delta, s->has_delta);
+		r->nstacks = s->nstacks > UINT32_MAX ? UINT32_MAX
+		                                     : (uint32_t)s->nstacks;
+		r->hist_len = (uint32_t)(h - first);
+		for (k = first; k < h; k++)
+			r->hist[k - first] = (float)s->history[k];
+	}
+	d->nrows = n;
+	if (ht_model_totals(m) != NULL)
+		copy_counts(&d->totals, ht_model_totals(m),
+		            ht_model_totals_delta(m), ht_model_has_baseline(m));
+	d->has_baseline = ht_model_has_baseline(m);
+	d->baseline_time_ns = d->has_baseline ? ht_model_baseline_time_ns(m)
+	                                      : 0;
+	d->opts = w->opts;
+	if (w->filter != NULL) {
+		d->filter_copy = strdup(w->filter);
+		d->opts.filter = d->filter_copy;
+	}
+	p = ht_model_profile(m);
+	if (p != NULL) {
+		d->have_profile = true;
+		d->pid = p->pid;
+		d->rate = p->rate;
+		d->start_time_ns = p->start_time_ns;
+		d->snapshot_time_ns = p->snapshot_time_ns;
+		d->samples = p->samples;
+		d->ring_drops = p->ring_drops;
+		d->stacks_full = p->stacks_full;
+		d->addrs_full = p->addrs_full;
+		d->state = p->state;
+		d->exit_status = p->exit_status;
+	}
+	if (w->ui->live && w->state != HT_PROC_UNKNOWN) {
+		d->state = w->state;
+		d->exit_status = w->exit_status;
+	}
+	d->rss = w->rss;
+	d->samples_per_sec = w->samples_per_sec;
+	d->refresh_ms = w->refresh_ms;
+
+	d->tree_kind = rq->tree_kind;
+	d->tree_key = rq->tree_key;
+	d->tree_request = rq->tree_request;
+	if (rq->tree_kind != HT_TREE_NONE && p != NULL) {
+		struct ht_tree_node *root = NULL;
+		struct flat f = { NULL, 0, 0, false, &w->toggled };
+
+		if (rq->tree_kind == HT_TREE_CALLERS) {
+			const struct ht_site *s = ht_model_site(m, rq->tree_key);
+
+			root = ht_model_callers(m, rq->tree_key);
+			d->tree_site_frame = s ? s->frame : NULL;
+		} else {
+			root = ht_model_topdown(m);
+		}
+		if (root != NULL && flatten(&f, root, 0, SIZE_MAX, 0) == 0) {
+			d->tree = f.rows;
+			d->ntree = f.n;
+			d->tree_truncated = f.truncated;
+		} else {
+			free(f.rows);
+		}
+	}
+	return d;
+}
+
+static void snapshot(struct worker *w)
+{
+	struct ht_ui *ui = w->ui;
+	struct ht_profile *p = NULL;
+	char *cause = NULL;
+	double t0 = mono_ms();
+	int rc;
+
+	rc = ht_session_snapshot(ui->session, &p, &cause);
+	if (ui->live) {
+		w->state = ht_session_state(ui->session, &w->exit_status);
+		w->rss = w->state == HT_PROC_EXITED ? 0
+		         : ht_session_rss_bytes(ui->session);
+	}
+	if (rc != 0) {
+		set_msgf(w, true, "snapshot failed: %s",
+		         cause ? cause : strerror(-rc));
+		free(cause);
+		return;
+	}
+	free(cause);
+	if (w->have_prev && p->snapshot_time_ns > w->prev_time_ns &&
+	    p->samples >= w->prev_samples)
+		w->samples_per_sec = (double)(p->samples - w->prev_samples) /
+		                     ((double)(p->snapshot_time_ns -
+		                               w->prev_time_ns) / 1e9);
+	if (p->snapshot_time_ns > w->prev_time_ns || !w->have_prev) {
+		w->prev_samples = p->samples;
+		w->prev_time_ns = p->snapshot_time_ns;
+		w->have_prev = true;
+	}
+	rc = ht_model_update(ui->model, p);
+	if (rc != 0)
+		set_msgf(w, true, "model update failed: %s", strerror(-rc));
+	w->refresh_ms = mono_ms() - t0;
+}
+
+static void take_requests(struct ht_ui *ui, struct ht_ui_requests *rq)
+{
+	*rq = ui->req;
+	/* the strings move to rq; the key set is copied (later tree rebuilds
+	 * need it too) */
+	rq->toggled.slots = NULL;
+	rq->toggled.cap = rq->toggled.n = 0;
+	ht_keyset_copy(&rq->toggled, &ui->req.toggled);
+	ui->req.filter = NULL;
+	ui->req.dump_path = NULL;
+	ui->req.refresh = ui->req.set_options = false;
+	ui->req.baseline = ui->req.clear_baseline = false;
+	ui->req.reset = ui->req.dump = false;
+}
+
+static bool has_requests(const struct ht_ui_requests *r, uint64_t tree_seen)
+{
+	return r->refresh || r->set_options || r->baseline ||
+	       r->clear_baseline || r->reset || r->dump ||
+	       r->tree_request != tree_seen;
+}
+
+static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
+{
+	struct ht_ui *ui = w->ui;
+	struct ht_ui_data *d, *old;
+	char *cause = NULL;
+	bool snap = due || rq->refresh;
+	int rc;
+
+	ht_keyset_copy(&w->toggled, &rq->toggled);
+	if (rq->reset) {
+		rc = ht_session_reset(ui->session, &cause);
+		if (rc == 0) {
+			ht_model_clear_history(ui->model);
+			set_msg(w, false, strdup("counters reset"));
+			snap = true;
+		} else {
+			set_msgf(w, true, "reset failed: %s",
+			         cause ? cause : strerror(-rc));
+		}
+		free(cause);
+		cause = NULL;
+	}
+	if (rq->dump && rq->dump_path != NULL) {
+		rc = ht_session_dump(ui->session, rq->dump_path,
+		                     ui->opt->dump_format, &cause);
+		if (rc == 0)
+			set_msgf(w, false, "dumped to %s", rq->dump_path);
+		else
+			set_msgf(w, true, "dump to %s failed: %s", rq->dump_path,
+			         cause ? cause : strerror(-rc));
+		free(cause);
+		cause = NULL;
+	}
+	if (rq->set_options) {
+		free(w->filter);
+		w->filter = rq->filter;
+		rq->filter = NULL;
+		w->opts = rq->opts;
+		w->opts.filter = w->filter;
+		rc = ht_model_set_options(ui->model, &w->opts);
+		if (rc != 0)
+			set_msgf(w, true, "cannot apply options: %s",
+			         strerror(-rc));
+	}
+	if (snap)
+		snapshot(w);
+	if (rq->clear_baseline)
+		ht_model_clear_baseline(ui->model);
+	if (rq->baseline) {
+		rc = ht_model_set_baseline(ui->model);
+		if (rc != 0)
+			set_msgf(w, true, "cannot set a baseline: %s",
+			         strerror(-rc));
+	}
+	d = build(w, rq);
+	if (d == NULL) {
+		set_msg(w, true, strdup("out of memory copying the sites"));
+		return;
+	}
+	pthread_mutex_lock(&ui->lock);
+	old = ui->pending;   /* not taken yet: replaced */
+	ui->pending = d;
+	pthread_mutex_unlock(&ui->lock);
+	ht_ui_data_free(old);   /* outside the lock the ui thread takes */
+}
+
+static void wake_ui(struct ht_ui *ui)
+{
+	char c = 1;
+	ssize_t r;
+
+	do
+		r = write(ui->wake_pipe[1], &c, 1);
+	while (r < 0 && errno == EINTR);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker w;
+	struct ht_ui *ui = arg;
+	struct ht_ui_requests rq;
+	struct ht_ui_data *garbage;
+	uint64_t tree_seen = 0;
+	double next_due = 0;   /* the first refresh happens at once */
+	bool first = true;
+
+	/* Below the ui thread: on a busy machine the keys win the CPU and the
+	 * refresh waits (Linux: nice applies per thread).  Failing is not
+	 * fatal: the refresh then competes at equal priority. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+	memset(&w, 0, sizeof w);
+	w.ui = ui;
+	w.samples_per_sec = -1;
+	w.state = HT_PROC_UNKNOWN;
+	w.opts = *ht_model_options(ui->model);
+	if (w.opts.filter != NULL) {
+		w.filter = strdup(w.opts.filter);
+		w.opts.filter = w.filter;
+	}
+	pthread_mutex_lock(&ui->lock);
+	while (!ui->stop) {
+		double now = mono_ms();
+		bool due = first ||
+		           (ui->live && !ui->paused && now >= next_due);
+
+		if (!due && !has_requests(&ui->req, tree_seen)) {
+			struct timespec ts;
+			double wait_ms = ui->live && !ui->paused
+			                 ? next_due - now : 1000.0;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += (time_t)(wait_ms / 1000.0);
+			ts.tv_nsec += (long)(fmod(wait_ms, 1000.0) * 1e6);
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&ui->cond, &ui->lock, &ts);
+			continue;
+		}
+		if (due)
+			next_due = now + (ui->opt->delay > 0.05
+			                  ? ui->opt->delay * 1000.0 : 50.0);
+		first = false;
+		take_requests(ui, &rq);
+		tree_seen = rq.tree_request;
+		garbage = ui->garbage;
+		ui->garbage = NULL;
+		pthread_mutex_unlock(&ui->lock);
+
+		ht_ui_data_free(garbage);
+
+		work(&w, &rq, due);
+		free(rq.filter);
+		free(rq.dump_path);
+		ht_keyset_clear(&rq.toggled);
+		wake_ui(ui);
+
+		pthread_mutex_lock(&ui->lock);
+	}
+	pthread_mutex_unlock(&ui->lock);
+	free(w.filter);
+	ht_keyset_clear(&w.toggled);
+	return NULL;
+}
+
+/*
+ * Start the worker.  Asynchronous signals are blocked in it so SIGWINCH,
+ * SIGINT and SIGTERM reach the ui thread.  Returns 0 or -errno with *cause.
+ */
+int ht_refresh_start(struct ht_ui *ui, char **cause)
+{
+	sigset_t all, old;
+	pthread_condattr_t ca;
+	int rc;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ui->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Crashes stay deliverable in the worker: a blocked SIGSEGV would kill
+	 * the process without running the handler that restores the
+	 * terminal. */
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&ui->worker, NULL, worker_main, ui);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		if (asprintf(cause, "cannot start the refresh thread: %s",
+		             strerror(rc)) < 0)
+			*cause = NULL;
+		return -rc;
+	}
+	ui->worker_started = true;
+	return 0;
+}
+
+/* Stop and join the worker (it finishes the refresh in progress). */
+void ht_refresh_stop(struct ht_ui *ui)
+{
+	if (!ui->worker_started)
+		return;
+	pthread_mutex_lock(&ui->lock);
+	ui->stop = true;
+	pthread_cond_signal(&ui->cond);
+	pthread_mutex_unlock(&ui->lock);
+	pthread_join(ui->worker, NULL);
+	ui->worker_started = false;
+}

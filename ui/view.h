@@ -1,0 +1,237 @@
+/*
+ * Internals shared by the screen's files: the ui state, the data a refresh
+ * publishes, and the views (a const ops table each, as tmux's window modes).
+ *
+ * Threads: the refresh worker (ui/refresh.c) alone touches the model and
+ * the session while the screen runs; it publishes immutable struct
+ * ht_ui_data snapshots that the ui thread draws from.  Only the ui thread
+ * calls curses.  Nothing here may be included outside ui/.
+ */
+#ifndef HT_UI_VIEW_H
+#define HT_UI_VIEW_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/model.h"
+#include "core/session.h"
+#include "ui/keys.h"
+#include "ui/ui.h"
+
+#define HT_UI_SPARK 16        /* history points kept per row for trends */
+#define HT_UI_MIN_COLS 60
+#define HT_UI_MIN_LINES 15
+#define HT_UI_MAX_TREE_ROWS 200000
+
+/* The numbers a row shows (a compact copy of struct ht_counts: a refresh
+ * of 100,000 sites copies them all). */
+struct ht_ui_counts {
+	double cur_bytes, cur_objs, cum_bytes, cum_objs;
+	double var_cur_bytes, var_cum_bytes;
+	double d_cur_bytes, d_cur_objs, d_cum_bytes;  /* valid with has_delta */
+	bool has_delta;
+};
+
+/* One site as a view draws it, copied out of the model. */
+struct ht_ui_row {
+	uint64_t key;
+	const struct ht_frame *frame;   /* symbolizer-owned: lives as long as
+	                                 * the model */
+	struct ht_ui_counts c;
+	uint32_t nstacks;
+	uint32_t hist_len;
+	float hist[HT_UI_SPARK];        /* in-use bytes, oldest first */
+};
+
+/* One visible tree node, in display order. */
+struct ht_ui_tree_row {
+	uint64_t path;                  /* hash of the frames from the root */
+	const struct ht_frame *frame;   /* NULL: the root */
+	struct ht_ui_counts c;
+	uint32_t depth;
+	bool expanded;
+	size_t nchildren;
+	size_t parent;                  /* row index of the parent, SIZE_MAX */
+};
+
+enum ht_tree_kind { HT_TREE_NONE, HT_TREE_CALLERS, HT_TREE_TOPDOWN };
+
+/* What one refresh published.  Immutable once published; freed by the ui
+ * thread when replaced. */
+struct ht_ui_data {
+	uint64_t generation;
+	struct ht_ui_row *rows;
+	uint64_t *keys;                 /* rows[i].key, packed: finding the
+	                                 * selected site among 100,000 rows
+	                                 * reads 0.8 MB, not 17 MB */
+	size_t nrows;
+	struct ht_ui_counts totals;
+	bool has_baseline;
+	uint64_t baseline_time_ns;
+	struct ht_model_options opts;   /* filter points into filter_copy */
+	char *filter_copy;
+	/* the process */
+	bool have_profile;
+	int pid;
+	enum ht_proc_state state;
+	int exit_status;
+	uint64_t rate, start_time_ns, snapshot_time_ns;
+	uint64_t samples, ring_drops, stacks_full, addrs_full;
+	double samples_per_sec;         /* < 0: not known yet */
+	uint64_t rss;
+	double refresh_ms;              /* how long the last refresh took */
+	/* the tree asked for (tree_kind HT_TREE_NONE: none) */
+	enum ht_tree_kind tree_kind;
+	uint64_t tree_key;
+	uint64_t tree_request;          /* the request this answers */
+	const struct ht_frame *tree_site_frame;
+	struct ht_ui_tree_row *tree;
+	size_t ntree;
+	bool tree_truncated;
+};
+
+/* A small set of 64-bit keys (tree paths the user toggled).  Zeroed is
+ * empty; the set owns its slots. */
+struct ht_keyset {
+	uint64_t *slots;     /* 0 = empty; key 0 is stored as 1 */
+	size_t cap, n;
+};
+/* Is k in the set? */
+bool ht_keyset_has(const struct ht_keyset *s, uint64_t k);
+/* Add k, or remove it when present.  0 or -ENOMEM (set unchanged). */
+int ht_keyset_toggle(struct ht_keyset *s, uint64_t k);
+/* Make dst a copy of src (dst's old slots freed).  0 or -ENOMEM. */
+int ht_keyset_copy(struct ht_keyset *dst, const struct ht_keyset *src);
+/* Empty the set and free its slots. */
+void ht_keyset_clear(struct ht_keyset *s);
+
+/* Requests from the ui thread to the worker (under ui->lock). */
+struct ht_ui_requests {
+	bool refresh;          /* take a snapshot now */
+	bool set_options;      /* apply `opts` */
+	struct ht_model_options opts;
+	char *filter;          /* owned copy for opts.filter */
+	bool baseline, clear_baseline;
+	bool reset;
+	bool dump;
+	char *dump_path;       /* owned */
+	enum ht_tree_kind tree_kind;
+	uint64_t tree_key;
+	uint64_t tree_request; /* bumped on every tree change */
+	struct ht_keyset toggled;  /* paths whose expansion differs from the
+	                            * default */
+};
+
+struct ht_ui;
+
+struct ht_view_ops {
+	const char *name;
+	unsigned scope;                       /* HT_SCOPE_* bit */
+	/* Draw the body in lines [y, y + h) of a screen w columns wide. */
+	void (*draw)(struct ht_ui *ui, int y, int h, int w);
+	/* Handle an action; returns true when handled. */
+	bool (*action)(struct ht_ui *ui, enum ht_action a);
+	/* New data was published. */
+	void (*data)(struct ht_ui *ui);
+};
+
+extern const struct ht_view_ops ht_view_top;
+extern const struct ht_view_ops ht_view_tree;
+extern const struct ht_view_ops ht_view_help;
+extern const struct ht_view_ops ht_view_output;
+
+enum ht_prompt {
+	HT_PROMPT_NONE,
+	HT_PROMPT_RESET,       /* y / n */
+	HT_PROMPT_QUIT,        /* k / l / c */
+	HT_PROMPT_FILTER,      /* line editing */
+};
+
+struct ht_ui {
+	struct ht_session *session;
+	struct ht_model *model;
+	const struct ht_ui_options *opt;
+	bool live;             /* launch or attach: refresh periodically */
+	bool utf8;
+
+	/* worker shared state, under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t worker;
+	bool worker_started, stop, paused;
+	struct ht_ui_requests req;
+	struct ht_ui_data *pending;        /* published, not yet taken */
+	struct ht_ui_data *garbage;        /* replaced data the worker frees
+	                                    * (large frees off the ui thread) */
+	char *worker_msg;                  /* status message from the worker */
+	bool worker_msg_error;
+	int wake_pipe[2];
+
+	/* ui thread only */
+	struct ht_ui_data *data;           /* what is drawn */
+	const struct ht_view_ops *view;
+	const struct ht_view_ops *back;    /* where Esc returns */
+	bool alloc_mode;
+	enum ht_sort sort;
+	enum ht_group group;
+	char filter[128];
+	/* top view */
+	size_t top_cursor, top_scroll;
+	uint64_t top_key;
+	bool top_key_valid;
+	/* tree view */
+	size_t tree_cursor, tree_scroll;
+	uint64_t tree_path;
+	bool tree_path_valid;
+	struct ht_keyset toggled;          /* ui copy, sent with requests */
+	/* help and output views */
+	size_t help_scroll, output_scroll;
+	bool output_follow;
+	struct ht_output_text *output;     /* view_output.c's lines */
+	uint64_t tree_request;             /* last tree request sent */
+	/* status line and prompts */
+	char status[512];
+	bool status_error;
+	double status_time;
+	enum ht_prompt prompt;
+	char edit[128];
+	size_t edit_len;
+	unsigned dumps;
+	int body_lines;                    /* rows of the last body drawn */
+};
+
+/* ui.c: helpers the views use. */
+void ht_ui_status(struct ht_ui *ui, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Queue a tree request (kind, key) and push the toggled set. */
+void ht_ui_request_tree(struct ht_ui *ui, enum ht_tree_kind kind,
+                        uint64_t key);
+/* Switch views (back = where Esc returns). */
+void ht_ui_switch(struct ht_ui *ui, const struct ht_view_ops *v);
+/* Send the ui's sort/group/filter to the model (through the worker). */
+void ht_ui_request_options(struct ht_ui *ui);
+/* Draw text at (y, x) cut to `cols` columns; returns columns used. */
+int ht_ui_put(int y, int x, const char *s, int cols);
+/* Move a cursor/scroll pair by an action over n rows in h visible lines;
+ * returns true when the action was a movement. */
+bool ht_ui_move(enum ht_action a, size_t *cursor, size_t *scroll, size_t n,
+                int h);
+/* Seconds since the epoch, as a double (realtime). */
+double ht_ui_now(void);
+
+/* refresh.c: the worker.  Start: 0 or -errno with *cause (caller frees);
+ * stop: joins it (after the refresh in progress).  ht_ui_data_free frees a
+ * published snapshot and all it owns (NULL is fine). */
+int ht_refresh_start(struct ht_ui *ui, char **cause);
+void ht_refresh_stop(struct ht_ui *ui);
+void ht_ui_data_free(struct ht_ui_data *d);
+
+/* view_output.c: free the output view's text. */
+void ht_view_output_free(struct ht_ui *ui);
+
+/* header.c: the header lines; returns how many lines it used. */
+int ht_header_draw(struct ht_ui *ui, int w);
+
+#endif /* HT_UI_VIEW_H */

@@ -1,0 +1,126 @@
+/*
+ * The help view, generated from the key table (ui/keys.c) so it always
+ * lists exactly the bindings the screen has, plus a legend of the marks
+ * the tables use.  No state beyond its scroll position.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/colors.h"
+#include "ui/format.h"
+#include "ui/view.h"
+
+static const char *const legend[] = {
+	"",
+	"Marks and columns",
+	"  \u00b1        the estimate rests on few samples (relative standard "
+	"error > 20%)",
+	"  \u0394        change since the baseline (b sets it, B clears it)",
+	"  TREND    in-use bytes of the site over recent updates",
+	"  SHARE    the site's part of all in-use (or allocated) bytes",
+	"  Sampled estimates: bytes are what the program asked for; set the "
+	"rate with -r.",
+};
+
+static const char *const legend_ascii[] = {
+	"",
+	"Marks and columns",
+	"  ~        the estimate rests on few samples (relative standard "
+	"error > 20%)",
+	"  d...     change since the baseline (b sets it, B clears it)",
+	"  TREND    in-use bytes of the site over recent updates",
+	"  SHARE    the site's part of all in-use (or allocated) bytes",
+	"  Sampled estimates: bytes are what the program asked for; set the "
+	"rate with -r.",
+};
+
+#define NLEGEND (sizeof legend / sizeof legend[0])
+
+static const char *scope_text(unsigned scope)
+{
+	if ((scope & HT_SCOPE_ALL) == HT_SCOPE_ALL)
+		return "";
+	if (scope == HT_SCOPE_TOP)
+		return "  [sites table]";
+	if (scope == HT_SCOPE_TREE)
+		return "  [tree]";
+	if (scope == HT_SCOPE_SUB)
+		return "  [other views]";
+	return "";
+}
+
+static size_t help_lines(void)
+{
+	size_t n;
+
+	ht_keys_table(&n);
+	return n + NLEGEND;
+}
+
+static void draw_help(struct ht_ui *ui, int y, int h, int w)
+{
+	const struct ht_key_binding *t;
+	size_t n, total = help_lines(), i;
+	int row;
+
+	t = ht_keys_table(&n);
+	attrset(ht_color(HT_CR_TITLE));
+	ht_ui_put(y, 0, "heaptop help: keys (Esc or q to go back)", w);
+	attrset(A_NORMAL);
+	if (h > 1 && ui->help_scroll + (size_t)(h - 1) > total)
+		ui->help_scroll = total > (size_t)(h - 1) ? total - (size_t)(h - 1)
+		                                          : 0;
+	for (row = 1, i = ui->help_scroll; row < h && i < total; row++, i++) {
+		char line[512];
+
+		if (i < n) {
+			const char *keys = ui->utf8 ? t[i].names : t[i].ascii;
+			int kw = (int)ht_fmt_columns(keys, strlen(keys));
+
+			attrset(ht_color(HT_CR_FOOTER_KEY));
+			ht_ui_put(y + row, 2, keys, w - 2);
+			attrset(A_NORMAL);
+			snprintf(line, sizeof line, "%s%s", t[i].help,
+			         scope_text(t[i].scope));
+			if (14 > 2 + kw)
+				ht_ui_put(y + row, 14, line, w - 14);
+			else
+				ht_ui_put(y + row, 2 + kw + 1, line,
+				          w - 3 - kw);
+		} else {
+			const char *s = ui->utf8 ? legend[i - n]
+			                         : legend_ascii[i - n];
+
+			attrset(i - n == 1 ? ht_color(HT_CR_TITLE) : A_NORMAL);
+			ht_ui_put(y + row, 0, s, w);
+			attrset(A_NORMAL);
+		}
+	}
+}
+
+static bool action_help(struct ht_ui *ui, enum ht_action a)
+{
+	size_t cursor = ui->help_scroll, total = help_lines();
+	int h = ui->body_lines - 1;
+
+	/* scroll the page: the "cursor" is the first line shown */
+	if (a == HT_ACT_END) {
+		ui->help_scroll = total > (size_t)h ? total - (size_t)h : 0;
+		return true;
+	}
+	if (ht_ui_move(a, &cursor, &cursor, total, 1)) {
+		ui->help_scroll = cursor;
+		return true;
+	}
+	return false;
+}
+
+const struct ht_view_ops ht_view_help = {
+	.name = "help",
+	.scope = HT_SCOPE_HELP,
+	.draw = draw_help,
+	.action = action_help,
+	.data = NULL,
+};

@@ -1,0 +1,372 @@
+/*
+ * The top-sites table: rank, the mode's bytes with an uncertainty mark,
+ * share of the total, objects, the other bytes, a trend sparkline of
+ * in-use, and the site.  With a baseline, the change since it comes first.
+ * The cursor follows the selected site's key across refreshes, not its
+ * rank.  Draws only from published rows; never touches the model.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/colors.h"
+#include "ui/format.h"
+#include "ui/view.h"
+
+enum col_kind {
+	COL_RANK, COL_BYTES, COL_SHARE, COL_OBJS, COL_OTHER, COL_DBYTES,
+	COL_DOBJS, COL_TREND, COL_SITE,
+};
+
+struct col {
+	enum col_kind kind;
+	const char *title;      /* UTF-8 */
+	const char *ascii;
+	int width;              /* 0: the rest */
+	int sort;               /* enum ht_sort, or -1 */
+};
+
+#define MAXCOLS 9
+
+static int layout(const struct ht_ui *ui, struct col *c, int w)
+{
+	bool base = ui->data != NULL && ui->data->has_baseline;
+	bool alloc = ui->alloc_mode;
+	int n = 0, trend = w >= 96 ? 14 : w >= 84 ? 10 : 0;
+	bool other = w >= 72;
+
+	c[n++] = (struct col){ COL_RANK, "#", "#", 5, -1 };
+	if (base) {
+		c[n++] = alloc
+		    ? (struct col){ COL_DBYTES, "\u0394ALLOC", "dALLOC", 9, -1 }
+		    : (struct col){ COL_DBYTES, "\u0394IN-USE", "dIN-USE", 9,
+		                    HT_SORT_GROWTH };
+		if (!alloc)
+			c[n++] = (struct col){ COL_DOBJS, "\u0394OBJS", "dOBJS",
+			                       8, -1 };
+	}
+	c[n++] = alloc ? (struct col){ COL_BYTES, "ALLOC", "ALLOC", 9,
+	                               HT_SORT_ALLOC_BYTES }
+	               : (struct col){ COL_BYTES, "IN-USE", "IN-USE", 9,
+	                               HT_SORT_INUSE_BYTES };
+	c[n++] = (struct col){ COL_SHARE, "SHARE", "SHARE", 7, -1 };
+	if (!base || alloc || other)
+		c[n++] = alloc ? (struct col){ COL_OBJS, "OBJS", "OBJS", 8,
+		                               HT_SORT_ALLOC_OBJS }
+		               : (struct col){ COL_OBJS, "OBJS", "OBJS", 8,
+		                               HT_SORT_INUSE_OBJS };
+	if (other && !base)
+		c[n++] = alloc ? (struct col){ COL_OTHER, "IN-USE", "IN-USE",
+		                               8, HT_SORT_INUSE_BYTES }
+		               : (struct col){ COL_OTHER, "ALLOC", "ALLOC", 8,
+		                               HT_SORT_ALLOC_BYTES };
+	if (trend)
+		c[n++] = (struct col){ COL_TREND, "TREND", "TREND", trend, -1 };
+	c[n++] = (struct col){ COL_SITE, "SITE", "SITE", 0, HT_SORT_NAME };
+	return n;
+}
+
+static const char *sort_name(enum ht_sort s)
+{
+	switch (s) {
+	case HT_SORT_INUSE_BYTES: return "in-use bytes";
+	case HT_SORT_INUSE_OBJS: return "in-use objects";
+	case HT_SORT_ALLOC_BYTES: return "allocated bytes";
+	case HT_SORT_ALLOC_OBJS: return "allocated objects";
+	case HT_SORT_GROWTH: return "growth";
+	case HT_SORT_NAME: return "name";
+	}
+	return "?";
+}
+
+static const char *group_name(enum ht_group g)
+{
+	switch (g) {
+	case HT_GROUP_STACK: return "stack";
+	case HT_GROUP_FUNCTION: return "function";
+	case HT_GROUP_LINE: return "line";
+	}
+	return "?";
+}
+
+/* Right-align s in a field of `width` columns at x. */
+static void put_right(int y, int x, int width, const char *s,
+                      enum ht_color_role role)
+{
+	int len = (int)ht_fmt_columns(s, strlen(s));
+	int pad = width - 1 - len;
+
+	attron(ht_color(role));
+	ht_ui_put(y, x + (pad > 0 ? pad : 0), s, width - 1);
+	attroff(ht_color(role));
+}
+
+static enum ht_color_role delta_role(double v)
+{
+	return v > 0.5 ? HT_CR_GROWTH : v < -0.5 ? HT_CR_SHRINK : HT_CR_DIM;
+}
+
+/* Draw one site; `sel` draws it as the cursor row. */
+static void draw_row(struct ht_ui *ui, const struct ht_ui_row *r, size_t rank,
+                     int y, int w, const struct col *c, int ncols, bool sel)
+{
+	const struct ht_ui_counts *k = &r->c;
+	bool alloc = ui->alloc_mode;
+	double main_b = alloc ? k->cum_bytes : k->cur_bytes;
+	double main_var = alloc ? k->var_cum_bytes : k->var_cur_bytes;
+	double total = alloc ? ui->data->totals.cum_bytes
+	                     : ui->data->totals.cur_bytes;
+	char buf[256];
+	int x = 0, i;
+
+	if (sel) {
+		attrset(ht_color(HT_CR_SELECTED));
+		mvhline(y, 0, ' ', w);
+	}
+#define ROLE(r) (sel ? HT_CR_SELECTED : (r))
+	for (i = 0; i < ncols && x < w; i++) {
+		int cw = c[i].width ? c[i].width : w - x;
+
+		if (x + cw > w)
+			cw = w - x;
+		switch (c[i].kind) {
+		case COL_RANK:
+			snprintf(buf, sizeof buf, "%zu", rank + 1);
+			put_right(y, x, cw, buf, ROLE(HT_CR_DIM));
+			break;
+		case COL_BYTES: {
+			bool unsure = ht_rel_stderr(main_b, main_var) >
+			              HT_UNCERTAIN_REL;
+
+			ht_fmt_bytes(buf, sizeof buf, main_b, false);
+			put_right(y, x, cw - 1, buf, ROLE(HT_CR_BYTES));
+			if (unsure) {
+				attron(ht_color(ROLE(HT_CR_UNCERTAIN)));
+				ht_ui_put(y, x + cw - 2,
+				          ui->utf8 ? "\u00b1" : "~", 1);
+				attroff(ht_color(ROLE(HT_CR_UNCERTAIN)));
+			}
+			break;
+		}
+		case COL_SHARE:
+			if (total > 0)
+				snprintf(buf, sizeof buf, "%.1f%%",
+				         100.0 * main_b / total);
+			else
+				snprintf(buf, sizeof buf, "-");
+			put_right(y, x, cw, buf, ROLE(HT_CR_DEFAULT));
+			break;
+		case COL_OBJS:
+			ht_fmt_count(buf, sizeof buf,
+			             alloc ? k->cum_objs : k->cur_objs, false);
+			put_right(y, x, cw, buf, ROLE(HT_CR_DEFAULT));
+			break;
+		case COL_OTHER:
+			ht_fmt_bytes(buf, sizeof buf,
+			             alloc ? k->cur_bytes : k->cum_bytes, false);
+			put_right(y, x, cw, buf, ROLE(HT_CR_DEFAULT));
+			break;
+		case COL_DBYTES: {
+			double v = alloc ? k->d_cum_bytes : k->d_cur_bytes;
+
+			ht_fmt_bytes(buf, sizeof buf, v, true);
+			put_right(y, x, cw, buf, ROLE(delta_role(v)));
+			break;
+		}
+		case COL_DOBJS:
+			ht_fmt_count(buf, sizeof buf, k->d_cur_objs, true);
+			put_right(y, x, cw, buf, ROLE(delta_role(k->d_cur_objs)));
+			break;
+		case COL_TREND: {
+			double h[HT_UI_SPARK];
+			unsigned j;
+
+			for (j = 0; j < r->hist_len; j++)
+				h[j] = r->hist[j];
+			ht_fmt_sparkline(buf, sizeof buf, h, r->hist_len,
+			                 (size_t)(cw - 1), ui->utf8);
+			attron(ht_color(ROLE(HT_CR_SPARKLINE)));
+			ht_ui_put(y, x, buf, cw - 1);
+			attroff(ht_color(ROLE(HT_CR_SPARKLINE)));
+			break;
+		}
+		case COL_SITE: {
+			const struct ht_frame *f = r->frame;
+			int used;
+
+			attron(ht_color(ROLE(HT_CR_FUNCTION)));
+			used = ht_ui_put(y, x, f && f->function ? f->function
+			                                        : "?", cw);
+			attroff(ht_color(ROLE(HT_CR_FUNCTION)));
+			if (f && f->file && used + 2 < cw) {
+				if (f->line > 0)
+					snprintf(buf, sizeof buf, "%s:%d",
+					         ht_fmt_basename(f->file), f->line);
+				else
+					snprintf(buf, sizeof buf, "%s",
+					         ht_fmt_basename(f->file));
+				attron(ht_color(ROLE(HT_CR_LOCATION)));
+				ht_ui_put(y, x + used + 2, buf, cw - used - 2);
+				attroff(ht_color(ROLE(HT_CR_LOCATION)));
+			} else if (f && f->module && used + 2 < cw) {
+				attron(ht_color(ROLE(HT_CR_LOCATION)));
+				ht_ui_put(y, x + used + 2, f->module,
+				          cw - used - 2);
+				attroff(ht_color(ROLE(HT_CR_LOCATION)));
+			}
+			break;
+		}
+		}
+		x += cw;
+	}
+#undef ROLE
+	attrset(A_NORMAL);
+}
+
+static void draw_top(struct ht_ui *ui, int y, int h, int w)
+{
+	const struct ht_ui_data *d = ui->data;
+	struct col c[MAXCOLS];
+	int ncols = layout(ui, c, w), i, x = 0, rows_h = h - 2;
+	char title[512];
+	bool pending;
+	size_t r;
+
+	if (d == NULL) {
+		attrset(ht_color(HT_CR_DIM));
+		ht_ui_put(y, 0, "waiting for data ...", w);
+		attrset(A_NORMAL);
+		return;
+	}
+	/* The title shows what was asked for at once; the rows follow when
+	 * the worker has applied it. */
+	pending = d->opts.group != ui->group || d->opts.sort != ui->sort ||
+	          strcmp(d->opts.filter ? d->opts.filter : "", ui->filter) != 0;
+	snprintf(title, sizeof title,
+	         "Top sites \u00b7 mode: %s \u00b7 group: %s \u00b7 sort: %s "
+	         "\u00b7 %zu sites%s%s%s%s%s",
+	         ui->alloc_mode ? "allocated" : "in-use",
+	         group_name(ui->group), sort_name(ui->sort), d->nrows,
+	         ui->filter[0] ? " \u00b7 filter: " : "", ui->filter,
+	         d->has_baseline ? " \u00b7 since baseline" : "",
+	         ui->paused ? " \u00b7 PAUSED" : "",
+	         pending ? " \u00b7 updating..." : "");
+	if (!ui->utf8) {
+		/* "·" -> "|" for terminals without UTF-8 */
+		char *p;
+
+		while ((p = strstr(title, "\u00b7")) != NULL) {
+			p[0] = '|';
+			memmove(p + 1, p + 2, strlen(p + 2) + 1);
+		}
+	}
+	attrset(ht_color(HT_CR_TITLE));
+	ht_ui_put(y, 0, title, w);
+	attrset(ht_color(HT_CR_COLUMNS));
+	mvhline(y + 1, 0, ' ', w);
+	for (i = 0; i < ncols && x < w; i++) {
+		int cw = c[i].width ? c[i].width : w - x;
+		const char *t = ui->utf8 ? c[i].title : c[i].ascii;
+		bool sorted = c[i].sort >= 0 && (int)d->opts.sort == c[i].sort;
+		int len = (int)ht_fmt_columns(t, strlen(t));
+
+		attrset(ht_color(sorted ? HT_CR_SORT_COLUMN : HT_CR_COLUMNS));
+		if (c[i].kind == COL_SITE || c[i].kind == COL_TREND)
+			ht_ui_put(y + 1, x, t, cw);
+		else
+			ht_ui_put(y + 1, x + (cw - 1 - len > 0 ? cw - 1 - len : 0),
+			          t, cw);
+		x += cw;
+	}
+	attrset(A_NORMAL);
+	if (d->nrows == 0) {
+		attrset(ht_color(HT_CR_DIM));
+		ht_ui_put(y + 2, 0, d->have_profile
+		          ? (d->opts.filter ? "no site matches the filter"
+		                            : "no sampled allocations yet")
+		          : "waiting for the first snapshot ...", w);
+		attrset(A_NORMAL);
+		return;
+	}
+	if (ui->top_cursor >= d->nrows)
+		ui->top_cursor = d->nrows - 1;
+	if (rows_h > 0) {
+		if (ui->top_cursor < ui->top_scroll)
+			ui->top_scroll = ui->top_cursor;
+		else if (ui->top_cursor >= ui->top_scroll + (size_t)rows_h)
+			ui->top_scroll = ui->top_cursor - (size_t)rows_h + 1;
+	}
+	for (r = ui->top_scroll, i = 0; r < d->nrows && i < rows_h; r++, i++)
+		draw_row(ui, &d->rows[r], r, y + 2 + i, w, c, ncols,
+		         r == ui->top_cursor);
+}
+
+static void remember_key(struct ht_ui *ui)
+{
+	const struct ht_ui_data *d = ui->data;
+
+	if (d != NULL && ui->top_cursor < d->nrows) {
+		ui->top_key = d->rows[ui->top_cursor].key;
+		ui->top_key_valid = true;
+	}
+}
+
+static bool action_top(struct ht_ui *ui, enum ht_action a)
+{
+	const struct ht_ui_data *d = ui->data;
+	size_t n = d ? d->nrows : 0;
+
+	if (ht_ui_move(a, &ui->top_cursor, &ui->top_scroll, n,
+	               ui->body_lines - 2)) {
+		remember_key(ui);
+		return true;
+	}
+	if (a == HT_ACT_ENTER) {
+		if (n == 0 || ui->top_cursor >= n)
+			return true;
+		remember_key(ui);
+		ht_keyset_clear(&ui->toggled);
+		ui->tree_cursor = ui->tree_scroll = 0;
+		ui->tree_path_valid = false;
+		ht_ui_request_tree(ui, HT_TREE_CALLERS, ui->top_key);
+		ht_ui_switch(ui, &ht_view_tree);
+		return true;
+	}
+	return false;
+}
+
+/* New rows: put the cursor back on the site it was on. */
+static void data_top(struct ht_ui *ui)
+{
+	const struct ht_ui_data *d = ui->data;
+	size_t i;
+
+	if (d == NULL)
+		return;
+	if (ui->top_key_valid) {
+		for (i = 0; i < d->nrows; i++) {
+			if (d->keys[i] == ui->top_key) {
+				ui->top_cursor = i;
+				return;
+			}
+		}
+	}
+	if (d->nrows == 0)
+		ui->top_cursor = 0;
+	else if (ui->top_cursor >= d->nrows)
+		ui->top_cursor = d->nrows - 1;
+	/* Until the user moves, the cursor stays on the top row (whatever
+	 * site climbs there); after that it follows the site. */
+	if (ui->top_key_valid)
+		remember_key(ui);
+}
+
+const struct ht_view_ops ht_view_top = {
+	.name = "top",
+	.scope = HT_SCOPE_TOP,
+	.draw = draw_top,
+	.action = action_top,
+	.data = data_top,
+};

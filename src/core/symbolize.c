@@ -145,6 +145,27 @@ static const char *intern(struct ht_symbolizer *s, const char *str)
 	return s->strs[i];
 }
 
+/* Intern a source file name from the line table of `cu`, made absolute
+ * with the unit's DW_AT_comp_dir when it is relative (as eu-addr2line
+ * prints it): a build in ../configure's tree records "../src/x.c". */
+static const char *intern_src(struct ht_symbolizer *s, Dwarf_Die *cu,
+                              const char *file)
+{
+	Dwarf_Attribute at;
+	const char *dir;
+	char *joined;
+	const char *r;
+
+	if (!file || file[0] == '/' || !cu)
+		return intern(s, file);
+	dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &at));
+	if (!dir || !*dir || asprintf(&joined, "%s/%s", dir, file) < 0)
+		return intern(s, file);
+	r = intern(s, joined);
+	free(joined);
+	return r;
+}
+
 static int grow_ptrs(struct ht_frame ***arr, size_t *cap, size_t need)
 {
 	size_t ncap;
@@ -824,7 +845,7 @@ static size_t resolve(struct ht_symbolizer *s, uint64_t a,
 					if (dwarf_attr(sc, DW_AT_call_file, &at) &&
 					    dwarf_formudata(&at, &w) == 0 &&
 					    have_files && w < nfiles)
-						call_file = intern(s,
+						call_file = intern_src(s, cu,
 						    dwarf_filesrc(files, w, NULL, NULL));
 					if (dwarf_attr(sc, DW_AT_call_line, &at) &&
 					    dwarf_formudata(&at, &w) == 0 &&
@@ -842,8 +863,8 @@ static size_t resolve(struct ht_symbolizer *s, uint64_t a,
 				int line = 0;
 
 				if (l) {
-					fr[0].file = intern(s, dwarf_linesrc(l,
-					                    NULL, NULL));
+					fr[0].file = intern_src(s, cu,
+					    dwarf_linesrc(l, NULL, NULL));
 					if (dwarf_lineno(l, &line) == 0)
 						fr[0].line = line;
 				}
@@ -872,8 +893,14 @@ static size_t resolve(struct ht_symbolizer *s, uint64_t a,
 				int line = 0;
 				const char *f = dwfl_lineinfo(dl, NULL, &line,
 				                              NULL, NULL, NULL);
+				const char *dir = dwfl_line_comp_dir(dl);
+				char *joined = NULL;
 
+				if (f && f[0] != '/' && dir && *dir &&
+				    asprintf(&joined, "%s/%s", dir, f) >= 0)
+					f = joined;
 				fr[0].file = intern(s, f);
+				free(joined);
 				fr[0].line = line;
 			}
 			n = 1;

@@ -15,7 +15,8 @@ what=${1:-demo}
 DEPS="build-essential autoconf automake libtool pkg-config
  libdw-dev libunwind-dev libncurses-dev zlib1g-dev libprotobuf-c-dev
  protobuf-c-compiler libjemalloc-dev libjemalloc2 libcmocka-dev
- elfutils protobuf-compiler tmux procps libiberty-dev"
+ elfutils protobuf-compiler tmux procps libiberty-dev
+ libgoogle-perftools-dev"
 
 deps() {
 	SUDO=""

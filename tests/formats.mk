@@ -22,7 +22,18 @@ tests_targets_fmt_jeleak_CFLAGS = $(HT_TARGET_CF)
 tests_targets_fmt_jeleak_LDFLAGS = $(HT_TARGET_LINK)
 tests_targets_fmt_jeleak_LDADD = -ldl -lpthread
 
-EXTRA_DIST += tests/targets/fmt_rs.rs fuzz
+# gperftools' heap profiles (sampled heap_v2 and the exact heap profiler),
+# from a tcmalloc-linked target.
+if HAVE_TCMALLOC
+check_PROGRAMS += tests/targets/fmt_tcleak
+tests_targets_fmt_tcleak_SOURCES = tests/targets/fmt_tcleak.cc
+tests_targets_fmt_tcleak_CXXFLAGS = $(HT_TARGET_CF) $(TCMALLOC_CFLAGS)
+tests_targets_fmt_tcleak_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_fmt_tcleak_LDADD = $(TCMALLOC_LIBS)
+endif
+
+EXTRA_DIST += tests/targets/fmt_rs.rs tests/targets/fmt_rsleak.rs \
+	fuzz/fuzz_heap_v2.c fuzz/seeds
 
 if HAVE_CMOCKA
 HT_FMT_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBDW_CFLAGS) \

@@ -7,10 +7,10 @@ HT_RT_TEST_LIBS = libhtrt.la $(CMOCKA_LIBS) -lm -lpthread -lrt
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
-	tests/unit/test_addrmap
+	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util
 HT_UNIT_TESTS += tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
-	tests/unit/test_addrmap
+	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util
 endif
 tests_unit_test_sampler_SOURCES = tests/unit/test_sampler.c
 tests_unit_test_sampler_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -30,6 +30,12 @@ tests_unit_test_dump_LDADD = $(HT_RT_TEST_LIBS)
 tests_unit_test_addrmap_SOURCES = tests/unit/test_addrmap.c
 tests_unit_test_addrmap_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_addrmap_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_segment_SOURCES = tests/unit/test_segment.c
+tests_unit_test_segment_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_segment_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_util_LDADD = $(HT_RT_TEST_LIBS)
 
 # The segment reader used by the integration tests (test-only: prints a
 # segment's header, modules and per-stack counters with frames symbolized

@@ -28,7 +28,9 @@ enum ht_fmt_value {
 
 struct ht_fmt_write_options {
 	enum ht_fmt_value value;
-	struct ht_symbolizer *sym;    /* NULL: formats that need symbols fail */
+	struct ht_symbolizer *sym;    /* NULL: formats that need symbols make
+	                               * their own over p's modules (no sysroot
+	                               * or debug dir) */
 };
 
 struct ht_fmt {

@@ -52,7 +52,6 @@ struct reader {
 	size_t stacks_cap;
 	size_t threads_cap;        /* of the last stack's threads array */
 	size_t stack_line;         /* line of the last stack's '@' */
-	uint64_t max_thread_named;
 };
 
 /* ---- lines ---- */

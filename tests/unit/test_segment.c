@@ -1,0 +1,121 @@
+/*
+ * Unit tests of src/runtime/segment.c: the layout of a segment (sections
+ * in order, aligned, inside the segment, sized for their capacities), the
+ * initialised header and ring, and creation with O_EXCL.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "runtime/segment.h"
+
+static void test_layout(void **state)
+{
+	struct ht_seg_caps caps;
+	struct ht_seg_view v;
+	size_t size;
+	void *mem;
+	const struct ht_seg_header *h;
+	uint64_t hot[4];
+	(void)state;
+
+	ht_seg_default_caps(&caps);
+	size = ht_seg_size(&caps);
+	assert_true(size % 4096 == 0);
+	assert_true(size < 32u << 20); /* tens of MiB at most */
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	ht_seg_format(mem, &caps, &v);
+	h = v.hdr;
+	assert_true(h->magic == HT_SEG_MAGIC);
+	assert_int_equal(h->major, HT_SEG_MAJOR);
+	assert_int_equal(h->header_size, sizeof *h);
+	assert_int_equal(h->segment_size, size);
+	assert_int_equal(h->state, HT_STATE_STARTING);
+	assert_int_equal(h->control_off % 4096, 0);
+	assert_true(h->control_off >= sizeof *h);
+	assert_true(h->modules_off >= h->control_off + h->control_size);
+	assert_int_equal(h->strings_off, h->modules_off + (uint64_t)h->modules_cap * sizeof(struct ht_seg_module));
+	assert_true(h->stacks_off >= h->strings_off + h->strings_size);
+	assert_int_equal(h->stacks_off % 8, 0);
+	assert_int_equal(h->frames_off, h->stacks_off + (uint64_t)h->stacks_cap * sizeof(struct ht_seg_stack));
+	assert_true(h->ring_off >= h->frames_off + (uint64_t)h->frames_cap * 8);
+	assert_true(h->ring_off + sizeof(struct ht_seg_ring) + (uint64_t)h->ring_cap * sizeof(struct ht_seg_event) <= size);
+	assert_int_equal(h->stacks_cap & (h->stacks_cap - 1), 0);
+	assert_int_equal(h->ring_cap & (h->ring_cap - 1), 0);
+	assert_int_equal(h->stacks_cap, HT_SEG_DEF_STACKS);
+	assert_int_equal(h->frames_cap, HT_SEG_DEF_FRAMES);
+	assert_int_equal(h->ring_cap, HT_SEG_DEF_RING);
+	/* views point where the header says */
+	assert_ptr_equal((char *)v.ctl, (char *)mem + h->control_off);
+	assert_ptr_equal((char *)v.stacks, (char *)mem + h->stacks_off);
+	assert_ptr_equal((char *)v.events, (char *)mem + h->ring_off + sizeof(struct ht_seg_ring));
+	/* the ring starts empty: slot i expects producer index i */
+	for (uint32_t i = 0; i < h->ring_cap; i++)
+		assert_int_equal(v.events[i].seq, i);
+	/* the reserved "hot" ranges cover the header .. strings and the ring */
+	ht_seg_hot_ranges(&caps, hot);
+	assert_int_equal(hot[0], 0);
+	assert_int_equal(hot[1], h->stacks_off);
+	assert_int_equal(hot[2], h->ring_off);
+	assert_int_equal(hot[2] + hot[3], size);
+	munmap(mem, size);
+}
+
+static void test_create_excl(void **state)
+{
+	char name[64];
+	void *mem, *mem2;
+	size_t size;
+	struct stat st;
+	struct ht_seg_caps caps;
+	struct ht_seg_view v;
+	uint64_t hot[4];
+	(void)state;
+
+	snprintf(name, sizeof name, "httest.unit.%d", (int)getpid());
+	ht_seg_default_caps(&caps);
+	caps.stacks = 1024;
+	caps.frames = 4096;
+	ht_seg_hot_ranges(&caps, hot);
+	size = ht_seg_size(&caps);
+	assert_int_equal(ht_seg_create(name, size, hot, &mem), 0);
+	assert_int_equal(ht_seg_create(name, size, hot, &mem2), -EEXIST);
+	ht_seg_format(mem, &caps, &v);
+	{
+		char path[128];
+		snprintf(path, sizeof path, "/dev/shm/%s", name);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		assert_int_equal((size_t)st.st_size, size);
+	}
+	/* our own segment opens again; the size comes from the object */
+	assert_int_equal(ht_seg_open(name, &mem2, &size), 0);
+	assert_int_equal(size, ht_seg_size(&caps));
+	ht_seg_unmap(mem2, size);
+	assert_int_equal(ht_seg_create("bad/name", size, NULL, &mem2), -EINVAL);
+	assert_int_equal(ht_seg_open("httest.no.such.segment", &mem2, &size), -ENOENT);
+	{
+		char path[128];
+		snprintf(path, sizeof path, "/%s", name);
+		shm_unlink(path);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_create_excl),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

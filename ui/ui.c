@@ -807,13 +807,15 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 		}
 	}
 
-	ht_refresh_stop(&ui);
+	/* The terminal first: the worker never draws, and joining it waits
+	 * for the refresh under way (seconds on a huge profile). */
 	curses_active = 0;
 	endwin();
 	delscreen(screen);
-	restore_signals(&old_signals);
 	if (have_saved_termios)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+	ht_refresh_stop(&ui);
+	restore_signals(&old_signals);
 
 	if (end == LOOP_KILL)
 		ht_session_kill(s);

@@ -11,8 +11,12 @@ command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 TUI_SOCK="ht$$"
 TUI_SCREEN="$WORK/screen.txt"
 
+TUI_SOCK_PATH=""
+
 tui_stop() {
 	tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+	# kill-server leaves the socket file behind
+	[ -n "$TUI_SOCK_PATH" ] && rm -f "$TUI_SOCK_PATH"
 	return 0
 }
 
@@ -22,6 +26,8 @@ tui_start() {
 	tmux -L "$TUI_SOCK" -f /dev/null new-session -d -x "$1" -y "$2" "$3" \
 		|| fail "cannot start tmux"
 	at_exit tui_stop
+	TUI_SOCK_PATH=$(tmux -L "$TUI_SOCK" display-message -p '#{socket_path}' \
+		2>/dev/null)
 	# keep the pane (and its last screen) when the command exits
 	tmux -L "$TUI_SOCK" set-option -g remain-on-exit on >/dev/null 2>&1
 }

@@ -86,6 +86,12 @@ static void push_event(uint32_t type, uint64_t addr, uint64_t size,
 {
 	struct ht_seg_event e;
 
+	/* The ring is a stream for a frontend that consumes it: with no
+	 * consumer registered it would only fill up and count every later
+	 * event as dropped, so nothing is pushed (the counters are exact
+	 * either way). */
+	if (!__atomic_load_n(&ht_rt.seg.ctl->ring_consumer, __ATOMIC_RELAXED))
+		return;
 	e.seq = 0;
 	e.type = type;
 	if (HT_UNLIKELY(!ht_tls.tid))

@@ -220,8 +220,16 @@ static int drain(void)
 	struct ht_seg_control *c = (struct ht_seg_control *)at(H->control_off, sizeof *c);
 	struct ht_seg_event *ev = (struct ht_seg_event *)at(H->ring_off + sizeof(struct ht_seg_ring),
 							   (uint64_t)H->ring_cap * sizeof *ev);
-	uint64_t n[5] = { 0 }, t = c->ring_tail;
+	uint64_t n[5] = { 0 }, t;
+	uint32_t none = 0;
 
+	/* Register as the ring's consumer: the runtime pushes events only
+	 * while one is registered.  Then give the target time to allocate. */
+	if (!__atomic_compare_exchange_n(&c->ring_consumer, &none, (uint32_t)getpid(),
+					 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		die("the ring has another consumer");
+	usleep(300000);
+	t = c->ring_tail;
 	for (;;) {
 		struct ht_seg_event *s = &ev[t & (H->ring_cap - 1)];
 		if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != t + 1)
@@ -232,6 +240,7 @@ static int drain(void)
 		t++;
 	}
 	c->ring_tail = t;
+	__atomic_store_n(&c->ring_consumer, 0, __ATOMIC_RELEASE);
 	printf("events alloc=%llu free=%llu reset=%llu modules=%llu\n",
 	       (unsigned long long)n[1], (unsigned long long)n[2],
 	       (unsigned long long)n[3], (unsigned long long)n[4]);

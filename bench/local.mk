@@ -3,8 +3,9 @@
 # benchmark and the pass-through interposer itself, runs every
 # configuration side by side and prints ratios (see bench/README.md).
 #
-#   make bench                         all configurations, 5 rounds
-#   make bench BENCH_ARGS='-r 3 -G'    options passed to bench/run.sh
+#   make bench-malloc                         all configurations, 5 rounds
+#   make bench-malloc BENCH_ARGS='-r 3 -G'    options passed to bench/run.sh
+#   make bench                                every benchmark, this one included
 
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh \
 	bench/malloc_bench.c bench/passthrough.c

@@ -5,8 +5,10 @@
 # bench/passthrough.c, then in one invocation runs malloc_bench under every
 # configuration, in interleaved rounds (each round runs every configuration
 # once, in a rotating order, so slow drifts of the machine hit all of them
-# alike), at each thread count, and reports medians as ratios to the
-# baseline measured in the same run.  Then counts instructions with
+# alike), at each thread count, and reports the median over the rounds of
+# each configuration's ratio to the baseline run of the same round (plus
+# spread, ratio of the fastest runs, whole-process and CPU-time ratios,
+# page faults).  Then counts instructions with
 # callgrind (1 thread, deterministic) and reports instructions per
 # operation (one free + one allocation) over the baseline.
 #
@@ -30,8 +32,8 @@
 #   -N OPS        operations per thread under heaptrack (default OPS)
 #   -t "1 2"      thread counts (default "1 2")
 #   -c N          callgrind op count N (runs N and 2N; default 500000)
-#   -C LIST       configurations (default: all available; callgrind always
-#                 adds none, and jemalloc for jeprof)
+#   -C LIST       configurations (default: all available; none is always
+#                 measured, and jemalloc with jeprof)
 #   -o DIR        output directory (default: a new directory under /tmp)
 #   -W            skip wall-time runs        -G  skip callgrind
 #   -A            only print the wall-time tables again from DIR/wall.tsv
@@ -134,6 +136,10 @@ else
 	note "no heaptrack: not measured"
 fi
 [ -n "$configs" ] || configs=$avail
+# jemalloc's profiler is compared with jemalloc alone: measure both
+case " $configs " in
+*" jeprof "*) case " $configs " in *" jemalloc "*) ;; *) configs="$configs jemalloc" ;; esac ;;
+esac
 
 # --- one run ---------------------------------------------------------------
 # run_one CONFIG THREADS OPS TAG: prints "seconds cpu_seconds outer_seconds minflt".

@@ -49,6 +49,8 @@ struct options {
 	bool batch, json, list, demo, no_color;
 	long iterations;            /* 0 = until the program ends */
 	long top;
+	long threads;               /* per-thread rows per site (text), 0 = all */
+	bool no_threads;            /* no per-thread breakdown at all */
 	enum ht_sort sort;
 	enum ht_group group;
 	const char *filter;
@@ -101,6 +103,10 @@ static void usage(FILE *f)
 "                          name (default inuse)\n"
 "      --group G           stack, function, line (default line)\n"
 "      --filter TEXT       only sites whose function or file contains TEXT\n"
+"      --threads N         per-thread rows under each site, for profiles with\n"
+"                          per-thread counts (jemalloc dumps; default 3,\n"
+"                          0 = all)\n"
+"      --no-threads        no per-thread breakdown (text and JSON)\n"
 "      --no-color          no colours on the screen (also NO_COLOR)\n"
 "Profiles:\n"
 "      --load FILE         open a heap_v2 dump (heaptop, jemalloc, gperftools)\n"
@@ -182,7 +188,8 @@ enum {
 	OPT_BATCH = 256, OPT_JSON, OPT_TOP, OPT_SORT, OPT_GROUP,
 	OPT_DUMP_AT_EXIT, OPT_FORMAT, OPT_APP_OUTPUT, OPT_RUNTIME, OPT_ATTACH,
 	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_DEMO,
-	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE,
+	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE, OPT_THREADS,
+	OPT_NO_THREADS,
 };
 
 static const struct option longopts[] = {
@@ -198,6 +205,8 @@ static const struct option longopts[] = {
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "no-threads", no_argument, NULL, OPT_NO_THREADS },
 	{ "dump-at-exit", required_argument, NULL, OPT_DUMP_AT_EXIT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "value", required_argument, NULL, OPT_VALUE },
@@ -223,6 +232,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	o->delay = 1.0;
 	o->top = 20;
+	o->threads = 3;
 	o->sort = HT_SORT_INUSE_BYTES;
 	o->group = HT_GROUP_LINE;
 	o->format = HT_FMT_HEAP_V2;
@@ -295,6 +305,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 				          "function, line)", optarg);
 			break;
 		case OPT_FILTER: o->filter = optarg; break;
+		case OPT_THREADS:
+			if (!parse_long(optarg, 0, 1000000, &o->threads))
+				die_usage("invalid --threads '%s' (a count, 0 = "
+				          "all)", optarg);
+			break;
+		case OPT_NO_THREADS: o->no_threads = true; break;
 		case OPT_DUMP_AT_EXIT: o->dump_at_exit = optarg; break;
 		case OPT_FORMAT:
 			o->format_set = true;
@@ -470,6 +486,61 @@ static void print_value(char *buf, size_t n, double v, double var)
 	         ht_rel_stderr(v, var) > HT_UNCERTAIN_REL ? "±" : "");
 }
 
+/* "thread N (name)" with the name's control characters made visible
+ * (names come from files). */
+static void thread_label(char *buf, size_t n, const struct ht_model *m,
+                         uint64_t thread)
+{
+	const char *name = ht_model_thread_name(m, thread);
+	int len = snprintf(buf, n, "thread %" PRIu64, thread);
+
+	if (!name || !*name || len < 0 || (size_t)len + 4 >= n)
+		return;
+	buf[len++] = ' ';
+	buf[len++] = '(';
+	for (; *name && (size_t)len + 2 < n; name++)
+		buf[len++] = (unsigned char)*name < 0x20 || *name == 0x7f ?
+		             '?' : *name;
+	buf[len++] = ')';
+	buf[len] = '\0';
+}
+
+/* One row of the per-thread columns: the site table's numbers, the
+ * growth column left blank, then `indent` and the thread. */
+static void print_thread_row(const struct ht_model *m,
+                             const struct ht_thread_counts *t, bool delta,
+                             const char *indent)
+{
+	const struct ht_counts *c = &t->counts;
+	char ib[40], ab[40], io[40], ao[40], label[160];
+
+	print_value(ib, sizeof ib, c->cur_bytes, c->var_cur_bytes);
+	print_value(ab, sizeof ab, c->cum_bytes, c->var_cum_bytes);
+	snprintf(io, sizeof io, "%.0f%s", c->cur_objs,
+	         ht_rel_stderr(c->cur_objs, c->var_cur_objs) >
+	         HT_UNCERTAIN_REL ? "±" : "");
+	snprintf(ao, sizeof ao, "%.0f", c->cum_objs);
+	thread_label(label, sizeof label, m, t->thread);
+	printf("%12s %10s %12s %10s%s  %s%s\n", ib, io, ab, ao,
+	       delta ? "             " : "", indent, label);
+}
+
+/* The per-thread totals table (at most --top rows). */
+static void print_thread_table(struct ht_model *m, const struct options *o,
+                               bool delta)
+{
+	size_t nt, shown;
+	const struct ht_thread_counts *th = ht_model_threads(m, &nt);
+
+	shown = o->top && (size_t)o->top < nt ? (size_t)o->top : nt;
+	printf("\n%12s %10s %12s %10s%s  %s\n", "INUSE", "OBJS", "ALLOC",
+	       "ALLOCOBJS", delta ? "             " : "", "THREAD");
+	for (size_t i = 0; i < shown; i++)
+		print_thread_row(m, &th[i], delta, "");
+	if (shown < nt)
+		printf("... %zu more threads\n", nt - shown);
+}
+
 static void print_text(struct ht_model *m, struct ht_session *s,
                        const struct options *o, bool final)
 {
@@ -482,6 +553,8 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 	struct tm tmv;
 	char state[64];
 	bool delta = ht_model_has_baseline(m);
+	bool threads = !o->no_threads && ht_model_has_threads(m);
+	size_t nthreads = 0;
 
 	if (p->state == HT_PROC_EXITED && p->exit_status >= 0)
 		snprintf(state, sizeof state, "exited, status %d",
@@ -517,6 +590,8 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 	       "ALLOCOBJS", delta ? "       GROWTH" : "", "SITE");
 	sites = ht_model_sites(m, &n);
 	shown = o->top && (size_t)o->top < n ? (size_t)o->top : n;
+	if (threads)
+		ht_model_threads(m, &nthreads);
 	for (size_t i = 0; i < shown; i++) {
 		const struct ht_site *st = sites[i];
 		const struct ht_counts *c = &st->counts;
@@ -544,9 +619,27 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		else if (f->module)
 			printf(" (%s)", f->module);
 		printf("\n");
+		/* which threads allocated it: only worth a line when the
+		 * profile has more than one thread */
+		if (threads && nthreads > 1) {
+			size_t nt, tshown;
+			const struct ht_thread_counts *th =
+				ht_model_site_threads(m, st->key, &nt);
+
+			tshown = o->threads && (size_t)o->threads < nt ?
+			         (size_t)o->threads : nt;
+			for (size_t k = 0; k < tshown; k++)
+				print_thread_row(m, &th[k], delta, "  ");
+			if (tshown < nt)
+				printf("%12s %10s %12s %10s%s    ... %zu more "
+				       "threads\n", "", "", "", "",
+				       delta ? "             " : "", nt - tshown);
+		}
 	}
 	if (shown < n)
 		printf("... %zu more sites\n", n - shown);
+	if (threads)
+		print_thread_table(m, o, delta);
 	printf("\n");
 	fflush(stdout);
 }
@@ -589,6 +682,23 @@ static void json_frame(FILE *f, const struct ht_frame *fr)
 	        fr->inlined ? "true" : "false", addr);
 }
 
+/* [{"thread":N,"name":...,<counts>},...] */
+static void json_threads(FILE *f, const struct ht_model *m,
+                         const struct ht_thread_counts *th, size_t n)
+{
+	fputc('[', f);
+	for (size_t k = 0; k < n; k++) {
+		if (k)
+			fputc(',', f);
+		fprintf(f, "{\"thread\":%" PRIu64 ",\"name\":", th[k].thread);
+		ht_json_string(f, ht_model_thread_name(m, th[k].thread));
+		fputc(',', f);
+		json_counts(f, &th[k].counts, true);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 static void print_json(struct ht_model *m, struct ht_session *s,
                        const struct options *o, bool final)
 {
@@ -599,6 +709,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	double now = p->snapshot_time_ns ? (double)p->snapshot_time_ns / 1e9 :
 	             (double)time(NULL);
 	bool exited = p->state == HT_PROC_EXITED;
+	bool threads = !o->no_threads && ht_model_has_threads(m);
 
 	fputs("{\"time\":", f);
 	fprintf(f, "%.3f", now);
@@ -655,9 +766,26 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 				json_frame(f, frames[k]);
 			}
 		}
-		fputs("]}", f);
+		fputc(']', f);
+		if (threads) {
+			size_t nt;
+			const struct ht_thread_counts *th =
+				ht_model_site_threads(m, st->key, &nt);
+
+			fputs(",\"threads\":", f);
+			json_threads(f, m, th, nt);
+		}
+		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (threads) {
+		size_t nt;
+		const struct ht_thread_counts *th = ht_model_threads(m, &nt);
+
+		fputs(",\"threads\":", f);
+		json_threads(f, m, th, nt);
+	}
+	fputs("}\n", f);
 	fflush(f);
 }
 

@@ -18,3 +18,4 @@ include $(srcdir)/tests/runtime.mk
 include $(srcdir)/tests/frontend.mk
 include $(srcdir)/tests/formats.mk
 include $(srcdir)/tests/ui.mk
+include $(srcdir)/tests/threads.mk

@@ -201,6 +201,13 @@ struct ht_model {
 	struct ht_frame **rawp;          /* stable frames, one malloc each */
 	size_t nraw, capraw;
 
+	/* per-thread breakdown: site i of all[] has thr_n[i] entries at
+	 * thr + thr_off[i]; the profile-wide list thr_all_n at thr_all_off.
+	 * thr is NULL when the profile has no per-thread counts. */
+	struct ht_thread_counts *thr;
+	size_t *thr_off, *thr_n;
+	size_t thr_all_off, thr_all_n;
+
 	struct tree callers, topdown;
 	struct kmap expanded;            /* path hashes of expanded nodes */
 	uint64_t generation;
@@ -522,6 +529,113 @@ static void fill_history(struct ht_model *m, struct ht_site *site,
 	}
 }
 
+/* ---- per-thread breakdown ---- */
+
+static int cmp_thread_number(const void *pa, const void *pb)
+{
+	uint64_t a = ((const struct ht_thread_counts *)pa)->thread;
+	uint64_t b = ((const struct ht_thread_counts *)pb)->thread;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Threads in the sites' order: by the sort value (in-use bytes for
+ * growth, which has no per-thread baseline), thread number for names and
+ * ties. */
+static int cmp_threads(const void *pa, const void *pb, void *arg)
+{
+	const struct ht_thread_counts *a = pa, *b = pb;
+	const struct ht_model *m = arg;
+
+	if (m->opt.sort != HT_SORT_NAME) {
+		double va = sort_value(m, &a->counts, NULL, false);
+		double vb = sort_value(m, &b->counts, NULL, false);
+
+		if (va != vb)
+			return (va < vb) == m->opt.descending ? 1 : -1;
+	}
+	return cmp_thread_number(pa, pb);
+}
+
+/* Sum the n entries at t by thread number, in place, and sort the result;
+ * returns the number of distinct threads. */
+static size_t merge_threads(const struct ht_model *m,
+                            struct ht_thread_counts *t, size_t n)
+{
+	size_t k = 0;
+
+	qsort(t, n, sizeof *t, cmp_thread_number);
+	for (size_t i = 0; i < n; i++) {
+		if (k && t[k - 1].thread == t[i].thread)
+			ht_counts_add(&t[k - 1].counts, &t[i].counts);
+		else
+			t[k++] = t[i];
+	}
+	qsort_r(t, k, sizeof *t, cmp_threads, (void *)m);
+	return k;
+}
+
+static void drop_threads(struct ht_model *m)
+{
+	free(m->thr);
+	free(m->thr_off);
+	free(m->thr_n);
+	m->thr = NULL;
+	m->thr_off = m->thr_n = NULL;
+	m->thr_all_off = m->thr_all_n = 0;
+}
+
+/* Append the per-thread counts of stack i of the current profile at
+ * m->thr + *off. */
+static void copy_stack_threads(struct ht_model *m, size_t i, size_t *off)
+{
+	const struct ht_stack *st = &m->cur.p->stacks[i];
+
+	if (!st->nthreads)
+		return;
+	memcpy(m->thr + *off, st->threads, st->nthreads * sizeof *m->thr);
+	*off += st->nthreads;
+}
+
+/* Per-site and profile-wide thread lists of the current sites.  0 or
+ * -ENOMEM (then there is no breakdown). */
+static int build_threads(struct ht_model *m)
+{
+	const struct ht_profile *p = m->cur.p;
+	size_t total = 0, off = 0, start;
+
+	drop_threads(m);
+	if (!p)
+		return 0;
+	for (size_t i = 0; i < p->nstacks; i++)
+		total += p->stacks[i].nthreads;
+	if (!total)
+		return 0;
+	/* every entry twice: once in its site, once in the whole list */
+	m->thr = malloc(2 * total * sizeof *m->thr);
+	m->thr_off = calloc(m->nall + 1, sizeof *m->thr_off);
+	m->thr_n = calloc(m->nall + 1, sizeof *m->thr_n);
+	if (!m->thr || !m->thr_off || !m->thr_n) {
+		drop_threads(m);
+		return -ENOMEM;
+	}
+	for (size_t s = 0; s < m->nall; s++) {
+		const struct ht_site *site = &m->all[s];
+
+		start = off;
+		for (size_t k = 0; k < site->nstacks; k++)
+			copy_stack_threads(m, site->stack_idx[k], &off);
+		m->thr_off[s] = start;
+		m->thr_n[s] = merge_threads(m, m->thr + start, off - start);
+	}
+	start = off;
+	for (size_t i = 0; i < p->nstacks; i++)
+		copy_stack_threads(m, i, &off);
+	m->thr_all_off = start;
+	m->thr_all_n = merge_threads(m, m->thr + start, off - start);
+	return 0;
+}
+
 /* Rebuild sites from cur (and the baseline aggregate). */
 static int build_sites(struct ht_model *m)
 {
@@ -530,6 +644,7 @@ static int build_sites(struct ht_model *m)
 	int err = -ENOMEM;
 
 	m->generation++;
+	drop_threads(m);
 	kmap_free(&m->site_by_key);
 	free(m->all);
 	free(m->view);
@@ -635,7 +750,7 @@ static int build_sites(struct ht_model *m)
 	}
 	m->stamp_base += m->nall + 2;
 	qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
-	err = 0;
+	err = build_threads(m);
 out:
 	free(count);
 	free(fill);
@@ -1025,6 +1140,7 @@ void ht_model_free(struct ht_model *m)
 	kmap_free(&m->hist_by_key);
 	kmap_free(&m->raw_by_pc);
 	kmap_free(&m->expanded);
+	drop_threads(m);
 	for (size_t i = 0; i < m->nraw; i++) {
 		free((char *)m->rawp[i]->function);
 		free(m->rawp[i]);
@@ -1253,4 +1369,42 @@ size_t ht_model_stack_site_index(struct ht_model *m, size_t i)
 	if (!m->cur.p || i >= m->cur.p->nstacks)
 		return 0;
 	return m->cur.si[i].site;
+}
+
+/* Thread breakdown of the site with this key (model-owned), or NULL with
+ * *n = 0 when the key is unknown or the profile has none. */
+const struct ht_thread_counts *ht_model_site_threads(struct ht_model *m,
+                                                     uint64_t key, size_t *n)
+{
+	size_t *v = m->thr ? kmap_get(&m->site_by_key, key) : NULL;
+
+	*n = 0;
+	if (!v || !m->thr_n[*v])
+		return NULL;
+	*n = m->thr_n[*v];
+	return m->thr + m->thr_off[*v];
+}
+
+/* Per-thread totals of the whole profile (model-owned), or NULL with
+ * *n = 0 when it has no per-thread counts. */
+const struct ht_thread_counts *ht_model_threads(struct ht_model *m, size_t *n)
+{
+	*n = m->thr ? m->thr_all_n : 0;
+	return *n ? m->thr + m->thr_all_off : NULL;
+}
+
+/* True when the current profile has per-thread counts. */
+bool ht_model_has_threads(const struct ht_model *m)
+{
+	return m->thr != NULL && m->thr_all_n > 0;
+}
+
+/* The dump's name for `thread`, or NULL (profile-owned). */
+const char *ht_model_thread_name(const struct ht_model *m, uint64_t thread)
+{
+	const struct ht_profile *p = m->cur.p;
+
+	if (!p || !p->thread_names || thread >= p->nthread_names)
+		return NULL;
+	return p->thread_names[thread];
 }

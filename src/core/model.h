@@ -94,6 +94,24 @@ const struct ht_site *ht_model_site(struct ht_model *m, uint64_t key);
 const struct ht_counts *ht_model_totals(const struct ht_model *m);
 const struct ht_counts *ht_model_totals_delta(const struct ht_model *m);
 
+/* Per-thread breakdown, for profiles that carry one (jemalloc dumps with
+ * "t<N>:" lines; ht_stack.threads).  Threads are summed over the site's
+ * stacks (or over all stacks for the profile-wide list), one entry per
+ * thread number, sorted like the sites (HT_SORT_NAME and HT_SORT_GROWTH:
+ * by thread number / in-use bytes), ties by thread number.  No deltas: a
+ * baseline does not change these.  NULL with *n = 0 when the site is
+ * unknown or the profile has no per-thread data.  Model-owned, valid until
+ * the next ht_model_update, ht_model_set_* or ht_model_free. */
+const struct ht_thread_counts *ht_model_site_threads(struct ht_model *m,
+                                                     uint64_t key, size_t *n);
+const struct ht_thread_counts *ht_model_threads(struct ht_model *m,
+                                                size_t *n);
+/* True when the current profile has per-thread counts. */
+bool ht_model_has_threads(const struct ht_model *m);
+/* The name the dump gave thread `thread` (jemalloc's thread.prof.name),
+ * or NULL.  Profile-owned, valid as long as the current profile. */
+const char *ht_model_thread_name(const struct ht_model *m, uint64_t thread);
+
 /* Baseline: the current snapshot becomes the baseline (live mode), or a
  * given profile (the model takes ownership; --base OLD, stacks matched by
  * symbolized frames, not addresses).  Clear drops it. */

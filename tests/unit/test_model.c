@@ -438,6 +438,158 @@ static void test_rel_stderr(void **state)
 	assert_true(ht_rel_stderr(100, 0) == 0);
 }
 
+/* Per-thread breakdown (as jemalloc's "t<N>:" lines give it): summed by
+ * thread number over a site's stacks, sorted like the sites, names from
+ * the profile; a profile without per-thread lines has none. */
+static void set_threads(struct ht_stack *s, size_t n, const uint64_t *num,
+                        const double *cur, const double *cum)
+{
+	s->threads = calloc(n, sizeof *s->threads);
+	assert_non_null(s->threads);
+	s->nthreads = n;
+	for (size_t i = 0; i < n; i++) {
+		s->threads[i].thread = num[i];
+		s->threads[i].counts = counts(cur[i], cum[i]);
+	}
+}
+
+static const struct ht_site *site_named(struct ht_model *m, const char *name)
+{
+	struct ht_site *const *sites;
+	size_t n;
+
+	sites = ht_model_sites(m, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(fn(sites[i]), name))
+			return sites[i];
+	fail_msg("no site %s", name);
+	return NULL;
+}
+
+static void assert_thread(const struct ht_thread_counts *t, uint64_t num,
+                          double cur, double cum)
+{
+	assert_int_equal(t->thread, num);
+	assert_true(fabs(t->counts.cur_bytes - cur) < 1e-9);
+	assert_true(fabs(t->counts.cum_bytes - cum) < 1e-9);
+	assert_true(fabs(t->counts.cur_objs - cur / 100) < 1e-9);
+	assert_true(fabs(t->counts.var_cur_bytes - cur * 100) < 1e-6);
+}
+
+static struct ht_profile *make_thread_profile(void)
+{
+	/* stack 0 (alpha): t0 1000, t2 2000     = a1 3000
+	 * stack 1 (alpha): t5 400, t2 600       = a2 1000 (listed unsorted)
+	 * stack 2 (beta):  t0 cum 50000, cur 0  = b 50000 */
+	struct ht_profile *p = make_profile(3000, 1000, 50000, 0);
+	static const uint64_t n0[] = { 0, 2 }, n1[] = { 5, 2 }, n2[] = { 0 };
+	static const double cur0[] = { 1000, 2000 }, cur1[] = { 400, 600 },
+	                    cur2[] = { 0 }, cum2[] = { 50000 };
+
+	set_threads(&p->stacks[0], 2, n0, cur0, cur0);
+	set_threads(&p->stacks[1], 2, n1, cur1, cur1);
+	set_threads(&p->stacks[2], 1, n2, cur2, cum2);
+	p->thread_names = calloc(3, sizeof *p->thread_names);
+	assert_non_null(p->thread_names);
+	p->nthread_names = 3;
+	p->thread_names[0] = strdup("main");
+	p->thread_names[2] = strdup("worker-two");
+	return p;
+}
+
+static void test_threads(void **state)
+{
+	struct ht_profile *p = make_thread_profile();
+	struct ht_model *m = new_model(p);
+	const struct ht_thread_counts *t;
+	const struct ht_site *alpha, *beta;
+	struct ht_site *const *sites;
+	size_t n, nsites;
+	uint64_t key;
+	double sum = 0;
+
+	(void)state;
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+	t = ht_model_threads(m, &n);
+	assert_null(t);
+	assert_int_equal(n, 0);
+	assert_false(ht_model_has_threads(m));
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_true(ht_model_has_threads(m));
+
+	alpha = site_named(m, "fe_site_alpha");
+	t = ht_model_site_threads(m, alpha->key, &n);
+	assert_int_equal(n, 3);
+	assert_thread(&t[0], 2, 2600, 2600);
+	assert_thread(&t[1], 0, 1000, 1000);
+	assert_thread(&t[2], 5, 400, 400);
+	for (size_t i = 0; i < n; i++)
+		sum += t[i].counts.cur_bytes;
+	assert_true(fabs(sum - alpha->counts.cur_bytes) < 1e-9);
+	beta = site_named(m, "fe_site_beta");
+	t = ht_model_site_threads(m, beta->key, &n);
+	assert_int_equal(n, 1);
+	assert_thread(&t[0], 0, 0, 50000);
+
+	/* whole profile, then sorted by allocated bytes */
+	t = ht_model_threads(m, &n);
+	assert_int_equal(n, 3);
+	assert_thread(&t[0], 2, 2600, 2600);
+	assert_thread(&t[1], 0, 1000, 51000);
+	assert_thread(&t[2], 5, 400, 400);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_ALLOC_BYTES, NULL);
+	t = ht_model_threads(m, &n);
+	assert_int_equal(n, 3);
+	assert_thread(&t[0], 0, 1000, 51000);
+	assert_thread(&t[1], 2, 2600, 2600);
+	/* by name: thread number order */
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_NAME, NULL);
+	alpha = site_named(m, "fe_site_alpha");
+	t = ht_model_site_threads(m, alpha->key, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(t[0].thread, 0);
+	assert_int_equal(t[1].thread, 2);
+	assert_int_equal(t[2].thread, 5);
+
+	/* one site per stack: stack 1's own threads only */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
+	sites = ht_model_sites(m, &nsites);
+	assert_int_equal(nsites, 3);
+	assert_true(fabs(sites[1]->counts.cur_bytes - 1000) < 1e-9);
+	t = ht_model_site_threads(m, sites[1]->key, &n);
+	assert_int_equal(n, 2);
+	assert_thread(&t[0], 2, 600, 600);
+	assert_thread(&t[1], 5, 400, 400);
+
+	/* a baseline leaves the breakdown alone; unknown keys have none
+	 * (sites are rebuilt: keep the key, not the pointer) */
+	key = sites[1]->key;
+	assert_int_equal(ht_model_set_baseline(m), 0);
+	t = ht_model_site_threads(m, key, &n);
+	assert_int_equal(n, 2);
+	assert_thread(&t[0], 2, 600, 600);
+	assert_null(ht_model_site_threads(m, 12345, &n));
+	assert_int_equal(n, 0);
+	ht_model_clear_baseline(m);
+
+	assert_string_equal(ht_model_thread_name(m, 0), "main");
+	assert_string_equal(ht_model_thread_name(m, 2), "worker-two");
+	assert_null(ht_model_thread_name(m, 1));
+	assert_null(ht_model_thread_name(m, 5));
+	assert_null(ht_model_thread_name(m, UINT64_MAX));
+
+	/* the next snapshot has no per-thread lines: no breakdown */
+	assert_int_equal(ht_model_update(m, make_profile(10, 20, 30, 0)), 0);
+	assert_false(ht_model_has_threads(m));
+	assert_null(ht_model_threads(m, &n));
+	assert_int_equal(n, 0);
+	sites = ht_model_sites(m, &nsites);
+	assert_null(ht_model_site_threads(m, sites[0]->key, &n));
+	assert_int_equal(n, 0);
+	assert_null(ht_model_thread_name(m, 0));
+	ht_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_trees),
 		cmocka_unit_test(test_no_symbolizer),
 		cmocka_unit_test(test_rel_stderr),
+		cmocka_unit_test(test_threads),
 	};
 
 	/* libc's own malloc (under ASan the default one is its interceptor) */

@@ -564,6 +564,8 @@ static size_t merge_threads(const struct ht_model *m,
 {
 	size_t k = 0;
 
+	if (n == 0)
+		return 0; /* qsort with a NULL base is undefined even for 0 */
 	qsort(t, n, sizeof *t, cmp_thread_number);
 	for (size_t i = 0; i < n; i++) {
 		if (k && t[k - 1].thread == t[i].thread)
@@ -749,7 +751,8 @@ static int build_sites(struct ht_model *m)
 			m->view[m->nview++] = &m->all[i];
 	}
 	m->stamp_base += m->nall + 2;
-	qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
+	if (m->nview > 1)
+		qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
 	err = build_threads(m);
 out:
 	free(count);
@@ -908,7 +911,9 @@ static void tree_finish(struct ht_model *m, struct ht_tree_node *n,
 		n->expanded = kmap_get(&m->expanded, e->path) != NULL;
 	for (size_t i = 0; i < n->nchildren; i++)
 		tree_finish(m, n->children[i], with_delta);
-	qsort_r(n->children, n->nchildren, sizeof *n->children, cmp_nodes, m);
+	if (n->nchildren > 1)
+		qsort_r(n->children, n->nchildren, sizeof *n->children,
+		        cmp_nodes, m);
 }
 
 /* Remember which paths are expanded before a tree is rebuilt. */

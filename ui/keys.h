@@ -21,6 +21,7 @@ enum ht_action {
 	HT_ACT_TOPDOWN, HT_ACT_GROUP, HT_ACT_SORT_NEXT, HT_ACT_SORT_LEFT,
 	HT_ACT_SORT_RIGHT, HT_ACT_FILTER, HT_ACT_PAUSE, HT_ACT_OUTPUT,
 	HT_ACT_HELP, HT_ACT_BACK, HT_ACT_QUIT, HT_ACT_REDRAW,
+	HT_ACT_THREADS,        /* per-thread breakdown (jemalloc dumps) */
 };
 
 /* Views a binding applies in (a mask). */
@@ -28,7 +29,9 @@ enum ht_action {
 #define HT_SCOPE_TREE   0x2u
 #define HT_SCOPE_HELP   0x4u
 #define HT_SCOPE_OUTPUT 0x8u
-#define HT_SCOPE_SUB    (HT_SCOPE_TREE | HT_SCOPE_HELP | HT_SCOPE_OUTPUT)
+#define HT_SCOPE_THREADS 0x10u
+#define HT_SCOPE_SUB    (HT_SCOPE_TREE | HT_SCOPE_HELP | HT_SCOPE_OUTPUT | \
+                         HT_SCOPE_THREADS)
 #define HT_SCOPE_ALL    (HT_SCOPE_TOP | HT_SCOPE_SUB)
 
 struct ht_key_binding {

@@ -126,6 +126,9 @@ void ht_ui_data_free(struct ht_ui_data *d)
 	free(d->rows);
 	free(d->keys);
 	free(d->tree);
+	for (size_t i = 0; i < d->nthreads; i++)
+		free(d->threads[i].name);
+	free(d->threads);
 	free(d->filter_copy);
 	free(d);
 }
@@ -228,6 +231,53 @@ static int flatten(struct flat *f, const struct ht_tree_node *node,
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
+}
+
+/* Copy the per-thread breakdown asked for (a site's threads, or the whole
+ * profile's) with the dump's thread names into d.  A site that is gone
+ * leaves d->threads_site_frame NULL and no rows.  0 or -ENOMEM (d then has
+ * no rows). */
+static int copy_threads(struct ht_model *m, struct ht_ui_data *d,
+                        enum ht_threads_kind kind, uint64_t key)
+{
+	const struct ht_thread_counts *t;
+	size_t n = 0, i;
+
+	if (kind == HT_THREADS_SITE) {
+		const struct ht_site *s = ht_model_site(m, key);
+
+		if (s == NULL)
+			return 0;
+		d->threads_site_frame = s->frame;
+		copy_counts(&d->threads_total, &s->counts, NULL, false);
+		t = ht_model_site_threads(m, key, &n);
+	} else {
+		if (ht_model_totals(m) != NULL)
+			copy_counts(&d->threads_total, ht_model_totals(m), NULL,
+			            false);
+		t = ht_model_threads(m, &n);
+	}
+	if (n == 0)
+		return 0;
+	d->threads = calloc(n, sizeof *d->threads);
+	if (d->threads == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct ht_ui_thread_row *r = &d->threads[i];
+		const char *name = ht_model_thread_name(m, t[i].thread);
+
+		r->thread = t[i].thread;
+		copy_counts(&r->c, &t[i].counts, NULL, false);
+		if (name != NULL && name[0] != '\0') {
+			r->name = strdup(name);
+			if (r->name == NULL) {
+				d->nthreads = i;
+				return -ENOMEM;
+			}
+		}
+	}
+	d->nthreads = n;
 	return 0;
 }
 
@@ -374,6 +424,19 @@ static struct ht_ui_data *build(struct worker *w,
 			free(f.rows);
 		}
 	}
+	d->has_threads = p != NULL && ht_model_has_threads(m);
+	d->threads_kind = rq->threads_kind;
+	d->threads_key = rq->threads_key;
+	d->threads_request = rq->threads_request;
+	if (rq->threads_kind != HT_THREADS_NONE && d->has_threads &&
+	    copy_threads(m, d, rq->threads_kind, rq->threads_key) != 0) {
+		for (i = 0; i < d->nthreads; i++)
+			free(d->threads[i].name);
+		free(d->threads);
+		d->threads = NULL;
+		d->nthreads = 0;
+		set_msg(w, true, strdup("out of memory copying the threads"));
+	}
 	return d;
 }
 
@@ -429,11 +492,13 @@ static void take_requests(struct ht_ui *ui, struct ht_ui_requests *rq)
 	ui->req.reset = ui->req.dump = false;
 }
 
-static bool has_requests(const struct ht_ui_requests *r, uint64_t tree_seen)
+static bool has_requests(const struct ht_ui_requests *r, uint64_t tree_seen,
+                         uint64_t threads_seen)
 {
 	return r->refresh || r->set_options || r->baseline ||
 	       r->clear_baseline || r->reset || r->dump ||
-	       r->tree_request != tree_seen;
+	       r->tree_request != tree_seen ||
+	       r->threads_request != threads_seen;
 }
 
 static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
@@ -518,7 +583,7 @@ static void *worker_main(void *arg)
 	struct ht_ui *ui = arg;
 	struct ht_ui_requests rq;
 	struct ht_ui_data *garbage;
-	uint64_t tree_seen = 0;
+	uint64_t tree_seen = 0, threads_seen = 0;
 	double next_due = 0;   /* the first refresh happens at once */
 	bool first = true;
 
@@ -541,7 +606,7 @@ static void *worker_main(void *arg)
 		bool due = first ||
 		           (ui->live && !ui->paused && now >= next_due);
 
-		if (!due && !has_requests(&ui->req, tree_seen)) {
+		if (!due && !has_requests(&ui->req, tree_seen, threads_seen)) {
 			struct timespec ts;
 			double wait_ms = ui->live && !ui->paused
 			                 ? next_due - now : 1000.0;
@@ -562,6 +627,7 @@ static void *worker_main(void *arg)
 		first = false;
 		take_requests(ui, &rq);
 		tree_seen = rq.tree_request;
+		threads_seen = rq.threads_request;
 		garbage = ui->garbage;
 		ui->garbage = NULL;
 		pthread_mutex_unlock(&ui->lock);

@@ -232,16 +232,30 @@ void ht_ui_request_tree(struct ht_ui *ui, enum ht_tree_kind kind,
 	pthread_mutex_unlock(&ui->lock);
 }
 
+void ht_ui_request_threads(struct ht_ui *ui, enum ht_threads_kind kind,
+                           uint64_t key)
+{
+	pthread_mutex_lock(&ui->lock);
+	ui->req.threads_kind = kind;
+	ui->req.threads_key = key;
+	ui->req.threads_request = ++ui->threads_request;
+	wake_worker(ui);
+	pthread_mutex_unlock(&ui->lock);
+}
+
 void ht_ui_switch(struct ht_ui *ui, const struct ht_view_ops *v)
 {
 	if (v == ui->view)
 		return;
-	if (ui->view == &ht_view_top || ui->view == &ht_view_tree)
+	if (ui->view == &ht_view_top || ui->view == &ht_view_tree ||
+	    ui->view == &ht_view_threads)
 		ui->back = ui->view;
 	if (v == &ht_view_top) {
 		ui->back = &ht_view_top;
 		if (ui->req.tree_kind != HT_TREE_NONE)   /* stop building it */
 			ht_ui_request_tree(ui, HT_TREE_NONE, 0);
+		if (ui->req.threads_kind != HT_THREADS_NONE)
+			ht_ui_request_threads(ui, HT_THREADS_NONE, 0);
 	}
 	ui->view = v;
 	/* the table and the tree follow every publication already */
@@ -529,8 +543,12 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		ui->help_scroll = 0;
 		ht_ui_switch(ui, &ht_view_help);
 		break;
+	case HT_ACT_THREADS:
+		ht_view_threads_open(ui);
+		break;
 	case HT_ACT_BACK:
-		ht_ui_switch(ui, ui->view == &ht_view_tree ? &ht_view_top
+		ht_ui_switch(ui, ui->view == &ht_view_tree ||
+		                 ui->view == &ht_view_threads ? &ht_view_top
 		                 : ui->back ? ui->back : &ht_view_top);
 		break;
 	case HT_ACT_REDRAW:

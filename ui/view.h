@@ -58,6 +58,20 @@ struct ht_ui_tree_row {
 
 enum ht_tree_kind { HT_TREE_NONE, HT_TREE_CALLERS, HT_TREE_TOPDOWN };
 
+/* One thread of a per-thread breakdown (jemalloc dumps with t<N> lines). */
+struct ht_ui_thread_row {
+	uint64_t thread;                /* thread number as the dump names it */
+	char *name;                     /* owned by the data; NULL: unnamed */
+	struct ht_ui_counts c;          /* no deltas */
+};
+
+/* Which per-thread breakdown the threads view asked for. */
+enum ht_threads_kind {
+	HT_THREADS_NONE,
+	HT_THREADS_SITE,                /* the threads of one site */
+	HT_THREADS_ALL,                 /* the whole profile by thread */
+};
+
 /* What one refresh published.  Immutable once published; freed by the ui
  * thread when replaced. */
 struct ht_ui_data {
@@ -90,6 +104,17 @@ struct ht_ui_data {
 	struct ht_ui_tree_row *tree;
 	size_t ntree;
 	bool tree_truncated;
+	/* per-thread data: has_threads says whether the profile has any; the
+	 * rows answer the threads request (threads_kind HT_THREADS_NONE:
+	 * none asked) */
+	bool has_threads;
+	enum ht_threads_kind threads_kind;
+	uint64_t threads_key;
+	uint64_t threads_request;       /* the request this answers */
+	const struct ht_frame *threads_site_frame;  /* NULL: site gone */
+	struct ht_ui_counts threads_total;  /* the site's (or profile's) */
+	struct ht_ui_thread_row *threads;
+	size_t nthreads;
 };
 
 /* A small set of 64-bit keys (tree paths the user toggled).  Zeroed is
@@ -122,6 +147,9 @@ struct ht_ui_requests {
 	uint64_t tree_request; /* bumped on every tree change */
 	struct ht_keyset toggled;  /* paths whose expansion differs from the
 	                            * default */
+	enum ht_threads_kind threads_kind;
+	uint64_t threads_key;
+	uint64_t threads_request;  /* bumped on every threads change */
 };
 
 struct ht_ui;
@@ -141,6 +169,7 @@ extern const struct ht_view_ops ht_view_top;
 extern const struct ht_view_ops ht_view_tree;
 extern const struct ht_view_ops ht_view_help;
 extern const struct ht_view_ops ht_view_output;
+extern const struct ht_view_ops ht_view_threads;
 
 enum ht_prompt {
 	HT_PROMPT_NONE,
@@ -191,6 +220,11 @@ struct ht_ui {
 	bool output_follow;
 	struct ht_output_text *output;     /* view_output.c's lines */
 	uint64_t tree_request;             /* last tree request sent */
+	/* threads view */
+	size_t threads_cursor, threads_scroll;
+	uint64_t threads_thread;           /* thread number under the cursor */
+	bool threads_thread_valid;
+	uint64_t threads_request;          /* last threads request sent */
 	/* status line and prompts */
 	char status[512];
 	bool status_error;
@@ -208,6 +242,9 @@ void ht_ui_status(struct ht_ui *ui, bool error, const char *fmt, ...)
 /* Queue a tree request (kind, key) and push the toggled set. */
 void ht_ui_request_tree(struct ht_ui *ui, enum ht_tree_kind kind,
                         uint64_t key);
+/* Queue a per-thread breakdown request (kind, site key). */
+void ht_ui_request_threads(struct ht_ui *ui, enum ht_threads_kind kind,
+                           uint64_t key);
 /* Switch views (back = where Esc returns). */
 void ht_ui_switch(struct ht_ui *ui, const struct ht_view_ops *v);
 /* Send the ui's sort/group/filter to the model (through the worker). */
@@ -227,6 +264,11 @@ double ht_ui_now(void);
 int ht_refresh_start(struct ht_ui *ui, char **cause);
 void ht_refresh_stop(struct ht_ui *ui);
 void ht_ui_data_free(struct ht_ui_data *d);
+
+/* view_threads.c: open the threads view for the site under the top
+ * view's cursor (the whole profile when the table is empty), or say in the
+ * status line that the profile has no per-thread data. */
+void ht_view_threads_open(struct ht_ui *ui);
 
 /* view_output.c: free the output view's text. */
 void ht_view_output_free(struct ht_ui *ui);

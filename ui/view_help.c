@@ -48,6 +48,8 @@ static const char *scope_text(unsigned scope)
 		return "  [tree]";
 	if (scope == HT_SCOPE_SUB)
 		return "  [other views]";
+	if (scope == (HT_SCOPE_TOP | HT_SCOPE_THREADS))
+		return "  [sites table, threads]";
 	return "";
 }
 

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cause.h"
 #include "core/segread.h"
 
 #define MODULE_RETRIES 2000      /* seqlock retries before -EBUSY */
@@ -41,24 +42,6 @@ struct ht_segread {
 	unsigned char *strings;     /* scratch copy of the strings area */
 	struct ht_seg_module *mods; /* scratch copy of the module table */
 };
-
-static void set_cause(char **cause, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	if (!cause)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	free(*cause);
-	*cause = s;
-}
 
 static uint64_t ld64(const uint64_t *p)
 {
@@ -142,29 +125,29 @@ static int check_header(const struct ht_seg_header *h, uint64_t size,
 	long page = sysconf(_SC_PAGESIZE);
 
 	if (h->magic == 0) {
-		set_cause(cause, "segment not initialised yet");
+		ht_cause_set(cause, "segment not initialised yet");
 		return -EAGAIN;
 	}
 	if (h->magic != HT_SEG_MAGIC) {
-		set_cause(cause, "not a heaptop segment (bad magic 0x%016llx)",
+		ht_cause_set(cause, "not a heaptop segment (bad magic 0x%016llx)",
 		          (unsigned long long)h->magic);
 		return -EINVAL;
 	}
 	if (h->major != HT_SEG_MAJOR) {
-		set_cause(cause, "segment ABI version %u.%u is not supported "
+		ht_cause_set(cause, "segment ABI version %u.%u is not supported "
 		          "(this heaptop reads major %d)", h->major, h->minor,
 		          HT_SEG_MAJOR);
 		return -EPROTO;
 	}
 	if (h->header_size < sizeof(struct ht_seg_header) ||
 	    h->header_size > size) {
-		set_cause(cause, "corrupt segment: header size %u (expected at "
+		ht_cause_set(cause, "corrupt segment: header size %u (expected at "
 		          "least %zu)", h->header_size,
 		          sizeof(struct ht_seg_header));
 		return -EINVAL;
 	}
 	if (h->segment_size != size) {
-		set_cause(cause, "corrupt segment: header says %llu bytes, the "
+		ht_cause_set(cause, "corrupt segment: header says %llu bytes, the "
 		          "shared memory object has %llu",
 		          (unsigned long long)h->segment_size,
 		          (unsigned long long)size);
@@ -173,7 +156,7 @@ static int check_header(const struct ht_seg_header *h, uint64_t size,
 	if (h->control_off < h->header_size || h->control_off % (uint64_t)page ||
 	    h->control_size < sizeof(struct ht_seg_control) ||
 	    !range_ok(h->control_off, 1, h->control_size, size)) {
-		set_cause(cause, "corrupt segment: control page at %llu+%llu "
+		ht_cause_set(cause, "corrupt segment: control page at %llu+%llu "
 		          "outside the segment or misaligned",
 		          (unsigned long long)h->control_off,
 		          (unsigned long long)h->control_size);
@@ -181,7 +164,7 @@ static int check_header(const struct ht_seg_header *h, uint64_t size,
 	}
 #define SECTION(off, cnt, elem, what)                                         \
 	if ((off) % 8 || !range_ok((off), (cnt), (elem), size)) {             \
-		set_cause(cause, "corrupt segment: %s section (offset %llu, " \
+		ht_cause_set(cause, "corrupt segment: %s section (offset %llu, " \
 		          "%llu entries) outside the segment", what,          \
 		          (unsigned long long)(off), (unsigned long long)(cnt)); \
 		return -EINVAL;                                               \
@@ -197,26 +180,26 @@ static int check_header(const struct ht_seg_header *h, uint64_t size,
 #undef SECTION
 	if (!range_ok(h->strings_off, 1, h->strings_size, size) ||
 	    h->strings_size > MAX_STRINGS) {
-		set_cause(cause, "corrupt segment: strings area (offset %llu, "
+		ht_cause_set(cause, "corrupt segment: strings area (offset %llu, "
 		          "%llu bytes) outside the segment",
 		          (unsigned long long)h->strings_off,
 		          (unsigned long long)h->strings_size);
 		return -EINVAL;
 	}
 	if (h->max_depth > HT_MAX_DEPTH_LIMIT) {
-		set_cause(cause, "corrupt segment: max_depth %u exceeds %d",
+		ht_cause_set(cause, "corrupt segment: max_depth %u exceeds %d",
 		          h->max_depth, HT_MAX_DEPTH_LIMIT);
 		return -EINVAL;
 	}
 	if (h->modules_cap > (1u << 20) || h->stacks_cap > (1u << 28)) {
-		set_cause(cause, "corrupt segment: table capacities too large");
+		ht_cause_set(cause, "corrupt segment: table capacities too large");
 		return -EINVAL;
 	}
 	if (strnlen(h->exe, sizeof h->exe) == sizeof h->exe ||
 	    strnlen(h->cmdline, sizeof h->cmdline) == sizeof h->cmdline ||
 	    strnlen(h->parent_name, sizeof h->parent_name) ==
 	            sizeof h->parent_name) {
-		set_cause(cause, "corrupt segment: unterminated string in the "
+		ht_cause_set(cause, "corrupt segment: unterminated string in the "
 		          "header");
 		return -EINVAL;
 	}
@@ -240,7 +223,7 @@ int ht_segread_check(const void *image, size_t size, char **cause)
 	struct ht_seg_header h;
 
 	if (size < sizeof h) {
-		set_cause(cause, "corrupt segment: %zu bytes, smaller than its "
+		ht_cause_set(cause, "corrupt segment: %zu bytes, smaller than its "
 		          "header", size);
 		return size == 0 ? -EAGAIN : -EINVAL;
 	}
@@ -278,7 +261,7 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 
 	*out = NULL;
 	if (!ht_segread_name_valid(name)) {
-		set_cause(cause, "invalid segment name '%s' (use up to %d "
+		ht_cause_set(cause, "invalid segment name '%s' (use up to %d "
 		          "characters of A-Z a-z 0-9 . _ -)", name ? name : "",
 		          HT_SEG_NAME_MAX);
 		return -EINVAL;
@@ -286,7 +269,7 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 	r = calloc(1, sizeof *r);
 	if (!r || !(r->name = strdup(name))) {
 		free(r);
-		set_cause(cause, "out of memory");
+		ht_cause_set(cause, "out of memory");
 		return -ENOMEM;
 	}
 	r->fd = -1;
@@ -299,35 +282,35 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 	if (r->fd < 0) {
 		err = -errno;
 		if (err == -ENOENT)
-			set_cause(cause, "no segment named '%s' (see heaptop "
+			ht_cause_set(cause, "no segment named '%s' (see heaptop "
 			          "--list)", name);
 		else
-			set_cause(cause, "cannot open segment '%s': %s", name,
+			ht_cause_set(cause, "cannot open segment '%s': %s", name,
 			          strerror(-err));
 		goto fail;
 	}
 	if (fstat(r->fd, &st) < 0) {
 		err = -errno;
-		set_cause(cause, "cannot stat segment '%s': %s", name,
+		ht_cause_set(cause, "cannot stat segment '%s': %s", name,
 		          strerror(-err));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		err = -EINVAL;
-		set_cause(cause, "segment '%s' is not a regular shared memory "
+		ht_cause_set(cause, "segment '%s' is not a regular shared memory "
 		          "object", name);
 		goto fail;
 	}
 	if (st.st_uid != getuid()) {
 		err = -EPERM;
-		set_cause(cause, "segment '%s' belongs to uid %u, not to you "
+		ht_cause_set(cause, "segment '%s' belongs to uid %u, not to you "
 		          "(uid %u): refusing it", name, (unsigned)st.st_uid,
 		          (unsigned)getuid());
 		goto fail;
 	}
 	if ((uint64_t)st.st_size < sizeof(struct ht_seg_header)) {
 		err = st.st_size == 0 ? -EAGAIN : -EINVAL;
-		set_cause(cause, st.st_size == 0 ?
+		ht_cause_set(cause, st.st_size == 0 ?
 		          "segment '%s' not initialised yet" :
 		          "corrupt segment '%s': smaller than its header", name);
 		goto fail;
@@ -337,7 +320,7 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 	if (r->base == MAP_FAILED) {
 		r->base = NULL;
 		err = -errno;
-		set_cause(cause, "cannot map segment '%s': %s", name,
+		ht_cause_set(cause, "cannot map segment '%s': %s", name,
 		          strerror(-err));
 		goto fail;
 	}
@@ -347,7 +330,7 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 	    __atomic_load_n(&((const struct ht_seg_header *)r->base)->state,
 	                    __ATOMIC_ACQUIRE) == HT_STATE_STARTING) {
 		err = -EAGAIN;
-		set_cause(cause, "segment '%s' not initialised yet (the "
+		ht_cause_set(cause, "segment '%s' not initialised yet (the "
 		          "runtime is starting)", name);
 		goto fail;
 	}
@@ -358,7 +341,7 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 
 		if (cause) {
 			*cause = NULL;
-			set_cause(cause, "segment '%s': %s", name,
+			ht_cause_set(cause, "segment '%s': %s", name,
 			          inner ? inner : "invalid");
 		}
 		free(inner);
@@ -366,7 +349,7 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 	}
 	if (h.uid != getuid()) {
 		err = -EPERM;
-		set_cause(cause, "segment '%s' was created for uid %u, not you "
+		ht_cause_set(cause, "segment '%s' was created for uid %u, not you "
 		          "(uid %u): refusing it", name, h.uid,
 		          (unsigned)getuid());
 		goto fail;
@@ -390,7 +373,7 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 	                 sizeof(struct ht_seg_module));
 	if (!r->strings || !r->mods) {
 		err = -ENOMEM;
-		set_cause(cause, "out of memory");
+		ht_cause_set(cause, "out of memory");
 		goto fail;
 	}
 	*out = r;
@@ -420,7 +403,7 @@ static int copy_modules(struct ht_segread *r, uint32_t *count, char **cause)
 		}
 		n = ld32(&h->modules_count);
 		if (n > r->lay.modules_cap) {
-			set_cause(cause, "corrupt segment: %u modules in a table "
+			ht_cause_set(cause, "corrupt segment: %u modules in a table "
 			          "of %u", n, r->lay.modules_cap);
 			return -EINVAL;
 		}
@@ -433,7 +416,7 @@ static int copy_modules(struct ht_segread *r, uint32_t *count, char **cause)
 			return 0;
 		}
 	}
-	set_cause(cause, "the module list kept changing; try again");
+	ht_cause_set(cause, "the module list kept changing; try again");
 	return -EBUSY;
 }
 
@@ -550,7 +533,7 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 	*out = NULL;
 	/* A segment shrunk under us would SIGBUS: refuse instead. */
 	if (fstat(r->fd, &sb) == 0 && (uint64_t)sb.st_size < r->size) {
-		set_cause(cause, "segment '%s' was truncated", r->name);
+		ht_cause_set(cause, "segment '%s' was truncated", r->name);
 		return -EINVAL;
 	}
 	p = ht_profile_new();
@@ -593,7 +576,7 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 		if (end >= r->lay.strings_size || r->strings[end] != '\0' ||
 		    strnlen((const char *)r->strings + sm->path_off,
 		            sm->path_len) != sm->path_len) {
-			set_cause(cause, "corrupt segment: module %u path "
+			ht_cause_set(cause, "corrupt segment: module %u path "
 			          "(offset %u, length %u) out of range or not "
 			          "terminated", i, sm->path_off, sm->path_len);
 			err = -EINVAL;
@@ -601,7 +584,7 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 		}
 		if (sm->build_id_len > sizeof sm->build_id ||
 		    sm->end < sm->start) {
-			set_cause(cause, "corrupt segment: module %u has a bad "
+			ht_cause_set(cause, "corrupt segment: module %u has a bad "
 			          "build-id length or address range", i);
 			err = -EINVAL;
 			goto fail;
@@ -640,7 +623,7 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 		depth = ld32(&e->depth);
 		if (depth > HT_MAX_DEPTH_LIMIT ||
 		    (uint64_t)idx + depth > r->lay.frames_cap) {
-			set_cause(cause, "corrupt segment: stack %u has frames "
+			ht_cause_set(cause, "corrupt segment: stack %u has frames "
 			          "%u+%u (table of %u, depth limit %d)", i, idx,
 			          depth, r->lay.frames_cap, HT_MAX_DEPTH_LIMIT);
 			err = -EINVAL;
@@ -674,7 +657,7 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 	return 0;
 nomem:
 	err = -ENOMEM;
-	set_cause(cause, "out of memory");
+	ht_cause_set(cause, "out of memory");
 fail:
 	ht_profile_free(p);
 	return err;
@@ -713,17 +696,17 @@ int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
 	int res;
 
 	if (!c) {
-		set_cause(cause, "cannot send commands: the control page of "
+		ht_cause_set(cause, "cannot send commands: the control page of "
 		          "'%s' is not writable", r->name);
 		return -EROFS;
 	}
 	if (path && strlen(path) >= sizeof c->path) {
-		set_cause(cause, "path too long for a command");
+		ht_cause_set(cause, "path too long for a command");
 		return -ENAMETOOLONG;
 	}
 	ht_segread_status(r, &st);
 	if (!st.alive || st.state != HT_PROC_RUNNING) {
-		set_cause(cause, "cannot %s: process %d is not running",
+		ht_cause_set(cause, "cannot %s: process %d is not running",
 		          cmd_name(cmd), st.pid);
 		return -ESRCH;
 	}
@@ -744,7 +727,7 @@ int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
 			continue;
 		}
 		if (mono_ns() > deadline) {
-			set_cause(cause, "cannot %s: another heaptop (pid %u) "
+			ht_cause_set(cause, "cannot %s: another heaptop (pid %u) "
 			          "holds the command slot", cmd_name(cmd), holder);
 			return -EBUSY;
 		}
@@ -769,7 +752,7 @@ int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
 			break;
 		if (mono_ns() > deadline || !pid_alive(st.pid)) {
 			__atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
-			set_cause(cause, "runtime not answering (pid %d, %s "
+			ht_cause_set(cause, "runtime not answering (pid %d, %s "
 			          "command timed out after 2 s)", st.pid,
 			          cmd_name(cmd));
 			return -ETIMEDOUT;
@@ -781,7 +764,7 @@ int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
 	if (res > 0 || res < -4095)
 		res = -EIO;
 	if (res < 0)
-		set_cause(cause, "%s failed in the runtime: %s", cmd_name(cmd),
+		ht_cause_set(cause, "%s failed in the runtime: %s", cmd_name(cmd),
 		          strerror(-res));
 	return res;
 }

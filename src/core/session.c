@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cause.h"
 #include "core/fmt.h"
 #include "core/segread.h"
 #include "core/session.h"
@@ -53,24 +54,6 @@ struct ht_session {
 	char **old_names;           /* segments left behind by exec */
 	size_t nold;
 };
-
-static void set_cause(char **cause, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	if (!cause)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	free(*cause);
-	*cause = s;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -213,7 +196,7 @@ static char *find_runtime(const char *explicit_path, char **cause)
 	if (explicit_path) {
 		real = realpath(explicit_path, NULL);
 		if (!real)
-			set_cause(cause, "runtime %s: %s", explicit_path,
+			ht_cause_set(cause, "runtime %s: %s", explicit_path,
 			          strerror(errno));
 		return real;
 	}
@@ -238,7 +221,7 @@ static char *find_runtime(const char *explicit_path, char **cause)
 		free(cand);
 		return realpath(HT_LIBDIR "/libheaptop.so", NULL);
 	}
-	set_cause(cause, "runtime libheaptop.so not found (looked in %s and "
+	ht_cause_set(cause, "runtime libheaptop.so not found (looked in %s and "
 	          "%s; use --runtime PATH)", cand ? cand : "the build tree",
 	          HT_LIBDIR "/libheaptop.so");
 	free(cand);
@@ -402,40 +385,40 @@ int ht_session_launch(const struct ht_launch_options *o,
 
 	*out = NULL;
 	if (!o->argv || !o->argv[0] || !*o->argv[0]) {
-		set_cause(cause, "no program to launch");
+		ht_cause_set(cause, "no program to launch");
 		return -EINVAL;
 	}
 	prog = find_program(o->argv[0]);
 	if (!prog) {
 		err = -errno;
 		if (err == -EACCES)
-			set_cause(cause, "%s: not executable (permission "
+			ht_cause_set(cause, "%s: not executable (permission "
 			          "denied)", o->argv[0]);
 		else
-			set_cause(cause, "%s: program not found", o->argv[0]);
+			ht_cause_set(cause, "%s: program not found", o->argv[0]);
 		return err;
 	}
 	if (stat(prog, &st) < 0 || !S_ISREG(st.st_mode)) {
-		set_cause(cause, "%s: not a regular file", prog);
+		ht_cause_set(cause, "%s: not a regular file", prog);
 		err = -EACCES;
 		goto fail;
 	}
 	if (access(prog, X_OK) < 0) {
-		set_cause(cause, "%s: not executable (%s)", prog,
+		ht_cause_set(cause, "%s: not executable (%s)", prog,
 		          strerror(errno));
 		err = -EACCES;
 		goto fail;
 	}
 	if (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
 	    ((st.st_mode & S_ISGID) && st.st_gid != getegid())) {
-		set_cause(cause, "%s is set%cid: the dynamic loader ignores "
+		ht_cause_set(cause, "%s is set%cid: the dynamic loader ignores "
 		          "LD_PRELOAD for it, so it cannot be profiled", prog,
 		          (st.st_mode & S_ISUID) ? 'u' : 'g');
 		err = -EPERM;
 		goto fail;
 	}
 	if (elf_has_interp(prog) == 0) {
-		set_cause(cause, "%s is statically linked: the runtime cannot "
+		ht_cause_set(cause, "%s is statically linked: the runtime cannot "
 		          "be preloaded into it (link it dynamically)", prog);
 		err = -ENOEXEC;
 		goto fail;
@@ -460,7 +443,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 	             0644);
 	if (logfd < 0) {
 		err = -errno;
-		set_cause(cause, "cannot open the program's output file %s: %s",
+		ht_cause_set(cause, "cannot open the program's output file %s: %s",
 		          s->app_output, strerror(errno));
 		goto fail;
 	}
@@ -468,7 +451,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (nullfd < 0) {
 			err = -errno;
-			set_cause(cause, "/dev/null: %s", strerror(errno));
+			ht_cause_set(cause, "/dev/null: %s", strerror(errno));
 			goto fail;
 		}
 	}
@@ -479,7 +462,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 	s->pid = fork();
 	if (s->pid < 0) {
 		err = -errno;
-		set_cause(cause, "fork: %s", strerror(errno));
+		ht_cause_set(cause, "fork: %s", strerror(errno));
 		goto fail;
 	}
 	if (s->pid == 0) {
@@ -508,7 +491,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 	if (rn == (ssize_t)sizeof child_errno) {
 		reap(s, true);
 		s->launched = false;
-		set_cause(cause, "%s: cannot execute: %s", prog,
+		ht_cause_set(cause, "%s: cannot execute: %s", prog,
 		          strerror(child_errno));
 		err = -child_errno;
 		goto fail;
@@ -523,7 +506,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 			break;
 		}
 		if (err != -ENOENT && err != -EAGAIN) {
-			set_cause(cause, "%s", why ? why : "cannot read segment");
+			ht_cause_set(cause, "%s", why ? why : "cannot read segment");
 			free(why);
 			ht_session_kill(s);
 			goto fail;
@@ -533,7 +516,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 		if (s->reaped) {
 			char *d = describe_status(s->exit_status);
 
-			set_cause(cause, "%s exited (%s) before the runtime "
+			ht_cause_set(cause, "%s exited (%s) before the runtime "
 			          "started; its output is in %s", o->argv[0],
 			          d ? d : "?", s->app_output);
 			free(d);
@@ -541,7 +524,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 			goto fail;
 		}
 		if (waited >= SEGMENT_WAIT_MS) {
-			set_cause(cause, "the runtime did not start in %s within "
+			ht_cause_set(cause, "the runtime did not start in %s within "
 			          "%u s (was LD_PRELOAD=%s honoured? see %s)",
 			          o->argv[0], SEGMENT_WAIT_MS / 1000, runtime,
 			          s->app_output);
@@ -562,7 +545,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 	return 0;
 nomem:
 	err = -ENOMEM;
-	set_cause(cause, "out of memory");
+	ht_cause_set(cause, "out of memory");
 fail:
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
@@ -591,7 +574,7 @@ int ht_session_attach(const char *name, struct ht_session **out,
 	s = session_new(HT_SESS_ATTACH);
 	if (!s || !(s->segname = strdup(name))) {
 		free(s);
-		set_cause(cause, "out of memory");
+		ht_cause_set(cause, "out of memory");
 		return -ENOMEM;
 	}
 	for (int tries = 0;; tries++) {
@@ -608,7 +591,7 @@ int ht_session_attach(const char *name, struct ht_session **out,
 	s->command = strdup(ht_segread_cmdline(s->seg));
 	if (!s->command) {
 		ht_session_free(s);
-		set_cause(cause, "out of memory");
+		ht_cause_set(cause, "out of memory");
 		return -ENOMEM;
 	}
 	*out = s;
@@ -626,7 +609,7 @@ int ht_session_load(const char *path, struct ht_session **out, char **cause)
 	s = session_new(HT_SESS_LOAD);
 	if (!s || !(s->command = strdup(path))) {
 		free(s);
-		set_cause(cause, "out of memory");
+		ht_cause_set(cause, "out of memory");
 		return -ENOMEM;
 	}
 	err = ht_fmt_load_file(path, &s->loaded, cause);
@@ -830,7 +813,7 @@ int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
 	if (s->kind == HT_SESS_LOAD) {
 		*out = profile_dup(s->loaded);
 		if (!*out) {
-			set_cause(cause, "out of memory");
+			ht_cause_set(cause, "out of memory");
 			return -ENOMEM;
 		}
 		return 0;
@@ -848,7 +831,7 @@ int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
 int ht_session_reset(struct ht_session *s, char **cause)
 {
 	if (s->kind == HT_SESS_LOAD) {
-		set_cause(cause, "cannot reset a loaded profile");
+		ht_cause_set(cause, "cannot reset a loaded profile");
 		return -ENOTSUP;
 	}
 	return ht_segread_command(s->seg, HT_CMD_RESET, 0, NULL, cause);
@@ -858,11 +841,11 @@ int ht_session_reset(struct ht_session *s, char **cause)
 int ht_session_set_rate(struct ht_session *s, uint64_t rate, char **cause)
 {
 	if (s->kind == HT_SESS_LOAD) {
-		set_cause(cause, "cannot change the rate of a loaded profile");
+		ht_cause_set(cause, "cannot change the rate of a loaded profile");
 		return -ENOTSUP;
 	}
 	if (rate == 0) {
-		set_cause(cause, "the sampling rate must be at least 1 byte");
+		ht_cause_set(cause, "the sampling rate must be at least 1 byte");
 		return -EINVAL;
 	}
 	return ht_segread_command(s->seg, HT_CMD_SET_RATE, rate, NULL, cause);
@@ -909,7 +892,7 @@ int ht_session_dump(struct ht_session *s, const char *path,
 		char *abs = absolute_path(path);
 
 		if (!abs) {
-			set_cause(cause, "cannot make %s absolute", path);
+			ht_cause_set(cause, "cannot make %s absolute", path);
 			return -ENOMEM;
 		}
 		err = ht_segread_command(s->seg, HT_CMD_DUMP, 0, abs, cause);
@@ -1010,7 +993,7 @@ int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
 	struct dirent *de;
 
 	if (!d) {
-		set_cause(cause, "/dev/shm: %s", strerror(errno));
+		ht_cause_set(cause, "/dev/shm: %s", strerror(errno));
 		return -errno;
 	}
 	while ((de = readdir(d))) {

@@ -1,0 +1,14 @@
+/*
+ * Error messages for the user: the `char **cause` half of the core's
+ * "0 or -errno, with a cause" contract (STYLE.md, after tmux).
+ */
+#ifndef HT_CORE_CAUSE_H
+#define HT_CORE_CAUSE_H
+
+/* Replace *cause (freeing the old one) with a malloc'd formatted message.
+ * cause may be NULL (then nothing happens); on allocation failure *cause
+ * becomes NULL. */
+void ht_cause_set(char **cause, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* HT_CORE_CAUSE_H */

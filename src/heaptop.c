@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,7 +47,7 @@ struct options {
 	uint64_t rate;
 	unsigned max_depth;
 	double delay;
-	bool batch, json, list, demo, no_color;
+	bool batch, json, list, clean, demo, no_color;
 	long iterations;            /* 0 = until the program ends */
 	long top;
 	long threads;               /* per-thread rows per site (text), 0 = all */
@@ -83,6 +84,7 @@ static void usage(FILE *f)
 "       heaptop [OPTIONS] --attach-shm NAME        attach to a process's segment\n"
 "       heaptop [OPTIONS] --load FILE [--base OLD] explore (or convert) a saved profile\n"
 "       heaptop --list                             segments visible to this user\n"
+"       heaptop --clean                            remove segments of ended processes\n"
 "       heaptop [OPTIONS] --demo                   run the bundled demo program\n"
 "\n"
 "Sampling (launch):\n"
@@ -120,6 +122,8 @@ static void usage(FILE *f)
 "Other:\n"
 "      --attach-shm NAME   attach to the segment NAME\n"
 "      --list              list segments: name, pid, state, command\n"
+"      --clean             remove this user's segments whose process has\n"
+"                          ended (exited, exec'd, or gone)\n"
 "      --demo              launch the demo program (a leaking server)\n"
 "  -h, --help              this help\n"
 "  -V, --version           version\n"
@@ -187,7 +191,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 enum {
 	OPT_BATCH = 256, OPT_JSON, OPT_TOP, OPT_SORT, OPT_GROUP,
 	OPT_DUMP_AT_EXIT, OPT_FORMAT, OPT_APP_OUTPUT, OPT_RUNTIME, OPT_ATTACH,
-	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_DEMO,
+	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_CLEAN, OPT_DEMO,
 	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE, OPT_THREADS,
 	OPT_NO_THREADS,
 };
@@ -218,6 +222,7 @@ static const struct option longopts[] = {
 	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "clean", no_argument, NULL, OPT_CLEAN },
 	{ "demo", no_argument, NULL, OPT_DEMO },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
@@ -345,6 +350,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SYSROOT: o->sysroot = optarg; break;
 		case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
 		case OPT_LIST: o->list = true; break;
+		case OPT_CLEAN: o->clean = true; break;
 		case OPT_DEMO: o->demo = true; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_MAX_DEPTH:
@@ -369,13 +375,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->argv = argv + optind;
-	sources = !!o->argv + !!o->attach + !!o->load + o->demo + o->list;
+	sources = !!o->argv + !!o->attach + !!o->load + o->demo + o->list +
+	          o->clean;
 	if (sources == 0)
 		die_usage("%s", "nothing to do: give a PROGRAM, --attach-shm "
-		          "NAME, --load FILE, --demo or --list");
+		          "NAME, --load FILE, --demo, --list or --clean");
 	if (sources > 1)
 		die_usage("%s", "choose one of PROGRAM, --attach-shm, --load, "
-		          "--demo, --list");
+		          "--demo, --list, --clean");
 	if (o->base && !o->load && !o->attach && !o->argv && !o->demo)
 		die_usage("%s", "--base needs something to compare with");
 	if (o->format == HT_FMT_PPROF && o->output && !strcmp(o->output, "-"))
@@ -427,6 +434,37 @@ static int do_list(void)
 	}
 	if (!count)
 		printf("no heaptop segments for this user\n");
+	return 0;
+}
+
+/* A segment outlives its process on purpose (the data stays explorable);
+ * --clean removes those whose process has ended. */
+static void clean_one(const struct ht_segment_info *i, void *arg)
+{
+	int *count = arg;
+
+	if (i->alive && i->state != HT_PROC_EXITED &&
+	    i->state != HT_PROC_EXECED)
+		return;
+	if (shm_unlink(i->name) < 0) {
+		fprintf(stderr, "heaptop: %s: %s\n", i->name, strerror(errno));
+		return;
+	}
+	printf("removed %s (pid %d, %s)\n", i->name, i->pid, i->command);
+	(*count)++;
+}
+
+static int do_clean(void)
+{
+	char *cause = NULL;
+	int count = 0;
+
+	if (ht_session_list(clean_one, &count, &cause) < 0) {
+		fprintf(stderr, "heaptop: %s\n", cause ? cause : "list failed");
+		free(cause);
+		return 1;
+	}
+	printf("%d segment%s removed\n", count, count == 1 ? "" : "s");
 	return 0;
 }
 
@@ -998,6 +1036,8 @@ int main(int argc, char **argv)
 	so.debug_dir = o.debug_dir;
 	if (o.list)
 		return do_list();
+	if (o.clean)
+		return do_clean();
 	if (o.demo) {
 		demo = find_demo();
 		if (!demo) {

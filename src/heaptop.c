@@ -175,6 +175,64 @@ static bool parse_bytes(const char *s, uint64_t *out)
 	return true;
 }
 
+/* A keyword option's accepted words and what each means; `alias` words
+ * are accepted but not listed in the error message. */
+struct keyword {
+	const char *word;
+	int value;
+	bool alias;
+};
+
+static const struct keyword sort_words[] = {
+	{ "inuse", HT_SORT_INUSE_BYTES, false },
+	{ "alloc", HT_SORT_ALLOC_BYTES, false },
+	{ "inuse-objects", HT_SORT_INUSE_OBJS, false },
+	{ "alloc-objects", HT_SORT_ALLOC_OBJS, false },
+	{ "growth", HT_SORT_GROWTH, false },
+	{ "name", HT_SORT_NAME, false },
+	{ NULL, 0, false },
+};
+static const struct keyword group_words[] = {
+	{ "stack", HT_GROUP_STACK, false },
+	{ "function", HT_GROUP_FUNCTION, false },
+	{ "line", HT_GROUP_LINE, false },
+	{ NULL, 0, false },
+};
+static const struct keyword format_words[] = {
+	{ "heap", HT_FMT_HEAP_V2, false },
+	{ "heap_v2", HT_FMT_HEAP_V2, true },
+	{ "collapsed", HT_FMT_COLLAPSED, false },
+	{ "pprof", HT_FMT_PPROF, false },
+	{ NULL, 0, false },
+};
+static const struct keyword value_words[] = {
+	{ "inuse", HT_VAL_INUSE_BYTES, false },
+	{ "alloc", HT_VAL_ALLOC_BYTES, false },
+	{ "inuse-objects", HT_VAL_INUSE_OBJS, false },
+	{ "alloc-objects", HT_VAL_ALLOC_OBJS, false },
+	{ NULL, 0, false },
+};
+
+/* The value of `arg` in table t, or a usage error naming the option and
+ * listing the accepted words. */
+static int keyword_value(const struct keyword *t, const char *option,
+                         const char *arg)
+{
+	char list[256] = "";
+
+	for (const struct keyword *k = t; k->word; k++)
+		if (!strcmp(arg, k->word))
+			return k->value;
+	for (const struct keyword *k = t; k->word; k++) {
+		if (k->alias)
+			continue;
+		if (*list)
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+		strncat(list, k->word, sizeof list - strlen(list) - 1);
+	}
+	die_usage("invalid %s '%s' (%s)", option, arg, list);
+}
+
 static bool parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -281,33 +339,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 				die_usage("invalid --top '%s'", optarg);
 			break;
 		case OPT_SORT:
-			if (!strcmp(optarg, "inuse"))
-				o->sort = HT_SORT_INUSE_BYTES;
-			else if (!strcmp(optarg, "alloc"))
-				o->sort = HT_SORT_ALLOC_BYTES;
-			else if (!strcmp(optarg, "inuse-objects"))
-				o->sort = HT_SORT_INUSE_OBJS;
-			else if (!strcmp(optarg, "alloc-objects"))
-				o->sort = HT_SORT_ALLOC_OBJS;
-			else if (!strcmp(optarg, "growth"))
-				o->sort = HT_SORT_GROWTH;
-			else if (!strcmp(optarg, "name"))
-				o->sort = HT_SORT_NAME;
-			else
-				die_usage("invalid --sort '%s' (inuse, alloc, "
-				          "inuse-objects, alloc-objects, growth, "
-				          "name)", optarg);
+			o->sort = keyword_value(sort_words, "--sort", optarg);
 			break;
 		case OPT_GROUP:
-			if (!strcmp(optarg, "stack"))
-				o->group = HT_GROUP_STACK;
-			else if (!strcmp(optarg, "function"))
-				o->group = HT_GROUP_FUNCTION;
-			else if (!strcmp(optarg, "line"))
-				o->group = HT_GROUP_LINE;
-			else
-				die_usage("invalid --group '%s' (stack, "
-				          "function, line)", optarg);
+			o->group = keyword_value(group_words, "--group", optarg);
 			break;
 		case OPT_FILTER: o->filter = optarg; break;
 		case OPT_THREADS:
@@ -319,28 +354,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_DUMP_AT_EXIT: o->dump_at_exit = optarg; break;
 		case OPT_FORMAT:
 			o->format_set = true;
-			if (!strcmp(optarg, "heap") || !strcmp(optarg, "heap_v2"))
-				o->format = HT_FMT_HEAP_V2;
-			else if (!strcmp(optarg, "collapsed"))
-				o->format = HT_FMT_COLLAPSED;
-			else if (!strcmp(optarg, "pprof"))
-				o->format = HT_FMT_PPROF;
-			else
-				die_usage("invalid --format '%s' (heap, "
-				          "collapsed, pprof)", optarg);
+			o->format = keyword_value(format_words, "--format", optarg);
 			break;
 		case OPT_VALUE:
-			if (!strcmp(optarg, "inuse"))
-				o->value = HT_VAL_INUSE_BYTES;
-			else if (!strcmp(optarg, "alloc"))
-				o->value = HT_VAL_ALLOC_BYTES;
-			else if (!strcmp(optarg, "inuse-objects"))
-				o->value = HT_VAL_INUSE_OBJS;
-			else if (!strcmp(optarg, "alloc-objects"))
-				o->value = HT_VAL_ALLOC_OBJS;
-			else
-				die_usage("invalid --value '%s' (inuse, alloc, "
-				          "inuse-objects, alloc-objects)", optarg);
+			o->value = keyword_value(value_words, "--value", optarg);
 			break;
 		case OPT_APP_OUTPUT: o->app_output = optarg; break;
 		case OPT_RUNTIME: o->runtime = optarg; break;

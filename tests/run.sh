@@ -32,34 +32,20 @@ selected() {
 	return 1
 }
 
-# Shared-memory segments present before a test; under CI (or with
-# HT_SHM_SWEEP=1) a heaptop segment a test leaves behind whose process is
-# gone is removed after it.  Off otherwise: two suites running at once on
-# one machine would remove each other's segments.
-shm_list() { ls /dev/shm 2>/dev/null | sort; }
-shm_sweep() { # before-list-file
-	shm_list | comm -13 "$1" - | while read -r f; do
-		[ -f "/dev/shm/$f" ] || continue
-		magic=$(head -c 8 "/dev/shm/$f" 2>/dev/null | tr -d '\000')
-		[ "$magic" = HEAPTOP1 ] || continue
-		# header: pid is the int32 at offset 32 (include/heaptop/segment.h)
-		pid=$(od -An -t d4 -j 32 -N 4 "/dev/shm/$f" 2>/dev/null | tr -d ' ')
-		[ -n "$pid" ] && [ "$pid" -gt 0 ] && kill -0 "$pid" 2>/dev/null && continue
-		rm -f "/dev/shm/$f"
-	done
-}
-
+# Segments outlive their processes by design; under CI (or with
+# HT_SHM_SWEEP=1) the ones a test leaves behind are removed after it with
+# `heaptop --clean` (segments of ended processes only).  Off otherwise: it
+# would also tidy away the user's other ended segments.
 run_one() { # name timeout command...
 	name=$1; limit=$2; shift 2
 	log="$HT_LOGDIR/$(echo "$name" | tr '/' '_').log"
-	shm_list >"$HT_LOGDIR/.shm-before"
 	start=$(date +%s.%N)
 	# setsid: the test and everything it starts share a process group that
 	# timeout can kill whole.
 	timeout --kill-after=10 "$limit" setsid "$@" >"$log" 2>&1 </dev/null
 	rc=$?
 	end=$(date +%s.%N)
-	[ -n "${CI:-}${HT_SHM_SWEEP:-}" ] && shm_sweep "$HT_LOGDIR/.shm-before"
+	[ -n "${CI:-}${HT_SHM_SWEEP:-}" ] && "$HT_BUILDDIR/heaptop" --clean >/dev/null 2>&1
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1)); echo "PASS  $name (${secs}s)"

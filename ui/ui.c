@@ -139,6 +139,18 @@ double ht_ui_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+void ht_ui_clamp(size_t *cursor, size_t *scroll, size_t n, int h)
+{
+	if (*cursor >= n)
+		*cursor = n - 1;
+	if (h <= 0)
+		return;
+	if (*cursor < *scroll)
+		*scroll = *cursor;
+	else if (*cursor >= *scroll + (size_t)h)
+		*scroll = *cursor - (size_t)h + 1;
+}
+
 int ht_ui_put(int y, int x, const char *s, int cols)
 {
 	size_t bytes;

@@ -251,6 +251,9 @@ void ht_ui_switch(struct ht_ui *ui, const struct ht_view_ops *v);
 void ht_ui_request_options(struct ht_ui *ui);
 /* Draw text at (y, x) cut to `cols` columns; returns columns used. */
 int ht_ui_put(int y, int x, const char *s, int cols);
+/* Keep a cursor within n rows (n > 0) and scroll so that it is visible
+ * in h lines. */
+void ht_ui_clamp(size_t *cursor, size_t *scroll, size_t n, int h);
 /* Move a cursor/scroll pair by an action over n rows in h visible lines;
  * returns true when the action was a movement. */
 bool ht_ui_move(enum ht_action a, size_t *cursor, size_t *scroll, size_t n,

@@ -194,16 +194,8 @@ static void draw_threads(struct ht_ui *ui, int y, int h, int w)
 		dim_line(y + 2, w, "no per-thread counts here");
 		return;
 	}
-	if (ui->threads_cursor >= d->nthreads)
-		ui->threads_cursor = d->nthreads - 1;
-	if (rows_h > 0) {
-		if (ui->threads_cursor < ui->threads_scroll)
-			ui->threads_scroll = ui->threads_cursor;
-		else if (ui->threads_cursor >=
-		         ui->threads_scroll + (size_t)rows_h)
-			ui->threads_scroll = ui->threads_cursor -
-			                     (size_t)rows_h + 1;
-	}
+	ht_ui_clamp(&ui->threads_cursor, &ui->threads_scroll, d->nthreads,
+	            rows_h);
 	for (r = ui->threads_scroll, i = 0; r < d->nthreads && i < rows_h;
 	     r++, i++)
 		draw_row(ui, d, &d->threads[r], y + 2 + i, w,

@@ -290,14 +290,7 @@ static void draw_top(struct ht_ui *ui, int y, int h, int w)
 		attrset(A_NORMAL);
 		return;
 	}
-	if (ui->top_cursor >= d->nrows)
-		ui->top_cursor = d->nrows - 1;
-	if (rows_h > 0) {
-		if (ui->top_cursor < ui->top_scroll)
-			ui->top_scroll = ui->top_cursor;
-		else if (ui->top_cursor >= ui->top_scroll + (size_t)rows_h)
-			ui->top_scroll = ui->top_cursor - (size_t)rows_h + 1;
-	}
+	ht_ui_clamp(&ui->top_cursor, &ui->top_scroll, d->nrows, rows_h);
 	for (r = ui->top_scroll, i = 0; r < d->nrows && i < rows_h; r++, i++)
 		draw_row(ui, &d->rows[r], r, y + 2 + i, w, c, ncols,
 		         r == ui->top_cursor);

@@ -90,14 +90,7 @@ static void draw_tree(struct ht_ui *ui, int y, int h, int w)
 		attrset(A_NORMAL);
 		return;
 	}
-	if (ui->tree_cursor >= d->ntree)
-		ui->tree_cursor = d->ntree - 1;
-	if (rows_h > 0) {
-		if (ui->tree_cursor < ui->tree_scroll)
-			ui->tree_scroll = ui->tree_cursor;
-		else if (ui->tree_cursor >= ui->tree_scroll + (size_t)rows_h)
-			ui->tree_scroll = ui->tree_cursor - (size_t)rows_h + 1;
-	}
+	ht_ui_clamp(&ui->tree_cursor, &ui->tree_scroll, d->ntree, rows_h);
 	for (r = ui->tree_scroll, i = 0; r < d->ntree && i < rows_h; r++, i++) {
 		const struct ht_ui_tree_row *t = &d->tree[r];
 		const struct ht_frame *f = t->frame;

@@ -1008,49 +1008,57 @@ static void drop_trees(struct ht_model *m)
 
 /* The callers tree of a site (model-owned, rebuilt only when the data or
  * the site changed), or NULL for an unknown key or on ENOMEM. */
-struct ht_tree_node *ht_model_callers(struct ht_model *m, uint64_t site_key)
+/*
+ * Build (or return the cached) tree t.  callers: the callers tree of
+ * `site` (its stacks only, frames from the site outwards); otherwise the
+ * whole program top-down.  Stacks of the baseline join as deltas.  NULL on
+ * ENOMEM.  The tree keeps the expanded state of the one it replaces.
+ */
+static struct ht_tree_node *build_tree(struct ht_model *m, struct tree *t,
+                                       const struct ht_site *site)
 {
-	size_t *v = kmap_get(&m->site_by_key, site_key);
-	const struct ht_site *site;
+	bool callers = site != NULL;
+	uint64_t key = callers ? site->key : 0;
 	struct ht_tree_node *root;
 	struct kmap index = { 0 };
 
-	if (!v || !m->cur.p)
-		return NULL;
-	if (m->callers.valid && m->callers.site_key == site_key &&
-	    m->callers.generation == m->generation)
-		return m->callers.root;
-	tree_save_expanded(m, m->callers.root);
-	tree_free(m->callers.root);
-	m->callers.root = NULL;
-	m->callers.valid = false;
-	site = &m->all[*v];
-	root = new_root(site_key);
+	if (t->valid && t->site_key == key && t->generation == m->generation)
+		return t->root;
+	tree_save_expanded(m, t->root);
+	tree_free(t->root);
+	t->root = NULL;
+	t->valid = false;
+	root = new_root(key);
 	if (!root)
 		return NULL;
-	root->frame = site->frame;
-	root->expanded = true;
-	for (size_t k = 0; k < site->nstacks; k++) {
-		size_t i = site->stack_idx[k];
+	if (callers) {
+		root->frame = site->frame;
+		for (size_t k = 0; k < site->nstacks; k++) {
+			size_t i = site->stack_idx[k];
 
-		if (tree_insert(&index, root, &m->cur.si[i], true,
-		                &m->cur.p->stacks[i].counts, false) < 0)
-			goto fail;
-	}
-	if (m->has_base) {
-		for (size_t i = 0; i < m->base.p->nstacks; i++)
-			if (m->base.si[i].gkey == site_key &&
-			    tree_insert(&index, root, &m->base.si[i], true,
-			                &m->base.p->stacks[i].counts, true) < 0)
+			if (tree_insert(&index, root, &m->cur.si[i], true,
+			                &m->cur.p->stacks[i].counts, false) < 0)
+				goto fail;
+		}
+	} else {
+		for (size_t i = 0; i < m->cur.p->nstacks; i++)
+			if (tree_insert(&index, root, &m->cur.si[i], false,
+			                &m->cur.p->stacks[i].counts, false) < 0)
 				goto fail;
 	}
+	if (m->has_base)
+		for (size_t i = 0; i < m->base.p->nstacks; i++)
+			if ((!callers || m->base.si[i].gkey == key) &&
+			    tree_insert(&index, root, &m->base.si[i], callers,
+			                &m->base.p->stacks[i].counts, true) < 0)
+				goto fail;
 	kmap_free(&index);
 	tree_finish(m, root, m->has_base);
 	root->expanded = true;
-	m->callers.root = root;
-	m->callers.site_key = site_key;
-	m->callers.generation = m->generation;
-	m->callers.valid = true;
+	t->root = root;
+	t->site_key = key;
+	t->generation = m->generation;
+	t->valid = true;
 	return root;
 fail:
 	kmap_free(&index);
@@ -1058,44 +1066,22 @@ fail:
 	return NULL;
 }
 
+struct ht_tree_node *ht_model_callers(struct ht_model *m, uint64_t site_key)
+{
+	size_t *v = kmap_get(&m->site_by_key, site_key);
+
+	if (!v || !m->cur.p)
+		return NULL;
+	return build_tree(m, &m->callers, &m->all[*v]);
+}
+
 /* The whole program top-down (model-owned, cached per update), or NULL
  * on ENOMEM. */
 struct ht_tree_node *ht_model_topdown(struct ht_model *m)
 {
-	struct ht_tree_node *root;
-	struct kmap index = { 0 };
-
 	if (!m->cur.p)
 		return NULL;
-	if (m->topdown.valid && m->topdown.generation == m->generation)
-		return m->topdown.root;
-	tree_save_expanded(m, m->topdown.root);
-	tree_free(m->topdown.root);
-	m->topdown.root = NULL;
-	m->topdown.valid = false;
-	root = new_root(0);
-	if (!root)
-		return NULL;
-	for (size_t i = 0; i < m->cur.p->nstacks; i++)
-		if (tree_insert(&index, root, &m->cur.si[i], false,
-		                &m->cur.p->stacks[i].counts, false) < 0)
-			goto fail;
-	if (m->has_base)
-		for (size_t i = 0; i < m->base.p->nstacks; i++)
-			if (tree_insert(&index, root, &m->base.si[i], false,
-			                &m->base.p->stacks[i].counts, true) < 0)
-				goto fail;
-	kmap_free(&index);
-	tree_finish(m, root, m->has_base);
-	root->expanded = true;
-	m->topdown.root = root;
-	m->topdown.generation = m->generation;
-	m->topdown.valid = true;
-	return root;
-fail:
-	kmap_free(&index);
-	tree_free(root);
-	return NULL;
+	return build_tree(m, &m->topdown, NULL);
 }
 
 /* ---- public ---- */

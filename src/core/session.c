@@ -9,7 +9,8 @@
 #include "config.h"
 
 #include <dirent.h>
-#include <elf.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -137,52 +138,28 @@ static char *find_program(const char *prog)
  * 0 when static, -1 when not ELF (a script: its interpreter is). */
 static int elf_has_interp(const char *path)
 {
-	unsigned char id[EI_NIDENT];
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+	Elf *elf;
+	size_t n;
 
 	if (fd < 0)
 		return -1;
-	if (pread(fd, id, sizeof id, 0) != (ssize_t)sizeof id ||
-	    memcmp(id, ELFMAG, SELFMAG))
-		goto out;
-	if (id[EI_CLASS] == ELFCLASS64) {
-		Elf64_Ehdr eh;
-
-		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
-		    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 4096)
-			goto out;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	/* libelf reads both ELF classes; a non-ELF file is ELF_K_NONE */
+	if (elf && elf_kind(elf) == ELF_K_ELF && elf_getphdrnum(elf, &n) == 0) {
 		ret = 0;
-		for (unsigned i = 0; i < eh.e_phnum; i++) {
-			Elf64_Phdr ph;
+		for (size_t i = 0; i < n && i < 4096; i++) {
+			GElf_Phdr ph;
 
-			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff +
-			          i * sizeof ph)) != (ssize_t)sizeof ph)
-				break;
-			if (ph.p_type == PT_INTERP) {
-				ret = 1;
-				break;
-			}
-		}
-	} else if (id[EI_CLASS] == ELFCLASS32) {
-		Elf32_Ehdr eh;
-
-		if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
-		    eh.e_phentsize != sizeof(Elf32_Phdr) || eh.e_phnum > 4096)
-			goto out;
-		ret = 0;
-		for (unsigned i = 0; i < eh.e_phnum; i++) {
-			Elf32_Phdr ph;
-
-			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff +
-			          i * sizeof ph)) != (ssize_t)sizeof ph)
-				break;
-			if (ph.p_type == PT_INTERP) {
+			if (gelf_getphdr(elf, (int)i, &ph) &&
+			    ph.p_type == PT_INTERP) {
 				ret = 1;
 				break;
 			}
 		}
 	}
-out:
+	elf_end(elf);
 	close(fd);
 	return ret;
 }

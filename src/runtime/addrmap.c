@@ -12,33 +12,86 @@
 #include "runtime/addrmap.h"
 #include "runtime/util.h"
 
-uint8_t ht_filter[HT_FILTER_SIZE] __attribute__((aligned(4096)));
+uint64_t ht_filter[HT_FILTER_WORDS] __attribute__((aligned(4096)));
+char ht_arena[HT_ARENA_SIZE] __attribute__((aligned(4096)));
+
+/* The counts behind the bits: touched only on the sampled paths (at most
+ * one page per 64 KiB of address space holding samples). */
+static uint8_t filter_count[HT_FILTER_GRANULES] __attribute__((aligned(4096)));
+
+/* A bit and its count change together under the lock of the bit's word;
+ * the lock stripes are spread over cache lines. */
+#define FILTER_LOCKS 64
+static struct {
+	int lock;
+	char pad[60];
+} filter_locks[FILTER_LOCKS] __attribute__((aligned(64)));
+
+static uint32_t granule(const void *p)
+{
+	return (uint32_t)((uintptr_t)p >> HT_FILTER_SHIFT) & (HT_FILTER_GRANULES - 1);
+}
+
+static int *word_lock(uint32_t g)
+{
+	return &filter_locks[(g >> 6) & (FILTER_LOCKS - 1)].lock;
+}
+
+/* True when granule g aliases a granule of the arena (whose bits are
+ * pinned): a constant range, so no race with ht_filter_pin. */
+static int aliases_arena(uint32_t g)
+{
+	uint32_t lo = granule(ht_arena);
+
+	return ((g - lo) & (HT_FILTER_GRANULES - 1)) <
+	       (HT_ARENA_SIZE >> HT_FILTER_SHIFT);
+}
 
 void ht_filter_inc(const void *p)
 {
-	uint8_t *c = &ht_filter[ht_filter_index(p)];
-	uint8_t old = __atomic_load_n(c, __ATOMIC_RELAXED);
+	uint32_t g = granule(p);
+	int *lock = word_lock(g);
 
-	while (old != 255 &&
-	       !__atomic_compare_exchange_n(c, &old, (uint8_t)(old + 1), 1,
-					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		;
+	ht_spin_lock(lock);
+	if (filter_count[g] != 255 && filter_count[g]++ == 0)
+		__atomic_fetch_or(&ht_filter[g >> 6], UINT64_C(1) << (g & 63),
+				  __ATOMIC_RELEASE);
+	ht_spin_unlock(lock);
 }
 
 void ht_filter_dec(const void *p)
 {
-	uint8_t *c = &ht_filter[ht_filter_index(p)];
-	uint8_t old = __atomic_load_n(c, __ATOMIC_RELAXED);
+	uint32_t g = granule(p);
+	int *lock = word_lock(g);
 
-	while (old != 255 && old != 0 &&
-	       !__atomic_compare_exchange_n(c, &old, (uint8_t)(old - 1), 1,
-					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		;
+	ht_spin_lock(lock);
+	if (filter_count[g] != 255 && filter_count[g] != 0 &&
+	    --filter_count[g] == 0 && !aliases_arena(g))
+		__atomic_fetch_and(&ht_filter[g >> 6], ~(UINT64_C(1) << (g & 63)),
+				   __ATOMIC_RELEASE);
+	ht_spin_unlock(lock);
+}
+
+void ht_filter_pin(const void *p)
+{
+	uint32_t g = granule(p);
+
+	__atomic_fetch_or(&ht_filter[g >> 6], UINT64_C(1) << (g & 63), __ATOMIC_RELEASE);
+}
+
+/* Zero a page-aligned .bss array: give its pages back (they read as zero
+ * again, and a fork child does not fault in pages it never uses), or
+ * memset when that fails. */
+static void zero_pages(void *p, size_t size)
+{
+	if (madvise(p, size, MADV_DONTNEED) != 0)
+		memset(p, 0, size);
 }
 
 void ht_filter_clear(void)
 {
-	memset(ht_filter, 0, sizeof ht_filter);
+	zero_pages(ht_filter, sizeof ht_filter);
+	zero_pages(filter_count, sizeof filter_count);
 }
 
 static uint64_t addr_hash(uint64_t addr)

@@ -19,27 +19,54 @@
 #include "runtime/weights.h"
 
 /*
- * The filter: HT_FILTER_SIZE saturating 8-bit counters indexed by a hash of
- * the address.  A zero counter proves the address is not in the map (nor a
- * bootstrap-arena block); non-zero means "look closer".  Counters at 255
- * stick (never decremented), which only costs false positives.
+ * The filter: one bit per 16-byte granule of the address space, taken
+ * modulo 2^20 granules (16 MiB): 2^20 bits, 128 KiB.  A clear bit proves
+ * the address is not in the map (nor a bootstrap-arena block); a set bit
+ * means "look closer".  The index is the address's own bits, not a
+ * scrambling hash, so frees of neighbouring objects read the same cache
+ * line: a heap of H bytes keeps at most H/128 bytes of filter in the cache
+ * (a hashed byte per address touched a random line of all 128 KiB on
+ * every free).
+ *
+ * Each bit is backed by a saturating 8-bit count of the sampled addresses
+ * in its granule (ht_filter_inc/dec, under a striped lock, on the sampled
+ * paths only; the free path reads the bit alone).  A count at 255 sticks.
+ * Bits of granules that alias the bootstrap arena are never cleared, so a
+ * pinned arena block (ht_filter_pin, lock-free) can never look unsampled.
  */
-#define HT_FILTER_BITS 17
-#define HT_FILTER_SIZE (1u << HT_FILTER_BITS)
-extern uint8_t ht_filter[HT_FILTER_SIZE];
+#define HT_FILTER_SHIFT 6 /* 64-byte granules */
+#define HT_FILTER_BITS 20
+#define HT_FILTER_GRANULES (1u << HT_FILTER_BITS)
+#define HT_FILTER_WORDS (HT_FILTER_GRANULES / 64)
+extern uint64_t ht_filter[HT_FILTER_WORDS];
 
-static inline uint32_t ht_filter_index(const void *p)
+/* Non-zero when p may be a sampled address or an arena block. */
+static inline int ht_filter_maybe(const void *p)
 {
-	return (uint32_t)(((uintptr_t)p * UINT64_C(0x9e3779b97f4a7c15)) >>
-			  (64 - HT_FILTER_BITS));
+	uintptr_t a = (uintptr_t)p;
+	uint64_t w = __atomic_load_n(
+		&ht_filter[(a >> (HT_FILTER_SHIFT + 6)) & (HT_FILTER_WORDS - 1)],
+		__ATOMIC_RELAXED);
+
+	return (int)((w >> ((a >> HT_FILTER_SHIFT) & 63)) & 1);
 }
 
-/* Count one more address hashing to p's counter (saturating). */
+/* Count one more sampled address in p's granule (saturating). */
 void ht_filter_inc(const void *p);
-/* Count one address less (no-op on a saturated counter). */
+/* Count one sampled address less (no-op on a saturated count); the bit is
+ * cleared when the count reaches zero, unless it aliases the arena. */
 void ht_filter_dec(const void *p);
-/* Zero every counter. */
+/* Set p's bit for good (p lies in ht_arena).  Lock-free: callable from
+ * the bootstrap path at any time. */
+void ht_filter_pin(const void *p);
+/* Clear every bit and count (only while no other thread runs). */
 void ht_filter_clear(void);
+
+/* The bootstrap arena's storage (interpose.c serves allocations from it
+ * while the real functions are being resolved).  It lives here because the
+ * filter must know its address range: see ht_filter_pin. */
+#define HT_ARENA_SIZE (256u * 1024u)
+extern char ht_arena[HT_ARENA_SIZE];
 
 /* What a sampled allocation added: requested size, weight, stack index and
  * the reset generation it was counted in. */
@@ -62,7 +89,8 @@ struct ht_addr_shard {
 	uint32_t count;
 	uint32_t _pad;
 	struct ht_addr_rec *tab;
-};
+} __attribute__((aligned(64))); /* a cache line each: threads sampling in
+				  * different shards do not share lines */
 
 struct ht_addrmap {
 	uint32_t max_cap;  /* records per shard at most, power of two */

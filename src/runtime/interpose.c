@@ -35,15 +35,15 @@ extern void *__libc_memalign(size_t, size_t);
 
 /* ---- bootstrap arena ------------------------------------------------ */
 
-#define ARENA_SIZE (256u * 1024u)
+#define ARENA_SIZE HT_ARENA_SIZE
 #define ARENA_HDR 16u
 
-static char arena[ARENA_SIZE] __attribute__((aligned(4096)));
+/* the storage is ht_arena, in addrmap.c: the filter pins its blocks */
 static size_t arena_used;
 
 static int in_arena(const void *p)
 {
-	return (const char *)p >= arena && (const char *)p < arena + ARENA_SIZE;
+	return (const char *)p >= ht_arena && (const char *)p < ht_arena + ARENA_SIZE;
 }
 
 static size_t arena_block_size(const void *p)
@@ -72,10 +72,10 @@ static void *arena_alloc(size_t size, size_t align)
 			return NULL;
 	} while (!__atomic_compare_exchange_n(&arena_used, &old, end, 1,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	memcpy(arena + start - ARENA_HDR, &size, sizeof size);
-	/* make the free hook look closer at this address */
-	ht_filter_inc(arena + start);
-	return arena + start;
+	memcpy(ht_arena + start - ARENA_HDR, &size, sizeof size);
+	/* make the free hook look closer at this address, for good */
+	ht_filter_pin(ht_arena + start);
+	return ht_arena + start;
 }
 
 void ht_interpose_after_fork(void)
@@ -87,12 +87,12 @@ void ht_interpose_after_fork(void)
 		size_t start = off + ARENA_HDR, n;
 
 		/* blocks are aligned to >= 16: find the next stored size */
-		n = arena_block_size(arena + start);
+		n = arena_block_size(ht_arena + start);
 		if (n == 0) {
 			off += ARENA_HDR;
 			continue;
 		}
-		ht_filter_inc(arena + start);
+		ht_filter_pin(ht_arena + start);
 		off = start + n;
 		off = (off + ARENA_HDR - 1) & ~(size_t)(ARENA_HDR - 1);
 	}
@@ -423,7 +423,7 @@ HT_EXPORT void *malloc(size_t n)
 
 HT_EXPORT void free(void *p)
 {
-	if (HT_LIKELY(ht_filter[ht_filter_index(p)] == 0)) {
+	if (HT_LIKELY(!ht_filter_maybe(p))) {
 		real_free(p);
 		return;
 	}
@@ -442,7 +442,7 @@ HT_EXPORT void *calloc(size_t n, size_t m)
 HT_EXPORT void *realloc(void *p, size_t n)
 {
 	struct ht_tls *t = &ht_tls;
-	int hit = ht_filter[ht_filter_index(p)] != 0;
+	int hit = ht_filter_maybe(p);
 
 	t->countdown -= (int64_t)n;
 	if (HT_LIKELY(!hit && t->countdown > 0))

@@ -5,6 +5,7 @@
  * operations.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,9 +35,9 @@ static void test_basic(void **state)
 
 	ht_filter_clear();
 	assert_int_equal(ht_addrmap_init(&m, 12), 0);
-	assert_int_equal(ht_filter[ht_filter_index((void *)0x1000)], 0);
+	assert_int_equal(ht_filter_maybe((void *)0x1000), 0);
 	assert_int_equal(ht_addrmap_insert(&m, &r, &old), 0);
-	assert_true(ht_filter[ht_filter_index((void *)0x1000)] != 0);
+	assert_true(ht_filter_maybe((void *)0x1000));
 	assert_int_equal(ht_addrmap_find(&m, 0x1000, &out), 1);
 	assert_int_equal(out.stack, 7);
 	/* the same address again replaces and returns the old record */
@@ -46,7 +47,7 @@ static void test_basic(void **state)
 	assert_int_equal(ht_addrmap_remove(&m, 0x1000, &out), 1);
 	assert_int_equal(out.stack, 9);
 	assert_int_equal(ht_addrmap_remove(&m, 0x1000, &out), 0);
-	assert_int_equal(ht_filter[ht_filter_index((void *)0x1000)], 0);
+	assert_int_equal(ht_filter_maybe((void *)0x1000), 0);
 	assert_int_equal(ht_addrmap_remove(&m, 0, &out), 0);
 }
 
@@ -107,7 +108,7 @@ static void test_random_model(void **state)
 		assert_int_equal(ht_addrmap_find(&m, addrs[i], &out), present[i]);
 		if (present[i]) {
 			assert_int_equal(out.stack, (uint32_t)i);
-			assert_true(ht_filter[ht_filter_index((void *)(uintptr_t)addrs[i])] != 0);
+			assert_true(ht_filter_maybe((void *)(uintptr_t)addrs[i]));
 		}
 	}
 	ht_addrmap_clear(&m);
@@ -123,16 +124,134 @@ static void test_filter_saturates(void **state)
 	ht_filter_clear();
 	for (int i = 0; i < 300; i++)
 		ht_filter_inc(p);
-	assert_int_equal(ht_filter[ht_filter_index(p)], 255);
+	assert_true(ht_filter_maybe(p));
 	for (int i = 0; i < 300; i++)
 		ht_filter_dec(p);
-	/* sticky: a saturated counter no longer knows its count */
-	assert_int_equal(ht_filter[ht_filter_index(p)], 255);
+	/* sticky: a saturated count no longer knows its count */
+	assert_true(ht_filter_maybe(p));
 	ht_filter_clear();
+	assert_false(ht_filter_maybe(p));
 	ht_filter_inc(p);
 	ht_filter_dec(p);
 	ht_filter_dec(p);
-	assert_int_equal(ht_filter[ht_filter_index(p)], 0);
+	assert_false(ht_filter_maybe(p));
+}
+
+/* The filter's geometry: 2^HT_FILTER_SHIFT-byte granules (two addresses
+ * in one granule share a bit and a count), neighbouring granules are
+ * independent, and addresses a whole span apart alias (count shared,
+ * never a false negative). */
+#define GRAN ((uintptr_t)1 << HT_FILTER_SHIFT)
+#define SPAN ((uintptr_t)HT_FILTER_GRANULES << HT_FILTER_SHIFT)
+static void *at(uintptr_t a) { return (void *)a; }
+
+static void test_filter_granules(void **state)
+{
+	uintptr_t base = 0x7f1234560000;
+	(void)state;
+
+	ht_filter_clear();
+	ht_filter_inc(at(base));
+	assert_true(ht_filter_maybe(at(base)));
+	assert_true(ht_filter_maybe(at(base + GRAN - 1)));
+	assert_false(ht_filter_maybe(at(base + GRAN)));
+	assert_false(ht_filter_maybe(at(base - 1)));
+	/* two sampled objects in one granule: the bit stays until both go */
+	ht_filter_inc(at(base + GRAN / 2));
+	ht_filter_dec(at(base));
+	assert_true(ht_filter_maybe(at(base + GRAN / 2)));
+	ht_filter_dec(at(base + GRAN / 2));
+	assert_false(ht_filter_maybe(at(base + GRAN / 2)));
+	/* aliases a span apart share the bit */
+	ht_filter_inc(at(base));
+	ht_filter_inc(at(base + SPAN));
+	ht_filter_dec(at(base));
+	assert_true(ht_filter_maybe(at(base + SPAN)));
+	ht_filter_dec(at(base + SPAN));
+	assert_false(ht_filter_maybe(at(base)));
+	/* every bit of a 64-bit word is its own */
+	for (uintptr_t i = 0; i < 64; i++)
+		ht_filter_inc(at(base + GRAN * i));
+	for (uintptr_t i = 0; i < 64; i += 2)
+		ht_filter_dec(at(base + GRAN * i));
+	for (uintptr_t i = 0; i < 64; i++)
+		assert_int_equal(ht_filter_maybe(at(base + GRAN * i)), (int)(i & 1));
+	ht_filter_clear();
+}
+
+/* A pinned arena block stays visible even when a sampled address that
+ * aliases it comes and goes. */
+static void test_filter_arena_pinned(void **state)
+{
+	char *blk = ht_arena + 4096;
+	void *alias = at((uintptr_t)blk + SPAN * 3);
+	(void)state;
+
+	ht_filter_clear();
+	ht_filter_pin(blk);
+	assert_true(ht_filter_maybe(blk));
+	ht_filter_inc(alias);
+	ht_filter_dec(alias);
+	assert_true(ht_filter_maybe(blk));
+	ht_filter_dec(alias);
+	assert_true(ht_filter_maybe(blk));
+	ht_filter_clear();
+	assert_false(ht_filter_maybe(blk));
+}
+
+/* Threads counting addresses that alias the same 64 granules (a span
+ * apart) in and out at random: after every step each thread's own held
+ * addresses must still test positive (no false negative ever), and at the
+ * end the bits are exactly the granules someone still holds. */
+enum { RACE_THREADS = 4, RACE_GRANULES = 64, RACE_STEPS = 200000 };
+static const uintptr_t race_base = 0x7f5500000000;
+static uint8_t race_held[RACE_THREADS][RACE_GRANULES];
+static int race_bad;
+
+static void *race_thread(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+	uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(t + 1);
+
+	for (int step = 0; step < RACE_STEPS; step++) {
+		int g;
+		void *a;
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		g = (int)(x % RACE_GRANULES);
+		a = at(race_base + (uintptr_t)t * SPAN + GRAN * (uintptr_t)g);
+		if (race_held[t][g]) {
+			ht_filter_dec(a);
+			race_held[t][g] = 0;
+		} else {
+			ht_filter_inc(a);
+			race_held[t][g] = 1;
+		}
+		for (int k = 0; k < RACE_GRANULES; k++)
+			if (race_held[t][k] &&
+			    !ht_filter_maybe(at(race_base + (uintptr_t)t * SPAN + GRAN * (uintptr_t)k)))
+				__atomic_store_n(&race_bad, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void test_filter_concurrent(void **state)
+{
+	pthread_t th[RACE_THREADS];
+	(void)state;
+
+	ht_filter_clear();
+	for (int t = 0; t < RACE_THREADS; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, race_thread, (void *)(intptr_t)t), 0);
+	for (int t = 0; t < RACE_THREADS; t++)
+		pthread_join(th[t], NULL);
+	assert_int_equal(race_bad, 0);
+	for (int g = 0; g < RACE_GRANULES; g++) {
+		int any = 0;
+		for (int t = 0; t < RACE_THREADS; t++)
+			any |= race_held[t][g];
+		assert_int_equal(ht_filter_maybe(at(race_base + GRAN * (uintptr_t)g)), any);
+	}
+	ht_filter_clear();
 }
 
 int main(void)
@@ -142,6 +261,9 @@ int main(void)
 		cmocka_unit_test(test_full_shard),
 		cmocka_unit_test(test_random_model),
 		cmocka_unit_test(test_filter_saturates),
+		cmocka_unit_test(test_filter_granules),
+		cmocka_unit_test(test_filter_arena_pinned),
+		cmocka_unit_test(test_filter_concurrent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

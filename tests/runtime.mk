@@ -7,10 +7,12 @@ HT_RT_TEST_LIBS = libhtrt.la $(CMOCKA_LIBS) -lm -lpthread -lrt
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
-	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util
+	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
+	tests/unit/test_ownstack
 HT_UNIT_TESTS += tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
-	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util
+	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
+	tests/unit/test_ownstack
 endif
 tests_unit_test_sampler_SOURCES = tests/unit/test_sampler.c
 tests_unit_test_sampler_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -33,6 +35,9 @@ tests_unit_test_addrmap_LDADD = $(HT_RT_TEST_LIBS)
 tests_unit_test_segment_SOURCES = tests/unit/test_segment.c
 tests_unit_test_segment_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_segment_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_ownstack_SOURCES = tests/unit/test_ownstack.c
+tests_unit_test_ownstack_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBUNWIND_CFLAGS)
+tests_unit_test_ownstack_LDADD = $(HT_RT_TEST_LIBS) $(LIBUNWIND_LIBS)
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_util_LDADD = $(HT_RT_TEST_LIBS)
@@ -50,7 +55,7 @@ tests_targets_rt_segdump_LDFLAGS = $(HT_TARGET_LINK)
 check_PROGRAMS += tests/targets/rt_sites tests/targets/rt_threads \
 	tests/targets/rt_fork tests/targets/rt_exec tests/targets/rt_signal \
 	tests/targets/rt_cxx tests/targets/rt_reset tests/targets/rt_dlopen \
-	tests/targets/rt_loop
+	tests/targets/rt_loop tests/targets/rt_fiber
 check_LTLIBRARIES += tests/targets/librt_plugin.la tests/targets/librt_early.la
 tests_targets_rt_sites_SOURCES = tests/targets/rt_sites.c
 tests_targets_rt_sites_CFLAGS = $(HT_TARGET_CF)
@@ -68,6 +73,9 @@ tests_targets_rt_exec_LDFLAGS = $(HT_TARGET_LINK)
 tests_targets_rt_signal_SOURCES = tests/targets/rt_signal.c
 tests_targets_rt_signal_CFLAGS = $(HT_TARGET_CF)
 tests_targets_rt_signal_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_fiber_SOURCES = tests/targets/rt_fiber.c
+tests_targets_rt_fiber_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_fiber_LDFLAGS = $(HT_TARGET_LINK)
 tests_targets_rt_cxx_SOURCES = tests/targets/rt_cxx.cc
 tests_targets_rt_cxx_CXXFLAGS = $(HT_TARGET_CF)
 tests_targets_rt_cxx_LDFLAGS = $(HT_TARGET_LINK)

@@ -25,6 +25,7 @@
 
 #include "runtime/dump.h"
 #include "runtime/modules.h"
+#include "runtime/ownstack.h"
 #include "runtime/ring.h"
 #include "runtime/runtime.h"
 #include "runtime/util.h"
@@ -65,15 +66,11 @@ uint64_t ht_sample_decide(struct ht_tls *t, size_t size)
 			return 0;
 	}
 	r = t->rate ? t->rate : 1;
-	c = t->countdown;
-	if (nr <= 1) {
-		c = 0;
-	} else {
-		if (r <= 1)
-			c = 0;
-		while (c <= 0)
-			c += (int64_t)ht_sampler_interval(&t->rng, nr);
-	}
+	/* Re-arm with one fresh interval, however far below zero this
+	 * allocation took the countdown: the process is memoryless, so the
+	 * distance from here to the next sample point is a fresh exponential
+	 * whatever came before (a 4 MiB block needs no eight draws). */
+	c = nr <= 1 ? 0 : (int64_t)ht_sampler_interval(&t->rng, nr);
 	t->countdown = c;
 	t->rate = nr;
 	return r;
@@ -114,9 +111,10 @@ static void count(uint64_t *field)
 }
 
 /* Stack the sampled path needs below its caller: libunwind's cursor and
- * context, the frame buffer, our frames.  Measured around 6 KiB; on an
- * alternate signal stack with less room than this the sample is recorded
- * without a backtrace rather than overflowing it. */
+ * context, the frame buffer, our frames.  Measured around 6 KiB.  Only
+ * the fallback path uses the program's own stack (no pool stack free):
+ * on an alternate signal stack with less room than this the sample is
+ * then recorded without a backtrace rather than overflowing it. */
 #define HT_UNWIND_STACK_NEED (12 * 1024)
 
 /* True when running on an alternate signal stack with less than
@@ -135,7 +133,7 @@ static __attribute__((noinline)) int short_of_stack(void)
 /* Unwind the caller's stack into buf (cap entries, innermost first) and
  * drop the runtime's own leading frames.  Returns the depth (0 when the
  * unwinder failed) and stores in *first the index of the first kept frame.
- * One buffer for both: a sampled path may run on a small signal stack. */
+ * One buffer for both. */
 static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t max,
 						  int *first)
 {
@@ -148,17 +146,23 @@ static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t 
 	return n - i < 0 ? 0 : ((uint32_t)(n - i) < max ? (uint32_t)(n - i) : max);
 }
 
-void ht_record_alloc(void *p, size_t size, uint64_t rate)
+struct sample {
+	void *p;
+	size_t size;
+	uint64_t rate;
+	int unwind; /* 0: record without a backtrace */
+};
+
+static void record(void *arg)
 {
 	_Static_assert(sizeof(void *) == sizeof(uint64_t), "frames are stored as void *");
-	/* sized to the configured depth (640 bytes at the default 64): the
-	 * sampled path may run in a signal handler on a small stack */
+	const struct sample *s = arg;
 	void **buf = __builtin_alloca((ht_rt.max_depth + 16) * sizeof(void *));
 	const uint64_t *pcs;
 	struct ht_seg_header *h;
-	int first;
+	int first = 0;
 	struct ht_addr_rec rec, old;
-	uint32_t depth, idx;
+	uint32_t depth = 0, idx;
 	uint64_t gen;
 	int r;
 
@@ -166,14 +170,10 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 	    !ht_child_segment())
 		return;
 	h = ht_rt.seg.hdr;
-	if (ht_weight_compute(size, rate, &rec.w) != 0)
+	if (ht_weight_compute(s->size, s->rate, &rec.w) != 0)
 		return;
-	if (HT_UNLIKELY(short_of_stack())) {
-		depth = 0;
-		first = 0;
-	} else {
+	if (s->unwind)
 		depth = capture(buf, (int)(ht_rt.max_depth + 16), ht_rt.max_depth, &first);
-	}
 	pcs = (const uint64_t *)(const void *)&buf[first];
 	if (depth == 0)
 		count(&h->unwind_failures);
@@ -185,8 +185,8 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 	if (r == 1 && !ht_modules_cover(&ht_rt.seg, pcs, depth))
 		ht_modules_refresh(0);
 	gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
-	rec.addr = (uint64_t)(uintptr_t)p;
-	rec.size = size;
+	rec.addr = (uint64_t)(uintptr_t)s->p;
+	rec.size = s->size;
 	rec.stack = idx;
 	rec.gen = (uint32_t)gen;
 	rec._pad = 0;
@@ -197,9 +197,20 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 	}
 	if (r == 1 && old.gen == (uint32_t)gen)
 		ht_stacks_sub(&ht_rt.stacks, old.stack, old.size, &old.w);
-	ht_stacks_add(&ht_rt.stacks, idx, size, &rec.w);
+	ht_stacks_add(&ht_rt.stacks, idx, s->size, &rec.w);
 	count(&h->samples);
-	push_event(HT_EV_ALLOC, rec.addr, size, rec.w.est_bytes, idx);
+	push_event(HT_EV_ALLOC, rec.addr, s->size, rec.w.est_bytes, idx);
+}
+
+void ht_record_alloc(void *p, size_t size, uint64_t rate)
+{
+	struct sample s = { p, size, rate, 1 };
+
+	/* on a pool stack: any program stack will do, however small */
+	if (HT_LIKELY(ht_ownstack_run(record, &s) == 0))
+		return;
+	s.unwind = !short_of_stack();
+	record(&s);
 }
 
 int ht_take(void *p, struct ht_addr_rec *rec)
@@ -542,6 +553,7 @@ static void atfork_child(void)
 	ht_addrmap_clear(&ht_rt.addrs);
 	ht_filter_clear();
 	ht_interpose_after_fork();
+	ht_ownstack_after_fork();
 	ht_modules_forget();
 	ht_rt.dump_suffix_pid = 1;
 	/* a child of a child that never sampled keeps its grandparent as

@@ -1,0 +1,30 @@
+/*
+ * Private stacks for the sampled path.  Unwinding, interning and the
+ * occasional segment creation need several KiB of stack, and a sampled
+ * allocation may happen where the program has little: a signal handler
+ * on a small alternate stack, a coroutine with a few KiB of its own.  The
+ * sampled path therefore runs on a stack of its own, taken from a
+ * process-wide pool, and needs only a few dozen bytes of the program's.
+ *
+ * The switch is a frame-pointer frame described by CFI, so an unwinder
+ * started on the private stack walks straight on into the program's
+ * frames.  No syscall on the way (a pool stack is mapped once, at its first
+ * use), one atomic to take a stack and one to give it back.
+ */
+#ifndef HT_RUNTIME_OWNSTACK_H
+#define HT_RUNTIME_OWNSTACK_H
+
+/* Usable bytes of each pool stack (a guard page lies below). */
+#define HT_OWNSTACK_SIZE (64u * 1024u)
+/* Stacks in the pool: as many samples may be taken at the same moment. */
+#define HT_OWNSTACK_POOL 64u
+
+/* Run fn(arg) on a pool stack.  Returns 0 when it ran, -1 when no stack
+ * was available (all busy, mmap failed, or an architecture without the
+ * switch): fn was not called and the caller must do without. */
+int ht_ownstack_run(void (*fn)(void *), void *arg);
+
+/* In a fork child (one thread): every pool stack is free again. */
+void ht_ownstack_after_fork(void);
+
+#endif /* HT_RUNTIME_OWNSTACK_H */

@@ -1,0 +1,120 @@
+/*
+ * Unit tests of src/runtime/ownstack.c: a function runs on a pool stack
+ * (not the caller's), libunwind unwinds from there through the switch into
+ * the caller's frames, the pool runs out after HT_OWNSTACK_POOL nested
+ * runs (and says so instead of running), and stacks come back to the pool.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "runtime/ownstack.h"
+
+struct probe {
+	uintptr_t sp;       /* an address on the stack fn ran on */
+	int depth;          /* frames unw_backtrace found */
+	int saw_caller;     /* one of them lies in caller_marker */
+};
+
+static void *marker_lo, *marker_hi;
+
+static void probe_fn(void *arg)
+{
+	struct probe *pr = arg;
+	void *frames[64];
+	char here;
+
+	pr->sp = (uintptr_t)&here;
+	pr->depth = unw_backtrace(frames, 64);
+	for (int i = 0; i < pr->depth; i++)
+		if (frames[i] >= marker_lo && frames[i] < marker_hi)
+			pr->saw_caller = 1;
+}
+
+/* The caller whose frame the unwinder must reach from the pool stack (a
+ * return address in its first 512 bytes: it is much smaller). */
+static __attribute__((noinline)) int caller_marker(struct probe *pr)
+{
+	int r;
+
+	marker_lo = (void *)(uintptr_t)caller_marker;
+	marker_hi = (char *)marker_lo + 512;
+	r = ht_ownstack_run(probe_fn, pr);
+	__asm__ volatile("" ::: "memory");
+	return r;
+}
+
+static void test_runs_elsewhere_and_unwinds_back(void **state)
+{
+	struct probe pr;
+	char here;
+	(void)state;
+
+	memset(&pr, 0, sizeof pr);
+	assert_int_equal(caller_marker(&pr), 0);
+	/* not on this stack: at least a page away from our frame */
+	assert_true(pr.sp + 4096 < (uintptr_t)&here || pr.sp > (uintptr_t)&here + 4096);
+	assert_true(pr.depth >= 3);
+	assert_int_equal(pr.saw_caller, 1);
+}
+
+static int nested_depth, nested_refused;
+
+static void nest(void *arg)
+{
+	(void)arg;
+	nested_depth++;
+	if (ht_ownstack_run(nest, NULL) != 0)
+		nested_refused = 1;
+}
+
+static void test_pool_runs_out_and_refills(void **state)
+{
+	(void)state;
+
+	nested_depth = 0;
+	nested_refused = 0;
+	assert_int_equal(ht_ownstack_run(nest, NULL), 0);
+	assert_int_equal(nested_depth, HT_OWNSTACK_POOL);
+	assert_int_equal(nested_refused, 1);
+	/* every stack was given back: the whole pool is available again */
+	nested_depth = 0;
+	nested_refused = 0;
+	assert_int_equal(ht_ownstack_run(nest, NULL), 0);
+	assert_int_equal(nested_depth, HT_OWNSTACK_POOL);
+}
+
+static void deep(void *arg)
+{
+	/* most of a pool stack is usable */
+	volatile char big[HT_OWNSTACK_SIZE - 8192];
+
+	big[0] = 1;
+	big[sizeof big - 1] = 2;
+	*(int *)arg = big[0] + big[sizeof big - 1];
+}
+
+static void test_stack_size(void **state)
+{
+	int r = 0;
+	(void)state;
+
+	assert_int_equal(ht_ownstack_run(deep, &r), 0);
+	assert_int_equal(r, 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_runs_elsewhere_and_unwinds_back),
+		cmocka_unit_test(test_pool_runs_out_and_refills),
+		cmocka_unit_test(test_stack_size),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

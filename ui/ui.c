@@ -30,6 +30,7 @@
 #include <curses.h>
 #include <term.h>
 
+#include "core/segread.h"
 #include "ui/colors.h"
 #include "ui/format.h"
 #include "ui/view.h"
@@ -57,8 +58,13 @@ static void on_quit_signal(int sig)
 
 /* A crash while curses owns the terminal: put it back with async-signal-
  * safe calls only, then die of the same signal. */
-static void on_fatal_signal(int sig)
+static void on_fatal_signal(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
+	/* a segment truncated under a read is an error of that read, not a
+	 * crash: the reader jumps back (and this does not return) */
+	if (sig == SIGBUS)
+		ht_segread_fault(si);
 	if (curses_active) {
 		ssize_t r = write(STDOUT_FILENO, restore_seq, restore_len);
 
@@ -113,8 +119,10 @@ static void install_signals(struct saved_signals *old)
 	sa.sa_handler = on_quit_signal;   /* no SA_RESTART: poll wakes up */
 	for (i = 0; i < NQUIT; i++)
 		sigaction(quit_signals[i], &sa, &old->quit[i]);
-	sa.sa_handler = on_fatal_signal;
-	sa.sa_flags = SA_RESETHAND;
+	/* no SA_RESETHAND: the handler resets the disposition itself, after
+	 * the SIGBUS of a guarded segment read has been given back */
+	sa.sa_sigaction = on_fatal_signal;
+	sa.sa_flags = SA_SIGINFO;
 	for (i = 0; i < NFATAL; i++)
 		sigaction(fatal_signals[i], &sa, &old->fatal[i]);
 }

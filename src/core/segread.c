@@ -4,13 +4,16 @@
  * at open and only the copies are used afterwards; every value read later
  * (indexes, depths, string offsets) is checked again before use; strings
  * are copied, never referenced in place.  Only the control page is mapped
- * writable, and only commands write it.
+ * writable, and only commands write it.  Every access to the mappings runs
+ * under the truncation guard below: a segment that another process
+ * truncates while we read it fails the read, it does not crash heaptop.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +45,94 @@ struct ht_segread {
 	unsigned char *strings;     /* scratch copy of the strings area */
 	struct ht_seg_module *mods; /* scratch copy of the module table */
 };
+
+/* ---- truncation guard -----------------------------------------------------
+ * Another process of the same user can truncate a segment under us; the
+ * mapped pages past the new end then raise SIGBUS on access.  Each access
+ * to a reader's mappings runs inside GUARD_ENTER/guard_pop: a SIGBUS whose
+ * address lies in the mappings of this thread's innermost armed reader
+ * jumps back to GUARD_ENTER, which then returns non-zero, and the read
+ * fails with "truncated".  Any other SIGBUS goes to the disposition that
+ * was installed before ours (a front end that installs its own SIGBUS
+ * handler calls ht_segread_fault first, see segread.h).
+ */
+struct guard {
+	sigjmp_buf jb;
+	struct guard *prev;
+	const struct ht_segread *r;
+};
+
+static __thread struct guard *tl_guard;
+static struct sigaction guard_prev_action;
+
+static bool in_range(const void *a, const void *base, size_t size)
+{
+	return base && (const char *)a >= (const char *)base &&
+	       (size_t)((const char *)a - (const char *)base) < size;
+}
+
+bool ht_segread_fault(const siginfo_t *si)
+{
+	struct guard *g = tl_guard;
+
+	if (!g || !si || si->si_signo != SIGBUS || si->si_code <= 0)
+		return false;
+	if (!in_range(si->si_addr, g->r->base, g->r->size) &&
+	    !in_range(si->si_addr, g->r->ctl, g->r->ctl_map_size))
+		return false;
+	siglongjmp(g->jb, 1);
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	ht_segread_fault(si); /* returns only when the fault is not ours */
+	/* hand it to the previous disposition: a fault repeats when we
+	 * return, a signal sent by someone is raised again (it is blocked
+	 * until we return) */
+	sigaction(sig, &guard_prev_action, NULL);
+	if (si->si_code <= 0)
+		raise(sig);
+}
+
+/* Put our handler in place at each open unless it already is: whoever
+ * replaced it since (a test framework, a screen) becomes the disposition
+ * that non-segment faults go to. */
+static void guard_install(void)
+{
+	struct sigaction sa, cur;
+
+	if (sigaction(SIGBUS, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+	    cur.sa_sigaction == on_sigbus)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGBUS, &sa, &guard_prev_action);
+}
+
+static void guard_push(struct guard *g, const struct ht_segread *r)
+{
+	g->r = r;
+	g->prev = tl_guard;
+	tl_guard = g;
+}
+
+static void guard_pop(struct guard *g)
+{
+	tl_guard = g->prev;
+}
+
+/* Arm the guard for reader rd in this frame: 0 now, non-zero when a
+ * truncation fault jumped back here (call guard_pop either way). */
+#define GUARD_ENTER(g, rd) (guard_push(&(g), (rd)), sigsetjmp((g).jb, 1))
+
+static void set_truncated(const struct ht_segread *r, char **cause)
+{
+	ht_cause_set(cause, "segment '%s' was truncated while being read (by "
+	          "another process): refusing it", r->name);
+}
 
 static uint64_t ld64(const uint64_t *p)
 {
@@ -248,6 +339,86 @@ void ht_segread_close(struct ht_segread *r)
 	free(r);
 }
 
+/* The part of opening that reads the mapping (under the guard): the
+ * state, the validated layout copy, the control page mapping and the
+ * scratch buffers.  0 or -errno with *cause; r is closed by the caller. */
+static int read_layout(struct ht_segread *r, const char *name, bool writable,
+                       char **cause)
+{
+	struct ht_seg_header h;
+	int err;
+
+	/* the runtime writes the layout, then publishes a state other than
+	 * STARTING with a release store: read the state first */
+	if (((const struct ht_seg_header *)r->base)->magic == HT_SEG_MAGIC &&
+	    __atomic_load_n(&((const struct ht_seg_header *)r->base)->state,
+	                    __ATOMIC_ACQUIRE) == HT_STATE_STARTING) {
+		err = -EAGAIN;
+		ht_cause_set(cause, "segment '%s' not initialised yet (the "
+		          "runtime is starting)", name);
+		return err;
+	}
+	read_header(r->base, &h);
+	err = check_header(&h, r->size, cause);
+	if (err < 0) {
+		char *inner = cause ? *cause : NULL;
+
+		if (cause) {
+			*cause = NULL;
+			ht_cause_set(cause, "segment '%s': %s", name,
+			          inner ? inner : "invalid");
+		}
+		free(inner);
+		return err;
+	}
+	if (h.uid != getuid()) {
+		err = -EPERM;
+		ht_cause_set(cause, "segment '%s' was created for uid %u, not you "
+		          "(uid %u): refusing it", name, h.uid,
+		          (unsigned)getuid());
+		return err;
+	}
+	r->lay = h;
+	copy_str(r->exe, h.exe, sizeof r->exe);
+	copy_str(r->cmdline, h.cmdline, sizeof r->cmdline);
+	if (writable) {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+		r->ctl_map_size = (h.control_size + page - 1) / page * page;
+		if (h.control_off + r->ctl_map_size > r->size)
+			r->ctl_map_size = sizeof(struct ht_seg_control);
+		r->ctl = mmap(NULL, r->ctl_map_size, PROT_READ | PROT_WRITE,
+		              MAP_SHARED, r->fd, (off_t)h.control_off);
+		if (r->ctl == MAP_FAILED)
+			r->ctl = NULL;
+	}
+	r->strings = malloc(h.strings_size + 1);
+	r->mods = calloc(h.modules_cap ? h.modules_cap : 1,
+	                 sizeof(struct ht_seg_module));
+	if (!r->strings || !r->mods) {
+		err = -ENOMEM;
+		ht_cause_set(cause, "out of memory");
+		return err;
+	}
+	return 0;
+}
+
+static int guarded_read_layout(struct ht_segread *r, const char *name,
+                               bool writable, char **cause)
+{
+	struct guard g;
+	int err;
+
+	if (GUARD_ENTER(g, r)) {
+		err = -EINVAL;
+		set_truncated(r, cause);
+	} else {
+		err = read_layout(r, name, writable, cause);
+	}
+	guard_pop(&g);
+	return err;
+}
+
 /* Open, validate and map segment `name`; see segread.h for the errors.
  * On success *out is owned by the caller (ht_segread_close). */
 int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
@@ -255,7 +426,6 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 	struct ht_segread *r;
 	struct stat st;
 	char path[HT_SEG_NAME_MAX + 2];
-	struct ht_seg_header h;
 	bool writable = true;
 	int err;
 
@@ -324,58 +494,10 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 		          strerror(-err));
 		goto fail;
 	}
-	/* the runtime writes the layout, then publishes a state other than
-	 * STARTING with a release store: read the state first */
-	if (((const struct ht_seg_header *)r->base)->magic == HT_SEG_MAGIC &&
-	    __atomic_load_n(&((const struct ht_seg_header *)r->base)->state,
-	                    __ATOMIC_ACQUIRE) == HT_STATE_STARTING) {
-		err = -EAGAIN;
-		ht_cause_set(cause, "segment '%s' not initialised yet (the "
-		          "runtime is starting)", name);
+	guard_install();
+	err = guarded_read_layout(r, name, writable, cause);
+	if (err < 0)
 		goto fail;
-	}
-	read_header(r->base, &h);
-	err = check_header(&h, r->size, cause);
-	if (err < 0) {
-		char *inner = cause ? *cause : NULL;
-
-		if (cause) {
-			*cause = NULL;
-			ht_cause_set(cause, "segment '%s': %s", name,
-			          inner ? inner : "invalid");
-		}
-		free(inner);
-		goto fail;
-	}
-	if (h.uid != getuid()) {
-		err = -EPERM;
-		ht_cause_set(cause, "segment '%s' was created for uid %u, not you "
-		          "(uid %u): refusing it", name, h.uid,
-		          (unsigned)getuid());
-		goto fail;
-	}
-	r->lay = h;
-	copy_str(r->exe, h.exe, sizeof r->exe);
-	copy_str(r->cmdline, h.cmdline, sizeof r->cmdline);
-	if (writable) {
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-		r->ctl_map_size = (h.control_size + page - 1) / page * page;
-		if (h.control_off + r->ctl_map_size > r->size)
-			r->ctl_map_size = sizeof(struct ht_seg_control);
-		r->ctl = mmap(NULL, r->ctl_map_size, PROT_READ | PROT_WRITE,
-		              MAP_SHARED, r->fd, (off_t)h.control_off);
-		if (r->ctl == MAP_FAILED)
-			r->ctl = NULL;
-	}
-	r->strings = malloc(h.strings_size + 1);
-	r->mods = calloc(h.modules_cap ? h.modules_cap : 1,
-	                 sizeof(struct ht_seg_module));
-	if (!r->strings || !r->mods) {
-		err = -ENOMEM;
-		ht_cause_set(cause, "out of memory");
-		goto fail;
-	}
 	*out = r;
 	return 0;
 fail:
@@ -480,15 +602,12 @@ static bool pid_reused(int pid, uint64_t start_mono_ns)
 	       (double)start_mono_ns + 2e9;
 }
 
-/* Fill *st from the header, corrected by kill(pid, 0) and, when the
- * heartbeat is stale, by the pid's start time (pid reuse).  Never fails. */
-void ht_segread_status(struct ht_segread *r, struct ht_segread_status *st)
+/* The header's view of the process (under the guard). */
+static void read_status(struct ht_segread *r, struct ht_segread_status *st)
 {
 	const struct ht_seg_header *h = (const void *)r->base;
 	uint64_t hb = ld64(&h->heartbeat_ns), now = mono_ns();
 
-	memset(st, 0, sizeof *st);
-	st->pid = r->lay.pid;
 	st->state = map_state(ld32(&h->state));
 	st->exit_status = (int32_t)ld32((const uint32_t *)&h->exit_status);
 	st->rate = ld64(&h->rate);
@@ -497,6 +616,22 @@ void ht_segread_status(struct ht_segread *r, struct ht_segread_status *st)
 	st->stacks_full = ld64(&h->stacks_full);
 	/* a heartbeat from the future is from a previous boot */
 	st->heartbeat_age_ns = !hb ? 0 : now >= hb ? now - hb : UINT64_MAX;
+}
+
+/* Fill *st from the header, corrected by kill(pid, 0) and, when the
+ * heartbeat is stale, by the pid's start time (pid reuse).  Never fails:
+ * a header truncated away reads as state UNKNOWN. */
+void ht_segread_status(struct ht_segread *r, struct ht_segread_status *st)
+{
+	struct guard g;
+
+	memset(st, 0, sizeof *st);
+	st->pid = r->lay.pid;
+	if (GUARD_ENTER(g, r))
+		st->state = HT_PROC_UNKNOWN; /* heartbeat unknown too: 0 */
+	else
+		read_status(r, st);
+	guard_pop(&g);
 	st->alive = r->lay.pid > 0 &&
 	            (kill(r->lay.pid, 0) == 0 || errno == EPERM);
 	/* a live runtime bumps the heartbeat every 100 ms; when it has been
@@ -514,31 +649,26 @@ void ht_segread_status(struct ht_segread *r, struct ht_segread_status *st)
 	}
 }
 
-/* A new LIVE profile from the segment's counters and modules (caller
- * owns *out).  0 or -errno with *cause; nothing is returned on error. */
-int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
-                        char **cause)
+static int nomem(char **cause)
+{
+	ht_cause_set(cause, "out of memory");
+	return -ENOMEM;
+}
+
+/* Fill p from the mapping (under the guard).  0 or -errno with *cause;
+ * p is freed by the caller either way on failure. */
+static int read_snapshot(struct ht_segread *r, struct ht_profile *p,
+                         char **cause)
 {
 	const struct ht_seg_header *h = (const void *)r->base;
 	const struct ht_seg_stack *tab =
 		(const void *)(r->base + r->lay.stacks_off);
 	const uint64_t *frames = (const void *)(r->base + r->lay.frames_off);
 	struct ht_segread_status st;
-	struct ht_profile *p;
-	struct stat sb;
 	uint32_t nmods = 0, used;
 	size_t cap = 0;
 	int err;
 
-	*out = NULL;
-	/* A segment shrunk under us would SIGBUS: refuse instead. */
-	if (fstat(r->fd, &sb) == 0 && (uint64_t)sb.st_size < r->size) {
-		ht_cause_set(cause, "segment '%s' was truncated", r->name);
-		return -EINVAL;
-	}
-	p = ht_profile_new();
-	if (!p)
-		goto nomem;
 	p->kind = HT_SOURCE_LIVE;
 	ht_segread_status(r, &st);
 	p->pid = st.pid;
@@ -558,15 +688,15 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 	p->cmdline = strdup(r->cmdline);
 	p->exe = strdup(r->exe);
 	if (!p->cmdline || !p->exe)
-		goto nomem;
+		return nomem(cause);
 
 	/* modules */
 	err = copy_modules(r, &nmods, cause);
 	if (err < 0)
-		goto fail;
+		return err;
 	p->modules = calloc(nmods ? nmods : 1, sizeof *p->modules);
 	if (!p->modules)
-		goto nomem;
+		return nomem(cause);
 	r->strings[r->lay.strings_size] = '\0';
 	for (uint32_t i = 0; i < nmods; i++) {
 		const struct ht_seg_module *sm = &r->mods[i];
@@ -580,19 +710,19 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 			          "(offset %u, length %u) out of range or not "
 			          "terminated", i, sm->path_off, sm->path_len);
 			err = -EINVAL;
-			goto fail;
+			return err;
 		}
 		if (sm->build_id_len > sizeof sm->build_id ||
 		    sm->end < sm->start) {
 			ht_cause_set(cause, "corrupt segment: module %u has a bad "
 			          "build-id length or address range", i);
 			err = -EINVAL;
-			goto fail;
+			return err;
 		}
 		m->path = strndup((const char *)r->strings + sm->path_off,
 		                  sm->path_len);
 		if (!m->path)
-			goto nomem;
+			return nomem(cause);
 		m->start = sm->start;
 		m->end = sm->end;
 		m->base = sm->base;
@@ -611,7 +741,7 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 	cap = used ? used : 16;
 	p->stacks = calloc(cap, sizeof *p->stacks);
 	if (!p->stacks)
-		goto nomem;
+		return nomem(cause);
 	for (uint32_t i = 0; i < r->lay.stacks_cap; i++) {
 		const struct ht_seg_stack *e = &tab[i];
 		struct ht_stack *s;
@@ -627,7 +757,7 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 			          "%u+%u (table of %u, depth limit %d)", i, idx,
 			          depth, r->lay.frames_cap, HT_MAX_DEPTH_LIMIT);
 			err = -EINVAL;
-			goto fail;
+			return err;
 		}
 		if (p->nstacks == cap) {
 			struct ht_stack *ns;
@@ -636,7 +766,7 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 				break;
 			ns = realloc(p->stacks, cap * 2 * sizeof *ns);
 			if (!ns)
-				goto nomem;
+				return nomem(cause);
 			p->stacks = ns;
 			cap *= 2;
 		}
@@ -646,21 +776,49 @@ int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
 		s->depth = depth;
 		s->pcs = malloc((depth ? depth : 1) * sizeof *s->pcs);
 		if (!s->pcs)
-			goto nomem;
+			return nomem(cause);
 		p->nstacks++;
 		for (uint32_t k = 0; k < depth; k++)
 			s->pcs[k] = ld64(&frames[idx + k]);
 		fill_counts(&s->counts, e);
 	}
 	ht_profile_sum(p);
+	return 0;
+}
+
+/* A new LIVE profile from the segment's counters and modules (caller
+ * owns *out).  0 or -errno with *cause; nothing is returned on error. */
+int ht_segread_snapshot(struct ht_segread *r, struct ht_profile **out,
+                        char **cause)
+{
+	struct ht_profile *p;
+	struct stat sb;
+	struct guard g;
+	int err;
+
+	*out = NULL;
+	/* A segment shrunk under us would SIGBUS: refuse instead (and the
+	 * guard catches a truncation during the read). */
+	if (fstat(r->fd, &sb) == 0 && (uint64_t)sb.st_size < r->size) {
+		ht_cause_set(cause, "segment '%s' was truncated", r->name);
+		return -EINVAL;
+	}
+	p = ht_profile_new();
+	if (!p)
+		return nomem(cause);
+	if (GUARD_ENTER(g, r)) {
+		err = -EINVAL;
+		set_truncated(r, cause);
+	} else {
+		err = read_snapshot(r, p, cause);
+	}
+	guard_pop(&g);
+	if (err < 0) {
+		ht_profile_free(p);
+		return err;
+	}
 	*out = p;
 	return 0;
-nomem:
-	err = -ENOMEM;
-	ht_cause_set(cause, "out of memory");
-fail:
-	ht_profile_free(p);
-	return err;
 }
 
 static long futex_wake(uint32_t *addr)
@@ -685,8 +843,8 @@ static const char *cmd_name(enum ht_cmd cmd)
 }
 
 /* Run one command through the control page and wait for the runtime's
- * answer (2 s).  Returns the runtime's result or -errno, with *cause. */
-int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
+ * answer (2 s; under the guard).  The runtime's result or -errno. */
+static int run_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
                        const char *path, char **cause)
 {
 	struct ht_seg_control *c = r->ctl;
@@ -769,8 +927,25 @@ int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
 	return res;
 }
 
-/* The EXECED successor's segment name copied into buf, or NULL. */
-const char *ht_segread_next_name(struct ht_segread *r, char *buf, size_t cap)
+/* Run one command through the control page and wait for the runtime's
+ * answer (2 s).  Returns the runtime's result or -errno, with *cause. */
+int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
+                       const char *path, char **cause)
+{
+	struct guard g;
+	int res;
+
+	if (GUARD_ENTER(g, r)) {
+		res = -EIO;
+		set_truncated(r, cause);
+	} else {
+		res = run_command(r, cmd, arg, path, cause);
+	}
+	guard_pop(&g);
+	return res;
+}
+
+static const char *read_next_name(struct ht_segread *r, char *buf, size_t cap)
 {
 	const struct ht_seg_header *h = (const void *)r->base;
 	char tmp[sizeof h->next_name];
@@ -783,6 +958,20 @@ const char *ht_segread_next_name(struct ht_segread *r, char *buf, size_t cap)
 		return NULL;
 	memcpy(buf, tmp, strlen(tmp) + 1);
 	return buf;
+}
+
+/* The EXECED successor's segment name copied into buf, or NULL. */
+const char *ht_segread_next_name(struct ht_segread *r, char *buf, size_t cap)
+{
+	struct guard g;
+	const char *res;
+
+	if (GUARD_ENTER(g, r))
+		res = NULL;
+	else
+		res = read_next_name(r, buf, cap);
+	guard_pop(&g);
+	return res;
 }
 
 /* The segment name (reader-owned). */

@@ -10,6 +10,7 @@
 #ifndef HT_CORE_SEGREAD_H
 #define HT_CORE_SEGREAD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,17 @@
 #include "core/profile.h"
 
 struct ht_segread;
+
+/*
+ * A segment truncated by another process while it is read raises SIGBUS:
+ * ht_segread_open installs a SIGBUS handler (unless it is already in
+ * place) that turns such a fault into a failed read ("truncated") and
+ * passes any other SIGBUS to the disposition it replaced.  A program that
+ * installs its own SIGBUS handler after opening a segment must call this
+ * first from it: it does not return when the fault was a guarded segment
+ * read (it jumps back to that read), and returns false otherwise.
+ */
+bool ht_segread_fault(const siginfo_t *si);
 
 /* What the header says about the process, checked against reality. */
 struct ht_segread_status {

@@ -6,7 +6,9 @@
  * wrong major, sections out of range, stacks too deep or outside the
  * frames array, unterminated strings, another user's segment) must fail
  * with a message and never crash.  A fake "runtime" thread answers the
- * control page to test commands.
+ * control page to test commands.  A segment truncated while it is being
+ * read fails that read (SIGBUS caught), and other SIGBUSes still reach the
+ * handler that was there before.
  */
 #include "config.h"
 
@@ -669,6 +671,180 @@ static void test_commands(void **state)
 }
 
 /* A segment whose pid is gone but says RUNNING: reported exited. */
+/* ---- truncation while reading ------------------------------------------- */
+
+struct snap_job {
+	struct ht_segread *r;
+	int rc;
+	char *cause;
+};
+
+static void *snap_thread(void *arg)
+{
+	struct snap_job *j = arg;
+	struct ht_profile *p = NULL;
+
+	j->rc = ht_segread_snapshot(j->r, &p, &j->cause);
+	if (p)
+		ht_profile_free(p);
+	return NULL;
+}
+
+/* A snapshot that is inside the segment when another process truncates
+ * it: the module list is "being rewritten" (odd seqlock), so the reader
+ * waits there (~200 ms); the segment is cut to nothing meanwhile.  The
+ * reader's next load faults; the guard turns that into an error. */
+static void truncate_during_snapshot(void (*after_open)(void))
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct snap_job j = { NULL, 0, NULL };
+	char *cause = NULL, path[80];
+	pthread_t th;
+	int fd;
+
+	((struct ht_seg_header *)img)->modules_seq = 5;
+	publish(img, size);
+	free(img);
+	assert_int_equal(ht_segread_open(segname, &j.r, &cause), 0);
+	if (after_open)
+		after_open();
+	assert_int_equal(pthread_create(&th, NULL, snap_thread, &j), 0);
+	usleep(30000);
+	snprintf(path, sizeof path, "/%s", segname);
+	fd = shm_open(path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	close(fd);
+	pthread_join(th, NULL);
+	if (j.rc != -EINVAL || !j.cause || !strstr(j.cause, "truncated while being read"))
+		fail_msg("expected the truncation to fail the snapshot, got %d: %s",
+		         j.rc, j.cause ? j.cause : "(no cause)");
+	free(j.cause);
+	ht_segread_close(j.r);
+}
+
+static void test_truncated_while_reading(void **state)
+{
+	size_t size;
+	unsigned char *img;
+	struct ht_segread *r = NULL;
+	struct ht_segread_status st;
+	struct ht_profile *p = NULL;
+	char *cause = NULL, path[80], buf[64];
+	int fd;
+	(void)state;
+
+	truncate_during_snapshot(NULL);
+
+	/* after the cut, every entry point fails cleanly, none crashes */
+	img = build_image(&size);
+	publish(img, size);
+	free(img);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+	snprintf(path, sizeof path, "/%s", segname);
+	fd = shm_open(path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	close(fd);
+	ht_segread_status(r, &st);
+	assert_int_equal(st.state, HT_PROC_UNKNOWN);
+	assert_null(ht_segread_next_name(r, buf, sizeof buf));
+	assert_true(ht_segread_command(r, HT_CMD_PING, 0, NULL, &cause) < 0);
+	assert_true(ht_segread_snapshot(r, &p, &cause) < 0);
+	assert_null(p);
+	assert_non_null(strstr(cause, "truncated"));
+	free(cause);
+	ht_segread_close(r);
+}
+
+/* A screen (or any program) that installs its own SIGBUS handler after
+ * the reader's (after the open) and calls ht_segread_fault first keeps
+ * the guard working. */
+static int chained_calls;
+static struct sigaction chained_old;
+
+static void chained_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	chained_calls++;
+	ht_segread_fault(si); /* jumps back to the read when it is one */
+	signal(sig, SIG_DFL); /* not a segment read: crash as usual */
+}
+
+static void install_chained(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = chained_handler;
+	sa.sa_flags = SA_SIGINFO;
+	assert_int_equal(sigaction(SIGBUS, &sa, &chained_old), 0);
+}
+
+static void test_truncated_chained_handler(void **state)
+{
+	(void)state;
+
+	chained_calls = 0;
+	truncate_during_snapshot(install_chained);
+	assert_int_equal(chained_calls, 1);
+	sigaction(SIGBUS, &chained_old, NULL);
+}
+
+/* A SIGBUS that is not a segment read goes to the handler the reader
+ * replaced. */
+static sigjmp_buf other_jb;
+static volatile int other_calls;
+
+static void other_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	other_calls++;
+	siglongjmp(other_jb, 1);
+}
+
+static void test_other_sigbus_passed_on(void **state)
+{
+	size_t size, page = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char *img = build_image(&size);
+	struct ht_segread *r = NULL;
+	struct sigaction sa, old;
+	char *cause = NULL, tmpl[] = "/tmp/httest-sigbus.XXXXXX";
+	volatile char *m;
+	int fd;
+	(void)state;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = other_handler;
+	sa.sa_flags = SA_SIGINFO;
+	assert_int_equal(sigaction(SIGBUS, &sa, &old), 0);
+	publish(img, size);
+	free(img);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0); /* ours on top */
+	/* a file mapping of ours, cut to nothing: touching it is a SIGBUS
+	 * outside any segment */
+	fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	unlink(tmpl);
+	assert_int_equal(ftruncate(fd, (off_t)page), 0);
+	m = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	other_calls = 0;
+	if (sigsetjmp(other_jb, 1) == 0)
+		m[0] = 1;
+	assert_int_equal(other_calls, 1);
+	munmap((void *)m, page);
+	close(fd);
+	ht_segread_close(r);
+	sigaction(SIGBUS, &old, NULL);
+}
+
 static void test_dead_process(void **state)
 {
 	size_t size;
@@ -726,6 +902,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_process, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_while_reading,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_chained_handler,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_sigbus_passed_on,
+		                                setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

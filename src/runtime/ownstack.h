@@ -14,8 +14,10 @@
 #ifndef HT_RUNTIME_OWNSTACK_H
 #define HT_RUNTIME_OWNSTACK_H
 
-/* Usable bytes of each pool stack (a guard page lies below). */
-#define HT_OWNSTACK_SIZE (64u * 1024u)
+/* Usable bytes of each pool stack (a guard page lies below): the sampled
+ * path needs ~6 KiB; the rest is for a signal handler that interrupts it
+ * (it runs on this stack then).  Only touched pages cost memory. */
+#define HT_OWNSTACK_SIZE (256u * 1024u)
 /* Stacks in the pool: as many samples may be taken at the same moment. */
 #define HT_OWNSTACK_POOL 64u
 

@@ -16,7 +16,7 @@ uint64_t ht_filter[HT_FILTER_WORDS] __attribute__((aligned(4096)));
 char ht_arena[HT_ARENA_SIZE] __attribute__((aligned(4096)));
 
 /* The counts behind the bits: touched only on the sampled paths (at most
- * one page per 64 KiB of address space holding samples). */
+ * one page per 256 KiB of address space holding samples). */
 static uint8_t filter_count[HT_FILTER_GRANULES] __attribute__((aligned(4096)));
 
 /* A bit and its count change together under the lock of the bit's word;
@@ -92,6 +92,7 @@ void ht_filter_clear(void)
 {
 	zero_pages(ht_filter, sizeof ht_filter);
 	zero_pages(filter_count, sizeof filter_count);
+	memset(filter_locks, 0, sizeof filter_locks);
 }
 
 static uint64_t addr_hash(uint64_t addr)

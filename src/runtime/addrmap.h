@@ -19,12 +19,12 @@
 #include "runtime/weights.h"
 
 /*
- * The filter: one bit per 16-byte granule of the address space, taken
- * modulo 2^20 granules (16 MiB): 2^20 bits, 128 KiB.  A clear bit proves
+ * The filter: one bit per 64-byte granule of the address space, taken
+ * modulo 2^20 granules (64 MiB): 2^20 bits, 128 KiB.  A clear bit proves
  * the address is not in the map (nor a bootstrap-arena block); a set bit
  * means "look closer".  The index is the address's own bits, not a
  * scrambling hash, so frees of neighbouring objects read the same cache
- * line: a heap of H bytes keeps at most H/128 bytes of filter in the cache
+ * line: a heap of H bytes keeps at most H/512 bytes of filter in the cache
  * (a hashed byte per address touched a random line of all 128 KiB on
  * every free).
  *
@@ -59,7 +59,8 @@ void ht_filter_dec(const void *p);
 /* Set p's bit for good (p lies in ht_arena).  Lock-free: callable from
  * the bootstrap path at any time. */
 void ht_filter_pin(const void *p);
-/* Clear every bit and count (only while no other thread runs). */
+/* Clear every bit, count and lock (a fork child, before it runs anything
+ * else: a lock another parent thread held at the fork stays free). */
 void ht_filter_clear(void);
 
 /* The bootstrap arena's storage (interpose.c serves allocations from it

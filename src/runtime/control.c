@@ -38,25 +38,18 @@ static int execute(struct ht_seg_control *ctl)
 	uint32_t cmd = __atomic_load_n(&ctl->cmd, __ATOMIC_ACQUIRE);
 	char path[sizeof ctl->path + 1];
 	uint64_t arg;
-	int r;
 
 	switch (cmd) {
 	case HT_CMD_PING:
 		return 0;
 	case HT_CMD_RESET:
-		pthread_mutex_lock(&ht_rt.cmd_lock);
-		r = ht_cmd_reset();
-		pthread_mutex_unlock(&ht_rt.cmd_lock);
-		return r;
+		return ht_cmd_reset();
 	case HT_CMD_DUMP:
 		memcpy(path, ctl->path, sizeof ctl->path);
 		path[sizeof ctl->path] = '\0';
 		if (path[0] != '/')
 			return -EINVAL;
-		pthread_mutex_lock(&ht_rt.cmd_lock);
-		r = ht_cmd_dump(path);
-		pthread_mutex_unlock(&ht_rt.cmd_lock);
-		return r;
+		return ht_cmd_dump(path);
 	case HT_CMD_SET_RATE:
 		arg = __atomic_load_n(&ctl->arg, __ATOMIC_RELAXED);
 		return ht_cmd_set_rate(arg);

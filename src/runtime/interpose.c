@@ -310,33 +310,52 @@ static void *call_real(enum kind k, size_t a, size_t b)
 	return NULL;
 }
 
-/* The countdown already has `size` subtracted. */
-static __attribute__((noinline)) void *alloc_slow(enum kind k, size_t a, size_t b,
-						  size_t size)
+/*
+ * The slow path around a real allocation, for a hook that has already
+ * subtracted `size` from the countdown: slow_begin returns the rate to
+ * record the allocation at, with the guard set, or 0 (not sampled, or the
+ * runtime's own allocation, whose bytes it gives back): then just call
+ * the real function.  slow_end records the block, if the real function
+ * returned one, and leaves the runtime.  errno is the real function's.
+ */
+static uint64_t slow_begin(struct ht_tls *t, size_t size)
 {
-	struct ht_tls *t = &ht_tls;
 	uint64_t rate;
-	void *p;
 	int saved;
 
 	if (t->guard) {
-		/* the runtime's own (or a nested) allocation: not the
-		 * program's bytes, give them back */
 		t->countdown += (int64_t)size;
-		return call_real(k, a, b);
+		return 0;
 	}
 	saved = errno;
 	rate = ht_sample_decide(t, size);
 	errno = saved;
-	if (!rate)
-		return call_real(k, a, b);
-	t->guard = 1;
-	p = call_real(k, a, b);
-	saved = errno;
+	if (rate)
+		t->guard = 1;
+	return rate;
+}
+
+static void slow_end(struct ht_tls *t, void *p, size_t size, uint64_t rate)
+{
+	int saved = errno;
+
 	if (p)
 		ht_record_alloc(p, size, rate);
 	t->guard = 0;
 	errno = saved;
+}
+
+static __attribute__((noinline)) void *alloc_slow(enum kind k, size_t a, size_t b,
+						  size_t size)
+{
+	struct ht_tls *t = &ht_tls;
+	uint64_t rate = slow_begin(t, size);
+	void *p;
+
+	if (!rate)
+		return call_real(k, a, b);
+	p = call_real(k, a, b);
+	slow_end(t, p, size, rate);
 	return p;
 }
 
@@ -461,31 +480,23 @@ HT_EXPORT void *reallocarray(void *p, size_t n, size_t m)
 	return realloc(p, sz);
 }
 
-HT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+static __attribute__((noinline)) int posix_memalign_slow(void **out, size_t align,
+							 size_t n)
 {
 	struct ht_tls *t = &ht_tls;
-	uint64_t rate;
-	int r, saved;
+	uint64_t rate = slow_begin(t, n);
+	int r;
 
-	if (HT_LIKELY((t->countdown -= (int64_t)n) > 0))
-		return real_posix_memalign(out, align, n);
-	if (t->guard) {
-		t->countdown += (int64_t)n;
-		return real_posix_memalign(out, align, n);
-	}
-	saved = errno;
-	rate = ht_sample_decide(t, n);
-	errno = saved;
 	if (!rate)
 		return real_posix_memalign(out, align, n);
-	t->guard = 1;
 	r = real_posix_memalign(out, align, n);
-	saved = errno;
-	if (r == 0 && *out)
-		ht_record_alloc(*out, n, rate);
-	t->guard = 0;
-	errno = saved;
+	slow_end(t, r == 0 ? *out : NULL, n, rate);
 	return r;
+}
+
+HT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	FAST_ALLOC(n, posix_memalign_slow(out, align, n), real_posix_memalign(out, align, n));
 }
 
 HT_EXPORT void *aligned_alloc(size_t align, size_t n)

@@ -260,35 +260,44 @@ int ht_cmd_reset(void)
 	if (!ht_rt.have_seg)
 		return -ENOSYS;
 	h = ht_rt.seg.hdr;
+	pthread_mutex_lock(&ht_rt.cmd_lock);
 	__atomic_fetch_add(&h->reset_generation, 1, __ATOMIC_ACQ_REL);
 	ht_stacks_reset(&ht_rt.stacks);
 	__atomic_store_n(&h->reset_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
 	push_event(HT_EV_RESET, 0, 0, 0, 0);
+	pthread_mutex_unlock(&ht_rt.cmd_lock);
 	return 0;
 }
 
 int ht_cmd_dump(const char *path)
 {
 	struct ht_dump_src src;
+	int err;
 
 	if (!ht_rt.have_seg)
 		return -ENOSYS;
+	pthread_mutex_lock(&ht_rt.cmd_lock);
 	src.stacks = ht_rt.seg.stacks;
 	src.stacks_cap = ht_rt.seg.hdr->stacks_cap;
 	src.frames = ht_rt.seg.frames;
 	src.frames_cap = ht_rt.seg.hdr->frames_cap;
 	src.rate = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
 	src.maps_path = "/proc/self/maps";
-	return ht_dump_write(&src, path);
+	err = ht_dump_write(&src, path);
+	pthread_mutex_unlock(&ht_rt.cmd_lock);
+	return err;
 }
 
 int ht_cmd_set_rate(uint64_t rate)
 {
 	if (rate == 0)
 		return -EINVAL;
+	/* the runtime's rate and the header's change together */
+	pthread_mutex_lock(&ht_rt.cmd_lock);
 	__atomic_store_n(&ht_rt.rate, rate, __ATOMIC_RELAXED);
 	if (ht_rt.have_seg)
 		__atomic_store_n(&ht_rt.seg.hdr->rate, rate, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&ht_rt.cmd_lock);
 	return 0;
 }
 
@@ -450,6 +459,7 @@ static int create_segment(const char *base, int with_pid, uint32_t flags,
 
 /* ---- configuration -------------------------------------------------- */
 
+/* base: HT_SEG_NAME_MAX + 1 bytes */
 static void config(char *base, size_t base_size, int *explicit_name)
 {
 	const char *v;
@@ -482,12 +492,8 @@ static void config(char *base, size_t base_size, int *explicit_name)
 				"using heaptop.<pid>");
 		}
 	}
-	if (!*explicit_name) {
-		char num[24];
-		size_t n = ht_strlcpy(base, "heaptop.", base_size);
-		ht_fmt_u64(num, (uint64_t)getpid(), 10);
-		ht_strlcpy(base + n, num, base_size - n);
-	}
+	if (!*explicit_name)
+		make_name(base, "heaptop", (long)getpid(), -1);
 	v = getenv("HEAPTOP_DUMP_AT_EXIT");
 	if (v && *v) {
 		if (strlen(v) < sizeof ht_rt.dump_at_exit - 32)
@@ -519,9 +525,7 @@ static void on_exit_handler(int status, void *arg)
 			path[n++] = '.';
 			ht_fmt_u64(path + n, (uint64_t)getpid(), 10);
 		}
-		pthread_mutex_lock(&ht_rt.cmd_lock);
 		err = ht_cmd_dump(path);
-		pthread_mutex_unlock(&ht_rt.cmd_lock);
 		if (err)
 			ht_log3("HEAPTOP_DUMP_AT_EXIT: cannot write ", path, NULL);
 	}
@@ -578,9 +582,9 @@ int ht_child_segment(void)
 	if (strlen(parent) + 24 <= HT_SEG_NAME_MAX) {
 		err = create_segment(parent, 1, HT_SEG_F_CHILD, parent);
 	} else {
-		char base[40];
-		size_t n = ht_strlcpy(base, "heaptop.", sizeof base);
-		ht_fmt_u64(base + n, (uint64_t)getpid(), 10);
+		char base[HT_SEG_NAME_MAX + 1];
+
+		make_name(base, "heaptop", (long)getpid(), -1);
 		err = create_segment(base, 0, HT_SEG_F_CHILD, parent);
 	}
 	if (err == 0) {
@@ -675,9 +679,7 @@ HT_EXPORT int heaptop_dump(const char *path)
 		return -ENOSYS;
 	saved = ht_tls.guard;
 	ht_tls.guard = 1;
-	pthread_mutex_lock(&ht_rt.cmd_lock);
 	err = ht_cmd_dump(path);
-	pthread_mutex_unlock(&ht_rt.cmd_lock);
 	ht_tls.guard = saved;
 	errno = e;
 	return err;
@@ -692,9 +694,7 @@ HT_EXPORT int heaptop_reset(void)
 		return -ENOSYS;
 	saved = ht_tls.guard;
 	ht_tls.guard = 1;
-	pthread_mutex_lock(&ht_rt.cmd_lock);
 	err = ht_cmd_reset();
-	pthread_mutex_unlock(&ht_rt.cmd_lock);
 	ht_tls.guard = saved;
 	return err;
 }

@@ -93,7 +93,8 @@ void ht_put_back(const struct ht_addr_rec *rec);
  * guard is set).  Returns 1 when this process has a segment to write. */
 int ht_child_segment(void);
 
-/* Commands (control thread and public API), under cmd_lock: 0 or -errno. */
+/* Commands (control thread and public API); each takes cmd_lock itself.
+ * 0 or -errno. */
 int ht_cmd_reset(void);
 int ht_cmd_dump(const char *path);
 int ht_cmd_set_rate(uint64_t rate);

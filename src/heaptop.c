@@ -53,6 +53,7 @@ struct options {
 	long threads;               /* per-thread rows per site (text), 0 = all */
 	bool no_threads;            /* no per-thread breakdown at all */
 	enum ht_sort sort;
+	bool sort_set;      /* --sort given: --base keeps it */
 	enum ht_group group;
 	const char *filter;
 	const char *dump_at_exit;
@@ -339,6 +340,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 				die_usage("invalid --top '%s'", optarg);
 			break;
 		case OPT_SORT:
+			o->sort_set = true;
 			o->sort = keyword_value(sort_words, "--sort", optarg);
 			break;
 		case OPT_GROUP:
@@ -1109,7 +1111,7 @@ int main(int argc, char **argv)
 	if (o.rate && o.attach) {
 		err = ht_session_set_rate(s, o.rate, &cause);
 		if (err < 0) {
-			fprintf(stderr, "heaptop: %s\n", cause);
+			fprintf(stderr, "heaptop: %s\n", cause ? cause : strerror(-err));
 			free(cause);
 			cause = NULL;
 		}
@@ -1119,7 +1121,7 @@ int main(int argc, char **argv)
 	if (o.load && o.output && !o.batch) {
 		err = ht_session_snapshot(s, &first, &cause);
 		if (err < 0) {
-			fprintf(stderr, "heaptop: %s\n", cause);
+			fprintf(stderr, "heaptop: %s\n", cause ? cause : strerror(-err));
 			goto out;
 		}
 		rc = write_output(s, first, &o, o.output) < 0 ? 1 : 0;
@@ -1174,7 +1176,7 @@ int main(int argc, char **argv)
 			        strerror(-err));
 			goto out;
 		}
-		if (o.sort == HT_SORT_INUSE_BYTES) {
+		if (!o.sort_set) { /* growth is --base's default sort */
 			struct ht_model_options mo = *ht_model_options(m);
 
 			mo.sort = HT_SORT_GROWTH;

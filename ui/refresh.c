@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cause.h"
 #include "ui/view.h"
 
 /* ---- key sets ---------------------------------------------------------- */
@@ -675,9 +676,8 @@ int ht_refresh_start(struct ht_ui *ui, char **cause)
 	rc = pthread_create(&ui->worker, NULL, worker_main, ui);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		if (asprintf(cause, "cannot start the refresh thread: %s",
-		             strerror(rc)) < 0)
-			*cause = NULL;
+		ht_cause_set(cause, "cannot start the refresh thread: %s",
+		             strerror(rc));
 		return -rc;
 	}
 	ui->worker_started = true;

@@ -30,6 +30,7 @@
 #include <curses.h>
 #include <term.h>
 
+#include "core/cause.h"
 #include "core/segread.h"
 #include "ui/colors.h"
 #include "ui/format.h"
@@ -711,21 +712,6 @@ static void drain(int fd)
 		;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int set_cause(char **cause, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (cause == NULL)
-		return rc;
-	va_start(ap, fmt);
-	r = vasprintf(cause, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		*cause = NULL;
-	return rc;
-}
 
 int ht_ui_run(struct ht_session *s, struct ht_model *m,
               const struct ht_ui_options *o, enum ht_ui_exit *how,
@@ -737,6 +723,7 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	enum loop_end end = LOOP_GO;
 	const char *nc = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
+	int err;
 	SCREEN *screen;
 	bool dirty = true;
 
@@ -744,9 +731,11 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 		*how = HT_UI_QUIT;
 	if (cause != NULL)
 		*cause = NULL;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return set_cause(cause, -ENOTTY, "%s", "the interactive screen "
-		                 "needs a terminal (use --batch for text output)");
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		ht_cause_set(cause, "the interactive screen needs a terminal "
+		             "(use --batch for text output)");
+		return -ENOTTY;
+	}
 
 	memset(&ui, 0, sizeof ui);
 	ui.session = s;
@@ -763,9 +752,11 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	if (mo->filter != NULL)
 		snprintf(ui.filter, sizeof ui.filter, "%s", mo->filter);
 	pthread_mutex_init(&ui.lock, NULL);
-	if (pipe2(ui.wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		return set_cause(cause, -errno, "cannot create a pipe: %s",
-		                 strerror(errno));
+	if (pipe2(ui.wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		err = -errno;
+		ht_cause_set(cause, "cannot create a pipe: %s", strerror(-err));
+		return err;
+	}
 
 	setlocale(LC_CTYPE, "");
 	ui.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
@@ -774,8 +765,9 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	if (screen == NULL) {
 		close(ui.wake_pipe[0]);
 		close(ui.wake_pipe[1]);
-		return set_cause(cause, -ENOTTY, "cannot use the terminal "
-		                 "(TERM=%s); try --batch", term ? term : "");
+		ht_cause_set(cause, "cannot use the terminal (TERM=%s); try "
+		             "--batch", term ? term : "");
+		return -ENOTTY;
 	}
 	set_term(screen);
 	restore_len = 0;
@@ -800,14 +792,14 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	ui.req.opts = *mo;
 	ht_ui_status(&ui, false, "? for help");
 
-	if (ht_refresh_start(&ui, cause) != 0) {
+	if ((err = ht_refresh_start(&ui, cause)) != 0) {
 		curses_active = 0;
 		endwin();
 		delscreen(screen);
 		restore_signals(&old_signals);
 		close(ui.wake_pipe[0]);
 		close(ui.wake_pipe[1]);
-		return -EAGAIN;
+		return err;
 	}
 
 	while (end == LOOP_GO) {

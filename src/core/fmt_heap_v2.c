@@ -762,7 +762,8 @@ static bool counts_zero(const struct ht_counts *k)
 static int heap_v2_write(FILE *f, const struct ht_profile *p,
                          const struct ht_fmt_write_options *o, char **cause)
 {
-	struct ht_counts tot;
+	struct ht_counts tot, *th = NULL;
+	bool *any = NULL;
 	char tname[32];
 	char *synth = NULL;
 	const char *maps = p->maps;
@@ -776,27 +777,38 @@ static int heap_v2_write(FILE *f, const struct ht_profile *p,
 	fprintf(f, "heap_v2/%" PRIu64 "\n", p->rate);
 	write_counts(f, "  ", "t*", &tot, p->rate);
 	fputc('\n', f);
-	/* per-thread summaries, with the names jemalloc gave them */
-	for (size_t i = 0; i < p->nthread_names; i++) {
-		struct ht_counts th;
-		bool any = false;
+	/* per-thread summaries, with the names jemalloc gave them: one pass
+	 * over the stacks (a file may name thread 65535 and hold 10^5 thread
+	 * entries; a pass per name would be quadratic) */
+	if (p->nthread_names) {
+		th = calloc(p->nthread_names, sizeof *th);
+		any = calloc(p->nthread_names, sizeof *any);
+		if (!th || !any) {
+			free(th);
+			free(any);
+			return ht_fmt_fail(cause, -ENOMEM, "out of memory");
+		}
+	}
+	for (size_t j = 0; j < p->nstacks; j++)
+		for (size_t k = 0; k < p->stacks[j].nthreads; k++) {
+			uint64_t t = p->stacks[j].threads[k].thread;
 
-		memset(&th, 0, sizeof th);
-		for (size_t j = 0; j < p->nstacks; j++)
-			for (size_t k = 0; k < p->stacks[j].nthreads; k++)
-				if (p->stacks[j].threads[k].thread == i) {
-					ht_counts_add(&th,
-					    &p->stacks[j].threads[k].counts);
-					any = true;
-				}
-		if (!any && !p->thread_names[i])
+			if (t < p->nthread_names) {
+				ht_counts_add(&th[t], &p->stacks[j].threads[k].counts);
+				any[t] = true;
+			}
+		}
+	for (size_t i = 0; i < p->nthread_names; i++) {
+		if (!any[i] && !p->thread_names[i])
 			continue;
 		snprintf(tname, sizeof tname, "t%zu", i);
-		write_counts(f, "  ", tname, &th, p->rate);
+		write_counts(f, "  ", tname, &th[i], p->rate);
 		if (p->thread_names[i] && !strpbrk(p->thread_names[i], "\n\r"))
 			fprintf(f, " %s", p->thread_names[i]);
 		fputc('\n', f);
 	}
+	free(th);
+	free(any);
 	for (size_t i = 0; i < p->nstacks; i++) {
 		const struct ht_stack *st = &p->stacks[i];
 

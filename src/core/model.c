@@ -168,6 +168,12 @@ struct tree {
 struct ht_model {
 	struct ht_symbolizer *sym;       /* owned */
 	struct ht_symbolizer *base_sym;  /* owned, baseline from a file */
+	/* Symbolizers of dropped file baselines: frames handed out earlier
+	 * (sites only the baseline has) may still be on a screen that has
+	 * not taken the next rows yet, so they live as long as the model.
+	 * File baselines are loaded once, at start: at most one. */
+	struct ht_symbolizer **retired_sym;
+	size_t nretired_sym;
 	struct ht_sym_options symopt;
 	char *filter;
 	struct ht_model_options opt;
@@ -1107,7 +1113,15 @@ static void drop_base(struct ht_model *m)
 	m->base.p = NULL;
 	m->has_base = false;
 	if (m->base_sym) {
-		ht_symbolizer_free(m->base_sym);
+		struct ht_symbolizer **r = realloc(m->retired_sym,
+		                                   (m->nretired_sym + 1) * sizeof *r);
+
+		if (r) {
+			m->retired_sym = r;
+			r[m->nretired_sym++] = m->base_sym;
+		} else {
+			/* cannot keep it: leak it rather than free frames in use */
+		}
 		m->base_sym = NULL;
 	}
 	kmap_free(&m->base_by_key);
@@ -1143,6 +1157,9 @@ void ht_model_free(struct ht_model *m)
 	free(m->idx);
 	free(m->filter);
 	ht_symbolizer_free(m->sym);
+	for (size_t i = 0; i < m->nretired_sym; i++)
+		ht_symbolizer_free(m->retired_sym[i]);
+	free(m->retired_sym);
 	free(m);
 }
 
@@ -1179,10 +1196,14 @@ int ht_model_update(struct ht_model *m, struct ht_profile *p)
 		free_side(&old);
 		ht_profile_free(old.p);
 	}
+	/* sites index the new snapshot's stacks: rebuild them even when the
+	 * history could not grow */
 	err = push_history(m);
-	if (err < 0)
-		return err;
-	return build_sites(m);
+	{
+		int e2 = build_sites(m);
+
+		return err < 0 ? err : e2;
+	}
 }
 
 /* The current profile (model-owned) or NULL. */

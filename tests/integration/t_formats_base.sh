@@ -49,4 +49,18 @@ awk -v s="$stable" 'BEGIN { exit !(s >= 0) }' || fail "stable_site negative: $st
 if grep -o '"delta":{"inuse_bytes":-[0-9]' "$WORK/diff.json" >/dev/null; then
 	fail "a site shrank although nothing was freed"
 fi
+
+# growth is only --base's default sort: without --sort the grower order
+# (small_site grew, worker_site did not), with an explicit --sort inuse the
+# in-use order (worker_site holds more than small_site)
+order() {
+	"$HEAPTOP" --load "$WORK/grow.2.heap" --base "$WORK/grow.1.heap" --batch \
+		--group function --top 0 -n 1 "$@" |
+		grep -o 'worker_site\|small_site' | uniq | tr '\n' ' '
+}
+o_default=$(order)
+o_inuse=$(order --sort inuse)
+note "default order: $o_default; --sort inuse: $o_inuse"
+[ "$o_default" = "small_site worker_site " ] || fail "default sort with --base is not growth: $o_default"
+[ "$o_inuse" = "worker_site small_site " ] || fail "--sort inuse ignored with --base: $o_inuse"
 exit 0

@@ -31,8 +31,12 @@ note() { echo "# $*"; }
 check() { desc=$1; shift; "$@" || fail "$desc"; note "ok: $desc"; }
 
 # within ACTUAL EXPECTED TOLERANCE_FRACTION: |actual - expected| <= tol * expected
+# (false when either value is empty or not a number)
 within() {
-	awk -v a="$1" -v e="$2" -v t="$3" 'BEGIN { d = a - e; if (d < 0) d = -d;
+	awk -v a="$1" -v e="$2" -v t="$3" 'BEGIN {
+		num = "^[-+]?[0-9]*[.]?[0-9]+([eE][-+]?[0-9]+)?$"
+		if (a !~ num || e !~ num) exit 1
+		d = a - e; if (d < 0) d = -d
 		exit !(d <= t * (e < 0 ? -e : e)) }'
 }
 

@@ -66,9 +66,12 @@ truth() {
 		for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"
 }
 
-# eq_num A B: numeric equality (3-decimal reports vs integer truth)
+# eq_num A B: numeric equality (3-decimal reports vs integer truth); false
+# when either is empty or not a number
 eq_num() {
-	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 == b + 0) }'
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		num = "^[-+]?[0-9]*[.]?[0-9]+([eE][-+]?[0-9]+)?$"
+		exit !(a ~ num && b ~ num && a + 0 == b + 0) }'
 }
 
 # expect_eq DESC ACTUAL EXPECTED

@@ -40,7 +40,8 @@ i=1
 while [ "$i" -lt "$n" ]; do tui_keys Down; i=$((i + 1)); done
 check "leak_site below main (expanded)" tui_wait 10 'leak_site +leaky\.c'
 tui_keys Left
-collapsed() { ! grep -Eq 'leak_site +leaky\.c' "$TUI_SCREEN"; }
+# collapsed: main's row is still there, leak_site's below it is gone
+collapsed() { grep -Eq '[^_]main +leaky\.c' "$TUI_SCREEN" && ! grep -Eq 'leak_site +leaky\.c' "$TUI_SCREEN"; }
 check "Left collapses main" tui_wait_fn 10 collapsed
 tui_keys Right
 check "Right expands main" tui_wait 10 'leak_site +leaky\.c'

@@ -696,8 +696,8 @@ static void *snap_thread(void *arg)
  * it: the module list is "being rewritten" (odd seqlock), so the reader
  * waits there (~200 ms); the segment is cut to nothing meanwhile.  The
  * reader's next load faults; the guard turns that into an error.
- * Returns 1 when it went so, 0 when the cut came before the snapshot
- * got past its size check (a very late thread: try again). */
+ * Returns 1 when it went so, 0 when the cut came before the snapshot got
+ * past its size check or after it stopped waiting (try again). */
 static int try_truncate_during_snapshot(void (*after_open)(void))
 {
 	size_t size;
@@ -725,8 +725,11 @@ static int try_truncate_during_snapshot(void (*after_open)(void))
 	pthread_join(th, NULL);
 	caught = j.rc == -EINVAL && j.cause &&
 	         strstr(j.cause, "truncated while being read");
+	/* too early: the size check saw the cut; too late (main descheduled
+	 * past the reader's ~200 ms wait): the reader gave up on the module
+	 * list; both mean "try again" */
 	if (!caught && !(j.rc == -EINVAL && j.cause &&
-	                 strstr(j.cause, "was truncated")))
+	                 strstr(j.cause, "was truncated")) && j.rc != -EBUSY)
 		fail_msg("expected the truncation to fail the snapshot, got %d: %s",
 		         j.rc, j.cause ? j.cause : "(no cause)");
 	free(j.cause);

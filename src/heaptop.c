@@ -871,37 +871,19 @@ static char *find_demo(void)
 	return NULL;
 }
 
-static int write_output(struct ht_session *s, struct ht_profile *p,
-                        const struct options *o, const char *path)
+/* Write p to path in --format with --value; sym: the model's symbolizer
+ * (NULL: one of its own). */
+static int write_output(struct ht_profile *p, const struct options *o,
+                        const char *path, struct ht_symbolizer *sym)
 {
-	const struct ht_fmt *f = o->format == HT_FMT_HEAP_V2 ? &ht_fmt_heap_v2 :
-	                         o->format == HT_FMT_COLLAPSED ?
-	                         &ht_fmt_collapsed : &ht_fmt_pprof;
 	struct ht_sym_options so = { o->sysroot, o->debug_dir };
-	struct ht_fmt_write_options wo = { o->value, NULL };
-	struct ht_symbolizer *sym = NULL;
 	char *cause = NULL;
-	int err = 0;
+	int err = ht_fmt_write_as(o->format, path, p, o->value, sym, &so, &cause);
 
-	if (o->format != HT_FMT_HEAP_V2) {
-		err = ht_symbolizer_new(p, &so, &sym, &cause);
-		if (err < 0)
-			goto out;
-		wo.sym = sym;
-	}
-	if (!strcmp(path, "-")) {
-		err = f->write(stdout, p, &wo, &cause);
-		fflush(stdout);
-	} else {
-		err = ht_fmt_write_file(f, path, p, &wo, &cause);
-	}
-out:
 	if (err < 0)
 		fprintf(stderr, "heaptop: cannot write %s: %s\n", path,
 		        cause ? cause : strerror(-err));
 	free(cause);
-	ht_symbolizer_free(sym);
-	(void)s;
 	return err;
 }
 
@@ -969,7 +951,7 @@ static int run_batch(struct ht_session *s, struct ht_model *m,
 	    strcmp(o->output, "-") &&
 	    ht_session_state(s, NULL) == HT_PROC_RUNNING) {
 		/* the runtime writes it, with the target's own maps */
-		err = ht_session_dump(s, o->output, HT_FMT_HEAP_V2, &cause);
+		err = ht_session_dump(s, o->output, HT_FMT_HEAP_V2, NULL, &cause);
 		if (err < 0) {
 			fprintf(stderr, "heaptop: cannot write %s: %s\n",
 			        o->output, cause ? cause : strerror(-err));
@@ -980,7 +962,7 @@ static int run_batch(struct ht_session *s, struct ht_model *m,
 		struct ht_profile *p = NULL;
 
 		if (ht_session_snapshot(s, &p, &cause) == 0) {
-			err = write_output(s, p, o, o->output);
+			err = write_output(p, o, o->output, ht_model_symbolizer(m));
 			ht_profile_free(p);
 			if (err < 0)
 				return 1;
@@ -1124,7 +1106,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "heaptop: %s\n", cause ? cause : strerror(-err));
 			goto out;
 		}
-		rc = write_output(s, first, &o, o.output) < 0 ? 1 : 0;
+		rc = write_output(first, &o, o.output, NULL) < 0 ? 1 : 0;
 		goto out;
 	}
 
@@ -1193,7 +1175,8 @@ int main(int argc, char **argv)
 		struct ht_profile *p = NULL;
 
 		if (ht_session_snapshot(s, &p, &cause) == 0) {
-			if (write_output(s, p, &o, o.dump_at_exit) < 0 && !rc)
+			if (write_output(p, &o, o.dump_at_exit, ht_model_symbolizer(m)) < 0 &&
+			    !rc)
 				rc = 1;
 			ht_profile_free(p);
 		}

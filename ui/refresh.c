@@ -526,7 +526,8 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 	}
 	if (rq->dump && rq->dump_path != NULL) {
 		rc = ht_session_dump(ui->session, rq->dump_path,
-		                     ui->opt->dump_format, &cause);
+		                     ui->opt->dump_format,
+		                     ht_model_symbolizer(ui->model), &cause);
 		if (rc == 0)
 			set_msgf(w, false, "dumped to %s", rq->dump_path);
 		else

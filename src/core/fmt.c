@@ -261,20 +261,40 @@ char *ht_fmt_maps_from_modules(const struct ht_module *mods, size_t n)
 	return buf;
 }
 
-/* Look a format up by name: "heap"/"heap_v2", "collapsed", "pprof".
- * NULL when unknown.  The table is static. */
-const struct ht_fmt *ht_fmt_find(const char *name)
+const struct ht_fmt *ht_fmt_of(enum ht_dump_format fmt)
 {
-	if (!name)
-		return NULL;
-	if (!strcmp(name, "heap") || !strcmp(name, "heap_v2") ||
-	    !strcmp(name, "jeprof"))
-		return &ht_fmt_heap_v2;
-	if (!strcmp(name, "collapsed") || !strcmp(name, "folded"))
-		return &ht_fmt_collapsed;
-	if (!strcmp(name, "pprof") || !strcmp(name, "pb.gz"))
-		return &ht_fmt_pprof;
-	return NULL;
+	return fmt == HT_FMT_HEAP_V2 ? &ht_fmt_heap_v2 :
+	       fmt == HT_FMT_COLLAPSED ? &ht_fmt_collapsed : &ht_fmt_pprof;
+}
+
+int ht_fmt_write_as(enum ht_dump_format fmt, const char *path,
+                    const struct ht_profile *p, enum ht_fmt_value value,
+                    struct ht_symbolizer *sym, const struct ht_sym_options *so,
+                    char **cause)
+{
+	const struct ht_fmt *f = ht_fmt_of(fmt);
+	struct ht_fmt_write_options wo = { value, NULL };
+	struct ht_symbolizer *own = NULL;
+	int err;
+
+	if (fmt != HT_FMT_HEAP_V2) {
+		if (sym && ht_symbolizer_update(sym, p) == 0) {
+			wo.sym = sym;
+		} else {
+			err = ht_symbolizer_new(p, so, &own, cause);
+			if (err < 0)
+				return err;
+			wo.sym = own;
+		}
+	}
+	if (!strcmp(path, "-")) {
+		err = f->write(stdout, p, &wo, cause);
+		fflush(stdout);
+	} else {
+		err = ht_fmt_write_file(f, path, p, &wo, cause);
+	}
+	ht_symbolizer_free(own);
+	return err;
 }
 
 /*

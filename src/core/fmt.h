@@ -26,6 +26,9 @@ enum ht_fmt_value {
 	HT_VAL_ALLOC_OBJS,
 };
 
+/* The formats heaptop writes. */
+enum ht_dump_format { HT_FMT_HEAP_V2, HT_FMT_COLLAPSED, HT_FMT_PPROF };
+
 struct ht_fmt_write_options {
 	enum ht_fmt_value value;
 	struct ht_symbolizer *sym;    /* NULL: formats that need symbols make
@@ -47,8 +50,17 @@ extern const struct ht_fmt ht_fmt_heap_v2;
 extern const struct ht_fmt ht_fmt_collapsed;
 extern const struct ht_fmt ht_fmt_pprof;
 
-/* Look a format up by name ("heap", "heap_v2", "collapsed", "pprof"). */
-const struct ht_fmt *ht_fmt_find(const char *name);
+/* The writer of a format. */
+const struct ht_fmt *ht_fmt_of(enum ht_dump_format fmt);
+
+/* Write p as `fmt` to path ("-": stdout), through ht_fmt_write_file.
+ * Formats that need symbols use sym, refreshed for p's modules, or when
+ * sym is NULL a symbolizer of their own built with so.  0 or -errno with
+ * *cause. */
+int ht_fmt_write_as(enum ht_dump_format fmt, const char *path,
+                    const struct ht_profile *p, enum ht_fmt_value value,
+                    struct ht_symbolizer *sym, const struct ht_sym_options *so,
+                    char **cause);
 
 /* Read a file, detecting the format from its first line.  Files larger
  * than 1 GiB are refused.  0 or -errno with *cause. */

@@ -1132,6 +1132,11 @@ static void drop_base(struct ht_model *m)
 	m->nbase = 0;
 }
 
+struct ht_symbolizer *ht_model_symbolizer(struct ht_model *m)
+{
+	return m->sym;
+}
+
 /* Free the model, its profiles, trees and symbolizers.  NULL is fine. */
 void ht_model_free(struct ht_model *m)
 {

@@ -73,6 +73,8 @@ struct ht_model;
  * addresses).  Returns NULL on allocation failure. */
 struct ht_model *ht_model_new(struct ht_symbolizer *sym);
 void ht_model_free(struct ht_model *m);
+/* The model's symbolizer (owned by the model; NULL without symbols). */
+struct ht_symbolizer *ht_model_symbolizer(struct ht_model *m);
 
 /* Take ownership of a new snapshot and recompute sites and history.
  * Returns 0 or -errno. */

@@ -855,13 +855,11 @@ void ht_session_set_symbol_paths(struct ht_session *s, const char *sysroot,
 /* Write a profile to path: heap_v2 of a running process by the runtime,
  * everything else by the frontend from a snapshot.  0 or -errno, *cause. */
 int ht_session_dump(struct ht_session *s, const char *path,
-                    enum ht_dump_format fmt, char **cause)
+                    enum ht_dump_format fmt, struct ht_symbolizer *sym,
+                    char **cause)
 {
-	const struct ht_fmt *f;
 	struct ht_profile *p = NULL;
-	struct ht_symbolizer *sym = NULL;
 	struct ht_sym_options so = { s->sysroot, s->debug_dir };
-	struct ht_fmt_write_options wo = { HT_VAL_INUSE_BYTES, NULL };
 	int err;
 
 	if (fmt == HT_FMT_HEAP_V2 && s->kind != HT_SESS_LOAD &&
@@ -876,20 +874,10 @@ int ht_session_dump(struct ht_session *s, const char *path,
 		free(abs);
 		return err;
 	}
-	f = fmt == HT_FMT_HEAP_V2 ? &ht_fmt_heap_v2 :
-	    fmt == HT_FMT_COLLAPSED ? &ht_fmt_collapsed : &ht_fmt_pprof;
 	err = ht_session_snapshot(s, &p, cause);
 	if (err < 0)
 		return err;
-	if (fmt != HT_FMT_HEAP_V2) {
-		err = ht_symbolizer_new(p, &so, &sym, cause);
-		if (err < 0)
-			goto out;
-		wo.sym = sym;
-	}
-	err = ht_fmt_write_file(f, path, p, &wo, cause);
-out:
-	ht_symbolizer_free(sym);
+	err = ht_fmt_write_as(fmt, path, p, HT_VAL_INUSE_BYTES, sym, &so, cause);
 	ht_profile_free(p);
 	return err;
 }

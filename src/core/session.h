@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/fmt.h"
 #include "core/profile.h"
 
 enum ht_session_kind { HT_SESS_LAUNCH, HT_SESS_ATTACH, HT_SESS_LOAD };
 
-enum ht_dump_format { HT_FMT_HEAP_V2, HT_FMT_COLLAPSED, HT_FMT_PPROF };
 
 struct ht_launch_options {
 	char *const *argv;        /* program and arguments */
@@ -63,9 +63,11 @@ enum ht_proc_state ht_session_state(struct ht_session *s, int *exit_status);
 int ht_session_reset(struct ht_session *s, char **cause);
 int ht_session_set_rate(struct ht_session *s, uint64_t rate, char **cause);
 /* Dump: heap_v2 is written by the runtime (with its own maps); other
- * formats are written by the frontend from a snapshot. */
+ * formats are written by the frontend from a snapshot, symbolized with sym
+ * (the model's; NULL: a symbolizer of its own). */
 int ht_session_dump(struct ht_session *s, const char *path,
-                    enum ht_dump_format fmt, char **cause);
+                    enum ht_dump_format fmt, struct ht_symbolizer *sym,
+                    char **cause);
 
 /* Where ht_session_dump's symbolizer looks for moved binaries and debug
  * info (--sysroot, --debug-dir); NULL = none.  The strings are copied. */

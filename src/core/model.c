@@ -458,6 +458,19 @@ static double sort_value(const struct ht_model *m, const struct ht_counts *c,
 	}
 }
 
+/* The sort-value order of two rows (0 on a tie): descending or ascending
+ * as the options say. */
+static int cmp_value(const struct ht_model *m,
+                     const struct ht_counts *ca, const struct ht_counts *da, bool ha,
+                     const struct ht_counts *cb, const struct ht_counts *db, bool hb)
+{
+	double va = sort_value(m, ca, da, ha), vb = sort_value(m, cb, db, hb);
+
+	if (va == vb)
+		return 0;
+	return (va < vb) == m->opt.descending ? 1 : -1;
+}
+
 
 static int cmp_frames_name(const struct ht_frame *a, const struct ht_frame *b)
 {
@@ -482,11 +495,10 @@ static int cmp_sites(const void *pa, const void *pb, void *arg)
 		if (r)
 			return r;
 	} else {
-		double va = sort_value(m, &a->counts, &a->delta, a->has_delta);
-		double vb = sort_value(m, &b->counts, &b->delta, b->has_delta);
-
-		if (va != vb)
-			return (va < vb) == m->opt.descending ? 1 : -1;
+		r = cmp_value(m, &a->counts, &a->delta, a->has_delta,
+		              &b->counts, &b->delta, b->has_delta);
+		if (r)
+			return r;
 		if (a->counts.cum_bytes != b->counts.cum_bytes)
 			return a->counts.cum_bytes < b->counts.cum_bytes ? 1 : -1;
 	}
@@ -553,14 +565,10 @@ static int cmp_threads(const void *pa, const void *pb, void *arg)
 	const struct ht_thread_counts *a = pa, *b = pb;
 	const struct ht_model *m = arg;
 
-	if (m->opt.sort != HT_SORT_NAME) {
-		double va = sort_value(m, &a->counts, NULL, false);
-		double vb = sort_value(m, &b->counts, NULL, false);
+	int r = m->opt.sort == HT_SORT_NAME ? 0 :
+	        cmp_value(m, &a->counts, NULL, false, &b->counts, NULL, false);
 
-		if (va != vb)
-			return (va < vb) == m->opt.descending ? 1 : -1;
-	}
-	return cmp_thread_number(pa, pb);
+	return r ? r : cmp_thread_number(pa, pb);
 }
 
 /* Sum the n entries at t by thread number, in place, and sort the result;
@@ -887,19 +895,11 @@ static int cmp_nodes(const void *pa, const void *pb, void *arg)
 	const struct ht_tree_node *b = *(struct ht_tree_node *const *)pb;
 	const struct ht_model *m = arg;
 
-	if (m->opt.sort == HT_SORT_NAME) {
-		int r = cmp_frames_name(a->frame, b->frame);
+	int r = m->opt.sort == HT_SORT_NAME ? 0 :
+	        cmp_value(m, &a->counts, &a->delta, a->has_delta,
+	                  &b->counts, &b->delta, b->has_delta);
 
-		if (r)
-			return r;
-	} else {
-		double va = sort_value(m, &a->counts, &a->delta, a->has_delta);
-		double vb = sort_value(m, &b->counts, &b->delta, b->has_delta);
-
-		if (va != vb)
-			return (va < vb) == m->opt.descending ? 1 : -1;
-	}
-	return cmp_frames_name(a->frame, b->frame);
+	return r ? r : cmp_frames_name(a->frame, b->frame);
 }
 
 /* Deltas, sort, and restore the expanded state, recursively. */

@@ -227,9 +227,13 @@ static void wake_worker(struct ht_ui *ui)
 	pthread_cond_signal(&ui->cond);
 }
 
-void ht_ui_request_options(struct ht_ui *ui)
+/* Send the options, and raise *flag (a baseline request) in the same
+ * request, so the worker rebuilds once for both. */
+static void request_options_and(struct ht_ui *ui, bool *flag)
 {
 	pthread_mutex_lock(&ui->lock);
+	if (flag != NULL)
+		*flag = true;
 	free(ui->req.filter);
 	ui->req.filter = ui->filter[0] ? strdup(ui->filter) : NULL;
 	ui->req.opts.group = ui->group;
@@ -239,6 +243,11 @@ void ht_ui_request_options(struct ht_ui *ui)
 	ui->req.set_options = true;
 	wake_worker(ui);
 	pthread_mutex_unlock(&ui->lock);
+}
+
+void ht_ui_request_options(struct ht_ui *ui)
+{
+	request_options_and(ui, NULL);
 }
 
 void ht_ui_request_tree(struct ht_ui *ui, enum ht_tree_kind kind,
@@ -507,18 +516,16 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		start_dump(ui);
 		break;
 	case HT_ACT_BASELINE:
-		request_flag(ui, &ui->req.baseline);
 		ui->alloc_mode = false;
 		ui->sort = HT_SORT_GROWTH;
-		ht_ui_request_options(ui);
+		request_options_and(ui, &ui->req.baseline);
 		ht_ui_status(ui, false, "baseline set: showing change since now");
 		break;
 	case HT_ACT_BASELINE_CLEAR:
-		request_flag(ui, &ui->req.clear_baseline);
 		if (ui->sort == HT_SORT_GROWTH)
 			ui->sort = ui->alloc_mode ? HT_SORT_ALLOC_BYTES
 			                          : HT_SORT_INUSE_BYTES;
-		ht_ui_request_options(ui);
+		request_options_and(ui, &ui->req.clear_baseline);
 		ht_ui_status(ui, false, "baseline cleared");
 		break;
 	case HT_ACT_GROUP:

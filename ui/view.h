@@ -74,8 +74,13 @@ enum ht_threads_kind {
 
 /* What one refresh published.  Immutable once published; freed by the ui
  * thread when replaced. */
+struct ht_ui_rowset;
+
 struct ht_ui_data {
 	uint64_t generation;
+	/* the site rows: rows, keys and nrows point into rowset, which
+	 * publications that did not change the sites share (refresh.c) */
+	struct ht_ui_rowset *rowset;
 	struct ht_ui_row *rows;
 	uint64_t *keys;                 /* rows[i].key, packed: finding the
 	                                 * selected site among 100,000 rows

@@ -42,7 +42,7 @@
 
 #define HT_SEG_MAGIC UINT64_C(0x31504f5450414548) /* "HEAPTOP1" little-endian */
 #define HT_SEG_MAJOR 1
-#define HT_SEG_MINOR 0
+#define HT_SEG_MINOR 1
 
 /* Segment names: shm_open names without the leading '/', at most
  * HT_SEG_NAME_MAX bytes, characters [A-Za-z0-9._-] only. */
@@ -131,8 +131,41 @@ struct ht_seg_header {
 	uint32_t modules_count;   /* module entries published */
 	uint32_t modules_seq;     /* seqlock: odd while the runtime rewrites
 	                           * modules and strings; readers retry */
-	uint64_t reserved[16];    /* zero; room for minor additions */
+
+	/* the program's allocator (minor 1): written by the control thread
+	 * once it has looked; alloc_flags carries HT_ALLOC_F_DONE last */
+	uint32_t alloc_kind;      /* enum ht_alloc_kind */
+	uint32_t alloc_flags;     /* HT_ALLOC_F_* */
+	char alloc_prefix[16];    /* jemalloc's symbol prefix ("_rjem_"), NUL
+	                           * terminated, "" for none */
+	uint32_t alloc_lg_sample; /* jemalloc's prof.lg_sample when
+	                           * HT_ALLOC_F_PROF_ON */
+	uint32_t _pad_alloc;
+	uint64_t reserved[12];    /* zero; room for minor additions */
 };
+
+/* Allocators (alloc_kind). */
+enum ht_alloc_kind {
+	HT_ALLOC_UNKNOWN = 0,
+	HT_ALLOC_GLIBC = 1,
+	HT_ALLOC_JEMALLOC = 2,
+	HT_ALLOC_TCMALLOC = 3,
+	HT_ALLOC_MIMALLOC = 4,
+};
+
+/* alloc_flags. */
+#define HT_ALLOC_F_DONE       UINT32_C(0x01) /* detection finished */
+#define HT_ALLOC_F_STATIC     UINT32_C(0x02) /* linked into the executable */
+#define HT_ALLOC_F_HOOKED     UINT32_C(0x04) /* the program's allocations
+                                              * reach the runtime's hooks */
+#define HT_ALLOC_F_PROF_BUILT UINT32_C(0x08) /* jemalloc: config.prof */
+#define HT_ALLOC_F_PROF_ON    UINT32_C(0x10) /* jemalloc: opt.prof (set at
+                                              * its start, prof:true) */
+#define HT_ALLOC_F_BRIDGE     UINT32_C(0x20) /* the heap data comes from
+                                              * jemalloc's profiler: DUMP
+                                              * is prof.dump, RESET is
+                                              * prof.reset, SET_RATE is
+                                              * prof.reset with lg_sample */
 
 /* Commands, frontend -> runtime. */
 enum ht_cmd {

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/allocator.h"
 #include "runtime/runtime.h"
 #include "runtime/util.h"
 
@@ -68,6 +69,9 @@ static void *control_main(void *unused)
 	(void)unused;
 	ht_tls.guard = 1;
 	prctl(PR_SET_NAME, "heaptop-ctl", 0, 0, 0);
+	/* here, not in the constructor: it may start the program's own
+	 * allocator (jemalloc initialises on its first call) */
+	ht_allocator_detect(h);
 	for (;;) {
 		uint32_t req = __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE);
 

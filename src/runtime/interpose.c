@@ -205,6 +205,11 @@ int ht_interpose_resolve(void)
 	return 1;
 }
 
+void *ht_interpose_real_malloc(void)
+{
+	return ht_interpose_resolve() ? (void *)real_malloc : NULL;
+}
+
 static void *boot_malloc(size_t n)
 {
 	if (ht_interpose_resolve() && real_malloc != boot_malloc)

@@ -18,13 +18,15 @@ libhtrt_la_SOURCES = \
 	src/runtime/ownstack.h src/runtime/ownstack.c \
 	src/runtime/segment.h src/runtime/segment.c \
 	src/runtime/modules.h src/runtime/modules.c \
-	src/runtime/dump.h src/runtime/dump.c
+	src/runtime/dump.h src/runtime/dump.c \
+	src/runtime/allocscan.h src/runtime/allocscan.c
 libhtrt_la_CFLAGS = $(HT_RT_CFLAGS)
 
 lib_LTLIBRARIES += libheaptop.la
 libheaptop_la_SOURCES = \
 	src/runtime/runtime.h src/runtime/runtime.c \
-	src/runtime/interpose.c src/runtime/control.c
+	src/runtime/interpose.c src/runtime/control.c \
+	src/runtime/allocator.h src/runtime/allocator.c
 libheaptop_la_CFLAGS = $(HT_RT_CFLAGS)
 libheaptop_la_LDFLAGS = -avoid-version -no-undefined
 libheaptop_la_LIBADD = libhtrt.la $(LIBUNWIND_LIBS) -lpthread -ldl -lm -lrt

@@ -23,6 +23,7 @@
 
 #include <heaptop/heaptop.h>
 
+#include "runtime/allocator.h"
 #include "runtime/dump.h"
 #include "runtime/modules.h"
 #include "runtime/ownstack.h"
@@ -261,6 +262,14 @@ int ht_cmd_reset(void)
 		return -ENOSYS;
 	h = ht_rt.seg.hdr;
 	pthread_mutex_lock(&ht_rt.cmd_lock);
+	if (ht_allocator_bridge()) {
+		int err = ht_allocator_reset(0, NULL);
+
+		if (err) {
+			pthread_mutex_unlock(&ht_rt.cmd_lock);
+			return err;
+		}
+	}
 	__atomic_fetch_add(&h->reset_generation, 1, __ATOMIC_ACQ_REL);
 	ht_stacks_reset(&ht_rt.stacks);
 	__atomic_store_n(&h->reset_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
@@ -277,6 +286,12 @@ int ht_cmd_dump(const char *path)
 	if (!ht_rt.have_seg)
 		return -ENOSYS;
 	pthread_mutex_lock(&ht_rt.cmd_lock);
+	if (ht_allocator_bridge()) {
+		/* jemalloc's profiler holds the program's heap: its dump */
+		err = ht_allocator_dump(path);
+		pthread_mutex_unlock(&ht_rt.cmd_lock);
+		return err;
+	}
 	src.stacks = ht_rt.seg.stacks;
 	src.stacks_cap = ht_rt.seg.hdr->stacks_cap;
 	src.frames = ht_rt.seg.frames;
@@ -294,6 +309,22 @@ int ht_cmd_set_rate(uint64_t rate)
 		return -EINVAL;
 	/* the runtime's rate and the header's change together */
 	pthread_mutex_lock(&ht_rt.cmd_lock);
+	if (ht_allocator_bridge()) {
+		/* jemalloc changes its rate only with a reset (prof.reset with
+		 * lg_sample), to the nearest power of two */
+		int err = ht_allocator_reset(rate, &rate);
+
+		if (err) {
+			pthread_mutex_unlock(&ht_rt.cmd_lock);
+			return err;
+		}
+		__atomic_fetch_add(&ht_rt.seg.hdr->reset_generation, 1, __ATOMIC_ACQ_REL);
+		__atomic_store_n(&ht_rt.seg.hdr->reset_time_ns, ht_now_ns(CLOCK_REALTIME),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&ht_rt.seg.hdr->rate, rate, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&ht_rt.cmd_lock);
+		return 0;
+	}
 	__atomic_store_n(&ht_rt.rate, rate, __ATOMIC_RELAXED);
 	if (ht_rt.have_seg)
 		__atomic_store_n(&ht_rt.seg.hdr->rate, rate, __ATOMIC_RELAXED);

@@ -63,6 +63,10 @@ extern struct ht_runtime ht_rt;
  * 1 when resolved, 0 while this thread is resolving (use the arena). */
 int ht_interpose_resolve(void);
 
+/* interpose.c: the allocator's malloc the hooks call (NULL while
+ * unresolved), for telling which allocator serves the program. */
+void *ht_interpose_real_malloc(void);
+
 /* interpose.c: after fork, in the child: re-mark the bootstrap arena's
  * blocks in the (cleared) address filter. */
 void ht_interpose_after_fork(void);

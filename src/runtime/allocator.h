@@ -1,0 +1,32 @@
+/*
+ * The program's allocator, as the runtime sees it from inside: which one
+ * serves the program (glibc, jemalloc shared or linked in with any symbol
+ * prefix, tcmalloc, mimalloc), whether the runtime's hooks see its
+ * allocations, and, for a jemalloc with its profiler running that the
+ * hooks do not see, jemalloc's profiler as the source of the heap data
+ * (the "bridge": dump, reset and rate go to `<prefix>mallctl`).
+ *
+ * Runs on the control thread (guard set): it may call into the
+ * program's allocator, never into the interposed malloc for itself.
+ */
+#ifndef HT_RUNTIME_ALLOCATOR_H
+#define HT_RUNTIME_ALLOCATOR_H
+
+#include <stdint.h>
+
+#include <heaptop/segment.h>
+
+/* Find the allocator and publish alloc_* in the header (HT_ALLOC_F_DONE
+ * last).  In bridge mode also sets the header's rate to jemalloc's. */
+void ht_allocator_detect(struct ht_seg_header *h);
+
+/* True once detection chose jemalloc's profiler as the source. */
+int ht_allocator_bridge(void);
+
+/* Bridge commands: prof.dump to path; prof.reset (lg_sample unchanged
+ * when rate is 0, else the nearest power of two to rate, stored in
+ * *new_rate).  0 or -errno. */
+int ht_allocator_dump(const char *path);
+int ht_allocator_reset(uint64_t rate, uint64_t *new_rate);
+
+#endif /* HT_RUNTIME_ALLOCATOR_H */

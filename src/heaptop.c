@@ -28,6 +28,7 @@
 #include <heaptop/heaptop.h>
 #include <heaptop/segment.h>
 
+#include "core/alloc.h"
 #include "core/fmt.h"
 #include "core/json.h"
 #include "core/model.h"
@@ -427,17 +428,19 @@ static const char *state_name(enum ht_proc_state s)
 static void list_one(const struct ht_segment_info *i, void *arg)
 {
 	int *count = arg;
-	char state[48];
+	char state[48], alloc[48];
 
 	if (i->state == HT_PROC_EXITED && i->exit_status >= 0)
 		snprintf(state, sizeof state, "exited(%d)", i->exit_status);
 	else
 		snprintf(state, sizeof state, "%s", state_name(i->state));
 	if (!*count)
-		printf("%-32s %8s %-12s %-5s %s\n", "NAME", "PID", "STATE",
-		       "ALIVE", "COMMAND");
-	printf("%-32s %8d %-12s %-5s %s\n", i->name, i->pid, state,
-	       i->alive ? "yes" : "no", i->command);
+		printf("%-32s %8s %-12s %-5s %-26s %s\n", "NAME", "PID", "STATE",
+		       "ALIVE", "ALLOCATOR/SOURCE", "COMMAND");
+	snprintf(alloc, sizeof alloc, "%s/%s", ht_alloc_kind_name(i->alloc.kind),
+	         ht_alloc_source_name(ht_alloc_source(&i->alloc)));
+	printf("%-32s %8d %-12s %-5s %-26s %s\n", i->name, i->pid, state,
+	       i->alive ? "yes" : "no", alloc, i->command);
 	(*count)++;
 }
 
@@ -598,6 +601,50 @@ static void print_thread_table(struct ht_model *m, const struct options *o,
 		printf("... %zu more threads\n", nt - shown);
 }
 
+/* Batch text: the allocator line (live sessions), and what to do when
+ * heaptop cannot see the allocations. */
+static void print_allocator(const struct ht_profile *p,
+                            const struct ht_session *s)
+{
+	char d[256], a[512];
+
+	if (ht_session_kind(s) == HT_SESS_LOAD)
+		return;
+	printf("allocator: %s\n", ht_alloc_describe(&p->alloc, d, sizeof d));
+	if (ht_alloc_source(&p->alloc) == HT_ASRC_JEMALLOC)
+		printf("note: jemalloc counts its size classes (usable bytes), "
+		       "not the sizes requested\n");
+	if (ht_alloc_advice(&p->alloc, a, sizeof a))
+		printf("warning: heaptop cannot see this program's allocations: "
+		       "%s\n", a);
+}
+
+static void json_allocator(FILE *f, const struct ht_profile *p,
+                           const struct ht_session *s)
+{
+	const struct ht_alloc_desc *a = &p->alloc;
+	char adv[512];
+
+	fputs(",\"allocator\":", f);
+	if (ht_session_kind(s) == HT_SESS_LOAD) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"name\":", f);
+	ht_json_string(f, ht_alloc_kind_name(a->kind));
+	fputs(",\"prefix\":", f);
+	ht_json_string(f, a->prefix);
+	fprintf(f, ",\"linkage\":\"%s\",\"profiling\":%s,\"source\":\"%s\""
+	        ",\"advice\":", ht_alloc_linkage(a),
+	        (a->flags & HT_ALLOC_F_PROF_ON) ? "true" : "false",
+	        ht_alloc_source_name(ht_alloc_source(a)));
+	if (ht_alloc_advice(a, adv, sizeof adv))
+		ht_json_string(f, adv);
+	else
+		fputs("null", f);
+	fputs("}", f);
+}
+
 static void print_text(struct ht_model *m, struct ht_session *s,
                        const struct options *o, bool final)
 {
@@ -636,6 +683,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		printf(", samples %" PRIu64 ", drops %" PRIu64, p->samples,
 		       p->ring_drops);
 	printf("\n");
+	print_allocator(p, s);
 	if (delta) {
 		const struct ht_counts *d = ht_model_totals_delta(m);
 
@@ -780,6 +828,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	fprintf(f, ",\"final\":%s,\"rate\":%" PRIu64 ",\"command\":",
 	        final ? "true" : "false", p->rate);
 	ht_json_string(f, ht_session_command(s));
+	json_allocator(f, p, s);
 	fputs(",\"totals\":{", f);
 	json_counts(f, ht_model_totals(m), false);
 	fputs("}", f);
@@ -1089,6 +1138,8 @@ int main(int argc, char **argv)
 		free(demo);
 		return 1;
 	}
+	if (ht_session_notice(s))
+		fprintf(stderr, "heaptop: %s\n", ht_session_notice(s));
 	ht_session_set_symbol_paths(s, o.sysroot, o.debug_dir);
 	if (o.rate && o.attach) {
 		err = ht_session_set_rate(s, o.rate, &cause);

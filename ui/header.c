@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "ui/colors.h"
 #include "ui/format.h"
 #include "ui/view.h"
@@ -137,7 +138,17 @@ int ht_header_draw(struct ht_ui *ui, int w)
 		item(&l, "rate", ht_fmt_bytes(a, sizeof a, (double)d->rate,
 		                              false), HT_CR_HEADER_VALUE);
 	if (kind != HT_SESS_LOAD) {
-		if (d->samples_per_sec >= 0)
+		enum ht_alloc_source src = ht_alloc_source(&d->alloc);
+
+		/* where the numbers come from; a warning when nowhere */
+		if (src == HT_ASRC_JEMALLOC)
+			item(&l, "source", "jemalloc profiler", HT_CR_HEADER_VALUE);
+		else if (src == HT_ASRC_NONE) {
+			snprintf(v, sizeof v, "%s: not visible",
+			         ht_alloc_kind_name(d->alloc.kind));
+			item(&l, "allocator", v, HT_CR_GROWTH);
+		}
+		if (d->samples_per_sec >= 0 && src != HT_ASRC_JEMALLOC)
 			item(&l, "samples/s",
 			     ht_fmt_count(a, sizeof a, d->samples_per_sec, false),
 			     HT_CR_HEADER_VALUE);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/cause.h"
+#include "core/alloc.h"
 #include "ui/view.h"
 
 /* ---- key sets ---------------------------------------------------------- */
@@ -322,6 +323,7 @@ struct worker {
 	enum ht_proc_state state;
 	int exit_status;
 	double refresh_ms, samples_per_sec;
+	bool alloc_warned;          /* the allocator advice was shown */
 };
 
 static double mono_ms(void)
@@ -438,6 +440,7 @@ static struct ht_ui_data *build(struct worker *w,
 		d->have_profile = true;
 		d->pid = p->pid;
 		d->rate = p->rate;
+		d->alloc = p->alloc;
 		d->start_time_ns = p->start_time_ns;
 		d->snapshot_time_ns = p->snapshot_time_ns;
 		d->samples = p->samples;
@@ -524,6 +527,15 @@ static void snapshot(struct worker *w)
 		w->prev_samples = p->samples;
 		w->prev_time_ns = p->snapshot_time_ns;
 		w->have_prev = true;
+	}
+	if (!w->alloc_warned && ui->live &&
+	    ht_alloc_source(&p->alloc) == HT_ASRC_NONE) {
+		char adv[512];
+
+		w->alloc_warned = true;
+		if (ht_alloc_advice(&p->alloc, adv, sizeof adv))
+			set_msgf(w, true, "heaptop cannot see the allocations: %s",
+			         adv);
 	}
 	rc = ht_model_update(ui->model, p);
 	if (rc != 0)

@@ -797,7 +797,10 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	set_escdelay(25);
 	ht_colors_init(o->no_color || (nc != NULL && nc[0] != '\0'));
 	ui.req.opts = *mo;
-	ht_ui_status(&ui, false, "? for help");
+	if (ht_session_notice(s) != NULL)
+		ht_ui_status(&ui, true, "%s", ht_session_notice(s));
+	else
+		ht_ui_status(&ui, false, "? for help");
 
 	if ((err = ht_refresh_start(&ui, cause)) != 0) {
 		curses_active = 0;

@@ -98,6 +98,7 @@ struct ht_ui_data {
 	int exit_status;
 	uint64_t rate, start_time_ns, snapshot_time_ns;
 	uint64_t samples, ring_drops, stacks_full, addrs_full;
+	struct ht_alloc_desc alloc;     /* the program's allocator */
 	double samples_per_sec;         /* < 0: not known yet */
 	uint64_t rss;
 	double refresh_ms;              /* how long the last refresh took */

@@ -61,6 +61,15 @@ struct ht_thread_counts {
 	struct ht_counts counts;
 };
 
+/* The program's allocator as the runtime found it (live sessions):
+ * alloc_kind / alloc_flags / alloc_prefix of the segment header.  All
+ * zero when unknown (a file, or a runtime that has not looked yet). */
+struct ht_alloc_desc {
+	uint32_t kind;         /* enum ht_alloc_kind (heaptop/segment.h) */
+	uint32_t flags;        /* HT_ALLOC_F_* */
+	char prefix[16];       /* jemalloc's symbol prefix, NUL terminated */
+};
+
 /* Where a profile came from, and the process's state. */
 enum ht_source_kind {
 	HT_SOURCE_LIVE,        /* a runtime segment (running or exited) */
@@ -100,6 +109,7 @@ struct ht_profile {
 	char *maps;                    /* owned: verbatim MAPPED_LIBRARIES text
 	                                * (files) or NULL (live) */
 	struct ht_counts totals;       /* sum over stacks */
+	struct ht_alloc_desc alloc;    /* live: the program's allocator */
 	/* thread names from jemalloc dumps: index = thread number */
 	char **thread_names;           /* owned, may be NULL */
 	size_t nthread_names;

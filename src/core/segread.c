@@ -614,6 +614,16 @@ static void read_status(struct ht_segread *r, struct ht_segread_status *st)
 	st->samples = ld64(&h->samples);
 	st->ring_drops = ld64(&h->ring_drops);
 	st->stacks_full = ld64(&h->stacks_full);
+	st->alloc.flags = ld32(&h->alloc_flags);
+	if (st->alloc.flags & HT_ALLOC_F_DONE) {
+		/* written before the flags (release); the prefix may be
+		 * anything: keep it a string */
+		st->alloc.kind = ld32(&h->alloc_kind);
+		memcpy(st->alloc.prefix, h->alloc_prefix, sizeof st->alloc.prefix);
+		st->alloc.prefix[sizeof st->alloc.prefix - 1] = '\0';
+		if (st->alloc.kind > HT_ALLOC_MIMALLOC)
+			st->alloc.kind = HT_ALLOC_UNKNOWN;
+	}
 	/* a heartbeat from the future is from a previous boot */
 	st->heartbeat_age_ns = !hb ? 0 : now >= hb ? now - hb : UINT64_MAX;
 }
@@ -675,6 +685,7 @@ static int read_snapshot(struct ht_segread *r, struct ht_profile *p,
 	p->state = st.state;
 	p->exit_status = st.exit_status;
 	p->rate = st.rate;
+	p->alloc = st.alloc;
 	p->start_time_ns = r->lay.start_time_ns;
 	p->snapshot_time_ns = real_ns();
 	p->reset_generation = ld64(&h->reset_generation);
@@ -977,6 +988,11 @@ const char *ht_segread_next_name(struct ht_segread *r, char *buf, size_t cap)
 /* The segment name (reader-owned). */
 const char *ht_segread_name(const struct ht_segread *r) { return r->name; }
 /* The target's command line as copied at open (reader-owned). */
+uint64_t ht_segread_start_time(const struct ht_segread *r)
+{
+	return r->lay.start_time_ns;
+}
+
 const char *ht_segread_cmdline(const struct ht_segread *r)
 {
 	return r->cmdline;

@@ -41,6 +41,7 @@ struct ht_segread_status {
 	uint64_t heartbeat_age_ns; /* CLOCK_MONOTONIC now - last heartbeat */
 	uint64_t rate;
 	uint64_t samples, ring_drops, stacks_full;
+	struct ht_alloc_desc alloc;  /* zero until the runtime has looked */
 };
 
 /* True when name is a valid segment name: 1..HT_SEG_NAME_MAX bytes of
@@ -100,5 +101,6 @@ const char *ht_segread_name(const struct ht_segread *r);
 const char *ht_segread_cmdline(const struct ht_segread *r);
 const char *ht_segread_exe(const struct ht_segread *r);
 int ht_segread_pid(const struct ht_segread *r);
+uint64_t ht_segread_start_time(const struct ht_segread *r); /* realtime ns */
 
 #endif /* HT_CORE_SEGREAD_H */

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/cause.h"
 #include "core/fmt.h"
 #include "core/segread.h"
@@ -54,7 +55,14 @@ struct ht_session {
 	char *sysroot, *debug_dir;
 	char **old_names;           /* segments left behind by exec */
 	size_t nold;
+	char *notice;               /* a warning for the user, or NULL */
+	/* jemalloc's profiler as the source (alloc flag BRIDGE): each
+	 * snapshot is a prof.dump into a private directory */
+	char *bridge_dir;
+	struct ht_profile *bridge_last;
 };
+
+#define ALLOC_WAIT_MS 2000
 
 static void sleep_ms(unsigned ms)
 {
@@ -270,9 +278,10 @@ static void reap(struct ht_session *s, bool block)
 /* envp for the child: the current environment with LD_PRELOAD prepended
  * and the HEAPTOP_* variables set.  Built before fork. */
 static char **child_env(const struct ht_launch_options *o,
-                        const char *runtime, const char *segname)
+                        const char *runtime, const char *segname,
+                        const char *je_var, const char *je_conf)
 {
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, vl = je_var ? strlen(je_var) : 0;
 	char **env;
 	const char *old = getenv("LD_PRELOAD");
 
@@ -289,7 +298,8 @@ static char **child_env(const struct ht_launch_options *o,
 		    (o->rate && !strncmp(e, "HEAPTOP_RATE=", 13)) ||
 		    (o->max_depth && !strncmp(e, "HEAPTOP_MAX_DEPTH=", 18)) ||
 		    (o->dump_at_exit &&
-		     !strncmp(e, "HEAPTOP_DUMP_AT_EXIT=", 21)))
+		     !strncmp(e, "HEAPTOP_DUMP_AT_EXIT=", 21)) ||
+		    (je_var && !strncmp(e, je_var, vl) && e[vl] == '='))
 			continue;
 		env[k++] = (char *)e;
 	}
@@ -300,6 +310,8 @@ static char **child_env(const struct ht_launch_options *o,
 		goto fail;
 	}
 	if (asprintf(&env[k++], "HEAPTOP_SHM=%s", segname) < 0)
+		goto fail;
+	if (je_var && asprintf(&env[k++], "%s=%s", je_var, je_conf) < 0)
 		goto fail;
 	if (o->rate && asprintf(&env[k++], "HEAPTOP_RATE=%llu",
 	                        (unsigned long long)o->rate) < 0)
@@ -347,6 +359,23 @@ static void free_child_env(char **env)
 	free(env);
 }
 
+/* Give the runtime's control thread a moment to find the program's
+ * allocator, so the first snapshot already reads the right source.  A
+ * runtime from before the allocator fields never sets the flag: the wait
+ * ends after ALLOC_WAIT_MS (or when the process is gone). */
+static void wait_allocator(struct ht_session *s)
+{
+	for (unsigned waited = 0; waited < ALLOC_WAIT_MS; waited += 10) {
+		struct ht_segread_status st;
+
+		ht_segread_status(s->seg, &st);
+		if ((st.alloc.flags & HT_ALLOC_F_DONE) || !st.alive ||
+		    st.state != HT_PROC_RUNNING)
+			return;
+		sleep_ms(10);
+	}
+}
+
 /* Fork and exec o->argv with the runtime preloaded; wait for its segment.
  * 0 with *out (caller frees with ht_session_free) or -errno with a
  * one-line *cause (caller frees). */
@@ -354,7 +383,8 @@ int ht_session_launch(const struct ht_launch_options *o,
                       struct ht_session **out, char **cause)
 {
 	struct ht_session *s = NULL;
-	char *prog = NULL, *runtime = NULL, **env = NULL;
+	char *prog = NULL, *runtime = NULL, **env = NULL, *je_conf = NULL;
+	char je_var[HT_ALLOC_VAR_MAX];
 	int logfd = -1, nullfd = -1, pipefd[2] = { -1, -1 }, err;
 	struct stat st;
 	int child_errno = 0;
@@ -409,6 +439,25 @@ int ht_session_launch(const struct ht_launch_options *o,
 	if (!s || !(s->command = join_argv(o->argv)) ||
 	    !(s->segname = unique_segment_name()))
 		goto nomem;
+	{
+		/* an allocator linked into the program: jemalloc's profiler
+		 * must be on from its start (its configuration variable) */
+		struct ht_alloc_scan sc;
+
+		if (ht_alloc_probe_file(prog, &sc) == 0 &&
+		    ht_alloc_launch_plan(&sc, o->argv[0], je_var, &s->notice)) {
+			char *note = NULL;
+
+			je_conf = ht_alloc_je_conf(je_var, getenv(je_var), o->rate,
+			                           o->rate != 0, &note);
+			if (!je_conf)
+				goto nomem;
+			if (note) {
+				free(s->notice);
+				s->notice = note;
+			}
+		}
+	}
 	s->launched = true;
 	if (o->app_output)
 		s->app_output = strdup(o->app_output);
@@ -432,7 +481,8 @@ int ht_session_launch(const struct ht_launch_options *o,
 			goto fail;
 		}
 	}
-	env = child_env(o, runtime, s->segname);
+	env = child_env(o, runtime, s->segname, je_conf ? je_var : NULL,
+	                je_conf);
 	if (!env || pipe2(pipefd, O_CLOEXEC) < 0)
 		goto nomem;
 	fflush(NULL);
@@ -511,8 +561,10 @@ int ht_session_launch(const struct ht_launch_options *o,
 		}
 		sleep_ms(10);
 	}
+	wait_allocator(s);
 	free(prog);
 	free(runtime);
+	free(je_conf);
 	free_child_env(env);
 	if (logfd >= 0)
 		close(logfd);
@@ -535,6 +587,7 @@ fail:
 	free_child_env(env);
 	free(prog);
 	free(runtime);
+	free(je_conf);
 	ht_session_free(s);
 	return err;
 }
@@ -571,6 +624,7 @@ int ht_session_attach(const char *name, struct ht_session **out,
 		ht_cause_set(cause, "out of memory");
 		return -ENOMEM;
 	}
+	wait_allocator(s);
 	*out = s;
 	return 0;
 }
@@ -622,6 +676,16 @@ void ht_session_free(struct ht_session *s)
 		free(s->old_names[i]);
 	free(s->old_names);
 	ht_profile_free(s->loaded);
+	ht_profile_free(s->bridge_last);
+	if (s->bridge_dir) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof path, "%s/snapshot.heap", s->bridge_dir);
+		unlink(path);
+		rmdir(s->bridge_dir);
+		free(s->bridge_dir);
+	}
+	free(s->notice);
 	free(s->segname);
 	free(s->app_output);
 	free(s->command);
@@ -778,6 +842,92 @@ fail:
 	return NULL;
 }
 
+/* The private directory bridge snapshots are written to. */
+static int bridge_dir(struct ht_session *s, char **cause)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *d;
+
+	if (s->bridge_dir)
+		return 0;
+	if (asprintf(&d, "%s/heaptop-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+		goto nomem;
+	if (!mkdtemp(d)) {
+		ht_cause_set(cause, "cannot create a directory for jemalloc's "
+		          "dumps (%s): %s", d, strerror(errno));
+		free(d);
+		return -errno;
+	}
+	s->bridge_dir = d;
+	return 0;
+nomem:
+	ht_cause_set(cause, "out of memory");
+	return -ENOMEM;
+}
+
+/*
+ * A snapshot from jemalloc's profiler (the runtime's alloc flag BRIDGE):
+ * ask the runtime for a prof.dump into the private directory and read it
+ * as a jemalloc heap_v2 file, with the process's facts from the segment.
+ * After the process ended, the last one read.  -ENOENT when the source is
+ * not jemalloc's profiler; 0 or another -errno with *cause.
+ */
+static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
+                           struct ht_profile **out, char **cause)
+{
+	struct ht_segread_status st;
+	struct ht_profile *p = NULL;
+	char path[PATH_MAX];
+	int err;
+
+	ht_segread_status(s->seg, &st);
+	if (!(st.alloc.flags & HT_ALLOC_F_BRIDGE))
+		return -ENOENT;
+	if (state == HT_PROC_RUNNING) {
+		err = bridge_dir(s, cause);
+		if (err < 0)
+			return err;
+		snprintf(path, sizeof path, "%s/snapshot.heap", s->bridge_dir);
+		unlink(path);
+		err = ht_segread_command(s->seg, HT_CMD_DUMP, 0, path, cause);
+		if (err == 0)
+			err = ht_fmt_load_file(path, &p, cause);
+		unlink(path);
+		if (err < 0 && !s->bridge_last)
+			return err;
+		if (p) {
+			free(*cause);
+			*cause = NULL;
+			free(p->cmdline);
+			free(p->exe);
+			p->cmdline = strdup(ht_segread_cmdline(s->seg));
+			p->exe = strdup(ht_segread_exe(s->seg));
+			p->pid = st.pid;
+			p->rate = st.rate;
+			p->alloc = st.alloc;
+			p->samples = st.samples;
+			p->start_time_ns = ht_segread_start_time(s->seg);
+			{
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				p->snapshot_time_ns = (uint64_t)ts.tv_sec *
+					1000000000ull + (uint64_t)ts.tv_nsec;
+			}
+			ht_profile_free(s->bridge_last);
+			s->bridge_last = p;
+		}
+	}
+	if (!s->bridge_last)
+		return -ENOENT;  /* ended before the first dump */
+	*out = profile_dup(s->bridge_last);
+	if (!*out) {
+		ht_cause_set(cause, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* A new profile (caller owns *out) with the session's view of the state.
  * 0 or -errno with *cause. */
 int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
@@ -796,7 +946,9 @@ int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
 		return 0;
 	}
 	state = ht_session_state(s, &status);
-	err = ht_segread_snapshot(s->seg, out, cause);
+	err = bridge_snapshot(s, state, out, cause);
+	if (err == -ENOENT)  /* not jemalloc's profiler: the segment's data */
+		err = ht_segread_snapshot(s->seg, out, cause);
 	if (err < 0)
 		return err;
 	(*out)->state = state;
@@ -908,6 +1060,11 @@ int ht_session_kill(struct ht_session *s)
 /* The target's pid (0 for a profile without one). */
 pid_t ht_session_pid(const struct ht_session *s) { return s->pid; }
 
+const char *ht_session_notice(const struct ht_session *s)
+{
+	return s->notice;
+}
+
 /* The live segment's name (session-owned), NULL for loaded files. */
 const char *ht_session_segment_name(const struct ht_session *s)
 {
@@ -993,6 +1150,7 @@ int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
 		info.state = st.state;
 		info.exit_status = st.exit_status;
 		info.alive = st.alive;
+		info.alloc = st.alloc;
 		fn(&info, arg);
 		ht_segread_close(r);
 	}

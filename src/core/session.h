@@ -83,6 +83,9 @@ pid_t ht_session_pid(const struct ht_session *s);
 const char *ht_session_segment_name(const struct ht_session *s); /* or NULL */
 const char *ht_session_app_output(const struct ht_session *s);   /* or NULL */
 const char *ht_session_command(const struct ht_session *s);      /* argv joined */
+/* A warning found while launching (an allocator heaptop cannot read, a
+ * user's jemalloc setting that keeps its profiler off), or NULL. */
+const char *ht_session_notice(const struct ht_session *s);
 uint64_t ht_session_rss_bytes(const struct ht_session *s);       /* 0 unknown */
 
 /* List segments visible to this user: calls fn for each. */
@@ -93,6 +96,7 @@ struct ht_segment_info {
 	enum ht_proc_state state;
 	int exit_status;
 	bool alive;   /* the pid still exists */
+	struct ht_alloc_desc alloc;  /* the program's allocator, when known */
 };
 int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
                     void *arg, char **cause);

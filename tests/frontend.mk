@@ -4,10 +4,15 @@
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_segread tests/unit/test_model \
-	tests/unit/test_json
+	tests/unit/test_json tests/unit/test_alloc
 HT_UNIT_TESTS += tests/unit/test_segread tests/unit/test_model \
-	tests/unit/test_json
+	tests/unit/test_json tests/unit/test_alloc
 endif
+
+tests_unit_test_alloc_SOURCES = tests/unit/test_alloc.c
+tests_unit_test_alloc_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_alloc_LDFLAGS = $(HT_SAN_CFLAGS)
+tests_unit_test_alloc_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_segread_SOURCES = tests/unit/test_segread.c
 tests_unit_test_segread_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)

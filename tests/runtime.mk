@@ -8,11 +8,11 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
 	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
-	tests/unit/test_ownstack
+	tests/unit/test_ownstack tests/unit/test_allocscan
 HT_UNIT_TESTS += tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
 	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
-	tests/unit/test_ownstack
+	tests/unit/test_ownstack tests/unit/test_allocscan
 endif
 tests_unit_test_sampler_SOURCES = tests/unit/test_sampler.c
 tests_unit_test_sampler_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -35,6 +35,9 @@ tests_unit_test_addrmap_LDADD = $(HT_RT_TEST_LIBS)
 tests_unit_test_segment_SOURCES = tests/unit/test_segment.c
 tests_unit_test_segment_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_segment_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_allocscan_SOURCES = tests/unit/test_allocscan.c
+tests_unit_test_allocscan_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_allocscan_LDADD = $(HT_RT_TEST_LIBS)
 tests_unit_test_ownstack_SOURCES = tests/unit/test_ownstack.c
 tests_unit_test_ownstack_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBUNWIND_CFLAGS)
 tests_unit_test_ownstack_LDADD = $(HT_RT_TEST_LIBS) $(LIBUNWIND_LIBS)

@@ -230,16 +230,16 @@ char *ht_alloc_conf_var(const char *prefix, char *buf, size_t cap)
 
 unsigned ht_alloc_lg_sample(uint64_t rate)
 {
-	unsigned lg = 0;
+	unsigned lg;
+	uint64_t r;
 
-	while (lg < 62 && (UINT64_C(1) << (lg + 1)) <= rate)
-		lg++;
-	/* 2^lg <= rate < 2^(lg+1): round up above 2^lg * sqrt(2), compared
-	 * in squares (rate^2 > 2^(2 lg + 1)), without overflow */
-	if (lg < 31 && rate * rate > (UINT64_C(1) << (2 * lg + 1)))
-		lg++;
-	else if (lg >= 31 && (rate >> (lg - 30)) * (rate >> (lg - 30)) >
-		 (UINT64_C(1) << 61))
-		lg++;
-	return lg;
+	if (rate <= 1)
+		return 0;
+	if (rate >= (UINT64_C(1) << 62))
+		return 62;
+	lg = 63u - (unsigned)__builtin_clzll(rate);  /* 2^lg <= rate */
+	/* round up above 2^lg * sqrt(2): rate^2 > 2^(2 lg + 1), compared on
+	 * the top 31 bits so the square cannot overflow */
+	r = lg > 30 ? rate >> (lg - 30) : rate;
+	return lg + (r * r > (UINT64_C(1) << (2 * (lg > 30 ? 30 : lg) + 1)));
 }

@@ -905,7 +905,8 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 			p->pid = st.pid;
 			p->rate = st.rate;
 			p->alloc = st.alloc;
-			p->samples = st.samples;
+			/* jemalloc's samples since its last reset */
+			p->samples = p->totals.raw_cum_objs;
 			p->start_time_ns = ht_segread_start_time(s->seg);
 			{
 				struct timespec ts;

@@ -7,7 +7,8 @@
 #     the printed truth; the same at -O2; the truth is printed (flushed)
 #     while it runs
 #   al_jeleak_static / al_jeleak_shared: jemalloc inside the executable /
-#     libjemalloc.so.2 in DT_NEEDED; MALLOC_CONF dumps agree with the truth
+#     libjemalloc.so.2 in DT_NEEDED; MALLOC_CONF dumps agree with the truth,
+#     printed (flushed) while they run
 #   al_tcstatic: tcmalloc inside the executable; its output and status 3
 # Each printed truth line names the line of the allocating statement.
 # timeout: 180
@@ -82,13 +83,13 @@ agrees "$WORK/al_rjem_o2" "$dump" myservice::EventLog::record "$WORK/rjem-o2.out
 	myservice::EventLog::record 0.05
 
 # The truth while it runs: flushed every REPORT_EVERY iterations.
-"$WORK/al_rjem" 40 1000 50 10 >"$WORK/rjem-live.out" &
+"$WORK/al_rjem" 60 1000 50 10 >"$WORK/rjem-live.out" &
 pid=$!
 wait_for 10 grep -q 'record .* objs=10$' "$WORK/rjem-live.out" ||
 	fail "no truth while al_rjem runs"
 kill -0 $pid 2>/dev/null || fail "al_rjem ended before its first report was read"
 wait $pid || fail "al_rjem (sleeping) failed"
-[ "$(al_truth "$WORK/rjem-live.out" myservice::EventLog::record bytes)" = 40000 ] ||
+[ "$(al_truth "$WORK/rjem-live.out" myservice::EventLog::record bytes)" = 60000 ] ||
 	fail "live run's final truth"
 note "ok: al_rjem reports while it runs"
 
@@ -122,6 +123,12 @@ for v in static shared; do
 		'= malloc(96);' || fail "small_here's truth line"
 	agrees "$bin" "$dump" leak_here "$WORK/$v.out" leak_here 0.05
 	agrees "$bin" "$dump" small_here "$WORK/$v.out" small_here 0.2
+	"$bin" 60 1000 50 10 >"$WORK/$v-live.out" &
+	pid=$!
+	wait_for 10 grep -q 'leak_here .* objs=10$' "$WORK/$v-live.out" ||
+		fail "no truth while al_jeleak_$v runs"
+	kill -0 $pid 2>/dev/null || fail "al_jeleak_$v ended before its first report was read"
+	wait $pid || fail "al_jeleak_$v (sleeping) failed"
 	note "ok: al_jeleak_$v"
 done
 

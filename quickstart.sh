@@ -7,6 +7,11 @@
 #                          test suite (what CI runs)
 #   ./quickstart.sh deps   only install the dependencies
 #
+# The dependencies include Debian's source of jemalloc (a deb-src entry is
+# added for the Debian repositories when none exists): the tests build from
+# it the static, prefixed jemalloc that Rust programs link
+# (tests/jemalloc_rjem.sh), and rustc when no Rust toolchain is found.
+#
 # Builds in ./build (out of tree).  Uses sudo for apt-get when not root.
 set -eu
 cd "$(dirname "$0")"
@@ -16,19 +21,78 @@ DEPS="build-essential autoconf automake libtool pkg-config
  libdw-dev libunwind-dev libncurses-dev zlib1g-dev libprotobuf-c-dev
  protobuf-c-compiler libjemalloc-dev libjemalloc2 libcmocka-dev
  elfutils protobuf-compiler tmux procps libiberty-dev
- libgoogle-perftools-dev"
+ libgoogle-perftools-dev dpkg-dev"
+
+# The rustc the tests use: $CARGO's, then PATH, then ~/.cargo/bin (as
+# tests/integration/alloc_lib.sh looks); Debian's when there is none.
+have_rustc() {
+	{ [ -n "${CARGO:-}" ] && [ -x "$(dirname "$CARGO")/rustc" ]; } ||
+		command -v rustc >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/rustc" ]
+}
+
+# deb-src entries for the Debian repositories (apt-get source), in
+# /etc/apt/sources.list.d/*.sources (deb822: "Types: deb" becomes
+# "Types: deb deb-src") and /etc/apt/sources.list (one "deb-src" line per
+# "deb" line).  Only stanzas and lines whose URI is a Debian archive
+# (.../debian or .../debian-security) change; a second run changes nothing.
+# Prints the files it changed.
+debsrc_edit() { # file
+	case "$1" in
+	*.sources) awk '
+		function flush(   i, deb) {
+			deb = (uris ~ /\/debian(-security)?\/?([ \t]|$)/)
+			for (i = 1; i <= n; i++) {
+				if (deb && buf[i] ~ /^Types:/ && buf[i] !~ /deb-src/)
+					buf[i] = buf[i] " deb-src"
+				print buf[i]
+			}
+			n = 0; uris = ""
+		}
+		/^[ \t]*$/ { flush(); print; next }
+		{ buf[++n] = $0 }
+		/^URIs:/ { uris = $0 }
+		END { flush() }' "$1" ;;
+	*) awk '
+		{ print; line[NR] = $0 }
+		$1 == "deb-src" { have[$0] = 1 }
+		$1 == "deb" && $0 ~ /\/debian(-security)?\/?[ \t]/ {
+			src = $0; sub(/^deb/, "deb-src", src); want[++n] = src }
+		END { for (i = 1; i <= n; i++) if (!(want[i] in have)) print want[i] }' "$1" ;;
+	esac
+}
+
+debsrc() {
+	tmp=$(mktemp)
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		debsrc_edit "$f" >"$tmp" || { rm -f "$tmp"; return 1; }
+		cmp -s "$f" "$tmp" && continue
+		$SUDO cp "$tmp" "$f" || { rm -f "$tmp"; return 1; }
+		echo "$f"
+	done
+	rm -f "$tmp"
+}
 
 deps() {
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo
 	missing=""
-	for p in $DEPS; do
+	pkgs=$DEPS
+	have_rustc || pkgs="$pkgs rustc"
+	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' \
 			|| missing="$missing $p"
 	done
+	changed=$(debsrc)
+	[ -z "$changed" ] || echo "quickstart: deb-src entries added to" $changed
+	# apt-get source needs the Sources lists: update when an entry was
+	# added, a package is missing, or they were never fetched.
+	if [ -n "$changed" ] || [ -n "$missing" ] ||
+		! ls /var/lib/apt/lists/*_Sources* >/dev/null 2>&1; then
+		$SUDO apt-get update -qq
+	fi
 	if [ -n "$missing" ]; then
 		echo "quickstart: installing:$missing"
-		$SUDO apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 	fi
 }
@@ -44,6 +108,11 @@ build() {
 case "$what" in
 deps) deps ;;
 demo) deps; build; exec ./heaptop --demo ;;
-test) deps; build; make -j"$(nproc)" -s check ;;
+test)
+	deps; build
+	# The static, _rjem_-prefixed jemalloc the Rust allocator tests link
+	# (built once, kept in build/tests/jemalloc-rjem).
+	../tests/jemalloc_rjem.sh tests/jemalloc-rjem
+	make -j"$(nproc)" -s check ;;
 *) echo "usage: $0 demo|test|deps" >&2; exit 2 ;;
 esac

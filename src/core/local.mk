@@ -10,6 +10,7 @@ libhtcore_a_SOURCES = \
 	src/core/profile.h src/core/profile.c \
 	src/core/segread.h src/core/segread.c \
 	src/core/session.h src/core/session.c \
+	src/core/follow.h src/core/follow.c \
 	src/core/model.h src/core/model.c \
 	src/core/json.h src/core/json.c \
 	src/core/symbolize.h src/core/fmt.h

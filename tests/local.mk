@@ -19,3 +19,4 @@ include $(srcdir)/tests/frontend.mk
 include $(srcdir)/tests/formats.mk
 include $(srcdir)/tests/ui.mk
 include $(srcdir)/tests/threads.mk
+include $(srcdir)/tests/follow.mk

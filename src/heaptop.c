@@ -122,8 +122,9 @@ static void usage(FILE *f)
 "                          program run with MALLOC_CONF=prof:true,\n"
 "                          prof_prefix:PREFIX,lg_prof_interval:N (growth:\n"
 "                          since the previous dump; one update per new dump)\n"
-"      --follow-wait SECS  batch: wait this long for the first dump (default\n"
-"                          60; 0 = forever)\n"
+"      --follow-wait SECS  batch: wait this long for the first dump, and for\n"
+"                          a restart after the process exited (default 60;\n"
+"                          0 = forever)\n"
 "      --format F          heap (heap_v2), collapsed, pprof (dumps, -o)\n"
 "      --value V           collapsed value: inuse, alloc, inuse-objects,\n"
 "                          alloc-objects (default inuse)\n"
@@ -996,13 +997,14 @@ static void follow_notices(struct ht_follow *f)
 }
 
 /* --follow in batch mode: one update per new dump (polling every -d);
- * waits --follow-wait seconds for the first one; ends after -n updates,
- * or once the followed process has exited and its last dump is printed. */
+ * ends after -n updates.  Waits --follow-wait seconds for the first dump
+ * (then fails), and as long again after the followed process exited for
+ * a restart's dumps (then ends). */
 static int run_follow_batch(struct ht_session *s, struct ht_model *m,
                             const struct options *o)
 {
 	struct ht_follow *f = ht_session_follower(s);
-	double started = realtime_now();
+	double started = realtime_now(), gone = 0;
 	char *cause = NULL;
 	long k = 0;
 	int rc = 0;
@@ -1034,9 +1036,7 @@ static int run_follow_batch(struct ht_session *s, struct ht_model *m,
 				return 1;
 			}
 			k++;
-			/* a process that is gone writes no more dumps */
-			final = (o->iterations && k >= o->iterations) ||
-			        !fi.alive;
+			final = o->iterations && k >= o->iterations;
 			if (o->json)
 				print_json(m, s, o, final);
 			else
@@ -1056,10 +1056,21 @@ static int run_follow_batch(struct ht_session *s, struct ht_model *m,
 			        o->follow, o->follow_wait, o->follow);
 			return 1;
 		} else if (fi.have_dump && !fi.alive) {
-			fprintf(stderr, "heaptop: pid %d has exited; its last "
-			        "dump was %s\n", fi.pid, fi.file);
-			break;
+			/* no more dumps from it: a restart may come */
+			if (!gone)
+				gone = realtime_now();
+			if (o->follow_wait > 0 &&
+			    realtime_now() - gone >= o->follow_wait) {
+				fprintf(stderr, "heaptop: pid %d has exited and "
+				        "no other process wrote %s.*.heap "
+				        "within %g s; its last dump was %s\n",
+				        fi.pid, o->follow, o->follow_wait,
+				        fi.file);
+				break;
+			}
 		}
+		if (fi.alive)
+			gone = 0;
 		wait_delay(s, o->delay);
 	}
 	if (o->output && ht_follow_profile(f)) {

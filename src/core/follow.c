@@ -546,7 +546,7 @@ int ht_follow_poll(struct ht_follow *f, char **cause)
 			continue;
 		}
 		free(why);
-		ret = install(f, e, p, npids);
+		ret = install(f, e, p, npids - ndead);
 		break;
 	}
 	if (f->have)

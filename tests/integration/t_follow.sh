@@ -6,7 +6,8 @@
 # close to the truth the program printed when the dump was written, the
 # growth since the previous dump, and where the dump came from.  heaptop
 # started before the program waits for it (the dumps of an ended run are
-# ignored); a corrupt or cut dump is skipped with a message; a missing
+# ignored); a restart is followed and reported; a corrupt or cut dump is
+# skipped with a message; a missing
 # directory and no dump at all are clear errors.
 # timeout: 120
 . "$HT_SRCDIR/tests/lib.sh"
@@ -168,7 +169,36 @@ grep -q "ignoring the dumps of 1 process that ended" "$WORK/w.err" \
 [ "$(top_site "$(tail -n 1 "$WORK/w.json")")" = follow_leak_site ] \
 	|| fail "waited: top site"
 
-# ---- 4: clear errors ----
+# ---- 4: a restart is followed and reported ----
+wait_for 20 grep -q '^done' "$WORK/truth2" || fail "second follow_leak did not end"
+# 8 steps: at most 2 dumps, so -n 4 needs the restart
+start_target "$WORK/r" "$WORK/truth3" 8
+a_pid=$tpid
+"$HEAPTOP" --follow "$WORK/r" --batch --json -n 4 -d 0.3 --follow-wait 30 \
+	>"$WORK/r.json" 2>"$WORK/r.err" &
+hpid=$!
+pids="$pids $hpid"
+wait_for 20 grep -q '^done' "$WORK/truth3" || fail "first run did not end"
+wait_for 5 sh -c "! kill -0 $a_pid" || fail "first run did not exit"
+sleep 1
+kill -0 "$hpid" 2>/dev/null || { cat "$WORK/r.err"; fail "heaptop ended with the first run"; }
+start_target "$WORK/r" "$WORK/truth4" 40
+b_pid=$tpid
+wait "$hpid" || { cat "$WORK/r.err"; fail "heaptop across a restart failed"; }
+cat "$WORK/r.err"
+grep -q "pid $b_pid writes dumps now (restarted?): following it instead of pid $a_pid" \
+	"$WORK/r.err" || fail "the restart was not reported"
+[ "$(wc -l <"$WORK/r.json")" -eq 4 ] || fail "not 4 updates across the restart"
+awk -v a="$a_pid" -v b="$b_pid" '
+	{ p = $0; sub(/.*"follow":[{]"prefix":"[^"]*","pid":/, "", p); sub(/,.*/, "", p) }
+	p == a && !seen_b { na++; next }
+	p == b { if (!seen_b) { first_b = NR; nob = index($0, "\"totals_delta\"") == 0 }
+	         seen_b = 1; next }
+	{ bad = 1 }
+	END { exit !(na >= 1 && seen_b && nob && !bad) }' "$WORK/r.json" \
+	|| { cat "$WORK/r.json" | cut -c1-300; fail "updates are not pid $a_pid then pid $b_pid (growth restarting)"; }
+
+# ---- 5: clear errors ----
 "$HEAPTOP" --follow "$WORK/nodir/p" --batch -n 1 >"$WORK/e1" 2>&1 && fail "missing directory accepted"
 grep -q "the directory $WORK/nodir does not exist" "$WORK/e1" || { cat "$WORK/e1"; fail "missing directory message"; }
 start=$(date +%s)

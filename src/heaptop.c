@@ -66,6 +66,8 @@ struct options {
 	const char *runtime;
 	const char *attach;
 	const char *load;
+	const char *follow;         /* --follow PREFIX */
+	double follow_wait;         /* batch: seconds for the first dump */
 	const char *base;
 	const char *sysroot;
 	const char *debug_dir;
@@ -85,6 +87,8 @@ static void usage(FILE *f)
 "Usage: heaptop [OPTIONS] [--] PROGRAM [ARGS...]   launch PROGRAM under the runtime\n"
 "       heaptop [OPTIONS] --attach-shm NAME        attach to a process's segment\n"
 "       heaptop [OPTIONS] --load FILE [--base OLD] explore (or convert) a saved profile\n"
+"       heaptop [OPTIONS] --follow PREFIX          follow the dumps a jemalloc program\n"
+"                                                  writes (prof_prefix:PREFIX)\n"
 "       heaptop --list                             segments visible to this user\n"
 "       heaptop --clean                            remove segments of ended processes\n"
 "       heaptop [OPTIONS] --demo                   run the bundled demo program\n"
@@ -115,6 +119,13 @@ static void usage(FILE *f)
 "Profiles:\n"
 "      --load FILE         open a heap_v2 dump (heaptop, jemalloc, gperftools)\n"
 "      --base FILE         diff against this older dump (growth per site)\n"
+"      --follow PREFIX     follow PREFIX.<pid>.<seq>.<kind>.heap, the dumps of a\n"
+"                          program run with MALLOC_CONF=prof:true,\n"
+"                          prof_prefix:PREFIX,lg_prof_interval:N (growth:\n"
+"                          since the previous dump; one update per new dump)\n"
+"      --follow-wait SECS  batch: wait this long for the first dump, and for\n"
+"                          a restart after the process exited (default 60;\n"
+"                          0 = forever)\n"
 "      --format F          heap (heap_v2), collapsed, pprof (dumps, -o)\n"
 "      --value V           collapsed value: inuse, alloc, inuse-objects,\n"
 "                          alloc-objects (default inuse)\n"
@@ -253,7 +264,7 @@ enum {
 	OPT_DUMP_AT_EXIT, OPT_FORMAT, OPT_APP_OUTPUT, OPT_RUNTIME, OPT_ATTACH,
 	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_CLEAN, OPT_DEMO,
 	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE, OPT_THREADS,
-	OPT_NO_THREADS,
+	OPT_NO_THREADS, OPT_FOLLOW, OPT_FOLLOW_WAIT,
 };
 
 static const struct option longopts[] = {
@@ -279,6 +290,8 @@ static const struct option longopts[] = {
 	{ "attach-shm", required_argument, NULL, OPT_ATTACH },
 	{ "load", required_argument, NULL, OPT_LOAD },
 	{ "base", required_argument, NULL, OPT_BASE },
+	{ "follow", required_argument, NULL, OPT_FOLLOW },
+	{ "follow-wait", required_argument, NULL, OPT_FOLLOW_WAIT },
 	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 	{ "list", no_argument, NULL, OPT_LIST },
@@ -302,6 +315,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->group = HT_GROUP_LINE;
 	o->format = HT_FMT_HEAP_V2;
 	o->value = HT_VAL_INUSE_BYTES;
+	o->follow_wait = 60;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:r:d:n:o:hV", longopts,
 	                        NULL)) != -1) {
@@ -367,6 +381,18 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_ATTACH: o->attach = optarg; break;
 		case OPT_LOAD: o->load = optarg; break;
 		case OPT_BASE: o->base = optarg; break;
+		case OPT_FOLLOW: o->follow = optarg; break;
+		case OPT_FOLLOW_WAIT: {
+			char *end;
+
+			errno = 0;
+			o->follow_wait = strtod(optarg, &end);
+			if (errno || end == optarg || *end ||
+			    !(o->follow_wait >= 0 && o->follow_wait <= 1e9))
+				die_usage("invalid --follow-wait '%s' (seconds, "
+				          "0 = forever)", optarg);
+			break;
+		}
 		case OPT_SYSROOT: o->sysroot = optarg; break;
 		case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
 		case OPT_LIST: o->list = true; break;
@@ -396,14 +422,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (optind < argc)
 		o->argv = argv + optind;
 	sources = !!o->argv + !!o->attach + !!o->load + o->demo + o->list +
-	          o->clean;
+	          o->clean + !!o->follow;
 	if (sources == 0)
 		die_usage("%s", "nothing to do: give a PROGRAM, --attach-shm "
-		          "NAME, --load FILE, --demo, --list or --clean");
+		          "NAME, --load FILE, --follow PREFIX, --demo, --list or "
+		          "--clean");
 	if (sources > 1)
 		die_usage("%s", "choose one of PROGRAM, --attach-shm, --load, "
-		          "--demo, --list, --clean");
-	if (o->base && !o->load && !o->attach && !o->argv && !o->demo)
+		          "--follow, --demo, --list, --clean");
+	if (o->base && !o->load && !o->attach && !o->argv && !o->demo &&
+	    !o->follow)
 		die_usage("%s", "--base needs something to compare with");
 	if (o->format == HT_FMT_PPROF && o->output && !strcmp(o->output, "-"))
 		die_usage("%s", "pprof output is binary: give -o a file");
@@ -491,6 +519,14 @@ static int do_clean(void)
 }
 
 /* ---- batch output ---- */
+
+static double realtime_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void human(char *buf, size_t n, double v)
 {
@@ -608,7 +644,8 @@ static void print_allocator(const struct ht_profile *p,
 {
 	char d[256], a[512];
 
-	if (ht_session_kind(s) == HT_SESS_LOAD)
+	if (ht_session_kind(s) == HT_SESS_LOAD ||
+	    ht_session_kind(s) == HT_SESS_FOLLOW)
 		return;
 	printf("allocator: %s\n", ht_alloc_describe(&p->alloc, d, sizeof d));
 	if (ht_alloc_source(&p->alloc) == HT_ASRC_JEMALLOC)
@@ -626,7 +663,8 @@ static void json_allocator(FILE *f, const struct ht_profile *p,
 	char adv[512];
 
 	fputs(",\"allocator\":", f);
-	if (ht_session_kind(s) == HT_SESS_LOAD) {
+	if (ht_session_kind(s) == HT_SESS_LOAD ||
+	    ht_session_kind(s) == HT_SESS_FOLLOW) {
 		fputs("null", f);
 		return;
 	}
@@ -643,6 +681,47 @@ static void json_allocator(FILE *f, const struct ht_profile *p,
 	else
 		fputs("null", f);
 	fputs("}", f);
+}
+
+/* "following PREFIX: pid N, dump FILE (seq S, kind K), age Xs, K dumps
+ * seen" under the header line. */
+static void print_follow_text(struct ht_session *s)
+{
+	struct ht_follow_info fi;
+	char line[PATH_MAX + 256];
+
+	ht_follow_info(ht_session_follower(s), &fi);
+	ht_follow_describe(&fi, (double)time(NULL), line, sizeof line);
+	printf("%s\n", line);
+}
+
+/* ,"follow":{...}: where the shown dump comes from. */
+static void json_follow(FILE *f, struct ht_session *s)
+{
+	struct ht_follow_info fi;
+	char kind[2] = { 0, 0 };
+
+	ht_follow_info(ht_session_follower(s), &fi);
+	kind[0] = fi.kind;
+	fputs(",\"follow\":{\"prefix\":", f);
+	ht_json_string(f, fi.prefix);
+	fprintf(f, ",\"pid\":%d,\"alive\":%s,\"file\":", fi.pid,
+	        fi.alive ? "true" : "false");
+	ht_json_string(f, fi.file);
+	fprintf(f, ",\"seq\":%" PRIu64 ",\"kind\":", fi.seq);
+	ht_json_string(f, ht_follow_kind_name(fi.kind));
+	fputs(",\"kind_letter\":", f);
+	ht_json_string(f, kind);
+	fputs(",\"kind_seq\":", f);
+	if (fi.kind_seq >= 0)
+		fprintf(f, "%" PRId64, fi.kind_seq);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"mtime\":%.3f,\"age\":%.3f,\"dumps_seen\":%" PRIu64
+	        ",\"dumps_loaded\":%" PRIu64 ",\"processes\":%u}",
+	        (double)fi.mtime_ns / 1e9,
+	        fmax(0, realtime_now() - (double)fi.mtime_ns / 1e9),
+	        fi.dumps_seen, fi.dumps_loaded, fi.npids);
 }
 
 static void print_text(struct ht_model *m, struct ht_session *s,
@@ -679,11 +758,14 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		printf(" pid %d", p->pid);
 	printf(" %s, rate %s, in use %s in %.0f objects, allocated %s in "
 	       "%.0f objects", state, rate, b1, t->cur_objs, b2, t->cum_objs);
-	if (ht_session_kind(s) != HT_SESS_LOAD)
+	if (ht_session_kind(s) != HT_SESS_LOAD &&
+	    ht_session_kind(s) != HT_SESS_FOLLOW)
 		printf(", samples %" PRIu64 ", drops %" PRIu64, p->samples,
 		       p->ring_drops);
 	printf("\n");
 	print_allocator(p, s);
+	if (ht_session_follower(s))
+		print_follow_text(s);
 	if (delta) {
 		const struct ht_counts *d = ht_model_totals_delta(m);
 
@@ -829,6 +911,8 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	        final ? "true" : "false", p->rate);
 	ht_json_string(f, ht_session_command(s));
 	json_allocator(f, p, s);
+	if (ht_session_follower(s))
+		json_follow(f, s);
 	fputs(",\"totals\":{", f);
 	json_counts(f, ht_model_totals(m), false);
 	fputs("}", f);
@@ -944,11 +1028,116 @@ static void wait_delay(struct ht_session *s, double secs)
 
 	while (waited < secs && !interrupted) {
 		if (ht_session_kind(s) != HT_SESS_LOAD &&
+		    ht_session_kind(s) != HT_SESS_FOLLOW &&
 		    ht_session_state(s, NULL) == HT_PROC_EXITED)
 			return;
 		nanosleep(&step, NULL);
 		waited += 0.05;
 	}
+}
+
+/* Print the follower's notices (skipped dumps, a new process) on stderr. */
+static void follow_notices(struct ht_follow *f)
+{
+	char *msg;
+
+	while ((msg = ht_follow_take_notice(f))) {
+		fprintf(stderr, "heaptop: %s\n", msg);
+		free(msg);
+	}
+}
+
+/* --follow in batch mode: one update per new dump (polling every -d);
+ * ends after -n updates.  Waits --follow-wait seconds for the first dump
+ * (then fails), and as long again after the followed process exited for
+ * a restart's dumps (then ends). */
+static int run_follow_batch(struct ht_session *s, struct ht_model *m,
+                            const struct options *o)
+{
+	struct ht_follow *f = ht_session_follower(s);
+	double started = realtime_now(), gone = 0;
+	char *cause = NULL;
+	long k = 0;
+	int rc = 0;
+
+	while (!interrupted) {
+		int r = ht_follow_poll(f, &cause);
+		struct ht_follow_info fi;
+
+		follow_notices(f);
+		if (r < 0) {
+			fprintf(stderr, "heaptop: %s\n", cause ? cause :
+			        strerror(-r));
+			free(cause);
+			return 1;
+		}
+		ht_follow_info(f, &fi);
+		if (r > 0) {
+			struct ht_profile *p = NULL;
+			bool final;
+			int err = ht_session_snapshot(s, &p, &cause);
+
+			if (err == 0)
+				err = ht_follow_update_model(m, p, r,
+				                             o->base != NULL);
+			if (err < 0) {
+				fprintf(stderr, "heaptop: %s\n", cause ? cause :
+				        strerror(-err));
+				free(cause);
+				return 1;
+			}
+			k++;
+			final = o->iterations && k >= o->iterations;
+			if (o->json)
+				print_json(m, s, o, final);
+			else
+				print_text(m, s, o, final);
+			if (ferror(stdout)) {
+				interrupted = SIGPIPE;
+				break;
+			}
+			if (final)
+				break;
+		} else if (!fi.have_dump && o->follow_wait > 0 &&
+		           realtime_now() - started >= o->follow_wait) {
+			fprintf(stderr, "heaptop: no dump matching %s.*.heap "
+			        "from a running process within %g s (is the "
+			        "program running with MALLOC_CONF=prof:true,"
+			        "prof_prefix:%s,lg_prof_interval:N?)\n",
+			        o->follow, o->follow_wait, o->follow);
+			return 1;
+		} else if (fi.have_dump && !fi.alive) {
+			/* no more dumps from it: a restart may come */
+			if (!gone)
+				gone = realtime_now();
+			if (o->follow_wait > 0 &&
+			    realtime_now() - gone >= o->follow_wait) {
+				fprintf(stderr, "heaptop: pid %d has exited and "
+				        "no other process wrote %s.*.heap "
+				        "within %g s; its last dump was %s\n",
+				        fi.pid, o->follow, o->follow_wait,
+				        fi.file);
+				break;
+			}
+		}
+		if (fi.alive)
+			gone = 0;
+		wait_delay(s, o->delay);
+	}
+	if (o->output && ht_follow_profile(f)) {
+		struct ht_profile *p = NULL;
+
+		if (ht_session_snapshot(s, &p, &cause) == 0) {
+			if (write_output(p, o, o->output,
+			                 ht_model_symbolizer(m)) < 0)
+				rc = 1;
+			ht_profile_free(p);
+		}
+		free(cause);
+	}
+	if (interrupted)
+		return 128 + interrupted;
+	return rc;
 }
 
 static int run_batch(struct ht_session *s, struct ht_model *m,
@@ -958,6 +1147,9 @@ static int run_batch(struct ht_session *s, struct ht_model *m,
 	long k;
 	int err, status = -1;
 	bool ended = false, live = ht_session_kind(s) != HT_SESS_LOAD;
+
+	if (ht_session_follower(s))
+		return run_follow_batch(s, m, o);
 
 	for (k = 1;; k++) {
 		struct ht_profile *p = NULL;
@@ -1112,6 +1304,8 @@ int main(int argc, char **argv)
 
 	if (o.load) {
 		err = ht_session_load(o.load, &s, &cause);
+	} else if (o.follow) {
+		err = ht_session_follow(o.follow, &s, &cause);
 	} else if (o.attach) {
 		err = ht_session_attach(o.attach, &s, &cause);
 	} else {
@@ -1161,7 +1355,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	err = ht_session_snapshot(s, &first, &cause);
+	/* a followed program may have written no dump yet: the model adds
+	 * the modules of each dump to an empty symbolizer */
+	err = o.follow ? 0 : ht_session_snapshot(s, &first, &cause);
 	if (err < 0) {
 		fprintf(stderr, "heaptop: %s\n", cause ? cause : strerror(-err));
 		goto out;
@@ -1190,7 +1386,7 @@ int main(int argc, char **argv)
 			.descending = true,
 		};
 
-		if (o.sort == HT_SORT_GROWTH && !o.base)
+		if (o.sort == HT_SORT_GROWTH && !o.base && !o.follow)
 			mo.sort = HT_SORT_INUSE_BYTES;
 		ht_model_set_options(m, &mo);
 	}

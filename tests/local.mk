@@ -20,3 +20,4 @@ include $(srcdir)/tests/formats.mk
 include $(srcdir)/tests/ui.mk
 include $(srcdir)/tests/threads.mk
 include $(srcdir)/tests/allocators.mk
+include $(srcdir)/tests/follow.mk

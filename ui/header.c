@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,17 +89,31 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	clrtoeol();
 
 	put_role(&l, HT_CR_TITLE, "heaptop  ");
+	if (kind == HT_SESS_FOLLOW && (d == NULL || !d->have_profile)) {
+		put_role(&l, HT_CR_DIM, "waiting for ");
+		put_role(&l, HT_CR_HEADER_VALUE, cmd ? cmd : "?");
+		put_role(&l, HT_CR_DIM, "  (start the program with MALLOC_CONF="
+		         "prof:true,prof_prefix:PREFIX,lg_prof_interval:N)");
+		return 3;
+	}
 	if (d == NULL || !d->have_profile) {
 		put_role(&l, HT_CR_DIM, "waiting for the first snapshot...  ");
 		put_role(&l, HT_CR_HEADER_VALUE, cmd ? cmd : "?");
 		return 3;
 	}
-	if (d->pid > 0) {
+	if (d->pid > 0 && !d->following) {   /* following: in its line */
 		snprintf(v, sizeof v, "%d", d->pid);
 		item(&l, "pid", v, HT_CR_HEADER_VALUE);
 	}
 	if (kind == HT_SESS_LOAD) {
 		item(&l, NULL, "saved profile", HT_CR_HEADER_VALUE);
+	} else if (d->following) {
+		/* "following PREFIX: pid N, dump FILE (...), age Xs, ..." */
+		char fl[PATH_MAX + 256];
+
+		ht_follow_describe(&d->follow, ht_ui_now(), fl, sizeof fl);
+		item(&l, NULL, fl, d->follow.alive ? HT_CR_HEADER_VALUE
+		                                   : HT_CR_STATE_EXITED);
 	} else {
 		const char *st = state_text(d, v, sizeof v, &role);
 
@@ -116,7 +131,8 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	if (ui->paused)
 		item(&l, NULL, "[PAUSED]", HT_CR_PAUSED);
 	/* the command last: on a narrow screen it is what gets cut */
-	put_role(&l, HT_CR_HEADER_VALUE, cmd ? cmd : "?");
+	if (!d->following)
+		put_role(&l, HT_CR_HEADER_VALUE, cmd ? cmd : "?");
 
 	l.y = 1;
 	l.x = 0;
@@ -137,7 +153,7 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	if (d->rate > 0)
 		item(&l, "rate", ht_fmt_bytes(a, sizeof a, (double)d->rate,
 		                              false), HT_CR_HEADER_VALUE);
-	if (kind != HT_SESS_LOAD) {
+	if (kind != HT_SESS_LOAD && kind != HT_SESS_FOLLOW) {
 		enum ht_alloc_source src = ht_alloc_source(&d->alloc);
 
 		/* where the numbers come from; a warning when nowhere */

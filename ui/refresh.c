@@ -324,6 +324,7 @@ struct worker {
 	int exit_status;
 	double refresh_ms, samples_per_sec;
 	bool alloc_warned;          /* the allocator advice was shown */
+	bool pinned;   /* --follow: the user set the baseline (b) */
 };
 
 static double mono_ms(void)
@@ -455,6 +456,10 @@ static struct ht_ui_data *build(struct worker *w,
 		d->exit_status = w->exit_status;
 	}
 	d->rss = w->rss;
+	if (ht_session_follower(w->ui->session) != NULL) {
+		d->following = true;
+		ht_follow_info(ht_session_follower(w->ui->session), &d->follow);
+	}
 	d->samples_per_sec = w->samples_per_sec;
 	d->refresh_ms = w->refresh_ms;
 
@@ -497,6 +502,40 @@ static struct ht_ui_data *build(struct worker *w,
 	return d;
 }
 
+/* --follow: poll for a new dump; the model changes only when one came
+ * (so a site's history has one point per dump), with the previous dump
+ * as the baseline unless the user pinned one. */
+static void follow_snapshot(struct worker *w, struct ht_follow *f)
+{
+	struct ht_ui *ui = w->ui;
+	struct ht_profile *p = NULL;
+	char *cause = NULL, *msg;
+	double t0 = mono_ms();
+	int r, rc;
+
+	r = ht_follow_poll(f, &cause);
+	while ((msg = ht_follow_take_notice(f)) != NULL)
+		set_msg(w, strncmp(msg, "skipped", 7) == 0, msg);
+	w->state = ht_session_state(ui->session, &w->exit_status);
+	w->rss = w->state == HT_PROC_RUNNING
+	         ? ht_session_rss_bytes(ui->session) : 0;
+	if (r < 0) {
+		set_msgf(w, true, "%s", cause ? cause : strerror(-r));
+		free(cause);
+		return;
+	}
+	if (r == HT_FOLLOW_NONE)
+		return;
+	rc = ht_session_snapshot(ui->session, &p, &cause);
+	if (rc == 0)
+		rc = ht_follow_update_model(ui->model, p, r, w->pinned);
+	if (rc != 0)
+		set_msgf(w, true, "cannot show the new dump: %s",
+		         cause ? cause : strerror(-rc));
+	free(cause);
+	w->refresh_ms = mono_ms() - t0;
+}
+
 static void snapshot(struct worker *w)
 {
 	struct ht_ui *ui = w->ui;
@@ -505,6 +544,10 @@ static void snapshot(struct worker *w)
 	double t0 = mono_ms();
 	int rc;
 
+	if (ht_session_follower(ui->session) != NULL) {
+		follow_snapshot(w, ht_session_follower(ui->session));
+		return;
+	}
 	rc = ht_session_snapshot(ui->session, &p, &cause);
 	if (ui->live) {
 		w->state = ht_session_state(ui->session, &w->exit_status);
@@ -614,9 +657,12 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 	}
 	if (snap)
 		snapshot(w);
-	if (rq->clear_baseline)
+	if (rq->clear_baseline) {
 		ht_model_clear_baseline(ui->model);
+		w->pinned = false;
+	}
 	if (rq->baseline) {
+		w->pinned = true;
 		rc = ht_model_set_baseline(ui->model);
 		if (rc != 0)
 			set_msgf(w, true, "cannot set a baseline: %s",

@@ -509,6 +509,10 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		if (ht_session_kind(ui->session) == HT_SESS_LOAD)
 			ht_ui_status(ui, true, "reset: not possible on a saved "
 			             "profile");
+		else if (ht_session_kind(ui->session) == HT_SESS_FOLLOW)
+			ht_ui_status(ui, true, "reset: not possible when "
+			             "following dumps (the program takes no "
+			             "commands)");
 		else
 			ui->prompt = HT_PROMPT_RESET;
 		break;
@@ -519,14 +523,22 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		ui->alloc_mode = false;
 		ui->sort = HT_SORT_GROWTH;
 		request_options_and(ui, &ui->req.baseline);
-		ht_ui_status(ui, false, "baseline set: showing change since now");
+		ht_ui_status(ui, false, ht_session_kind(ui->session) ==
+		             HT_SESS_FOLLOW
+		             ? "baseline pinned to this dump (B: growth since "
+		               "the previous dump again)"
+		             : "baseline set: showing change since now");
 		break;
 	case HT_ACT_BASELINE_CLEAR:
 		if (ui->sort == HT_SORT_GROWTH)
 			ui->sort = ui->alloc_mode ? HT_SORT_ALLOC_BYTES
 			                          : HT_SORT_INUSE_BYTES;
 		request_options_and(ui, &ui->req.clear_baseline);
-		ht_ui_status(ui, false, "baseline cleared");
+		ht_ui_status(ui, false, ht_session_kind(ui->session) ==
+		             HT_SESS_FOLLOW
+		             ? "baseline cleared: growth since the previous dump "
+		               "from the next dump on"
+		             : "baseline cleared");
 		break;
 	case HT_ACT_GROUP:
 		ui->group = ui->group == HT_GROUP_STACK ? HT_GROUP_FUNCTION

@@ -102,6 +102,9 @@ struct ht_ui_data {
 	double samples_per_sec;         /* < 0: not known yet */
 	uint64_t rss;
 	double refresh_ms;              /* how long the last refresh took */
+	/* --follow: where the dump shown comes from */
+	bool following;
+	struct ht_follow_info follow;
 	/* the tree asked for (tree_kind HT_TREE_NONE: none) */
 	enum ht_tree_kind tree_kind;
 	uint64_t tree_key;

@@ -45,6 +45,7 @@ struct ht_session {
 	enum ht_session_kind kind;
 	struct ht_segread *seg;     /* LAUNCH, ATTACH */
 	struct ht_profile *loaded;  /* LOAD */
+	struct ht_follow *follow;   /* FOLLOW */
 	char *segname;
 	char *app_output;
 	char *command;
@@ -653,6 +654,35 @@ int ht_session_load(const char *path, struct ht_session **out, char **cause)
 	return 0;
 }
 
+/* Follow PREFIX's dumps (core/follow.c does the scanning).  0 with *out,
+ * or -errno with *cause. */
+int ht_session_follow(const char *prefix, struct ht_session **out,
+                      char **cause)
+{
+	struct ht_session *s;
+	int err;
+
+	*out = NULL;
+	s = session_new(HT_SESS_FOLLOW);
+	if (!s || asprintf(&s->command, "%s.*.heap", prefix) < 0) {
+		free(s);
+		ht_cause_set(cause, "out of memory");
+		return -ENOMEM;
+	}
+	err = ht_follow_open(prefix, &s->follow, cause);
+	if (err < 0) {
+		ht_session_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+struct ht_follow *ht_session_follower(struct ht_session *s)
+{
+	return s->follow;
+}
+
 /* Close the session; unlink a launched program's segments once it ended.
  * A still-running launched program is left running.  NULL is fine. */
 void ht_session_free(struct ht_session *s)
@@ -686,6 +716,7 @@ void ht_session_free(struct ht_session *s)
 		free(s->bridge_dir);
 	}
 	free(s->notice);
+	ht_follow_free(s->follow);
 	free(s->segname);
 	free(s->app_output);
 	free(s->command);
@@ -747,6 +778,10 @@ enum ht_proc_state ht_session_state(struct ht_session *s, int *exit_status)
 			*exit_status = s->loaded->exit_status;
 		return s->loaded->state;
 	}
+	if (s->kind == HT_SESS_FOLLOW)
+		return !ht_follow_pid(s->follow) ? HT_PROC_STARTING :
+		       ht_follow_pid_alive(ht_follow_pid(s->follow)) ?
+		       HT_PROC_RUNNING : HT_PROC_EXITED;
 	reap(s, false);
 	follow_exec(s);
 	if (s->launched && s->reaped) {
@@ -946,6 +981,20 @@ int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
 		}
 		return 0;
 	}
+	if (s->kind == HT_SESS_FOLLOW) {
+		const struct ht_profile *cur = ht_follow_profile(s->follow);
+
+		if (!cur) {
+			ht_cause_set(cause, "waiting for %s", s->command);
+			return -EAGAIN;
+		}
+		if (!(*out = profile_dup(cur))) {
+			ht_cause_set(cause, "out of memory");
+			return -ENOMEM;
+		}
+		(*out)->state = ht_session_state(s, &(*out)->exit_status);
+		return 0;
+	}
 	state = ht_session_state(s, &status);
 	err = bridge_snapshot(s, state, out, cause);
 	if (err == -ENOENT)  /* not jemalloc's profiler: the segment's data */
@@ -964,6 +1013,11 @@ int ht_session_reset(struct ht_session *s, char **cause)
 		ht_cause_set(cause, "cannot reset a loaded profile");
 		return -ENOTSUP;
 	}
+	if (s->kind == HT_SESS_FOLLOW) {
+		ht_cause_set(cause, "cannot reset a process heaptop only follows "
+		             "the dumps of");
+		return -ENOTSUP;
+	}
 	return ht_segread_command(s->seg, HT_CMD_RESET, 0, NULL, cause);
 }
 
@@ -972,6 +1026,11 @@ int ht_session_set_rate(struct ht_session *s, uint64_t rate, char **cause)
 {
 	if (s->kind == HT_SESS_LOAD) {
 		ht_cause_set(cause, "cannot change the rate of a loaded profile");
+		return -ENOTSUP;
+	}
+	if (s->kind == HT_SESS_FOLLOW) {
+		ht_cause_set(cause, "cannot change the rate of a followed process "
+		             "(jemalloc's lg_prof_sample)");
 		return -ENOTSUP;
 	}
 	if (rate == 0) {
@@ -1015,7 +1074,7 @@ int ht_session_dump(struct ht_session *s, const char *path,
 	struct ht_sym_options so = { s->sysroot, s->debug_dir };
 	int err;
 
-	if (fmt == HT_FMT_HEAP_V2 && s->kind != HT_SESS_LOAD &&
+	if (fmt == HT_FMT_HEAP_V2 && s->seg &&
 	    ht_session_state(s, NULL) == HT_PROC_RUNNING) {
 		char *abs = absolute_path(path);
 
@@ -1059,7 +1118,10 @@ int ht_session_kill(struct ht_session *s)
 }
 
 /* The target's pid (0 for a profile without one). */
-pid_t ht_session_pid(const struct ht_session *s) { return s->pid; }
+pid_t ht_session_pid(const struct ht_session *s)
+{
+	return s->follow ? ht_follow_pid(s->follow) : s->pid;
+}
 
 const char *ht_session_notice(const struct ht_session *s)
 {
@@ -1090,13 +1152,14 @@ uint64_t ht_session_rss_bytes(const struct ht_session *s)
 {
 	char path[64];
 	unsigned long long size, resident;
+	pid_t pid = ht_session_pid(s);
 	FILE *f;
 	int n;
 
-	if (s->kind == HT_SESS_LOAD || s->pid <= 0 ||
+	if (s->kind == HT_SESS_LOAD || pid <= 0 ||
 	    (s->launched && s->reaped))
 		return 0;
-	snprintf(path, sizeof path, "/proc/%d/statm", (int)s->pid);
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return 0;

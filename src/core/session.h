@@ -12,9 +12,11 @@
 #include <sys/types.h>
 
 #include "core/fmt.h"
+#include "core/follow.h"
 #include "core/profile.h"
 
-enum ht_session_kind { HT_SESS_LAUNCH, HT_SESS_ATTACH, HT_SESS_LOAD };
+enum ht_session_kind { HT_SESS_LAUNCH, HT_SESS_ATTACH, HT_SESS_LOAD,
+                       HT_SESS_FOLLOW };
 
 
 struct ht_launch_options {
@@ -43,6 +45,17 @@ int ht_session_attach(const char *name, struct ht_session **out,
 
 /* Load a dump file (heap_v2 from heaptop or jemalloc, gperftools heap). */
 int ht_session_load(const char *path, struct ht_session **out, char **cause);
+
+/* Follow the dumps a jemalloc program started elsewhere writes to
+ * PREFIX.<pid>.<seq>.<kind>.heap (core/follow.h).  Checks PREFIX's
+ * directory, does not wait for a dump: poll ht_session_follower(s); until
+ * a dump was found snapshots fail with -EAGAIN.  Reset and set-rate are
+ * refused (the process takes no commands); dumps are written by the
+ * frontend from the current dump. */
+int ht_session_follow(const char *prefix, struct ht_session **out,
+                      char **cause);
+/* The follower of a HT_SESS_FOLLOW session, NULL for the other kinds. */
+struct ht_follow *ht_session_follower(struct ht_session *s);
 
 /* Close: a launched program keeps running unless ht_session_kill was
  * called.  Unmaps the segment; for a launched program that has exited,

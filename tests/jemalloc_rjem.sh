@@ -38,7 +38,7 @@ done_already() {
 
 # One build at a time when two test runs share the directory.
 if [ -z "${HT_RJEM_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
-	HT_RJEM_LOCKED=1 exec flock "$dir/.lock" "$0" "$dir"
+	HT_RJEM_LOCKED=1 exec flock "$dir/.lock" sh "$0" "$dir"
 fi
 
 if done_already; then

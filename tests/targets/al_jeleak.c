@@ -9,10 +9,11 @@
  * (the leak that grows), small_here() keeps one 96-byte block in another
  * list, churn_here() allocates and frees 4 blocks of 512 bytes.
  *
- * Usage: al_jeleak [ITER [BLOCK [SLEEP_MS [REPORT_EVERY]]]]
- *   defaults 2000 4096 0 0; BLOCK at least 16; SLEEP_MS between
+ * Usage: al_jeleak [ITER [BLOCK [SLEEP_MS [REPORT_EVERY [HOLD_MS]]]]]
+ *   defaults 2000 4096 0 0 0; BLOCK at least 16; SLEEP_MS between
  *   iterations; REPORT_EVERY > 0 prints the truth so far (flushed) every
- *   that many iterations.
+ *   that many iterations; HOLD_MS: after the last iteration and its truth,
+ *   stay idle (the heap unchanged) that long before exiting.
  * Prints first "jemalloc config.prof=B opt.prof=B" (from mallctl), then
  * the truth lines
  *   truth SITE file=al_jeleak.c line=N bytes=N objs=N
@@ -97,10 +98,14 @@ int main(int argc, char **argv)
 	long size = argc > 2 ? strtol(argv[2], NULL, 10) : 4096;
 	long sleep_ms = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
 	long every = argc > 4 ? strtol(argv[4], NULL, 10) : 0;
+	long hold_ms = argc > 5 ? strtol(argv[5], NULL, 10) : 0;
 	struct timespec ts = { sleep_ms / 1000, (sleep_ms % 1000) * 1000000L };
+	struct timespec hold = { hold_ms / 1000, (hold_ms % 1000) * 1000000L };
 
-	if (iterations < 0 || size < (long)sizeof(struct block) || sleep_ms < 0) {
-		fprintf(stderr, "usage: al_jeleak [ITER [BLOCK>=16 [SLEEP_MS [REPORT_EVERY]]]]\n");
+	if (iterations < 0 || size < (long)sizeof(struct block) || sleep_ms < 0 ||
+	    hold_ms < 0) {
+		fprintf(stderr, "usage: al_jeleak [ITER [BLOCK>=16 [SLEEP_MS "
+		        "[REPORT_EVERY [HOLD_MS]]]]]\n");
 		return 2;
 	}
 	printf("jemalloc config.prof=%d opt.prof=%d\n", ctl_bool("config.prof"),
@@ -117,5 +122,8 @@ int main(int argc, char **argv)
 	}
 	report((size_t)size);
 	printf("done\n");
+	fflush(stdout);
+	if (hold_ms > 0)
+		nanosleep(&hold, NULL);
 	return 0;
 }

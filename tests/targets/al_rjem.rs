@@ -19,9 +19,11 @@
 // EventLog::new reserves the log's index once (ITER pointers' worth of
 // Vec<u8> headers) so that record allocates nothing else.
 //
-// Usage: al_rjem [ITER [BYTES [SLEEP_MS [REPORT_EVERY]]]]
-//   defaults 2000 4096 0 0; SLEEP_MS between iterations; REPORT_EVERY > 0
-//   prints the truth so far (flushed) every that many iterations.
+// Usage: al_rjem [ITER [BYTES [SLEEP_MS [REPORT_EVERY [HOLD_MS]]]]]
+//   defaults 2000 4096 0 0 0; SLEEP_MS between iterations; REPORT_EVERY > 0
+//   prints the truth so far (flushed) every that many iterations; HOLD_MS:
+//   after the last iteration and its truth, stay idle (the heap unchanged)
+//   that long before exiting.
 // Prints first "jemalloc config.prof=B opt.prof=B" (read with
 // _rjem_mallctl: opt.prof is 1 when _RJEM_MALLOC_CONF has prof:true), then
 // the truth lines
@@ -225,6 +227,7 @@ fn main() {
     let bytes = arg(2, 4096);
     let sleep_ms = arg(3, 0) as u64;
     let every = arg(4, 0);
+    let hold_ms = arg(5, 0) as u64;
     println!("jemalloc config.prof={} opt.prof={}", mallctl_bool("config.prof"),
              mallctl_bool("opt.prof"));
     let _ = std::io::stdout().flush();
@@ -245,6 +248,10 @@ fn main() {
     }
     report(&log, &cache, &parser, bytes);
     println!("done");
+    let _ = std::io::stdout().flush();
+    if hold_ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(hold_ms));
+    }
     std::mem::forget(log);
     std::mem::forget(cache);
 }

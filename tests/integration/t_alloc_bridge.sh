@@ -41,7 +41,8 @@ site_bytes() {
 		head -n 1 | sed 's/.*"inuse_bytes"://'
 }
 
-# run NAME BINARY FUNCTION FILE ALLOCATOR-JSON JEPROF-NAME
+# run NAME BINARY FUNCTION FILE ALLOCATOR-JSON TRUTH-SITE (the name the
+# program's truth lines and jeprof's output end with)
 run() {
 	name=$1 bin=$2 fn=$3 file=$4 alloc=$5 jname=$6
 	out="$WORK/$name.json" app="$WORK/$name.app" dump="$WORK/$name.heap"
@@ -57,7 +58,7 @@ run() {
 		{ update "$out" 9 | grep -o '"allocator":{[^}]*}'; fail "$name: allocator is not $alloc"; }
 
 	site=$(top_site "$out" 9)
-	tline=$(al_truth "$app" "$fn" line)
+	tline=$(al_truth "$app" "$jname" line)
 	note "$name: top site $site (truth: $fn line $tline)"
 	case "$site" in
 	"$fn|"*"$file|$tline") ;;
@@ -76,7 +77,7 @@ run() {
 	done
 
 	hb=$(site_bytes "$out" 9 "$fn")
-	tb=$(al_truth "$app" "$fn" bytes)
+	tb=$(al_truth "$app" "$jname" bytes)
 	[ -s "$dump" ] || fail "$name: no dump at $dump"
 	head -n 1 "$dump" | grep -q '^heap_v2/' || fail "$name: the dump is not heap_v2"
 	jb=$(al_jeprof_cum "$bin" "$dump" "$jname")
@@ -89,7 +90,7 @@ run() {
 run static "$T/al_jeleak_static" leak_here al_jeleak.c \
 	'{"name":"jemalloc","prefix":"","linkage":"static","profiling":true,"source":"jemalloc-profiler"' \
 	leak_here
-run rjem "$WORK/al_rjem" myservice::EventLog::record al_rjem.rs \
+run rjem "$WORK/al_rjem" al_rjem::myservice::EventLog::record al_rjem.rs \
 	'{"name":"jemalloc","prefix":"_rjem_","linkage":"static","profiling":true,"source":"jemalloc-profiler"' \
 	myservice::EventLog::record
 run shared "$T/al_jeleak_shared" leak_here al_jeleak.c \

@@ -189,7 +189,8 @@ static void compare_with_addr2line(struct ht_symbolizer *s,
 	const struct ht_module *m = rel_addr(p, look, &rel);
 	struct a2l ref;
 
-	assert_int_equal(ht_symbolize(s, rc->addr, rc->is_return, &fr, &n), 0);
+	assert_int_equal(ht_symbolize(s, rc->is_return ? rc->addr : rc->addr + 1,
+	                              &fr, &n), 0);
 	addr2line(m->path, rel, &ref, tmp);
 	print_message("%s: %zu frame(s): ", rc->label, n);
 	for (size_t i = 0; i < n; i++)
@@ -225,21 +226,21 @@ static void test_against_eu_addr2line(void **state)
 	for (size_t i = 0; i < r.nrecs; i++)
 		compare_with_addr2line(s, p, &r.recs[i], r.tmp);
 	/* and what they must be, independently of eu-addr2line */
-	ht_symbolize(s, find_rec(&r, "c_function")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "c_function")->addr, &fr, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(fr[0].function, "c_function");
 	assert_non_null(strstr(fr[0].file, "fmt_sym.c"));
-	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, &fr, &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(fr[0].function, "inlined_leaf");
 	assert_true(fr[0].inlined);
 	assert_string_equal(fr[1].function, "inline_host");
 	assert_false(fr[1].inlined);
-	ht_symbolize(s, find_rec(&r, "cxx_method")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "cxx_method")->addr, &fr, &n);
 	assert_string_equal(fr[n - 1].function,
 	                    "heaptest::Widget::method(int)");
 	assert_non_null(strstr(fr[n - 1].file, "fmt_sym_cc.cc"));
-	ht_symbolize(s, find_rec(&r, "dl_function")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "dl_function")->addr, &fr, &n);
 	assert_string_equal(fr[n - 1].function, "dl_function");
 	assert_string_equal(fr[n - 1].module, "libfmtdl.so");
 	/* cached: the same frames again */
@@ -247,7 +248,7 @@ static void test_against_eu_addr2line(void **state)
 		const struct ht_frame *again;
 		size_t n2;
 
-		ht_symbolize(s, find_rec(&r, "dl_function")->addr, true,
+		ht_symbolize(s, find_rec(&r, "dl_function")->addr,
 		             &again, &n2);
 		assert_ptr_equal(again, fr);
 	}
@@ -323,7 +324,8 @@ static void test_rust_v0(void **state)
 	parse_run(&r, out);
 	p = profile_from_maps(r.maps);
 	assert_int_equal(ht_symbolizer_new(p, NULL, &s, &cause), 0);
-	ht_symbolize(s, find_rec(&r, "rust_function")->addr, false, &fr, &n);
+	/* a function address, not a return address: look up addr */
+	ht_symbolize(s, find_rec(&r, "rust_function")->addr + 1, &fr, &n);
 	print_message("rust: %s (%s:%d)\n", fr[n - 1].function,
 	              fr[n - 1].file ? fr[n - 1].file : "?", fr[n - 1].line);
 	assert_string_equal(fr[n - 1].function, "fmt_rs::inner::leak_here");
@@ -429,12 +431,12 @@ static void test_unknown_and_missing(void **state)
 	p->modules[0].offset = 0x1000;
 	p->modules[0].base = HT_BASE_UNKNOWN;
 	assert_int_equal(ht_symbolizer_new(p, NULL, &s, &cause), 0);
-	ht_symbolize(s, 0x7f0000001235ull, true, &fr, &n);
+	ht_symbolize(s, 0x7f0000001235ull, &fr, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(fr[0].function, "libgone.so.1+0x1234");
 	assert_string_equal(fr[0].module, "libgone.so.1");
 	assert_null(fr[0].file);
-	ht_symbolize(s, 0x1234, false, &fr, &n);
+	ht_symbolize(s, 0x1235, &fr, &n);
 	assert_string_equal(fr[0].function, "0x1234");
 	assert_null(fr[0].module);
 	missing = ht_symbolizer_missing_debuginfo(s);
@@ -507,7 +509,7 @@ static void test_sysroot_debug_dir_build_id(void **state)
 	opt.sysroot = root;
 	opt.debug_dir = dbg;
 	assert_int_equal(ht_symbolizer_new(p, &opt, &s, &cause), 0);
-	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, &fr, &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(fr[0].function, "inlined_leaf");
 	assert_string_equal(fr[1].function, "inline_host");
@@ -518,7 +520,7 @@ static void test_sysroot_debug_dir_build_id(void **state)
 	opt.debug_dir = NULL;
 	s = NULL;
 	assert_int_equal(ht_symbolizer_new(p, &opt, &s, &cause), 0);
-	ht_symbolize(s, find_rec(&r, "c_function")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "c_function")->addr, &fr, &n);
 	assert_null(fr[0].file);
 	ht_symbolizer_free(s);
 
@@ -528,7 +530,7 @@ static void test_sysroot_debug_dir_build_id(void **state)
 			p->modules[i].build_id[0] ^= 0xff;
 	s = NULL;
 	assert_int_equal(ht_symbolizer_new(p, NULL, &s, &cause), 0);
-	ht_symbolize(s, find_rec(&r, "c_function")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "c_function")->addr, &fr, &n);
 	assert_non_null(strstr(fr[0].function, "fmt_sym+0x"));
 	ht_symbolizer_free(s);
 
@@ -565,10 +567,10 @@ static void test_update_after_dlopen(void **state)
 		}
 	assert_int_equal(ht_symbolizer_new(early, NULL, &s, &cause), 0);
 	pc = find_rec(&r, "dl_function")->addr;
-	ht_symbolize(s, pc, true, &before, &n);
+	ht_symbolize(s, pc, &before, &n);
 	assert_true(strncmp(before[0].function, "0x", 2) == 0);
 	assert_int_equal(ht_symbolizer_update(s, all), 0);
-	ht_symbolize(s, pc, true, &fr, &n);
+	ht_symbolize(s, pc, &fr, &n);
 	assert_string_equal(fr[0].function, "dl_function");
 	/* the old result is still readable */
 	assert_true(strncmp(before[0].function, "0x", 2) == 0);

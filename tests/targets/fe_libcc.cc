@@ -1,9 +1,12 @@
 // fe_libcc: a C++ program whose allocations go through the standard
 // library's containers (std::vector, std::map) from named methods.  The
 // sites must be the methods, at the calling line, "via" the container.
-// Built -O0 -g; prints "done" at the end.
+// Built -O0 -g.  fe_libcc N: N rounds, then "done"; fe_libcc N hold:
+// prints "ready pid=<pid>" after them and waits (the screen tests).
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <unistd.h>
 #include <map>
 #include <vector>
 
@@ -31,6 +34,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		l->record(i);
 		l->index(i);
+	}
+	if (argc > 2 && !std::strcmp(argv[2], "hold")) {
+		std::printf("ready pid=%d\n", (int)getpid());
+		std::fflush(stdout);
+		for (;;)
+			pause();
 	}
 	std::puts("done");
 	std::fflush(stdout);

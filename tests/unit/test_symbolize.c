@@ -412,6 +412,184 @@ static void test_allocator_names(void **state)
 			fail_msg("%s should not be allocator machinery", no[i]);
 }
 
+/* Allocator machinery by name: the real demangled names of jemalloc
+ * (linked in, prefixed), Rust's shims and global allocators, C++,
+ * tcmalloc, mimalloc. */
+static void test_allocator_names_more(void **state)
+{
+	static const char *const yes[] = {
+		"prof_backtrace_impl", "prof_backtrace", "je_prof_backtrace",
+		"_rjem_je_prof_backtrace", "_rjem_je_malloc_default",
+		"je_malloc_default", "malloc_default", "_rjem_malloc",
+		"_rjem_mallocx", "_rjem_rallocx", "_rjem_calloc",
+		"_rjem_posix_memalign", "je_mallocx", "imalloc_body", "imalloc",
+		"ialloc", "iallocztm", "ixalloc", "irallocx_prof",
+		"irallocx_prof_sample", "do_rallocx", "prof_alloc_prep",
+		"prof_tctx_create", "myprefix_je_arena_malloc_hard",
+		"__rust_alloc", "__rdl_alloc", "__rust_alloc_zeroed",
+		"__rust_realloc", "__rustc::__rust_alloc",
+		"alloc::alloc::exchange_malloc", "alloc::alloc::realloc",
+		"<tikv_jemallocator::Jemalloc as core::alloc::global::GlobalAlloc>::alloc",
+		"<myalloc::Jemalloc as core::alloc::global::GlobalAlloc>::alloc_zeroed",
+		"<myalloc::Jemalloc as core::alloc::global::GlobalAlloc>::realloc",
+		"<std::alloc::System as core::alloc::global::GlobalAlloc>::alloc",
+		"<alloc::alloc::Global as core::alloc::Allocator>::allocate",
+		"operator new(unsigned long)", "operator new[](unsigned long)",
+		"operator new(unsigned long, std::align_val_t)",
+		"std::__new_allocator<int>::allocate(unsigned long, void const*)",
+		"std::allocator_traits<std::allocator<long> >::allocate(std::allocator<long>&, unsigned long)",
+		"tc_malloc", "tc_new", "tc_newarray", "tcmalloc::allocate_full_malloc_oom(unsigned long)",
+		"tcmalloc::ThreadCache::FetchFromCentralCache(unsigned int, int, void* (*)(unsigned long))",
+		"mi_malloc", "mi_heap_malloc", "_mi_malloc_generic",
+		"_mi_page_malloc",
+	};
+	static const char *const no[] = {
+		"site_calloc", "site_realloc", "site_posix_memalign",
+		"leak_site", "xmalloc_wrapper_caller", "hashtable_alloc",
+		"alloc::raw_vec::RawVec<T,A>::grow_one",
+		"alloc::fmt::format::format_inner",
+		"std::vector<long, std::allocator<long> >::push_back(long const&)",
+		"myservice::EventLog::record", "arena_new_thing",
+		"<myservice::X as core::fmt::Display>::fmt",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		if (!ht_is_allocator_function(yes[i]))
+			fail_msg("%s should be allocator machinery", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (ht_is_allocator_function(no[i]))
+			fail_msg("%s should not be allocator machinery", no[i]);
+}
+
+static struct ht_frame mkframe(const char *fn, const char *mod, bool alloc)
+{
+	struct ht_frame f;
+
+	memset(&f, 0, sizeof f);
+	f.function = fn;
+	f.module = mod;
+	f.allocator = alloc || ht_is_allocator_function(fn);
+	return f;
+}
+
+/* The innermost run of allocator frames: a static jemalloc's internals,
+ * named or not, inside the run; a prefixed entry point reached from it;
+ * never a program frame outside it. */
+static void test_allocator_run(void **state)
+{
+	struct ht_frame je[] = {
+		mkframe("prof_backtrace_impl", "prog", false),
+		mkframe("prog+0x1a2b", "prog", false),      /* stripped */
+		mkframe("arena_malloc_hard", "prog", false),
+		mkframe("imalloc_body", "prog", false),
+		mkframe("myp_mallocx", "prog", false),      /* custom prefix */
+		mkframe("service_put", "prog", false),
+		mkframe("main", "prog", false),
+	};
+	struct ht_frame live[] = {
+		mkframe("site_calloc", "prog", false),      /* caller of calloc */
+		mkframe("main", "prog", false),
+	};
+	struct ht_frame cxx[] = {
+		mkframe("operator new(unsigned long)", "libstdc++.so.6", false),
+		mkframe("std::__new_allocator<long>::allocate(unsigned long, void const*)", "prog", false),
+		mkframe("std::vector<long, std::allocator<long> >::_M_realloc_append<long const&>(long const&)", "prog", false),
+		mkframe("main", "prog", false),
+	};
+	struct ht_frame stripped[] = {
+		mkframe("prog+0x10", "prog", false),
+		mkframe("prog+0x20", "prog", false),
+	};
+	const struct ht_frame *p[8];
+
+	(void)state;
+	for (size_t i = 0; i < 7; i++)
+		p[i] = &je[i];
+	assert_int_equal(ht_allocator_run(p, 7), 5);
+	for (size_t i = 0; i < 2; i++)
+		p[i] = &live[i];
+	assert_int_equal(ht_allocator_run(p, 2), 0);
+	for (size_t i = 0; i < 4; i++)
+		p[i] = &cxx[i];
+	assert_int_equal(ht_allocator_run(p, 4), 2);
+	for (size_t i = 0; i < 2; i++)
+		p[i] = &stripped[i];
+	assert_int_equal(ht_allocator_run(p, 2), 0);
+}
+
+/* Library frames (fold into the caller) with the real demangled names. */
+static void test_library_frames(void **state)
+{
+	static const char *const yes[] = {
+		"alloc::fmt::format::format_inner", "alloc::fmt::format",
+		"alloc::raw_vec::RawVec<T,A>::grow_one",
+		"alloc::raw_vec::finish_grow",
+		"<alloc::string::String as core::fmt::Write>::write_str",
+		"<alloc::vec::Vec<T,A> as core::ops::index::Index<I>>::index",
+		"<alloc::vec::Vec<u8>>::push",
+		"<hashbrown::raw::RawTable<T,A>>::reserve_rehash",
+		"hashbrown::raw::RawTable<T,A>::reserve_rehash",
+		"std::collections::hash::map::HashMap<K,V,S>::insert",
+		"core::fmt::write", "core::fmt::Formatter::write_fmt",
+		"<T as alloc::string::ToString>::to_string",
+		"<str as alloc::string::ToString>::to_string",
+		"<[T] as alloc::slice::hack::ConvertVec>::to_vec",
+		"<[myservice::Event] as alloc::slice::hack::ConvertVec>::to_vec",
+		"<&T as core::fmt::Display>::fmt",
+		"<F as core::ops::function::FnOnce<A>>::call_once",
+		"std::rt::lang_start::{{closure}}",
+		"std::vector<long, std::allocator<long> >::push_back(long const&)",
+		"void std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>(__gnu_cxx::__normal_iterator<int*, std::vector<int, std::allocator<int> > >, int const&)",
+		"std::_Rb_tree<int, std::pair<int const, long>, std::_Select1st<std::pair<int const, long> >, std::less<int>, std::allocator<std::pair<int const, long> > >::_M_get_node()",
+		"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::_M_create(unsigned long&, unsigned long)",
+		"__gnu_cxx::__normal_iterator<int*, std::vector<int> >::operator++()",
+		"start_thread", "__libc_start_call_main",
+	};
+	static const char *const no[] = {
+		"myservice::EventLog::record", "myservice::main",
+		"myservice::main::{{closure}}", "myservice::main::{closure#0}",
+		"<myservice::X as core::fmt::Display>::fmt",
+		"<&myservice::X as core::fmt::Debug>::fmt",
+		"<myservice::Store>::restock",
+		"shop::Ledger::record(long)", "main", "leak_site",
+		"void shop::Box<std::vector<int> >::fill<int>(int)",
+		"(anonymous namespace)::worker(int)", "corelib_init",
+		"standard_thing",
+	};
+	static const char *const extra[] = { "shop::*Ledger::", "tokio::" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		if (!ht_is_library_frame(yes[i], NULL, "prog", NULL, 0))
+			fail_msg("%s should be library code", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (ht_is_library_frame(no[i], NULL, "prog", NULL, 0))
+			fail_msg("%s should be the program's code", no[i]);
+	/* by source file and module, whatever the name */
+	assert_true(ht_is_library_frame(
+	    "<myservice::X as alloc::string::ToString>::to_string",
+	    "/rustc/0123abcd/library/alloc/src/string.rs", "prog", NULL, 0));
+	assert_true(ht_is_library_frame("foo", "/usr/include/c++/12/bits/stl_vector.h",
+	                                "prog", NULL, 0));
+	assert_true(ht_is_library_frame("libstdc++.so.6+0x1234", NULL,
+	                                "libstdc++.so.6", NULL, 0));
+	assert_false(ht_is_library_frame("prog+0x1234", NULL, "prog", NULL, 0));
+	/* extra patterns: prefix, '*' glob */
+	assert_true(ht_is_library_frame("shop::Ledger::record(long)", NULL,
+	                                "prog", extra, 2));
+	assert_true(ht_is_library_frame("shop::v2::Ledger::index(int)", NULL,
+	                                "prog", extra, 2));
+	assert_true(ht_is_library_frame("<tokio::runtime::Runtime>::block_on",
+	                                NULL, "prog", extra, 2));
+	assert_false(ht_is_library_frame("shop::Cart::add(int)", NULL, "prog",
+	                                 extra, 2));
+	assert_true(ht_fold_match("a*c::", "abbbc::x"));
+	assert_false(ht_fold_match("a*c::", "abbbc:x"));
+	assert_true(ht_fold_match("*", "x"));
+	assert_false(ht_fold_match("", "x"));
+}
+
 static void test_unknown_and_missing(void **state)
 {
 	struct ht_profile *p = ht_profile_new();
@@ -585,6 +763,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demangle),
 		cmocka_unit_test(test_allocator_names),
+		cmocka_unit_test(test_allocator_names_more),
+		cmocka_unit_test(test_allocator_run),
+		cmocka_unit_test(test_library_frames),
 		cmocka_unit_test(test_against_eu_addr2line),
 		cmocka_unit_test(test_rust_v0),
 		cmocka_unit_test(test_unknown_and_missing),

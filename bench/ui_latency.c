@@ -152,7 +152,7 @@ static struct ht_model *open_model(const char *path, struct ht_session **sp)
 {
 	struct ht_sym_options so = { NULL, NULL };
 	struct ht_model_options mo = { HT_GROUP_STACK, HT_SORT_INUSE_BYTES,
-	                               NULL, true };
+	                               NULL, true, false };
 	struct ht_symbolizer *sym = NULL;
 	struct ht_profile *p = NULL;
 	struct ht_model *m;

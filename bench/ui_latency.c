@@ -82,14 +82,14 @@ static void code_addresses(const char *scratch)
 		const struct ht_frame *f;
 		size_t nf;
 
-		if (ht_symbolize(sym, pc, false, &f, &nf) != 0 || nf == 0 ||
+		if (ht_symbolize(sym, pc, &f, &nf) != 0 || nf == 0 ||
 		    f[0].file == NULL || f[0].function == NULL)
 			continue;
 		for (k = 0; k < found; k++) {
 			const struct ht_frame *g;
 			size_t ng;
 
-			ht_symbolize(sym, pcs[k], false, &g, &ng);
+			ht_symbolize(sym, pcs[k], &g, &ng);
 			if (strcmp(g[0].function, f[0].function) == 0)
 				break;
 		}
@@ -152,7 +152,7 @@ static struct ht_model *open_model(const char *path, struct ht_session **sp)
 {
 	struct ht_sym_options so = { NULL, NULL };
 	struct ht_model_options mo = { HT_GROUP_STACK, HT_SORT_INUSE_BYTES,
-	                               NULL, true };
+	                               NULL, true, false };
 	struct ht_symbolizer *sym = NULL;
 	struct ht_profile *p = NULL;
 	struct ht_model *m;

@@ -71,6 +71,9 @@ struct options {
 	const char *base;
 	const char *sysroot;
 	const char *debug_dir;
+	bool lib_sites;             /* --lib-sites: no folding */
+	const char **fold;          /* --fold, then HEAPTOP_FOLD's */
+	size_t nfold;
 	char **argv;                /* program to launch */
 };
 
@@ -115,6 +118,10 @@ static void usage(FILE *f)
 "                          name (default inuse)\n"
 "      --group G           stack, function, line (default line)\n"
 "      --filter TEXT       only sites whose function or file contains TEXT\n"
+"      --lib-sites         standard-library frames name sites too (default:\n"
+"                          they fold into the program's caller, shown \"via\")\n"
+"      --fold PATTERN      also fold functions starting with PATTERN ('*' glob;\n"
+"                          repeatable; HEAPTOP_FOLD=pat1:pat2 adds more)\n"
 "      --threads N         per-thread rows under each site, for profiles with\n"
 "                          per-thread counts (jemalloc dumps; default 3,\n"
 "                          0 = all)\n"
@@ -146,7 +153,8 @@ static void usage(FILE *f)
 "  -V, --version           version\n"
 "\n"
 "Environment: HEAPTOP_RATE, HEAPTOP_MAX_DEPTH, HEAPTOP_SHM, HEAPTOP_DUMP_AT_EXIT\n"
-"are passed to the runtime; NO_COLOR disables colours.  See heaptop(1).\n",
+"are passed to the runtime; HEAPTOP_FOLD adds --fold patterns; NO_COLOR\n"
+"disables colours.  See heaptop(1).\n",
 	      f);
 }
 
@@ -268,7 +276,7 @@ enum {
 	OPT_DUMP_AT_EXIT, OPT_FORMAT, OPT_APP_OUTPUT, OPT_RUNTIME, OPT_ATTACH,
 	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_CLEAN, OPT_DEMO,
 	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE, OPT_THREADS,
-	OPT_NO_THREADS, OPT_FOLLOW, OPT_FOLLOW_WAIT,
+	OPT_NO_THREADS, OPT_FOLLOW, OPT_FOLLOW_WAIT, OPT_LIB_SITES, OPT_FOLD,
 };
 
 static const struct option longopts[] = {
@@ -303,8 +311,55 @@ static const struct option longopts[] = {
 	{ "demo", no_argument, NULL, OPT_DEMO },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "lib-sites", no_argument, NULL, OPT_LIB_SITES },
+	{ "fold", required_argument, NULL, OPT_FOLD },
 	{ NULL, 0, NULL, 0 },
 };
+
+static void add_fold(struct options *o, const char *pat)
+{
+	const char **n = realloc(o->fold, (o->nfold + 1) * sizeof *n);
+
+	if (!n) {
+		fprintf(stderr, "heaptop: out of memory\n");
+		exit(1);
+	}
+	o->fold = n;
+	o->fold[o->nfold++] = pat;
+}
+
+/* HEAPTOP_FOLD=pat1:pat2: a single ':' separates, "::" belongs to the
+ * pattern (Rust and C++ paths).  The strings live until exit. */
+static void fold_from_env(struct options *o)
+{
+	const char *env = getenv("HEAPTOP_FOLD");
+	char *copy, *start, *p, *w;
+
+	if (!env || !*env)
+		return;
+	copy = strdup(env);
+	if (!copy)
+		return;
+	for (start = w = p = copy; ; p++) {
+		if (*p == ':' && p[1] == ':') {
+			*w++ = *p++;
+			*w++ = *p;
+			continue;
+		}
+		if (*p == ':' || !*p) {
+			bool end = !*p;
+
+			*w++ = '\0';
+			if (*start)
+				add_fold(o, start);
+			if (end)
+				break;
+			start = w;
+			continue;
+		}
+		*w++ = *p;
+	}
+}
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -409,6 +464,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 				          optarg);
 			o->max_depth = (unsigned)v;
 			break;
+		case OPT_LIB_SITES: o->lib_sites = true; break;
+		case OPT_FOLD:
+			if (!*optarg)
+				die_usage("%s", "empty --fold pattern");
+			add_fold(o, optarg);
+			break;
 		case ':':
 			die_usage("option '%s' needs an argument",
 			          argv[optind - 1]);
@@ -423,6 +484,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			die_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	fold_from_env(o);
 	if (optind < argc)
 		o->argv = argv + optind;
 	sources = !!o->argv + !!o->attach + !!o->load + o->demo + o->list +
@@ -809,6 +871,8 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 			printf(" (%s:%d)", base_name(f->file), f->line);
 		else if (f->module)
 			printf(" (%s)", f->module);
+		if (st->via && st->via->function)
+			printf(" via %s", st->via->function);
 		printf("\n");
 		/* which threads allocated it: only worth a line when the
 		 * profile has more than one thread */
@@ -940,6 +1004,10 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 		ht_json_string(f, fr->file);
 		fprintf(f, ",\"line\":%d,\"module\":", fr->line);
 		ht_json_string(f, fr->module);
+		if (st->via) {
+			fputs(",\"via\":", f);
+			ht_json_string(f, st->via->function);
+		}
 		fputc(',', f);
 		json_counts(f, &st->counts, true);
 		if (st->has_delta) {
@@ -953,7 +1021,9 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 			const struct ht_frame *const *frames =
 				ht_model_stack_frames(m, si, &nf);
 
-			first = ht_model_stack_site_index(m, si);
+			/* from the innermost frame past the allocator's: the
+			 * library frames folded into the site included */
+			first = ht_model_stack_leaf_index(m, si);
 			for (size_t k = first; k < nf; k++) {
 				if (k > first)
 					fputc(',', f);
@@ -1384,10 +1454,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ht_model_set_symbol_options(m, &so);
+	if (o.nfold)
+		ht_model_set_fold(m, o.fold, o.nfold);
 	{
 		struct ht_model_options mo = {
 			.group = o.group, .sort = o.sort, .filter = o.filter,
-			.descending = true,
+			.descending = true, .lib_sites = o.lib_sites,
 		};
 
 		if (o.sort == HT_SORT_GROWTH && !o.base && !o.follow)

@@ -33,7 +33,8 @@ tests_unit_test_model_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS) -ldl
 # Targets.  fe_sym is optimised on purpose (an always_inline function must
 # show up as its own inlined frame); libfe_dl.so is dlopen'd by fe_sym.
 check_PROGRAMS += tests/targets/fe_sym tests/targets/fe_cc \
-	tests/targets/fe_exit tests/targets/fe_static
+	tests/targets/fe_exit tests/targets/fe_static tests/targets/fe_lines \
+	tests/targets/fe_libcc
 check_LTLIBRARIES += tests/targets/libfe_dl.la
 
 tests_targets_fe_sym_SOURCES = tests/targets/fe_sym.c
@@ -50,6 +51,14 @@ tests_targets_fe_cc_SOURCES = tests/targets/fe_cc.cc
 tests_targets_fe_cc_CXXFLAGS = $(HT_TARGET_CF)
 tests_targets_fe_cc_LDFLAGS = $(HT_TARGET_LINK)
 
+tests_targets_fe_lines_SOURCES = tests/targets/fe_lines.c
+tests_targets_fe_lines_CFLAGS = $(HT_TARGET_CF)
+tests_targets_fe_lines_LDFLAGS = $(HT_TARGET_LINK)
+
+tests_targets_fe_libcc_SOURCES = tests/targets/fe_libcc.cc
+tests_targets_fe_libcc_CXXFLAGS = $(HT_TARGET_CF)
+tests_targets_fe_libcc_LDFLAGS = $(HT_TARGET_LINK)
+
 tests_targets_fe_exit_SOURCES = tests/targets/fe_exit.c
 tests_targets_fe_exit_CFLAGS = $(HT_TARGET_CF)
 tests_targets_fe_exit_LDFLAGS = $(HT_TARGET_LINK)
@@ -59,4 +68,4 @@ tests_targets_fe_static_CFLAGS = $(HT_TARGET_CF)
 tests_targets_fe_static_LDFLAGS = -all-static
 
 # Built by its test with rustc (no cargo, no crates).
-EXTRA_DIST += tests/targets/fe_rs.rs
+EXTRA_DIST += tests/targets/fe_rs.rs tests/targets/fe_librs.rs

@@ -22,6 +22,7 @@ enum ht_action {
 	HT_ACT_SORT_RIGHT, HT_ACT_FILTER, HT_ACT_PAUSE, HT_ACT_OUTPUT,
 	HT_ACT_HELP, HT_ACT_BACK, HT_ACT_QUIT, HT_ACT_REDRAW,
 	HT_ACT_THREADS,        /* per-thread breakdown (jemalloc dumps) */
+	HT_ACT_LIB_SITES,      /* library frames as sites / folded */
 };
 
 /* Views a binding applies in (a mask). */

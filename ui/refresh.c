@@ -387,6 +387,7 @@ static struct ht_ui_rowset *copy_rows(struct ht_model *m)
 
 		r->key = rs->keys[i] = s->key;
 		r->frame = s->frame;
+		r->via = s->via;
 		copy_counts(&r->c, &s->counts, &s->delta, s->has_delta);
 		r->nstacks = s->nstacks > UINT32_MAX ? UINT32_MAX
 		                                     : (uint32_t)s->nstacks;

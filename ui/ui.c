@@ -237,6 +237,7 @@ static void request_options_and(struct ht_ui *ui, bool *flag)
 	free(ui->req.filter);
 	ui->req.filter = ui->filter[0] ? strdup(ui->filter) : NULL;
 	ui->req.opts.group = ui->group;
+	ui->req.opts.lib_sites = ui->lib_sites;
 	ui->req.opts.sort = ui->sort;
 	ui->req.opts.descending = ui->sort != HT_SORT_NAME;
 	ui->req.opts.filter = NULL;   /* the worker points it at req.filter */
@@ -546,6 +547,13 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		            : HT_GROUP_STACK;
 		ht_ui_request_options(ui);
 		break;
+	case HT_ACT_LIB_SITES:
+		ui->lib_sites = !ui->lib_sites;
+		ht_ui_request_options(ui);
+		ht_ui_status(ui, false, ui->lib_sites
+		             ? "library frames are sites"
+		             : "library frames fold into the program's caller");
+		break;
 	case HT_ACT_SORT_NEXT:
 	case HT_ACT_SORT_RIGHT:
 		cycle_sort(ui, 1);
@@ -765,6 +773,7 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	ui.output_follow = true;
 	mo = ht_model_options(m);
 	ui.group = mo->group;
+	ui.lib_sites = mo->lib_sites;
 	ui.sort = mo->sort;
 	ui.alloc_mode = mo->sort == HT_SORT_ALLOC_BYTES ||
 	                mo->sort == HT_SORT_ALLOC_OBJS;

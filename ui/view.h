@@ -39,6 +39,7 @@ struct ht_ui_row {
 	uint64_t key;
 	const struct ht_frame *frame;   /* symbolizer-owned: lives as long as
 	                                 * the model */
+	const struct ht_frame *via;     /* library function folded, NULL */
 	struct ht_ui_counts c;
 	uint32_t nstacks;
 	uint32_t hist_len;
@@ -214,6 +215,7 @@ struct ht_ui {
 	bool alloc_mode;
 	enum ht_sort sort;
 	enum ht_group group;
+	bool lib_sites;                    /* library frames name sites */
 	char filter[128];
 	/* top view */
 	size_t top_cursor, top_scroll;

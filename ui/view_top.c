@@ -208,13 +208,21 @@ static void draw_row(struct ht_ui *ui, const struct ht_ui_row *r, size_t rank,
 					snprintf(buf, sizeof buf, "%s",
 					         ht_fmt_basename(f->file));
 				attron(ht_color(ROLE(HT_CR_LOCATION)));
-				ht_ui_put(y, x + used + 2, buf, cw - used - 2);
+				used += 2 + ht_ui_put(y, x + used + 2, buf,
+				                      cw - used - 2);
 				attroff(ht_color(ROLE(HT_CR_LOCATION)));
 			} else if (f && f->module && used + 2 < cw) {
 				attron(ht_color(ROLE(HT_CR_LOCATION)));
-				ht_ui_put(y, x + used + 2, f->module,
-				          cw - used - 2);
+				used += 2 + ht_ui_put(y, x + used + 2,
+				                      f->module, cw - used - 2);
 				attroff(ht_color(ROLE(HT_CR_LOCATION)));
+			}
+			if (r->via && r->via->function && used + 6 < cw) {
+				snprintf(buf, sizeof buf, "via %s",
+				         r->via->function);
+				attron(ht_color(ROLE(HT_CR_DIM)));
+				ht_ui_put(y, x + used + 2, buf, cw - used - 2);
+				attroff(ht_color(ROLE(HT_CR_DIM)));
 			}
 			break;
 		}
@@ -243,12 +251,14 @@ static void draw_top(struct ht_ui *ui, int y, int h, int w)
 	/* The title shows what was asked for at once; the rows follow when
 	 * the worker has applied it. */
 	pending = d->opts.group != ui->group || d->opts.sort != ui->sort ||
+	          d->opts.lib_sites != ui->lib_sites ||
 	          strcmp(d->opts.filter ? d->opts.filter : "", ui->filter) != 0;
 	snprintf(title, sizeof title,
 	         "Top sites \u00b7 mode: %s \u00b7 group: %s \u00b7 sort: %s "
-	         "\u00b7 %zu sites%s%s%s%s%s",
+	         "\u00b7 %zu sites%s%s%s%s%s%s",
 	         ui->alloc_mode ? "allocated" : "in-use",
 	         group_name(ui->group), sort_name(ui->sort), d->nrows,
+	         ui->lib_sites ? " \u00b7 library sites" : "",
 	         ui->filter[0] ? " \u00b7 filter: " : "", ui->filter,
 	         d->has_baseline ? " \u00b7 since baseline" : "",
 	         ui->paused ? " \u00b7 PAUSED" : "",

@@ -80,7 +80,7 @@ static int collapsed_write(FILE *f, const struct ht_profile *p,
 			const struct ht_frame *fr;
 			size_t n;
 
-			ht_symbolize(sym, st->pcs[d], d > 0, &fr, &n);
+			ht_symbolize(sym, st->pcs[d], &fr, &n);
 			if (ht_fmt_grow(&flat, &capflat, nflat + n,
 			                sizeof *flat) < 0) {
 				rc = ht_fmt_fail(cause, -ENOMEM, "out of memory");
@@ -89,9 +89,7 @@ static int collapsed_write(FILE *f, const struct ht_profile *p,
 			for (size_t k = 0; k < n; k++)
 				flat[nflat++] = &fr[k];
 		}
-		leaf = 0;
-		while (leaf < nflat && flat[leaf]->allocator)
-			leaf++;
+		leaf = ht_allocator_run(flat, nflat);
 		if (leaf == nflat)
 			leaf = 0;       /* all allocator frames: keep them */
 		for (size_t k = nflat; k-- > leaf;) {

@@ -117,7 +117,7 @@ struct builder {
 	struct kmap funcmap;     /* (name ptr, file ptr) -> id */
 	PLocation **locs;
 	size_t nlocs, caplocs;
-	struct kmap locmap;      /* (pc, is_return) -> id */
+	struct kmap locmap;      /* (pc, 0) -> id */
 	PMapping **maps;
 	size_t nmaps, capmaps;
 	PSample **samples;
@@ -227,17 +227,16 @@ static uint64_t mapping_id(const struct builder *b, const struct ht_profile *p,
 }
 
 static uint64_t location_id(struct builder *b, const struct ht_profile *p,
-                            struct ht_symbolizer *sym, uint64_t pc,
-                            bool is_return)
+                            struct ht_symbolizer *sym, uint64_t pc)
 {
-	uint64_t id = kmap_get(&b->locmap, pc, is_return);
+	uint64_t id = kmap_get(&b->locmap, pc, 0);
 	const struct ht_frame *fr;
 	size_t n;
 	PLocation *loc;
 
 	if (id)
 		return id;
-	ht_symbolize(sym, pc, is_return, &fr, &n);
+	ht_symbolize(sym, pc, &fr, &n);
 	if (ht_fmt_grow(&b->locs, &b->caplocs, b->nlocs + 1, sizeof *b->locs) < 0)
 		return 0;
 	loc = calloc(1, sizeof *loc);
@@ -246,7 +245,9 @@ static uint64_t location_id(struct builder *b, const struct ht_profile *p,
 	perftools__profiles__location__init(loc);
 	b->locs[b->nlocs++] = loc;
 	loc->id = b->nlocs;
-	loc->address = is_return && pc > 0 ? pc - 1 : pc;
+	/* every frame is a return address: the address looked up (inside
+	 * the call), as the lines were */
+	loc->address = ht_lookup_address(pc);
 	loc->mapping_id = b->nmaps ? mapping_id(b, p, loc->address) : 0;
 	loc->line = calloc(n, sizeof *loc->line);
 	if (!loc->line)
@@ -263,7 +264,7 @@ static uint64_t location_id(struct builder *b, const struct ht_profile *p,
 			return 0;
 		ln->line = fr[k].line;
 	}
-	if (kmap_put(&b->locmap, pc, is_return, loc->id) < 0)
+	if (kmap_put(&b->locmap, pc, 0, loc->id) < 0)
 		return 0;
 	return loc->id;
 }
@@ -345,7 +346,7 @@ static int add_samples(struct builder *b, const struct ht_profile *p,
 		memcpy(sm->value, v, sizeof v);
 		sm->n_value = 4;
 		for (uint32_t d = 0; d < st->depth; d++) {
-			uint64_t id = location_id(b, p, sym, st->pcs[d], d > 0);
+			uint64_t id = location_id(b, p, sym, st->pcs[d]);
 
 			if (!id)
 				return -ENOMEM;

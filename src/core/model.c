@@ -140,7 +140,12 @@ static uint64_t frame_hash(uint64_t h, const struct ht_frame *f)
 struct stack_info {
 	const struct ht_frame **frames;  /* innermost first, inlines expanded */
 	size_t nframes;
-	size_t site;                     /* index of the site frame */
+	size_t leaf;                     /* innermost frame past the
+	                                  * allocator's (ht_allocator_run) */
+	size_t site;                     /* index of the site frame: leaf, or
+	                                  * past the library frames */
+	size_t via;                      /* the library frame nearest the
+	                                  * site (site - 1), NO_VIA: none */
 	uint64_t skey;                   /* full-stack identity */
 	uint64_t gkey;                   /* grouping identity */
 };
@@ -194,7 +199,10 @@ struct ht_model {
 	struct kmap base_by_key;         /* gkey -> index into base_counts */
 	struct ht_counts *base_counts;
 	const struct ht_frame **base_frame;
+	const struct ht_frame **base_via;
 	size_t nbase;
+	char **fold;                     /* extra library patterns */
+	size_t nfold;
 	struct ht_counts totals_delta;
 
 	/* history by stack key */
@@ -261,10 +269,27 @@ static const struct ht_frame *raw_frame(struct ht_model *m, uint64_t pc)
 	return f;
 }
 
-static bool is_alloc_frame(const struct ht_frame *f)
+#define NO_VIA SIZE_MAX
+
+/* Place the site of a stack: the innermost frame past the allocator
+ * (leaf), then, unless the options show library frames as sites, past
+ * the standard library's frames (ht_frame.library) to the program's own
+ * code; via names the library frame it called.  A stack of library
+ * frames only keeps its leaf. */
+static void place_site(const struct ht_model *m, struct stack_info *s)
 {
-	return f->allocator || (f->function &&
-	                        ht_is_allocator_function(f->function));
+	size_t k = s->leaf;
+
+	s->site = s->leaf;
+	s->via = NO_VIA;
+	if (m->opt.lib_sites || !s->nframes)
+		return;
+	while (k < s->nframes && s->frames[k]->library)
+		k++;
+	if (k == s->nframes || k == s->leaf)
+		return;
+	s->site = k;
+	s->via = k - 1;
 }
 
 /* Group identity of a stack under the current grouping. */
@@ -331,7 +356,6 @@ static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
 		struct stack_info *s = &sd->si[i];
 		size_t cap = st->depth + 4;
 		uint64_t h = FNV_INIT;
-		bool found = false;
 		size_t *v = reuse ? kmap_get(&prev_by_id, (uint64_t)st->id + 1) :
 		            NULL;
 
@@ -356,7 +380,7 @@ static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
 			size_t n = 1;
 
 			if (sym) {
-				ht_symbolize(sym, st->pcs[k], k > 0, &fr, &n);
+				ht_symbolize(sym, st->pcs[k], &fr, &n);
 			} else {
 				fr = raw_frame(m, st->pcs[k]);
 				if (!fr)
@@ -374,15 +398,13 @@ static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
 			for (size_t j = 0; j < n; j++)
 				s->frames[s->nframes++] = &fr[j];
 		}
-		for (size_t k = 0; k < s->nframes; k++) {
+		for (size_t k = 0; k < s->nframes; k++)
 			h = frame_hash(h, s->frames[k]);
-			if (!found && !is_alloc_frame(s->frames[k])) {
-				s->site = k;
-				found = true;
-			}
-		}
-		if (!found)
-			s->site = 0;
+		s->leaf = ht_allocator_run(s->frames, s->nframes);
+		if (s->leaf == s->nframes)
+			s->leaf = 0;    /* allocator frames only: keep them */
+		s->site = s->leaf;
+		s->via = NO_VIA;
 		if (!s->nframes)
 			h = fnv(h, "(no stack)", 10);
 		s->skey = h;
@@ -398,8 +420,10 @@ static void regroup_keys(struct ht_model *m, struct sideinfo *sd)
 {
 	if (!sd->p || !sd->si)
 		return;
-	for (size_t i = 0; i < sd->p->nstacks; i++)
+	for (size_t i = 0; i < sd->p->nstacks; i++) {
+		place_site(m, &sd->si[i]);
 		sd->si[i].gkey = group_key(m, &sd->si[i]);
+	}
 }
 
 /* "(unknown)" frame for stacks the unwinder could not walk. */
@@ -412,6 +436,11 @@ static const struct ht_frame *site_frame_of(const struct stack_info *s)
 	return s->nframes ? s->frames[s->site] : &unknown_frame;
 }
 
+static const struct ht_frame *via_frame_of(const struct stack_info *s)
+{
+	return s->nframes && s->via != NO_VIA ? s->frames[s->via] : NULL;
+}
+
 /* Aggregate the baseline by group key. */
 static int build_base(struct ht_model *m)
 {
@@ -420,14 +449,17 @@ static int build_base(struct ht_model *m)
 	kmap_free(&m->base_by_key);
 	free(m->base_counts);
 	free(m->base_frame);
+	free(m->base_via);
 	m->base_counts = NULL;
 	m->base_frame = NULL;
+	m->base_via = NULL;
 	m->nbase = 0;
 	if (!m->has_base)
 		return 0;
 	m->base_counts = calloc(b->p->nstacks + 1, sizeof *m->base_counts);
 	m->base_frame = calloc(b->p->nstacks + 1, sizeof *m->base_frame);
-	if (!m->base_counts || !m->base_frame)
+	m->base_via = calloc(b->p->nstacks + 1, sizeof *m->base_via);
+	if (!m->base_counts || !m->base_frame || !m->base_via)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->p->nstacks; i++) {
 		size_t *v;
@@ -438,6 +470,7 @@ static int build_base(struct ht_model *m)
 			return -ENOMEM;
 		if (isnew) {
 			m->base_frame[m->nbase] = site_frame_of(&b->si[i]);
+			m->base_via[m->nbase] = via_frame_of(&b->si[i]);
 			m->nbase++;
 		}
 		ht_counts_add(&m->base_counts[*v], &b->p->stacks[i].counts);
@@ -696,6 +729,7 @@ static int build_sites(struct ht_model *m)
 	for (size_t k = 0; k < m->nall; k++) {
 		m->all[k].key = m->cur.si[fill[k]].gkey;
 		m->all[k].frame = site_frame_of(&m->cur.si[fill[k]]);
+		m->all[k].via = via_frame_of(&m->cur.si[fill[k]]);
 	}
 	for (size_t i = 0; i < nst; i++)
 		ht_counts_add(&m->all[m->idx[i]].counts, &p->stacks[i].counts);
@@ -740,6 +774,7 @@ static int build_sites(struct ht_model *m)
 				s = &m->all[m->nall];
 				s->key = key;
 				s->frame = m->base_frame[bi];
+				s->via = m->base_via[bi];
 				s->has_delta = true;
 				s->stack_idx = m->idx;
 				s->nstacks = 0;
@@ -989,7 +1024,8 @@ static int tree_insert(struct kmap *tree_index, struct ht_tree_node *root,
 				ht_counts_add(&n->counts, c);
 		}
 	} else {
-		for (size_t k = si->nframes; k-- > si->site; ) {
+		/* down to the leaf: library frames below the site stay */
+		for (size_t k = si->nframes; k-- > si->leaf; ) {
 			n = tree_child(tree_index, n, si->frames[k]);
 			if (!n)
 				return -ENOMEM;
@@ -1127,8 +1163,10 @@ static void drop_base(struct ht_model *m)
 	kmap_free(&m->base_by_key);
 	free(m->base_counts);
 	free(m->base_frame);
+	free(m->base_via);
 	m->base_counts = NULL;
 	m->base_frame = NULL;
+	m->base_via = NULL;
 	m->nbase = 0;
 }
 
@@ -1161,6 +1199,9 @@ void ht_model_free(struct ht_model *m)
 	free(m->view);
 	free(m->idx);
 	free(m->filter);
+	for (size_t i = 0; i < m->nfold; i++)
+		free(m->fold[i]);
+	free(m->fold);
 	ht_symbolizer_free(m->sym);
 	for (size_t i = 0; i < m->nretired_sym; i++)
 		ht_symbolizer_free(m->retired_sym[i]);
@@ -1321,6 +1362,10 @@ int ht_model_set_baseline_profile(struct ht_model *m, struct ht_profile *base)
 		free(cause);
 		if (err < 0)
 			m->base_sym = NULL;
+		else if (m->nfold)
+			ht_symbolizer_set_fold(m->base_sym,
+			                       (const char *const *)m->fold,
+			                       m->nfold);
 	}
 	m->base.p = base;
 	m->has_base = true;
@@ -1378,6 +1423,43 @@ const struct ht_frame *const *ht_model_stack_frames(struct ht_model *m,
 		return NULL;
 	*n = m->cur.si[i].nframes;
 	return m->cur.si[i].frames;
+}
+
+/* Index of the leaf frame (past the allocator's) of stack i. */
+size_t ht_model_stack_leaf_index(struct ht_model *m, size_t i)
+{
+	if (!m->cur.p || i >= m->cur.p->nstacks)
+		return 0;
+	return m->cur.si[i].leaf;
+}
+
+/* Extra library patterns: copied, given to the symbolizers, sites
+ * recomputed.  0 or -errno. */
+int ht_model_set_fold(struct ht_model *m, const char *const *pats, size_t n)
+{
+	char **f = calloc(n + 1, sizeof *f);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (!(f[i] = strdup(pats[i] ? pats[i] : ""))) {
+			while (i)
+				free(f[--i]);
+			free(f);
+			return -ENOMEM;
+		}
+	for (size_t i = 0; i < m->nfold; i++)
+		free(m->fold[i]);
+	free(m->fold);
+	m->fold = f;
+	m->nfold = n;
+	if (m->sym && (err = ht_symbolizer_set_fold(m->sym, pats, n)) < 0)
+		return err;
+	if (m->base_sym &&
+	    (err = ht_symbolizer_set_fold(m->base_sym, pats, n)) < 0)
+		return err;
+	return ht_model_set_options(m, &m->opt);
 }
 
 /* Index of the site frame in the frames of stack i (0 when none). */

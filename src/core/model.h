@@ -5,9 +5,12 @@
  * history per site for trends, an optional baseline for diffs, and builds
  * call trees (callers of one site, or the whole program top-down).
  *
- * A site's "frame" is the first symbolized frame that is not allocator
- * machinery (ht_is_allocator_function); the allocator frames stay in the
- * stack for the call tree but never name a site.
+ * A site's "frame" is the program's own code: past the innermost run of
+ * allocator frames (ht_allocator_run) and past the standard library's
+ * frames (ht_frame.library; unless lib_sites), the library frame nearest
+ * it being the site's "via".  A stack of library frames only keeps its
+ * innermost one.  Allocator and library frames stay in the stacks and in
+ * the top-down tree.
  *
  * Ownership: the model owns the profiles it is given and everything it
  * returns; returned pointers are valid until the next ht_model_update,
@@ -44,6 +47,8 @@ struct ht_site {
 	uint64_t key;                 /* stable across updates: hash of the
 	                               * grouping identity; selection follows it */
 	const struct ht_frame *frame; /* the site frame (symbolizer-owned) */
+	const struct ht_frame *via;   /* the library function the site called
+	                               * (of its first stack), NULL: none */
 	struct ht_counts counts;
 	struct ht_counts delta;       /* counts - baseline counts (baseline set) */
 	bool has_delta;
@@ -65,6 +70,7 @@ struct ht_model_options {
 	enum ht_sort sort;
 	const char *filter;   /* substring of function or file, NULL = all */
 	bool descending;      /* default true for numbers */
+	bool lib_sites;       /* library frames name sites (no folding) */
 };
 
 struct ht_model;
@@ -156,6 +162,13 @@ const struct ht_frame *const *ht_model_stack_frames(struct ht_model *m,
 
 /* Index, in ht_model_stack_frames(m, i), of stack i's site frame. */
 size_t ht_model_stack_site_index(struct ht_model *m, size_t i);
+/* Index of stack i's innermost frame past the allocator's (the site, or
+ * the library frames folded into it start there). */
+size_t ht_model_stack_leaf_index(struct ht_model *m, size_t i);
+
+/* Extra library patterns (prefixes, '*' globs; ht_is_library_frame),
+ * copied; sites recomputed.  0 or -errno. */
+int ht_model_set_fold(struct ht_model *m, const char *const *pats, size_t n);
 
 /* Symbolizer options (sysroot, debug dir) used for a baseline profile
  * loaded from a file (ht_model_set_baseline_profile).  The strings must

@@ -24,6 +24,8 @@ struct ht_frame {
 	uint64_t pc;           /* the address looked up */
 	bool inlined;          /* this frame was inlined into the next one */
 	bool allocator;        /* malloc family / operator new / Rust alloc:: */
+	bool library;          /* standard-library code (ht_is_library_frame):
+	                        * folds into its caller as a site */
 };
 
 struct ht_sym_options {
@@ -40,6 +42,12 @@ int ht_symbolizer_new(const struct ht_profile *p,
                       const struct ht_sym_options *opt,
                       struct ht_symbolizer **out, char **cause);
 
+/* Extra library patterns (--fold, HEAPTOP_FOLD; see
+ * ht_is_library_frame), copied; replaces earlier ones and re-flags the
+ * frames already resolved.  0 or -ENOMEM. */
+int ht_symbolizer_set_fold(struct ht_symbolizer *s, const char *const *pats,
+                           size_t n);
+
 /* Refresh the module list (after dlopen in a live target).  Cached
  * results for addresses already resolved stay valid. */
 int ht_symbolizer_update(struct ht_symbolizer *s, const struct ht_profile *p);
@@ -47,22 +55,60 @@ int ht_symbolizer_update(struct ht_symbolizer *s, const struct ht_profile *p);
 void ht_symbolizer_free(struct ht_symbolizer *s);
 
 /*
- * Resolve one address.  `is_return` says pc is a return address (look up
- * pc - 1).  Sets *frames to an array of *n frames (innermost inline first)
- * owned by the symbolizer's cache.  Returns 0; never fails (unknown
- * addresses yield one frame "0x..." or "module+0x...").
+ * Resolve one return address.  Every frame of a recorded stack is one
+ * (the runtime drops its own frames, jemalloc and gperftools dumps alike),
+ * so the lookup is at ht_lookup_address(pc) = pc - 1, inside the call:
+ * the line of the calling statement, not of the next one.  Sets *frames
+ * to an array of *n frames (innermost inline first) owned by the
+ * symbolizer's cache.  Returns 0; never fails (unknown addresses yield
+ * one frame "0x..." or "module+0x...").
  */
-int ht_symbolize(struct ht_symbolizer *s, uint64_t pc, bool is_return,
+int ht_symbolize(struct ht_symbolizer *s, uint64_t pc,
                  const struct ht_frame **frames, size_t *n);
+
+/* The address a return address pc is looked up at (pc - 1; 0 stays 0):
+ * ht_frame.pc, and the pprof Location.address. */
+static inline uint64_t ht_lookup_address(uint64_t pc)
+{
+	return pc > 0 ? pc - 1 : 0;
+}
 
 /* Demangle a C++ (Itanium) or Rust (legacy or v0) symbol.  Returns a
  * malloc'd string, or NULL when `name` is not mangled. */
 char *ht_demangle(const char *name);
 
-/* True when a function name is allocator machinery (malloc family,
- * operator new/delete, Rust alloc::/__rust_alloc/__rdl_alloc, heaptop's own
- * runtime): the first frame that is not is the allocation "site". */
+/* True when a function name is allocator machinery: the malloc family and
+ * glibc's internals, operator new/delete, Rust's __rust_alloc, __rdl_*,
+ * alloc::alloc::* and any <X as core::alloc::global::GlobalAlloc>::alloc,
+ * jemalloc (je_*, _rjem_*, <prefix>je_*, imalloc*, prof_backtrace* ...),
+ * tcmalloc (tc_*, tcmalloc::*), mimalloc (mi_*, _mi_*), heaptop's own
+ * runtime.  Sets ht_frame.allocator. */
 bool ht_is_allocator_function(const char *function);
+
+/* How many innermost frames are allocator machinery: flagged frames, with
+ * any frame between them in the same module (a static allocator's
+ * internals, even unnamed: "prog+0x1a2b"), allocator internals by name
+ * (arena_*, tcache_* ...) and <prefix>malloc-style entry points reached
+ * from them.  The run ends at its outermost such frame; frames[run] is
+ * the innermost frame of the program (or of a library). */
+size_t ht_allocator_run(const struct ht_frame *const *frames, size_t n);
+
+/* True when a frame is standard-library code that a site folds into its
+ * caller: the function matches a default pattern (ht_fold_defaults) or
+ * one of `extra` (prefix match, '*' globs); for Rust's "<X as Trait>::f"
+ * the type X decides (the program's type: the program's code; a
+ * primitive or type parameter: the trait); or the code is in libstdc++,
+ * libc++ or Rust's std dylib, or its source is the Rust standard
+ * library's (/rustc/...) or a C++ standard header (.../include/c++/...). */
+bool ht_is_library_frame(const char *function, const char *file,
+                         const char *module, const char *const *extra,
+                         size_t nextra);
+
+/* The default library patterns, *n of them. */
+const char *const *ht_fold_defaults(size_t *n);
+
+/* `pattern` matches a prefix of `name` ('*' matches any run). */
+bool ht_fold_match(const char *pattern, const char *name);
 
 /* Modules that have no debug info (for a report); NULL-terminated array of
  * paths owned by the symbolizer. */

@@ -70,6 +70,9 @@ sleep 1
 "$HEAPTOP" --attach-shm "$seg" --batch --json -n 3 -d 1 >"$WORK/att.json" 2>"$WORK/att.err" ||
 	{ cat "$WORK/att.err"; fail "attach failed"; }
 grep -q '"source":"jemalloc-profiler"' "$WORK/att.json" || { head -c 600 "$WORK/att.json"; fail "attach: not reading jemalloc's profiler"; }
+"$HEAPTOP" --list >"$WORK/list.txt" 2>&1
+grep -E "^$seg +[0-9]+ +running +yes +jemalloc/jemalloc-profiler " "$WORK/list.txt" ||
+	{ cat "$WORK/list.txt"; fail "--list does not name the allocator and source"; }
 f=$(top_function "$WORK/att.json" 3)
 [ "$f" = al_rjem::myservice::EventLog::record ] || fail "attach: top site '$f'"
 note "ok: attached to a Rust program started with the runtime: $f"

@@ -394,7 +394,7 @@ static const char *site_of(struct ht_symbolizer *s, const struct ht_stack *st)
 		const struct ht_frame *fr;
 		size_t n;
 
-		ht_symbolize(s, st->pcs[d], d > 0, &fr, &n);
+		ht_symbolize(s, st->pcs[d], &fr, &n);
 		for (size_t k = 0; k < n; k++)
 			if (!fr[k].allocator)
 				return fr[k].function;

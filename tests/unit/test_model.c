@@ -163,7 +163,7 @@ static struct ht_model *new_model(struct ht_profile *first)
 static void set_opts(struct ht_model *m, enum ht_group g, enum ht_sort s,
                      const char *filter)
 {
-	struct ht_model_options o = { g, s, filter, true };
+	struct ht_model_options o = { g, s, filter, true, false };
 
 	assert_int_equal(ht_model_set_options(m, &o), 0);
 }
@@ -228,6 +228,67 @@ static void test_grouping(void **state)
 	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, "nomatch");
 	sites = ht_model_sites(m, &n);
 	assert_int_equal(n, 0);
+	ht_model_free(m);
+}
+
+/* Library frames fold into their caller (here by a --fold pattern on the
+ * test's own functions): the caller is the site, the folded function its
+ * via; lib_sites brings them back; a stack of library frames only keeps
+ * its innermost one; the top-down tree keeps the folded frames. */
+static void test_fold(void **state)
+{
+	static const char *const pat[] = { "fe_site_" }, *const all[] = { "fe_" };
+	struct ht_profile *p = make_profile(3000, 1000, 50000, 0);
+	struct ht_model *m = new_model(p);
+	struct ht_model_options o = { HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES,
+	                              NULL, true, false };
+	struct ht_site *const *sites;
+	struct ht_tree_node *t;
+	size_t n;
+
+	assert_non_null(m);
+	assert_int_equal(ht_model_set_options(m, &o), 0);
+	assert_int_equal(ht_model_set_fold(m, pat, 1), 0);
+	assert_int_equal(ht_model_update(m, p), 0);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(fn(sites[0]), "fe_caller_one");
+	assert_true(sites[0]->counts.cur_bytes == 3000);
+	assert_non_null(sites[0]->via);
+	assert_non_null(strstr(sites[0]->via->function, "fe_site_"));
+	assert_string_equal(fn(sites[1]), "fe_caller_two");
+	assert_string_equal(sites[1]->via->function, "fe_site_alpha");
+	for (size_t i = 0; i < ht_model_profile(m)->nstacks; i++)
+		assert_int_equal(ht_model_stack_leaf_index(m, i) + 1,
+		                 ht_model_stack_site_index(m, i));
+	/* top-down: outer -> caller -> the folded site function */
+	t = ht_model_topdown(m);
+	assert_non_null(t);
+	assert_int_equal(t->nchildren, 1);
+	t = t->children[0];
+	assert_string_equal(t->frame->function, "fe_outer_main");
+	assert_true(t->nchildren >= 1);
+	assert_true(t->children[0]->nchildren >= 1);
+	assert_non_null(strstr(t->children[0]->children[0]->frame->function,
+	                       "fe_site_"));
+
+	/* lib_sites: no folding */
+	o.lib_sites = true;
+	assert_int_equal(ht_model_set_options(m, &o), 0);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(fn(sites[0]), "fe_site_alpha");
+	assert_null(sites[0]->via);
+	assert_null(sites[1]->via);
+
+	/* everything is "library": the innermost frame stays the site */
+	o.lib_sites = false;
+	assert_int_equal(ht_model_set_options(m, &o), 0);
+	assert_int_equal(ht_model_set_fold(m, all, 1), 0);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(fn(sites[0]), "fe_site_alpha");
+	assert_null(sites[0]->via);
 	ht_model_free(m);
 }
 
@@ -598,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_baseline_live),
 		cmocka_unit_test(test_baseline_by_symbols),
 		cmocka_unit_test(test_trees),
+		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_no_symbolizer),
 		cmocka_unit_test(test_rel_stderr),
 		cmocka_unit_test(test_threads),

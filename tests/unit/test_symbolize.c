@@ -189,7 +189,8 @@ static void compare_with_addr2line(struct ht_symbolizer *s,
 	const struct ht_module *m = rel_addr(p, look, &rel);
 	struct a2l ref;
 
-	assert_int_equal(ht_symbolize(s, rc->addr, rc->is_return, &fr, &n), 0);
+	assert_int_equal(ht_symbolize(s, rc->is_return ? rc->addr : rc->addr + 1,
+	                              &fr, &n), 0);
 	addr2line(m->path, rel, &ref, tmp);
 	print_message("%s: %zu frame(s): ", rc->label, n);
 	for (size_t i = 0; i < n; i++)
@@ -225,21 +226,21 @@ static void test_against_eu_addr2line(void **state)
 	for (size_t i = 0; i < r.nrecs; i++)
 		compare_with_addr2line(s, p, &r.recs[i], r.tmp);
 	/* and what they must be, independently of eu-addr2line */
-	ht_symbolize(s, find_rec(&r, "c_function")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "c_function")->addr, &fr, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(fr[0].function, "c_function");
 	assert_non_null(strstr(fr[0].file, "fmt_sym.c"));
-	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, &fr, &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(fr[0].function, "inlined_leaf");
 	assert_true(fr[0].inlined);
 	assert_string_equal(fr[1].function, "inline_host");
 	assert_false(fr[1].inlined);
-	ht_symbolize(s, find_rec(&r, "cxx_method")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "cxx_method")->addr, &fr, &n);
 	assert_string_equal(fr[n - 1].function,
 	                    "heaptest::Widget::method(int)");
 	assert_non_null(strstr(fr[n - 1].file, "fmt_sym_cc.cc"));
-	ht_symbolize(s, find_rec(&r, "dl_function")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "dl_function")->addr, &fr, &n);
 	assert_string_equal(fr[n - 1].function, "dl_function");
 	assert_string_equal(fr[n - 1].module, "libfmtdl.so");
 	/* cached: the same frames again */
@@ -247,7 +248,7 @@ static void test_against_eu_addr2line(void **state)
 		const struct ht_frame *again;
 		size_t n2;
 
-		ht_symbolize(s, find_rec(&r, "dl_function")->addr, true,
+		ht_symbolize(s, find_rec(&r, "dl_function")->addr,
 		             &again, &n2);
 		assert_ptr_equal(again, fr);
 	}
@@ -323,7 +324,8 @@ static void test_rust_v0(void **state)
 	parse_run(&r, out);
 	p = profile_from_maps(r.maps);
 	assert_int_equal(ht_symbolizer_new(p, NULL, &s, &cause), 0);
-	ht_symbolize(s, find_rec(&r, "rust_function")->addr, false, &fr, &n);
+	/* a function address, not a return address: look up addr */
+	ht_symbolize(s, find_rec(&r, "rust_function")->addr + 1, &fr, &n);
 	print_message("rust: %s (%s:%d)\n", fr[n - 1].function,
 	              fr[n - 1].file ? fr[n - 1].file : "?", fr[n - 1].line);
 	assert_string_equal(fr[n - 1].function, "fmt_rs::inner::leak_here");
@@ -410,6 +412,184 @@ static void test_allocator_names(void **state)
 			fail_msg("%s should not be allocator machinery", no[i]);
 }
 
+/* Allocator machinery by name: the real demangled names of jemalloc
+ * (linked in, prefixed), Rust's shims and global allocators, C++,
+ * tcmalloc, mimalloc. */
+static void test_allocator_names_more(void **state)
+{
+	static const char *const yes[] = {
+		"prof_backtrace_impl", "prof_backtrace", "je_prof_backtrace",
+		"_rjem_je_prof_backtrace", "_rjem_je_malloc_default",
+		"je_malloc_default", "malloc_default", "_rjem_malloc",
+		"_rjem_mallocx", "_rjem_rallocx", "_rjem_calloc",
+		"_rjem_posix_memalign", "je_mallocx", "imalloc_body", "imalloc",
+		"ialloc", "iallocztm", "ixalloc", "irallocx_prof",
+		"irallocx_prof_sample", "do_rallocx", "prof_alloc_prep",
+		"prof_tctx_create", "myprefix_je_arena_malloc_hard",
+		"__rust_alloc", "__rdl_alloc", "__rust_alloc_zeroed",
+		"__rust_realloc", "__rustc::__rust_alloc",
+		"alloc::alloc::exchange_malloc", "alloc::alloc::realloc",
+		"<tikv_jemallocator::Jemalloc as core::alloc::global::GlobalAlloc>::alloc",
+		"<myalloc::Jemalloc as core::alloc::global::GlobalAlloc>::alloc_zeroed",
+		"<myalloc::Jemalloc as core::alloc::global::GlobalAlloc>::realloc",
+		"<std::alloc::System as core::alloc::global::GlobalAlloc>::alloc",
+		"<alloc::alloc::Global as core::alloc::Allocator>::allocate",
+		"operator new(unsigned long)", "operator new[](unsigned long)",
+		"operator new(unsigned long, std::align_val_t)",
+		"std::__new_allocator<int>::allocate(unsigned long, void const*)",
+		"std::allocator_traits<std::allocator<long> >::allocate(std::allocator<long>&, unsigned long)",
+		"tc_malloc", "tc_new", "tc_newarray", "tcmalloc::allocate_full_malloc_oom(unsigned long)",
+		"tcmalloc::ThreadCache::FetchFromCentralCache(unsigned int, int, void* (*)(unsigned long))",
+		"mi_malloc", "mi_heap_malloc", "_mi_malloc_generic",
+		"_mi_page_malloc",
+	};
+	static const char *const no[] = {
+		"site_calloc", "site_realloc", "site_posix_memalign",
+		"leak_site", "xmalloc_wrapper_caller", "hashtable_alloc",
+		"alloc::raw_vec::RawVec<T,A>::grow_one",
+		"alloc::fmt::format::format_inner",
+		"std::vector<long, std::allocator<long> >::push_back(long const&)",
+		"myservice::EventLog::record", "arena_new_thing",
+		"<myservice::X as core::fmt::Display>::fmt",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		if (!ht_is_allocator_function(yes[i]))
+			fail_msg("%s should be allocator machinery", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (ht_is_allocator_function(no[i]))
+			fail_msg("%s should not be allocator machinery", no[i]);
+}
+
+static struct ht_frame mkframe(const char *fn, const char *mod, bool alloc)
+{
+	struct ht_frame f;
+
+	memset(&f, 0, sizeof f);
+	f.function = fn;
+	f.module = mod;
+	f.allocator = alloc || ht_is_allocator_function(fn);
+	return f;
+}
+
+/* The innermost run of allocator frames: a static jemalloc's internals,
+ * named or not, inside the run; a prefixed entry point reached from it;
+ * never a program frame outside it. */
+static void test_allocator_run(void **state)
+{
+	struct ht_frame je[] = {
+		mkframe("prof_backtrace_impl", "prog", false),
+		mkframe("prog+0x1a2b", "prog", false),      /* stripped */
+		mkframe("arena_malloc_hard", "prog", false),
+		mkframe("imalloc_body", "prog", false),
+		mkframe("myp_mallocx", "prog", false),      /* custom prefix */
+		mkframe("service_put", "prog", false),
+		mkframe("main", "prog", false),
+	};
+	struct ht_frame live[] = {
+		mkframe("site_calloc", "prog", false),      /* caller of calloc */
+		mkframe("main", "prog", false),
+	};
+	struct ht_frame cxx[] = {
+		mkframe("operator new(unsigned long)", "libstdc++.so.6", false),
+		mkframe("std::__new_allocator<long>::allocate(unsigned long, void const*)", "prog", false),
+		mkframe("std::vector<long, std::allocator<long> >::_M_realloc_append<long const&>(long const&)", "prog", false),
+		mkframe("main", "prog", false),
+	};
+	struct ht_frame stripped[] = {
+		mkframe("prog+0x10", "prog", false),
+		mkframe("prog+0x20", "prog", false),
+	};
+	const struct ht_frame *p[8];
+
+	(void)state;
+	for (size_t i = 0; i < 7; i++)
+		p[i] = &je[i];
+	assert_int_equal(ht_allocator_run(p, 7), 5);
+	for (size_t i = 0; i < 2; i++)
+		p[i] = &live[i];
+	assert_int_equal(ht_allocator_run(p, 2), 0);
+	for (size_t i = 0; i < 4; i++)
+		p[i] = &cxx[i];
+	assert_int_equal(ht_allocator_run(p, 4), 2);
+	for (size_t i = 0; i < 2; i++)
+		p[i] = &stripped[i];
+	assert_int_equal(ht_allocator_run(p, 2), 0);
+}
+
+/* Library frames (fold into the caller) with the real demangled names. */
+static void test_library_frames(void **state)
+{
+	static const char *const yes[] = {
+		"alloc::fmt::format::format_inner", "alloc::fmt::format",
+		"alloc::raw_vec::RawVec<T,A>::grow_one",
+		"alloc::raw_vec::finish_grow",
+		"<alloc::string::String as core::fmt::Write>::write_str",
+		"<alloc::vec::Vec<T,A> as core::ops::index::Index<I>>::index",
+		"<alloc::vec::Vec<u8>>::push",
+		"<hashbrown::raw::RawTable<T,A>>::reserve_rehash",
+		"hashbrown::raw::RawTable<T,A>::reserve_rehash",
+		"std::collections::hash::map::HashMap<K,V,S>::insert",
+		"core::fmt::write", "core::fmt::Formatter::write_fmt",
+		"<T as alloc::string::ToString>::to_string",
+		"<str as alloc::string::ToString>::to_string",
+		"<[T] as alloc::slice::hack::ConvertVec>::to_vec",
+		"<[myservice::Event] as alloc::slice::hack::ConvertVec>::to_vec",
+		"<&T as core::fmt::Display>::fmt",
+		"<F as core::ops::function::FnOnce<A>>::call_once",
+		"std::rt::lang_start::{{closure}}",
+		"std::vector<long, std::allocator<long> >::push_back(long const&)",
+		"void std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>(__gnu_cxx::__normal_iterator<int*, std::vector<int, std::allocator<int> > >, int const&)",
+		"std::_Rb_tree<int, std::pair<int const, long>, std::_Select1st<std::pair<int const, long> >, std::less<int>, std::allocator<std::pair<int const, long> > >::_M_get_node()",
+		"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::_M_create(unsigned long&, unsigned long)",
+		"__gnu_cxx::__normal_iterator<int*, std::vector<int> >::operator++()",
+		"start_thread", "__libc_start_call_main",
+	};
+	static const char *const no[] = {
+		"myservice::EventLog::record", "myservice::main",
+		"myservice::main::{{closure}}", "myservice::main::{closure#0}",
+		"<myservice::X as core::fmt::Display>::fmt",
+		"<&myservice::X as core::fmt::Debug>::fmt",
+		"<myservice::Store>::restock",
+		"shop::Ledger::record(long)", "main", "leak_site",
+		"void shop::Box<std::vector<int> >::fill<int>(int)",
+		"(anonymous namespace)::worker(int)", "corelib_init",
+		"standard_thing",
+	};
+	static const char *const extra[] = { "shop::*Ledger::", "tokio::" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		if (!ht_is_library_frame(yes[i], NULL, "prog", NULL, 0))
+			fail_msg("%s should be library code", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		if (ht_is_library_frame(no[i], NULL, "prog", NULL, 0))
+			fail_msg("%s should be the program's code", no[i]);
+	/* by source file and module, whatever the name */
+	assert_true(ht_is_library_frame(
+	    "<myservice::X as alloc::string::ToString>::to_string",
+	    "/rustc/0123abcd/library/alloc/src/string.rs", "prog", NULL, 0));
+	assert_true(ht_is_library_frame("foo", "/usr/include/c++/12/bits/stl_vector.h",
+	                                "prog", NULL, 0));
+	assert_true(ht_is_library_frame("libstdc++.so.6+0x1234", NULL,
+	                                "libstdc++.so.6", NULL, 0));
+	assert_false(ht_is_library_frame("prog+0x1234", NULL, "prog", NULL, 0));
+	/* extra patterns: prefix, '*' glob */
+	assert_true(ht_is_library_frame("shop::Ledger::record(long)", NULL,
+	                                "prog", extra, 2));
+	assert_true(ht_is_library_frame("shop::v2::Ledger::index(int)", NULL,
+	                                "prog", extra, 2));
+	assert_true(ht_is_library_frame("<tokio::runtime::Runtime>::block_on",
+	                                NULL, "prog", extra, 2));
+	assert_false(ht_is_library_frame("shop::Cart::add(int)", NULL, "prog",
+	                                 extra, 2));
+	assert_true(ht_fold_match("a*c::", "abbbc::x"));
+	assert_false(ht_fold_match("a*c::", "abbbc:x"));
+	assert_true(ht_fold_match("*", "x"));
+	assert_false(ht_fold_match("", "x"));
+}
+
 static void test_unknown_and_missing(void **state)
 {
 	struct ht_profile *p = ht_profile_new();
@@ -429,12 +609,12 @@ static void test_unknown_and_missing(void **state)
 	p->modules[0].offset = 0x1000;
 	p->modules[0].base = HT_BASE_UNKNOWN;
 	assert_int_equal(ht_symbolizer_new(p, NULL, &s, &cause), 0);
-	ht_symbolize(s, 0x7f0000001235ull, true, &fr, &n);
+	ht_symbolize(s, 0x7f0000001235ull, &fr, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(fr[0].function, "libgone.so.1+0x1234");
 	assert_string_equal(fr[0].module, "libgone.so.1");
 	assert_null(fr[0].file);
-	ht_symbolize(s, 0x1234, false, &fr, &n);
+	ht_symbolize(s, 0x1235, &fr, &n);
 	assert_string_equal(fr[0].function, "0x1234");
 	assert_null(fr[0].module);
 	missing = ht_symbolizer_missing_debuginfo(s);
@@ -507,7 +687,7 @@ static void test_sysroot_debug_dir_build_id(void **state)
 	opt.sysroot = root;
 	opt.debug_dir = dbg;
 	assert_int_equal(ht_symbolizer_new(p, &opt, &s, &cause), 0);
-	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, &fr, &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(fr[0].function, "inlined_leaf");
 	assert_string_equal(fr[1].function, "inline_host");
@@ -518,7 +698,7 @@ static void test_sysroot_debug_dir_build_id(void **state)
 	opt.debug_dir = NULL;
 	s = NULL;
 	assert_int_equal(ht_symbolizer_new(p, &opt, &s, &cause), 0);
-	ht_symbolize(s, find_rec(&r, "c_function")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "c_function")->addr, &fr, &n);
 	assert_null(fr[0].file);
 	ht_symbolizer_free(s);
 
@@ -528,7 +708,7 @@ static void test_sysroot_debug_dir_build_id(void **state)
 			p->modules[i].build_id[0] ^= 0xff;
 	s = NULL;
 	assert_int_equal(ht_symbolizer_new(p, NULL, &s, &cause), 0);
-	ht_symbolize(s, find_rec(&r, "c_function")->addr, true, &fr, &n);
+	ht_symbolize(s, find_rec(&r, "c_function")->addr, &fr, &n);
 	assert_non_null(strstr(fr[0].function, "fmt_sym+0x"));
 	ht_symbolizer_free(s);
 
@@ -565,10 +745,10 @@ static void test_update_after_dlopen(void **state)
 		}
 	assert_int_equal(ht_symbolizer_new(early, NULL, &s, &cause), 0);
 	pc = find_rec(&r, "dl_function")->addr;
-	ht_symbolize(s, pc, true, &before, &n);
+	ht_symbolize(s, pc, &before, &n);
 	assert_true(strncmp(before[0].function, "0x", 2) == 0);
 	assert_int_equal(ht_symbolizer_update(s, all), 0);
-	ht_symbolize(s, pc, true, &fr, &n);
+	ht_symbolize(s, pc, &fr, &n);
 	assert_string_equal(fr[0].function, "dl_function");
 	/* the old result is still readable */
 	assert_true(strncmp(before[0].function, "0x", 2) == 0);
@@ -583,6 +763,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demangle),
 		cmocka_unit_test(test_allocator_names),
+		cmocka_unit_test(test_allocator_names_more),
+		cmocka_unit_test(test_allocator_run),
+		cmocka_unit_test(test_library_frames),
 		cmocka_unit_test(test_against_eu_addr2line),
 		cmocka_unit_test(test_rust_v0),
 		cmocka_unit_test(test_unknown_and_missing),

@@ -50,6 +50,16 @@ struct sym_module {
 	Dwfl_Module *mod;      /* NULL: file not found / not usable */
 	char *found;           /* the file reported (owned) */
 	bool checked_debug, has_debug;
+	/* compilation units by address, for the units .debug_aranges does
+	 * not list (built at the first address libdw's lookup misses) */
+	struct cu_range *cus;
+	size_t ncus;
+	bool cus_built;
+};
+
+struct cu_range {
+	Dwarf_Addr lo, hi;     /* [lo, hi), module addresses (no bias) */
+	Dwarf_Off die;         /* the unit's DIE offset */
 };
 
 struct cache_entry {
@@ -1040,6 +1050,7 @@ void ht_symbolizer_free(struct ht_symbolizer *s)
 	for (size_t i = 0; i < s->nmods; i++) {
 		free(s->mods[i].path);
 		free(s->mods[i].found);
+		free(s->mods[i].cus);
 	}
 	free(s->mods);
 	free(s->order);
@@ -1118,6 +1129,85 @@ static const char *unknown_name(struct ht_symbolizer *s,
 	return intern(s, buf);
 }
 
+static int cu_range_cmp(const void *a, const void *b)
+{
+	const struct cu_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Index every unit's address ranges (DW_AT_low_pc/high_pc or
+ * DW_AT_ranges), sorted by start. */
+static void build_cus(struct sym_module *sm, Dwarf *dw)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize, cap = 0;
+
+	sm->cus_built = true;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die die;
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t r = 0;
+
+		if (dwarf_offdie(dw, off + hsize, &die)) {
+			while ((r = dwarf_ranges(&die, r, &base, &lo, &hi)) > 0) {
+				if (hi <= lo)
+					continue;
+				if (sm->ncus == cap) {
+					size_t nc = cap ? cap * 2 : 64;
+					struct cu_range *n = realloc(sm->cus,
+					                             nc * sizeof *n);
+
+					if (!n)
+						goto done;
+					sm->cus = n;
+					cap = nc;
+				}
+				sm->cus[sm->ncus++] = (struct cu_range){
+					lo, hi, off + hsize };
+			}
+		}
+		off = next;
+	}
+done:
+	if (sm->ncus)
+		qsort(sm->cus, sm->ncus, sizeof *sm->cus, cu_range_cmp);
+}
+
+/*
+ * The unit holding a, when dwfl_module_addrdie found none: libdw trusts
+ * .debug_aranges when a module has one, and a program linked from units
+ * of several compilers (Rust code with a C library built by gcc) often
+ * lists only some of its units there.  Ranges may overlap (nested units
+ * are rare): the last one starting at or below a that contains it.
+ */
+static Dwarf_Die *cu_by_ranges(struct sym_module *sm, Dwarf_Addr a,
+                               Dwarf_Addr *bias, Dwarf_Die *out)
+{
+	Dwarf *dw = dwfl_module_getdwarf(sm->mod, bias);
+	size_t lo = 0, hi;
+	Dwarf_Addr x;
+
+	if (!dw)
+		return NULL;
+	if (!sm->cus_built)
+		build_cus(sm, dw);
+	x = a - *bias;
+	hi = sm->ncus;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sm->cus[mid].lo <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0 && lo - i <= 64;)
+		if (x >= sm->cus[i].lo && x < sm->cus[i].hi)
+			return dwarf_offdie(dw, sm->cus[i].die, out);
+	return NULL;
+}
+
 /* Resolve a into frames (innermost first).  Returns the count (>= 1), or
  * 0 on allocation failure. */
 static size_t resolve(struct ht_symbolizer *s, uint64_t a,
@@ -1131,7 +1221,11 @@ static size_t resolve(struct ht_symbolizer *s, uint64_t a,
 
 	if (mod) {
 		Dwarf_Addr bias = 0;
+		Dwarf_Die cu_mem;
 		Dwarf_Die *cu = dwfl_module_addrdie(mod, a, &bias);
+
+		if (!cu)
+			cu = cu_by_ranges(sm, a, &bias, &cu_mem);
 
 		if (!modname)
 			modname = intern(s, base_name(dwfl_module_info(mod,

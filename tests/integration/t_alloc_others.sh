@@ -22,7 +22,8 @@
 al_build_rjem "$WORK/al_rjem"
 
 bg_pids=""
-seg="ht-rjem-$$" stop_bg() {
+seg="ht-rjem-$$" seg2="ht-rjem2-$$"
+stop_bg() {
 	for p in $bg_pids; do kill "$p" 2>/dev/null; done
 	rm -f "/dev/shm/$seg" "/dev/shm/$seg2"
 }

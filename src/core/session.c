@@ -930,9 +930,12 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 		unlink(path);
 		if (err < 0 && !s->bridge_last)
 			return err;
-		if (p) {
+		if (err < 0 && cause) {
+			/* the process may have ended meanwhile: the last one */
 			free(*cause);
 			*cause = NULL;
+		}
+		if (p) {
 			free(p->cmdline);
 			free(p->exe);
 			p->cmdline = strdup(ht_segread_cmdline(s->seg));

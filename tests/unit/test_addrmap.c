@@ -27,27 +27,45 @@ static struct ht_addr_rec rec_of(uint64_t addr, uint32_t stack)
 	return r;
 }
 
+#define GRAN ((uintptr_t)1 << HT_FILTER_SHIFT)
+#define SPAN ((uintptr_t)HT_FILTER_GRANULES << HT_FILTER_SHIFT)
+
+/* a itself, or a moved by half a span when a or its next 1 MiB could
+ * alias the bootstrap arena: the arena moves with ASLR, and its granules'
+ * bits are never cleared, so a fixed address would make a test that
+ * expects a cleared bit fail in about one run of 256. */
+static uintptr_t off_arena(uintptr_t a)
+{
+	uintptr_t d = (a - (uintptr_t)ht_arena) & (SPAN - 1);
+
+	if (d < HT_ARENA_SIZE + ((uintptr_t)1 << 20) ||
+	    d > SPAN - ((uintptr_t)1 << 20))
+		a += SPAN / 2;
+	return a;
+}
+
 static void test_basic(void **state)
 {
 	struct ht_addrmap m;
-	struct ht_addr_rec r = rec_of(0x1000, 7), out, old;
+	uintptr_t a = off_arena(0x1000);
+	struct ht_addr_rec r = rec_of(a, 7), out, old;
 	(void)state;
 
 	ht_filter_clear();
 	assert_int_equal(ht_addrmap_init(&m, 12), 0);
-	assert_int_equal(ht_filter_maybe((void *)0x1000), 0);
+	assert_int_equal(ht_filter_maybe((void *)a), 0);
 	assert_int_equal(ht_addrmap_insert(&m, &r, &old), 0);
-	assert_true(ht_filter_maybe((void *)0x1000));
-	assert_int_equal(ht_addrmap_find(&m, 0x1000, &out), 1);
+	assert_true(ht_filter_maybe((void *)a));
+	assert_int_equal(ht_addrmap_find(&m, a, &out), 1);
 	assert_int_equal(out.stack, 7);
 	/* the same address again replaces and returns the old record */
 	r.stack = 9;
 	assert_int_equal(ht_addrmap_insert(&m, &r, &old), 1);
 	assert_int_equal(old.stack, 7);
-	assert_int_equal(ht_addrmap_remove(&m, 0x1000, &out), 1);
+	assert_int_equal(ht_addrmap_remove(&m, a, &out), 1);
 	assert_int_equal(out.stack, 9);
-	assert_int_equal(ht_addrmap_remove(&m, 0x1000, &out), 0);
-	assert_int_equal(ht_filter_maybe((void *)0x1000), 0);
+	assert_int_equal(ht_addrmap_remove(&m, a, &out), 0);
+	assert_int_equal(ht_filter_maybe((void *)a), 0);
 	assert_int_equal(ht_addrmap_remove(&m, 0, &out), 0);
 }
 
@@ -118,7 +136,7 @@ static void test_random_model(void **state)
 
 static void test_filter_saturates(void **state)
 {
-	void *p = (void *)0x123450;
+	void *p = (void *)off_arena(0x123450);
 	(void)state;
 
 	ht_filter_clear();
@@ -141,16 +159,11 @@ static void test_filter_saturates(void **state)
  * in one granule share a bit and a count), neighbouring granules are
  * independent, and addresses a whole span apart alias (count shared,
  * never a false negative). */
-#define GRAN ((uintptr_t)1 << HT_FILTER_SHIFT)
-#define SPAN ((uintptr_t)HT_FILTER_GRANULES << HT_FILTER_SHIFT)
 static void *at(uintptr_t a) { return (void *)a; }
 
 static void test_filter_granules(void **state)
 {
-	/* half a span from the bootstrap arena, whose granules' bits are
-	 * never cleared: a fixed address would alias it in one run of 256
-	 * (the arena moves with ASLR) */
-	uintptr_t base = (uintptr_t)ht_arena + SPAN / 2;
+	uintptr_t base = off_arena(0x7f1234560000);
 	(void)state;
 
 	ht_filter_clear();
@@ -207,7 +220,7 @@ static void test_filter_arena_pinned(void **state)
  * addresses must still test positive (no false negative ever), and at the
  * end the bits are exactly the granules someone still holds. */
 enum { RACE_THREADS = 4, RACE_GRANULES = 64, RACE_STEPS = 200000 };
-static const uintptr_t race_base = 0x7f5500000000;
+static uintptr_t race_base;
 static uint8_t race_held[RACE_THREADS][RACE_GRANULES];
 static int race_bad;
 
@@ -243,6 +256,7 @@ static void test_filter_concurrent(void **state)
 	(void)state;
 
 	ht_filter_clear();
+	race_base = off_arena(0x7f5500000000);
 	for (int t = 0; t < RACE_THREADS; t++)
 		assert_int_equal(pthread_create(&th[t], NULL, race_thread, (void *)(intptr_t)t), 0);
 	for (int t = 0; t < RACE_THREADS; t++)

@@ -1121,6 +1121,22 @@ static void follow_notices(struct ht_follow *f)
 	}
 }
 
+/* One update as text or JSON.  False when the reader went away (| head):
+ * then stop like a pipe writer killed by SIGPIPE would, but cleanly. */
+static bool print_update(struct ht_model *m, struct ht_session *s,
+                         const struct options *o, bool final)
+{
+	if (o->json)
+		print_json(m, s, o, final);
+	else
+		print_text(m, s, o, final);
+	if (ferror(stdout)) {
+		interrupted = SIGPIPE;
+		return false;
+	}
+	return true;
+}
+
 /* --follow in batch mode: one update per new dump (polling every -d);
  * ends after -n updates.  Waits --follow-wait seconds for the first dump
  * (then fails), and as long again after the followed process exited for
@@ -1162,14 +1178,8 @@ static int run_follow_batch(struct ht_session *s, struct ht_model *m,
 			}
 			k++;
 			final = o->iterations && k >= o->iterations;
-			if (o->json)
-				print_json(m, s, o, final);
-			else
-				print_text(m, s, o, final);
-			if (ferror(stdout)) {
-				interrupted = SIGPIPE;
+			if (!print_update(m, s, o, final))
 				break;
-			}
 			if (final)
 				break;
 		} else if (!fi.have_dump && o->follow_wait > 0 &&
@@ -1248,16 +1258,8 @@ static int run_batch(struct ht_session *s, struct ht_model *m,
 			fprintf(stderr, "heaptop: %s\n", strerror(-err));
 			return 1;
 		}
-		if (o->json)
-			print_json(m, s, o, final);
-		else
-			print_text(m, s, o, final);
-		if (ferror(stdout)) {
-			/* the reader went away (| head): stop like a pipe
-			 * writer killed by SIGPIPE would, but cleanly */
-			interrupted = SIGPIPE;
+		if (!print_update(m, s, o, final))
 			break;
-		}
 		if (final)
 			break;
 		wait_delay(s, o->delay);

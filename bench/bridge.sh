@@ -34,7 +34,7 @@
 # it creates in /dev/shm; never touches other processes.
 #
 # Usage: bench/bridge.sh [options]
-#   -r ROUNDS   rounds (default 5)
+#   -r ROUNDS   rounds (default 5; 0: only the dump probe)
 #   -w LIST     workloads (default "malloc many rust"; rust needs RJEM_LIB)
 #   -n OPS      malloc_bench operations per thread (default 100000000)
 #   -t THREADS  malloc_bench threads (default 1)
@@ -264,7 +264,7 @@ if [ "$analyze" -eq 0 ]; then
 fi
 
 # --- tables ----------------------------------------------------------------
-if [ -s "$raw" ]; then
+if [ -s "$raw" ] && [ "$(wc -l <"$raw")" -gt 1 ]; then
 	nr=$(awk -F '\t' 'NR > 1 { print $1 }' "$raw" | sort -nu | wc -l)
 	say "Over $nr rounds; paired = median of the per-round ratios to the baseline"
 	say "run of the same round, [min..max] of them.  inner = the program's timed"
@@ -360,15 +360,23 @@ if [ "$probe" -eq 1 ]; then
 	done
 	case " $workloads " in
 	*" many "*)
-		rm -f "$out"/probe.*.heap
-		env MALLOC_CONF="$conf8" "$out/manystacks" -D "$ms_depth" -n 0 -P 3 -o "$out/probe" >"$out/probe.log" 2>&1 ||
-			{ note "manystacks probe failed:"; sed 's/^/    /' "$out/probe.log" >&2; }
-		awk '/^dump=/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-			printf "  many: prof.dump %s in the program: %s ms, %s bytes\n", v["dump"], v["ms"], v["bytes"] }' "$out/probe.log"
-		if [ -f "$out/probe.1.heap" ]; then
-			say "  many: $(grep -c '^@' "$out/probe.1.heap") stacks in the dump, $(grep -m 1 '^@' "$out/probe.1.heap" | wc -w | awk '{ print $1 - 1 }') frames each"
-			say "  many: heaptop --load of that dump: $(load_cost "$out/probe.1.heap")"
-		fi ;;
+		# the dump's cost against the number of stacks: 2^8, 2^11, 2^14
+		# and 2^DEPTH (medians of 5 dumps each, the program otherwise idle)
+		for d in 8 11 14 "$ms_depth"; do
+			[ "$d" -le "$ms_depth" ] || continue
+			rm -f "$out"/probe.*.heap
+			if ! env MALLOC_CONF="$conf8" "$out/manystacks" -D "$d" -n 0 -P 5 -o "$out/probe" \
+				>"$out/probe.log" 2>&1; then
+				note "manystacks probe failed:"; sed 's/^/    /' "$out/probe.log" >&2
+				continue
+			fi
+			f="$out/probe.1.heap"
+			ms=$(awk "$median_awk"'/^dump=/ { split($2, kv, "="); n++; x[n] = kv[2] }
+				END { if (n) printf "%.1f", median(x, n) }' "$out/probe.log")
+			say "  many -D $d: $(grep -c '^@' "$f") stacks of $(grep -m 1 '^@' "$f" | wc -w | awk '{ print $1 - 1 }') frames, $(wc -c <"$f") bytes; prof.dump in the program: $ms ms (median of 5); heaptop --load: $(load_cost "$f")"
+			[ "$d" = "$ms_depth" ] && break
+		done
+		rm -f "$out"/probe.*.heap ;;
 	esac
 	say ""
 fi

@@ -13,6 +13,11 @@
 #   je       the program alone (jemalloc, no profiling)
 #   jeprof   the same with exactly the MALLOC_CONF heaptop sets (jemalloc's
 #            profiler alone); compared with je
+#   preload  jeprof with libheaptop.so preloaded and no frontend (the
+#            runtime's presence alone); compared with jeprof
+#   selfdump (many only) jeprof, and a thread of manystacks calls prof.dump
+#            every DELAY (the dumps' cost in the program, locks included,
+#            without a frontend competing for the CPUs); compared with jeprof
 #   bridge   heaptop --batch -d DELAY ./program (jemalloc's profiler plus a
 #            prof.dump and a parse per refresh); compared with jeprof
 # Workloads:
@@ -80,6 +85,8 @@ while getopts r:w:n:t:m:D:R:d:o:AP opt; do
 	*) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d' >&2; exit 2 ;;
 	esac
 done
+
+delay_ms=$(awk -v d="$delay" 'BEGIN { printf "%d", d * 1000 }')
 
 if [ -z "$out" ]; then
 	out=$(mktemp -d /tmp/heaptop-bridge.XXXXXX) || exit 1
@@ -197,6 +204,12 @@ run_one() {
 		"$out/cpusplit" "$cpu" "$@" >"$log" 2>&1 ;;
 	jeprof)
 		env "$var=$conf" "$out/cpusplit" "$cpu" "$@" >"$log" 2>&1 ;;
+	preload)
+		"$out/cpusplit" "$cpu" env "$var=$conf" HEAPTOP_SHM="$shm_prefix.$tag" \
+			LD_PRELOAD="$heaptop_lib" "$@" >"$log" 2>&1 ;;
+	selfdump)
+		env "$var=$conf" "$out/cpusplit" "$cpu" "$@" -T "$delay_ms" -o "$out/selfdump" \
+			>"$log" 2>&1 ;;
 	bridge)
 		# heaptop merges the user's setting (manystacks: its sampling
 		# rate) after its own; the result is jeprof's configuration
@@ -218,18 +231,23 @@ run_one() {
 		sed 's/^/    /' "$log" "$out/last.err" >&2 2>/dev/null
 		return 1
 	fi
-	dumps=0
+	dumps=0 dump_ms=-
+	if [ "$cfg" = selfdump ]; then
+		dumps=$(sed -n 's/^background_dumps=\([0-9]*\) mean_ms=\([0-9.]*\).*/\1/p' "$log")
+		dump_ms=$(sed -n 's/^background_dumps=\([0-9]*\) mean_ms=\([0-9.]*\).*/\2/p' "$log")
+		rm -f "$out/selfdump.bg.heap"
+	fi
 	if [ "$cfg" = bridge ]; then
 		# every update but the final one is a prof.dump in the program
 		dumps=$(grep '^heaptop - ' "$hto" | grep -vc '^heaptop - [0-9:]* final')
 		grep -q 'read from jemalloc.s profiler' "$hto" ||
 			{ note "$w bridge: heaptop did not read jemalloc's profiler:"; head -n 3 "$hto" >&2; return 1; }
 	fi
-	printf '%s %s\n' "$line" "$(cat "$cpu")" | awk -v dumps="$dumps" '{
+	printf '%s %s\n' "$line" "$(cat "$cpu")" | awk -v dumps="${dumps:-0}" -v dms="${dump_ms:--}" '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		printf "%s %s %s %s %s %s %s\n", v["seconds"], v["cpu_seconds"], v["outer_seconds"],
+		printf "%s %s %s %s %s %s %s %s\n", v["seconds"], v["cpu_seconds"], v["outer_seconds"],
 			v["self_cpu"], v["children_cpu"], dumps,
-			(v["max_pause_ms"] == "" ? "-" : v["max_pause_ms"]) }'
+			(v["max_pause_ms"] == "" ? "-" : v["max_pause_ms"]), dms }'
 }
 
 median_awk='
@@ -244,12 +262,15 @@ if [ "$analyze" -eq 0 ]; then
 	say "# rounds=$rounds workloads=[$workloads] delay=$delay malloc: -t $mb_threads -n $mb_ops; many: -D $ms_depth -n $ms_ops; rust: -n $rj_ops"
 	say "# jemalloc: $je_a${rjem_lib:+; rust: $rjem_lib}"
 	say "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf 'round\tworkload\tconfig\tseconds\ttarget_cpu\touter_seconds\tself_cpu\tchildren_cpu\tdumps\tmax_pause_ms\n' >"$raw"
+	printf 'round\tworkload\tconfig\tseconds\ttarget_cpu\touter_seconds\tself_cpu\tchildren_cpu\tdumps\tmax_pause_ms\tdump_ms\n' >"$raw"
 	r=1
 	while [ "$r" -le "$rounds" ]; do
 		for w in $workloads; do
-			set -- je jeprof bridge
-			k=$(( (r - 1) % 3 ))
+			case $w in
+			many) set -- je jeprof preload selfdump bridge ;;
+			*) set -- je jeprof preload bridge ;;
+			esac
+			k=$(( (r - 1) % $# ))
 			while [ "$k" -gt 0 ]; do first=$1; shift; set -- "$@" "$first"; k=$((k - 1)); done
 			for c in "$@"; do
 				res=$(run_one "$w" "$c" "$r.$w.$c") || continue
@@ -276,8 +297,8 @@ if [ -s "$raw" ] && [ "$(wc -l <"$raw")" -gt 1 ]; then
 	say "| workload | config | over | paired inner wall | [min..max] | target cpu | outer wall | all cpu |"
 	say "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	for w in malloc many rust; do
-		for c in jeprof bridge; do
-			case $c in jeprof) base=je ;; bridge) base=jeprof ;; esac
+		for c in jeprof preload selfdump bridge; do
+			case $c in jeprof) base=je ;; *) base=jeprof ;; esac
 			awk -F '\t' -v w="$w" -v c="$c" -v b="$base" "$median_awk"'
 			NR > 1 && $2 == w && $3 == c { xin[$1] = $4; xcpu[$1] = $5; xout[$1] = $6; xall[$1] = $7 + $8 }
 			NR > 1 && $2 == w && $3 == b { yin[$1] = $4; ycpu[$1] = $5; yout[$1] = $6; yall[$1] = $7 + $8 }
@@ -299,26 +320,35 @@ if [ -s "$raw" ] && [ "$(wc -l <"$raw")" -gt 1 ]; then
 	done
 	say ""
 	say "The bridge per run (medians): prof.dumps = non-final updates; frontend ="
-	say "heaptop's own CPU (reading the dumps, the model, the text); target extra"
-	say "= bridge's program CPU minus jeprof's in the same round, per dump."
+	say "heaptop's own CPU (start-up, reading the dumps, the model, the text);"
+	say "target extra = bridge's program CPU minus jeprof's in the same round, per"
+	say "dump.  Longest pause of manystacks (the longest batch of 256 operations)"
+	say "under jeprof, selfdump (prof.dump every DELAY from a thread of the"
+	say "program, no frontend) and bridge."
 	say ""
-	say "| workload | dumps per run | frontend cpu s | frontend per dump ms | target extra cpu per dump ms | frontend / program cpu | max pause ms jeprof → bridge |"
+	say "| workload | dumps per run | frontend cpu s | frontend per dump ms | target extra cpu per dump ms | frontend / program cpu | max pause ms jeprof / selfdump / bridge |"
 	say "| --- | --- | --- | --- | --- | --- | --- |"
 	for w in malloc many rust; do
 		awk -F '\t' -v w="$w" "$median_awk"'
 		NR > 1 && $2 == w && $3 == "bridge" { n++; d[n] = $9; f[n] = $7; fd[n] = ($9 > 0) ? $7 / $9 * 1000 : 0
 			fp[n] = ($8 > 0) ? $7 / $8 : 0; bc[$1] = $5; bd[$1] = $9; mp[n] = $10 }
 		NR > 1 && $2 == w && $3 == "jeprof" { pc[$1] = $5; m++; jp[m] = $10 }
+		NR > 1 && $2 == w && $3 == "selfdump" { q++; sp[q] = $10 }
 		END {
 			if (n == 0) exit
 			k = 0
 			for (r in bc) if ((r in pc) && bd[r] > 0) { k++; x[k] = (bc[r] - pc[r]) / bd[r] * 1000 }
-			pause = (mp[1] == "-") ? "-" : sprintf("%.1f → %.1f", median(jp, m), median(mp, n))
+			pause = (mp[1] == "-") ? "-" : sprintf("%.1f / %s / %.1f", median(jp, m),
+				(q ? sprintf("%.1f", median(sp, q)) : "-"), median(mp, n))
 			printf "| %s | %.0f | %.2f | %.1f | %s | %.2f%% | %s |\n", w, median(d, n), median(f, n),
 				median(fd, n), (k ? sprintf("%.1f", median(x, k)) : "n/a"), median(fp, n) * 100, pause
 		}' "$raw"
 	done
 	say ""
+	awk -F '\t' "$median_awk"'
+	NR > 1 && $3 == "selfdump" { q++; sn[q] = $9; sm[q] = $11; w = $2 }
+	END { if (q) printf "selfdump (%s): %.0f prof.dumps per run from a thread of the program, %.1f ms each (medians)\n\n",
+		w, median(sn, q), median(sm, q) }' "$raw"
 	say "Medians (for reading the ratios): inner wall, target cpu, outer wall,"
 	say "self cpu (program, or heaptop's frontend for bridge):"
 	awk -F '\t' "$median_awk"'

@@ -16,15 +16,24 @@
  *
  * With -P K (a jemalloc with mallctl, unprefixed), after setup: K calls
  * of mallctl("prof.dump") into PREFIX.K.heap, timed, and their size.
+ * With -T MS, during the churn a thread of its own calls prof.dump into
+ * PREFIX.bg.heap every MS milliseconds (what heaptop's control thread
+ * does, without a frontend competing for the CPUs): the pauses it causes
+ * through jemalloc's locks alone.
  *
- * Usage: manystacks [-D DEPTH] [-s SIZE] [-n OPS] [-P K -o PREFIX] [-S SEED]
+ * Usage: manystacks [-D DEPTH] [-s SIZE] [-n OPS] [-P K] [-T MS] [-o PREFIX]
+ *                   [-S SEED]
  * Prints one line:
  *   stacks=N ops=OPS seconds=WALL cpu_seconds=CPU setup_seconds=S
  *   max_pause_ms=M checksum=X
  * (seconds and cpu_seconds span setup and churn: the timed region), and
- * with -P one `dump=K ms=T bytes=B` line per dump.
+ * with -P one `dump=K ms=T bytes=B` line per dump, with -T one
+ * `background_dumps=N mean_ms=T max_ms=T` line.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,27 +135,72 @@ static uint64_t arg_u64(const char *s)
 	return v;
 }
 
+struct bg {
+	const char *path;
+	unsigned period_ms;
+	atomic_bool stop;
+	unsigned n;
+	double total, max;
+};
+
+/* -T: prof.dump every period_ms until stopped. */
+static void *bg_dumper(void *arg)
+{
+	struct bg *b = arg;
+	/* sleep in 10 ms steps, so that the end of the churn is noticed */
+	struct timespec step = { 0, 10 * 1000000L };
+
+	while (!atomic_load(&b->stop)) {
+		const char *pp = b->path;
+		double d0, d, wake = now() + b->period_ms / 1e3;
+
+		while (now() < wake && !atomic_load(&b->stop))
+			nanosleep(&step, NULL);
+		if (atomic_load(&b->stop))
+			break;
+		d0 = now();
+		if (mallctl("prof.dump", NULL, NULL, (void *)&pp, sizeof pp) != 0)
+			break;
+		d = now() - d0;
+		b->n++;
+		b->total += d;
+		if (d > b->max)
+			b->max = d;
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t depth = 17, ops = 200000, dumps = 0, seed = 42, n, sum = 0;
 	const char *prefix = "manystacks";
 	double t0, c0, t1, c1, ts, max_pause = 0;
+	uint64_t bg_ms = 0;
+	char bg_path[4096];
+	struct bg bg = { .path = bg_path };
+	pthread_t bg_tid;
 	void **live;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "D:s:n:P:o:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "D:s:n:P:T:o:S:")) != -1) {
 		switch (opt) {
 		case 'D': depth = arg_u64(optarg); break;
 		case 's': block_size = arg_u64(optarg); break;
 		case 'n': ops = arg_u64(optarg); break;
 		case 'P': dumps = arg_u64(optarg); break;
+		case 'T': bg_ms = arg_u64(optarg); break;
 		case 'o': prefix = optarg; break;
 		case 'S': seed = arg_u64(optarg) | 1; break;
 		default:
 			fprintf(stderr, "usage: manystacks [-D DEPTH] [-s SIZE] "
-			        "[-n OPS] [-P K -o PREFIX] [-S SEED]\n");
+			        "[-n OPS] [-P K] [-T MS] [-o PREFIX] [-S SEED]\n");
 			return 2;
 		}
+	}
+	if ((dumps || bg_ms) && !mallctl) {
+		fprintf(stderr, "manystacks: no mallctl (-P and -T need an "
+		        "unprefixed jemalloc)\n");
+		return 2;
 	}
 	if (depth == 0 || depth > 24 || block_size == 0) {
 		fprintf(stderr, "manystacks: depth 1-24, size at least 1\n");
@@ -172,11 +226,6 @@ int main(int argc, char **argv)
 
 		snprintf(path, sizeof path, "%s.%llu.heap", prefix,
 		         (unsigned long long)k);
-		if (!mallctl) {
-			fprintf(stderr, "manystacks: no mallctl (-P needs an "
-			        "unprefixed jemalloc)\n");
-			return 1;
-		}
 		d0 = now();
 		rc = mallctl("prof.dump", NULL, NULL, (void *)&pp, sizeof pp);
 		d1 = now();
@@ -189,6 +238,15 @@ int main(int argc, char **argv)
 		       stat(path, &sb) == 0 ? (long long)sb.st_size : -1LL);
 	}
 
+	if (bg_ms) {
+		snprintf(bg_path, sizeof bg_path, "%s.bg.heap", prefix);
+		bg.period_ms = (unsigned)bg_ms;
+		atomic_init(&bg.stop, false);
+		if (pthread_create(&bg_tid, NULL, bg_dumper, &bg) != 0) {
+			fprintf(stderr, "manystacks: pthread_create failed\n");
+			return 1;
+		}
+	}
 	for (uint64_t op = 0; op < ops; op += 256) {
 		double b0 = now(), b;
 
@@ -205,11 +263,18 @@ int main(int argc, char **argv)
 	}
 	c1 = cpu();
 	t1 = now();
+	if (bg_ms) {
+		atomic_store(&bg.stop, true);
+		pthread_join(bg_tid, NULL);
+	}
 
 	printf("stacks=%llu ops=%llu seconds=%.6f cpu_seconds=%.6f "
 	       "setup_seconds=%.6f max_pause_ms=%.3f checksum=%llu\n",
 	       (unsigned long long)n, (unsigned long long)ops, t1 - t0, c1 - c0,
 	       ts, max_pause * 1e3, (unsigned long long)sum);
+	if (bg_ms)
+		printf("background_dumps=%u mean_ms=%.3f max_ms=%.3f\n", bg.n,
+		       bg.n ? bg.total / bg.n * 1e3 : 0.0, bg.max * 1e3);
 	for (uint64_t i = 0; i < n; i++)
 		free(live[i]);
 	free(live);

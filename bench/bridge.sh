@@ -403,7 +403,7 @@ if [ "$probe" -eq 1 ]; then
 			f="$out/probe.1.heap"
 			ms=$(awk "$median_awk"'/^dump=/ { split($2, kv, "="); n++; x[n] = kv[2] }
 				END { if (n) printf "%.1f", median(x, n) }' "$out/probe.log")
-			say "  many -D $d: $(grep -c '^@' "$f") stacks of $(grep -m 1 '^@' "$f" | wc -w | awk '{ print $1 - 1 }') frames, $(wc -c <"$f") bytes; prof.dump in the program: $ms ms (median of 5); heaptop --load: $(load_cost "$f")"
+			say "  many -D $d: $(grep -c '^@' "$f") stacks of $(awk '/^@/ && NF - 1 > m { m = NF - 1 } END { print m + 0 }' "$f") frames (the deepest), $(wc -c <"$f") bytes; prof.dump in the program: $ms ms (median of 5); heaptop --load: $(load_cost "$f")"
 			[ "$d" = "$ms_depth" ] && break
 		done
 		rm -f "$out"/probe.*.heap ;;

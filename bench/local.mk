@@ -6,14 +6,24 @@
 #   make bench-malloc                         all configurations, 5 rounds
 #   make bench-malloc BENCH_ARGS='-r 3 -G'    options passed to bench/run.sh
 #   make bench                                every benchmark, this one included
+#   make bench-bridge                         heaptop reading jemalloc's profiler
+#   make bench-bridge BRIDGE_ARGS='-r 3' RJEM_LIB=/path/libjemalloc_pic.a
 
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh \
-	bench/malloc_bench.c bench/passthrough.c
+	bench/malloc_bench.c bench/passthrough.c bench/bridge.sh \
+	bench/cpusplit.c bench/manystacks.c bench/rjem_bench.rs
 
 BENCH_ARGS =
+BRIDGE_ARGS =
 
-.PHONY: bench bench-malloc
+.PHONY: bench bench-malloc bench-bridge
 bench: bench-malloc
 bench-malloc: $(lib_LTLIBRARIES)
 	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
 	  $(SHELL) $(abs_top_srcdir)/bench/run.sh $(BENCH_ARGS)
+
+# Not part of `make bench`: it needs a static libjemalloc.a (and RJEM_LIB
+# for the Rust workload) and takes several minutes.
+bench-bridge: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
+	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' RJEM_LIB='$(RJEM_LIB)' \
+	  $(SHELL) $(abs_top_srcdir)/bench/bridge.sh $(BRIDGE_ARGS)

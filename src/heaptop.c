@@ -717,6 +717,10 @@ static void print_allocator(const struct ht_profile *p,
 	if (ht_alloc_source(&p->alloc) == HT_ASRC_JEMALLOC)
 		printf("note: jemalloc counts its size classes (usable bytes), "
 		       "not the sizes requested\n");
+	if (p->alloc.dump_interval > 1.0)
+		printf("note: a jemalloc dump takes %.2f s: one every %.0f s, to "
+		       "keep them under 1%% of the time\n", p->alloc.dump_seconds,
+		       p->alloc.dump_interval);
 	if (ht_alloc_advice(&p->alloc, a, sizeof a))
 		printf("warning: heaptop cannot see this program's allocations: "
 		       "%s\n", a);
@@ -746,6 +750,9 @@ static void json_allocator(FILE *f, const struct ht_profile *p,
 		ht_json_string(f, adv);
 	else
 		fputs("null", f);
+	if (ht_alloc_source(a) == HT_ASRC_JEMALLOC)
+		fprintf(f, ",\"dump_seconds\":%.6f,\"dump_interval\":%.3f",
+		        a->dump_seconds, a->dump_interval);
 	fputs("}", f);
 }
 
@@ -1246,17 +1253,20 @@ static int run_batch(struct ht_session *s, struct ht_model *m,
 		ended = !live || st == HT_PROC_EXITED;
 		final = ended || (o->iterations && k >= o->iterations) ||
 		        interrupted;
-		err = ht_session_snapshot(s, &p, &cause);
-		if (err < 0) {
-			fprintf(stderr, "heaptop: %s\n",
-			        cause ? cause : strerror(-err));
-			free(cause);
-			return 1;
-		}
-		err = ht_model_update(m, p);
-		if (err < 0) {
-			fprintf(stderr, "heaptop: %s\n", strerror(-err));
-			return 1;
+		/* nothing new (jemalloc's paced dumps): print what we have */
+		if (k == 1 || ht_session_has_news(s)) {
+			err = ht_session_snapshot(s, &p, &cause);
+			if (err < 0) {
+				fprintf(stderr, "heaptop: %s\n",
+				        cause ? cause : strerror(-err));
+				free(cause);
+				return 1;
+			}
+			err = ht_model_update(m, p);
+			if (err < 0) {
+				fprintf(stderr, "heaptop: %s\n", strerror(-err));
+				return 1;
+			}
 		}
 		if (!print_update(m, s, o, final))
 			break;

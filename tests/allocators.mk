@@ -45,3 +45,13 @@ EXTRA_DIST += tests/targets/al_rjem.rs tests/jemalloc_rjem.sh
 # `make distclean`.
 distclean-local:
 	-rm -rf tests/jemalloc-rjem
+
+if HAVE_JEMALLOC_STATIC
+# bench/manystacks.c as a test target: 2^D distinct stacks in a static
+# jemalloc (its dumps are large enough for heaptop to pace them).
+check_PROGRAMS += tests/targets/al_manystacks
+tests_targets_al_manystacks_SOURCES = bench/manystacks.c
+tests_targets_al_manystacks_CFLAGS = -O1 -g -pthread
+tests_targets_al_manystacks_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_al_manystacks_LDADD = $(JEMALLOC_STATIC) -lpthread -ldl -lm
+endif

@@ -549,12 +549,16 @@ static void snapshot(struct worker *w)
 		follow_snapshot(w, ht_session_follower(ui->session));
 		return;
 	}
-	rc = ht_session_snapshot(ui->session, &p, &cause);
 	if (ui->live) {
 		w->state = ht_session_state(ui->session, &w->exit_status);
 		w->rss = w->state == HT_PROC_EXITED ? 0
 		         : ht_session_rss_bytes(ui->session);
 	}
+	/* jemalloc's paced dumps: nothing new to read yet */
+	if (ht_model_profile(ui->model) != NULL &&
+	    !ht_session_has_news(ui->session))
+		return;
+	rc = ht_session_snapshot(ui->session, &p, &cause);
 	if (rc != 0) {
 		set_msgf(w, true, "snapshot failed: %s",
 		         cause ? cause : strerror(-rc));

@@ -68,6 +68,10 @@ struct ht_alloc_desc {
 	uint32_t kind;         /* enum ht_alloc_kind (heaptop/segment.h) */
 	uint32_t flags;        /* HT_ALLOC_F_* */
 	char prefix[16];       /* jemalloc's symbol prefix, NUL terminated */
+	/* jemalloc's profiler as the source: how long the last dump took
+	 * (written in the program, read by heaptop) and the interval
+	 * between dumps that keeps them at 1% of the time; 0 otherwise */
+	double dump_seconds, dump_interval;
 };
 
 /* Where a profile came from, and the process's state. */

@@ -61,7 +61,16 @@ struct ht_session {
 	 * snapshot is a prof.dump into a private directory */
 	char *bridge_dir;
 	struct ht_profile *bridge_last;
+	double bridge_cost;         /* seconds the last dump took (write+read) */
+	double bridge_next;         /* CLOCK_MONOTONIC seconds: no dump before */
+	enum ht_proc_state bridge_state; /* of the last profile returned */
 };
+
+/* jemalloc's dumps (written in the program, read here) take at most this
+ * share of the time: with many distinct stacks a dump takes long (57 MB
+ * and 0.7 s for 131,072 stacks, bench/RESULTS.md), and the next one waits
+ * cost / BRIDGE_BUDGET after the start of the last. */
+#define BRIDGE_BUDGET 0.01
 
 #define ALLOC_WAIT_MS 2000
 
@@ -907,18 +916,27 @@ nomem:
  * After the process ended, the last one read.  -ENOENT when the source is
  * not jemalloc's profiler; 0 or another -errno with *cause.
  */
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
                            struct ht_profile **out, char **cause)
 {
 	struct ht_segread_status st;
 	struct ht_profile *p = NULL;
 	char path[PATH_MAX];
+	double t0 = mono_s();
 	int err;
 
 	ht_segread_status(s->seg, &st);
 	if (!(st.alloc.flags & HT_ALLOC_F_BRIDGE))
 		return -ENOENT;
-	if (state == HT_PROC_RUNNING) {
+	if (state == HT_PROC_RUNNING && (!s->bridge_last || t0 >= s->bridge_next)) {
 		err = bridge_dir(s, cause);
 		if (err < 0)
 			return err;
@@ -946,6 +964,10 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 			/* jemalloc's samples since its last reset */
 			p->samples = p->totals.raw_cum_objs;
 			p->start_time_ns = ht_segread_start_time(s->seg);
+			s->bridge_cost = mono_s() - t0;
+			s->bridge_next = t0 + s->bridge_cost / BRIDGE_BUDGET;
+			p->alloc.dump_seconds = s->bridge_cost;
+			p->alloc.dump_interval = s->bridge_cost / BRIDGE_BUDGET;
 			{
 				struct timespec ts;
 
@@ -959,6 +981,7 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 	}
 	if (!s->bridge_last)
 		return -ENOENT;  /* ended before the first dump */
+	s->bridge_state = state;
 	*out = profile_dup(s->bridge_last);
 	if (!*out) {
 		ht_cause_set(cause, "out of memory");
@@ -1021,6 +1044,7 @@ int ht_session_reset(struct ht_session *s, char **cause)
 		             "the dumps of");
 		return -ENOTSUP;
 	}
+	s->bridge_next = 0;  /* show the reset at once */
 	return ht_segread_command(s->seg, HT_CMD_RESET, 0, NULL, cause);
 }
 
@@ -1040,7 +1064,21 @@ int ht_session_set_rate(struct ht_session *s, uint64_t rate, char **cause)
 		ht_cause_set(cause, "the sampling rate must be at least 1 byte");
 		return -EINVAL;
 	}
+	s->bridge_next = 0;  /* jemalloc's rate change is a reset */
 	return ht_segread_command(s->seg, HT_CMD_SET_RATE, rate, NULL, cause);
+}
+
+/* False when a snapshot now would only repeat the last one: jemalloc's
+ * profiler is the source, its next dump is not due yet and the process's
+ * state has not changed.  Callers may then skip the snapshot and keep
+ * what they show. */
+bool ht_session_has_news(struct ht_session *s)
+{
+	if (!s->bridge_last || s->kind == HT_SESS_LOAD ||
+	    s->kind == HT_SESS_FOLLOW)
+		return true;
+	return mono_s() >= s->bridge_next ||
+	       ht_session_state(s, NULL) != s->bridge_state;
 }
 
 /* path made absolute against the current directory (malloc'd). */

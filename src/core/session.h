@@ -74,6 +74,10 @@ enum ht_proc_state ht_session_state(struct ht_session *s, int *exit_status);
 
 /* Commands through the control page (live sessions).  0 or -errno. */
 int ht_session_reset(struct ht_session *s, char **cause);
+/* False when a snapshot now would only repeat the last one (jemalloc's
+ * profiler as the source: its dumps are paced to take at most 1% of the
+ * time, and the next one is not due).  Loops may skip the snapshot. */
+bool ht_session_has_news(struct ht_session *s);
 int ht_session_set_rate(struct ht_session *s, uint64_t rate, char **cause);
 /* Dump: heap_v2 is written by the runtime (with its own maps); other
  * formats are written by the frontend from a snapshot, symbolized with sym

@@ -380,8 +380,15 @@ static bool allocator_name(const char *b, const char *e)
 		"prof_tctx_create", "imalloc", "ialloc", "irealloc",
 		"irallocx", "ixalloc", "iallocztm", "do_rallocx",
 		"malloc_default",
-		/* tcmalloc, mimalloc */
-		"tc_", "tcmalloc::", "mi_", "_mi_",
+		/* tcmalloc, mimalloc (their tc_ and mi_ entry points below) */
+		"tcmalloc::", "_mi_",
+	};
+	/* what follows tc_ / mi_ in their entry points: tc_malloc, tc_new,
+	 * mi_zalloc_aligned, mi_heap_malloc, ...  A program's own mi_parse
+	 * or tc_connect is a site. */
+	static const char *const entry_word[] = {
+		"alloc", "new", "free", "delete", "memalign", "strdup",
+		"strndup", "realpath", "heap_",
 	};
 	/* the plain libc names (prefixed ones: allocator_entry_name) */
 	static const char *const entry[] = {
@@ -396,6 +403,11 @@ static bool allocator_name(const char *b, const char *e)
 	for (size_t i = 0; i < sizeof prefix / sizeof *prefix; i++)
 		if (prefix_n(b, e, prefix[i]))
 			return true;
+	if (prefix_n(b, e, "tc_") || prefix_n(b, e, "mi_"))
+		for (size_t i = 0; i < sizeof entry_word / sizeof *entry_word; i++)
+			if (memmem(b + 3, (size_t)(e - b - 3), entry_word[i],
+			           strlen(entry_word[i])))
+				return true;
 	/* <X as core::alloc::global::GlobalAlloc>::alloc: any
 	 * #[global_allocator], the program's own included; Allocator impls
 	 * of the std allocators */

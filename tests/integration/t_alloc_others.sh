@@ -1,5 +1,6 @@
 #!/bin/sh
 # The rest of the programs that bring their own allocator:
+#  - a shared mimalloc (-lmimalloc): named, and read by the hooks
 #  - a static tcmalloc (al_tcstatic): heaptop says at start, in the batch
 #    text and in JSON that it cannot see the allocations, naming tcmalloc
 #    and what to do; the program's output and exit status are unchanged
@@ -60,6 +61,37 @@ done
 grep -q '"allocator":{"name":"tcmalloc","prefix":"","linkage":"static","profiling":false,"source":"none","advice":"tcmalloc is linked' "$WORK/tc.json" ||
 	{ cat "$WORK/tc.json"; fail "JSON allocator for tcmalloc"; }
 note "ok: static tcmalloc reported, output and status unchanged"
+
+# --- a shared mimalloc: the hooks sit in front of it ---------------------
+cat >"$WORK/mi.c" <<'EOF_C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+struct node { struct node *next; char pad[4088]; };
+static struct node *head;
+__attribute__((noinline)) void mi_leak_site(void)
+{
+	struct node *n = malloc(sizeof *n);
+	n->next = head;
+	head = n;
+}
+int main(void)
+{
+	for (int i = 0; i < 3000; i++) {
+		mi_leak_site();
+		usleep(500);
+	}
+	puts("done");
+	return 0;
+}
+EOF_C
+cc -O0 -g -o "$WORK/mi" "$WORK/mi.c" -lmimalloc || fail "cannot link with -lmimalloc (libmimalloc-dev)"
+"$HEAPTOP" --batch --json -n 2 -d 1 -r 64K --app-output "$WORK/mi.app" -- "$WORK/mi" \
+	>"$WORK/mi.json" 2>/dev/null || fail "heaptop on the mimalloc program"
+grep -q '"allocator":{"name":"mimalloc","prefix":"","linkage":"shared","profiling":false,"source":"hooks"' "$WORK/mi.json" ||
+	{ cat "$WORK/mi.json" | head -c 600; fail "mimalloc not named"; }
+[ "$(top_function "$WORK/mi.json" 2)" = mi_leak_site ] || fail "mimalloc: top site $(top_function "$WORK/mi.json" 2)"
+note "ok: a shared mimalloc is read by the hooks"
 
 # --- Rust started outside heaptop, attached ----------------------------
 LD_PRELOAD="$HT_RUNTIME" HEAPTOP_SHM="$seg" \

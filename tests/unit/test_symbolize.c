@@ -441,7 +441,8 @@ static void test_allocator_names_more(void **state)
 		"tc_malloc", "tc_new", "tc_newarray", "tcmalloc::allocate_full_malloc_oom(unsigned long)",
 		"tcmalloc::ThreadCache::FetchFromCentralCache(unsigned int, int, void* (*)(unsigned long))",
 		"mi_malloc", "mi_heap_malloc", "_mi_malloc_generic",
-		"_mi_page_malloc",
+		"_mi_page_malloc", "mi_zalloc_aligned", "mi_new_n", "mi_free",
+		"tc_delete_nothrow", "tc_posix_memalign",
 	};
 	static const char *const no[] = {
 		"site_calloc", "site_realloc", "site_posix_memalign",
@@ -451,6 +452,7 @@ static void test_allocator_names_more(void **state)
 		"std::vector<long, std::allocator<long> >::push_back(long const&)",
 		"myservice::EventLog::record", "arena_new_thing",
 		"<myservice::X as core::fmt::Display>::fmt",
+		"mi_leak_site", "mi_parse_config", "tc_connect", "tc_rule_apply",
 	};
 
 	(void)state;

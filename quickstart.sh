@@ -110,9 +110,6 @@ deps) deps ;;
 demo) deps; build; exec ./heaptop --demo ;;
 test)
 	deps; build
-	# The static, _rjem_-prefixed jemalloc the Rust allocator tests link
-	# (built once, kept in build/tests/jemalloc-rjem).
-	make -s jemalloc-rjem
 	make -j"$(nproc)" -s check ;;
 *) echo "usage: $0 demo|test|deps" >&2; exit 2 ;;
 esac

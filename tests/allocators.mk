@@ -33,8 +33,8 @@ tests_targets_al_tcstatic_LDADD = $(TCMALLOC_MINIMAL_STATIC) -lstdc++ -lpthread 
 endif
 
 # The static, _rjem_-prefixed jemalloc with the profiler that al_rjem links
-# (fetched with apt-get source and built once; ./quickstart.sh test runs
-# it before check):  make jemalloc-rjem
+# (fetched with apt-get source and built once; make check builds it
+# first):  make jemalloc-rjem
 jemalloc-rjem:
 	$(SHELL) $(srcdir)/tests/jemalloc_rjem.sh tests/jemalloc-rjem
 .PHONY: jemalloc-rjem

@@ -751,7 +751,7 @@ static void json_allocator(FILE *f, const struct ht_profile *p,
 	else
 		fputs("null", f);
 	if (ht_alloc_source(a) == HT_ASRC_JEMALLOC)
-		fprintf(f, ",\"dump_seconds\":%.6f,\"dump_interval\":%.3f",
+		fprintf(f, ",\"dump_seconds\":%.6f,\"dump_interval\":%.6f",
 		        a->dump_seconds, a->dump_interval);
 	fputs("}", f);
 }

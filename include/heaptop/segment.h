@@ -138,10 +138,7 @@ struct ht_seg_header {
 	uint32_t alloc_flags;     /* HT_ALLOC_F_* */
 	char alloc_prefix[16];    /* jemalloc's symbol prefix ("_rjem_"), NUL
 	                           * terminated, "" for none */
-	uint32_t alloc_lg_sample; /* jemalloc's prof.lg_sample when
-	                           * HT_ALLOC_F_PROF_ON */
-	uint32_t _pad_alloc;
-	uint64_t reserved[12];    /* zero; room for minor additions */
+	uint64_t reserved[13];    /* zero; room for minor additions */
 };
 
 /* Allocators (alloc_kind). */

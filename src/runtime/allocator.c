@@ -187,13 +187,11 @@ void ht_allocator_detect(struct ht_seg_header *h)
 			flags |= HT_ALLOC_F_PROF_BUILT;
 		if ((flags & HT_ALLOC_F_PROF_BUILT) && ctl_bool("opt.prof") == 1)
 			flags |= HT_ALLOC_F_PROF_ON;
-		if ((flags & HT_ALLOC_F_PROF_ON) &&
-		    je_mallctl("prof.lg_sample", &lg, &sz, NULL, 0) == 0 && lg < 64)
-			h->alloc_lg_sample = (uint32_t)lg;
-		if ((flags & HT_ALLOC_F_PROF_ON) && !(flags & HT_ALLOC_F_HOOKED)) {
+		if ((flags & HT_ALLOC_F_PROF_ON) && !(flags & HT_ALLOC_F_HOOKED) &&
+		    je_mallctl("prof.lg_sample", &lg, &sz, NULL, 0) == 0 && lg < 63) {
+			/* the header's rate is jemalloc's from now on */
 			flags |= HT_ALLOC_F_BRIDGE;
-			__atomic_store_n(&h->rate, UINT64_C(1) << h->alloc_lg_sample,
-					 __ATOMIC_RELAXED);
+			__atomic_store_n(&h->rate, UINT64_C(1) << lg, __ATOMIC_RELAXED);
 			__atomic_store_n(&bridge, 1, __ATOMIC_RELEASE);
 		}
 	}

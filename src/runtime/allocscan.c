@@ -102,37 +102,6 @@ static void scan_symbols(struct scan_state *st, const unsigned char *img,
 	}
 }
 
-static void scan_needed(struct scan_state *st, const unsigned char *img,
-			size_t size, const Elf64_Shdr *sh, const Elf64_Shdr *strsh)
-{
-	const char *strs;
-	uint64_t n;
-
-	if (sh->sh_entsize != sizeof(Elf64_Dyn) ||
-	    !in_bounds(size, sh->sh_offset, sh->sh_size) ||
-	    strsh->sh_type != SHT_STRTAB ||
-	    !in_bounds(size, strsh->sh_offset, strsh->sh_size))
-		return;
-	strs = (const char *)img + strsh->sh_offset;
-	n = sh->sh_size / sizeof(Elf64_Dyn);
-	for (uint64_t i = 0; i < n; i++) {
-		Elf64_Dyn d;
-		uint32_t kind;
-
-		memcpy(&d, img + sh->sh_offset + i * sizeof d, sizeof d);
-		if (d.d_tag == DT_NULL)
-			break;
-		if (d.d_tag != DT_NEEDED || d.d_un.d_val >= strsh->sh_size ||
-		    !memchr(strs + d.d_un.d_val, '\0', strsh->sh_size - d.d_un.d_val))
-			continue;
-		kind = ht_alloc_kind_of_library(strs + d.d_un.d_val);
-		/* another allocator wins over libc, which every program needs */
-		if (kind && (!st->out->needed_kind ||
-			     st->out->needed_kind == HT_ALLOC_GLIBC))
-			st->out->needed_kind = kind;
-	}
-}
-
 int ht_alloc_scan(const void *image, size_t size, struct ht_alloc_scan *out)
 {
 	const unsigned char *img = image;
@@ -153,17 +122,12 @@ int ht_alloc_scan(const void *image, size_t size, struct ht_alloc_scan *out)
 		Elf64_Shdr sh, link;
 
 		memcpy(&sh, img + eh.e_shoff + (uint64_t)i * sizeof sh, sizeof sh);
-		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM &&
-		    sh.sh_type != SHT_DYNAMIC)
+		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
 			continue;
 		if (sh.sh_link >= eh.e_shnum)
 			continue;
 		memcpy(&link, img + eh.e_shoff + (uint64_t)sh.sh_link * sizeof link,
 		       sizeof link);
-		if (sh.sh_type == SHT_DYNAMIC) {
-			scan_needed(&st, img, size, &sh, &link);
-			continue;
-		}
 		if (sh.sh_type == SHT_SYMTAB)
 			out->symtab = 1;
 		scan_symbols(&st, img, size, &sh, &link);

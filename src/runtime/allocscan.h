@@ -1,10 +1,10 @@
 /*
  * Which allocator does an ELF image carry?  A pure scan of an ELF64 file
- * mapped in memory (its .symtab and .dynsym, and the DT_NEEDED names of
- * its dynamic section): jemalloc linked in (with any symbol prefix, such
- * as Rust's tikv-jemallocator `_rjem_`), whether its profiler was compiled
- * in, tcmalloc or mimalloc linked in, and the allocator libraries it
- * needs.
+ * mapped in memory (its .symtab and .dynsym): jemalloc linked in (with any
+ * symbol prefix, such as Rust's tikv-jemallocator `_rjem_`), whether its
+ * profiler was compiled in, tcmalloc or mimalloc linked in.  (A shared
+ * allocator library is found from inside the process, where malloc
+ * resolves: runtime/allocator.c.)
  *
  * Used by the runtime (on /proc/self/exe, at start) and by the frontend
  * (on the program it is about to launch), so both agree.  Never allocates,
@@ -35,8 +35,6 @@ struct ht_alloc_scan {
 	int mimalloc;            /* mi_malloc defined */
 	int defines_malloc;      /* `malloc` itself defined (a static
 	                          * allocator replacing libc's) */
-	/* allocator libraries named in DT_NEEDED: enum ht_alloc_kind, 0 none */
-	uint32_t needed_kind;
 	int symtab;              /* the image has a .symtab (not stripped) */
 };
 

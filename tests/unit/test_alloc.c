@@ -94,9 +94,9 @@ static void test_plan(void **state)
 	sc.je_prof_built = 1;
 	assert_true(ht_alloc_launch_plan(&sc, "./app", var, &notice));
 	assert_string_equal(var, "MALLOC_CONF");
-	/* a program that only links libjemalloc.so (hooks see it): nothing */
+	/* a program that only imports jemalloc's API from libjemalloc.so
+	 * (the hooks see it): nothing */
 	memset(&sc, 0, sizeof sc);
-	sc.needed_kind = HT_ALLOC_JEMALLOC;
 	assert_false(ht_alloc_launch_plan(&sc, "./app", var, &notice));
 	assert_null(notice);
 	/* static tcmalloc */

@@ -169,8 +169,6 @@ void ht_allocator_detect(struct ht_seg_header *h)
 		/* another preloaded library ahead of the runtime */
 		kind = ht_alloc_kind_of_library(object_of(def, &def_base));
 	}
-	if (kind == HT_ALLOC_UNKNOWN && !hooked && sc.tcmalloc)
-		kind = HT_ALLOC_TCMALLOC;
 	if (kind == HT_ALLOC_JEMALLOC) {
 		char name[HT_ALLOC_PREFIX_MAX + 16];
 		size_t n = ht_strlcpy(name, prefix, sizeof name);

@@ -380,6 +380,10 @@ static bool allocator_name(const char *b, const char *e)
 		"prof_tctx_create", "imalloc", "ialloc", "irealloc",
 		"irallocx", "ixalloc", "iallocztm", "do_rallocx",
 		"malloc_default",
+		/* jemalloc's own operator new (jemalloc_cpp.cpp): newImpl is
+		 * inlined and tail-calls fallback_impl, so operator new itself
+		 * is often not on the stack */
+		"fallback_impl<", "newImpl<",
 		/* tcmalloc, mimalloc (their tc_ and mi_ entry points below) */
 		"tcmalloc::", "_mi_",
 	};

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The rest of the programs that bring their own allocator:
 #  - a shared mimalloc (-lmimalloc): named, and read by the hooks
+#  - C++ on a static jemalloc (whose operator new is jemalloc's): the
+#    program's method is the site
 #  - a static tcmalloc (al_tcstatic): heaptop says at start, in the batch
 #    text and in JSON that it cannot see the allocations, naming tcmalloc
 #    and what to do; the program's output and exit status are unchanged
@@ -92,6 +94,42 @@ grep -q '"allocator":{"name":"mimalloc","prefix":"","linkage":"shared","profilin
 	{ cat "$WORK/mi.json" | head -c 600; fail "mimalloc not named"; }
 [ "$(top_function "$WORK/mi.json" 2)" = mi_leak_site ] || fail "mimalloc: top site $(top_function "$WORK/mi.json" 2)"
 note "ok: a shared mimalloc is read by the hooks"
+
+# --- C++ on a static jemalloc (its own operator new) ---------------------
+# jemalloc's operator new tail-calls fallback_impl: that frame is jemalloc's
+cat >"$WORK/cxx.cc" <<'EOF_CXX'
+#include <cstdio>
+#include <map>
+#include <string>
+#include <unistd.h>
+namespace shop {
+struct Ledger {
+	std::map<long, std::string> entries;
+	void record(long i)
+	{
+		entries[i] = std::string(2000, 'x');
+		usleep(200);
+	}
+};
+}
+int main()
+{
+	shop::Ledger l;
+	for (long i = 0; i < 12000; i++)
+		l.record(i);
+	std::puts("done");
+}
+EOF_CXX
+je_a=$(${CC:-cc} -print-file-name=libjemalloc.a)
+[ -f "$je_a" ] || fail "libjemalloc.a not found (libjemalloc-dev)"
+${CXX:-c++} -O1 -g -o "$WORK/cxx" "$WORK/cxx.cc" "$je_a" -lpthread -ldl -lm ||
+	fail "cannot build the C++ program on libjemalloc.a"
+"$HEAPTOP" --batch --json -n 3 -d 1 -r 64K --app-output "$WORK/cxx.app" -- "$WORK/cxx" \
+	>"$WORK/cxx.json" 2>/dev/null || fail "heaptop on the C++ program"
+grep -q '"source":"jemalloc-profiler"' "$WORK/cxx.json" || fail "C++: not read through jemalloc's profiler"
+f=$(top_function "$WORK/cxx.json" 3)
+note "C++ on libjemalloc.a: top site $f"
+[ "$f" = "shop::Ledger::record(long)" ] || fail "C++: top site '$f'"
 
 # --- Rust started outside heaptop, attached ----------------------------
 LD_PRELOAD="$HT_RUNTIME" HEAPTOP_SHM="$seg" \

@@ -443,6 +443,8 @@ static void test_allocator_names_more(void **state)
 		"mi_malloc", "mi_heap_malloc", "_mi_malloc_generic",
 		"_mi_page_malloc", "mi_zalloc_aligned", "mi_new_n", "mi_free",
 		"tc_delete_nothrow", "tc_posix_memalign",
+		"void* fallback_impl<false>(unsigned long)",
+		"void* newImpl<true>(unsigned long)",
 	};
 	static const char *const no[] = {
 		"site_calloc", "site_realloc", "site_posix_memalign",

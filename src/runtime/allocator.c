@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -30,6 +31,8 @@ typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
 
 static mallctl_fn je_mallctl;
 static int bridge;
+static struct ht_alloc_scan exe_scan;  /* ht_allocator_prepare's */
+static int exe_scanned;
 
 int ht_allocator_bridge(void)
 {
@@ -132,6 +135,25 @@ static int ctl_bool(const char *name)
 	return v != 0;
 }
 
+void ht_allocator_prepare(uint64_t rate)
+{
+	const struct ht_alloc_scan *sc = &exe_scan;
+	char var[HT_ALLOC_PREFIX_MAX + 16], conf[96];
+	size_t n;
+
+	exe_scanned = scan_exe(&exe_scan) == 0;
+	if (!exe_scanned || !sc->jemalloc || !sc->je_prefix[0] ||
+	    sc->je_prof_built != 1)
+		return;
+	ht_alloc_conf_var(sc->je_prefix, var, sizeof var);
+	if (getenv(var))
+		return;
+	n = ht_strlcpy(conf, "prof:true,prof_active:true,prof_accum:true,"
+		       "lg_prof_sample:", sizeof conf);
+	ht_fmt_u64(conf + n, ht_alloc_lg_sample(rate), 10);
+	setenv(var, conf, 0);
+}
+
 void ht_allocator_detect(struct ht_seg_header *h)
 {
 	struct ht_alloc_scan sc;
@@ -140,7 +162,10 @@ void ht_allocator_detect(struct ht_seg_header *h)
 	void *self_base, *def_base, *def;
 	int hooked, je_here = 0;
 
-	scan_exe(&sc);
+	if (exe_scanned)
+		sc = exe_scan;
+	else
+		scan_exe(&sc);
 	object_of((const void *)&ht_allocator_detect, &self_base);
 	def = dlsym(RTLD_DEFAULT, "malloc");
 	object_of(def, &def_base);

@@ -16,6 +16,17 @@
 
 #include <heaptop/segment.h>
 
+/* In the constructor, before the program's own code runs: scan the
+ * executable and, when a prefixed jemalloc with its profiler is linked in
+ * (Rust's tikv-jemallocator) and its <PREFIX>MALLOC_CONF is not set, set
+ * it to turn the profiler on at the runtime's rate, so that a program
+ * started with the runtime preloaded (a wrapper script, a service) is
+ * readable too.  A variable already set (by the user, or by heaptop's
+ * launch, which merges the user's value) is left alone.  Only prefixed
+ * builds: setting a variable allocates, and an unprefixed jemalloc that
+ * replaces malloc would start, with the old environment, right then. */
+void ht_allocator_prepare(uint64_t rate);
+
 /* Find the allocator and publish alloc_* in the header (HT_ALLOC_F_DONE
  * last).  In bridge mode also sets the header's rate to jemalloc's. */
 void ht_allocator_detect(struct ht_seg_header *h);

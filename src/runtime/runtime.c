@@ -652,6 +652,9 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 		return;
 	}
 	config(base, sizeof base, &explicit_name);
+	/* before the program's code: its jemalloc reads its configuration
+	 * once, at its first call */
+	ht_allocator_prepare(ht_rt.rate);
 	if (ht_modules_range_of((uintptr_t)&ht_runtime_init, &ht_rt.self_lo, &ht_rt.self_hi) != 0 ||
 	    ht_modules_init(HT_SEG_DEF_MODULES) != 0 ||
 	    ht_addrmap_init(&ht_rt.addrs, 22) != 0) {

@@ -7,9 +7,9 @@
 #    text and in JSON that it cannot see the allocations, naming tcmalloc
 #    and what to do; the program's output and exit status are unchanged
 #  - Rust on _rjem_ jemalloc started outside heaptop with the runtime
-#    preloaded: --attach-shm reads jemalloc's profiler when the program
-#    was started with _RJEM_MALLOC_CONF=prof:true, and says what to set
-#    when it was not
+#    preloaded: --attach-shm reads jemalloc's profiler, and says what to
+#    set when the user turned it off (prof:false); launched through a
+#    wrapper script, the runtime turns the profiler on itself
 #  - --load of jemalloc's own final dumps of the Rust program and of the
 #    static C program names the leaking function as the top site
 #  - --follow on the dumps the Rust program writes (prof_prefix,
@@ -149,8 +149,9 @@ f=$(top_function "$WORK/att.json" 3)
 note "ok: attached to a Rust program started with the runtime: $f"
 wait $apid
 
-LD_PRELOAD="$HT_RUNTIME" HEAPTOP_SHM="$seg2" "$WORK/al_rjem" 2000 4096 1 0 2000 \
-	>"$WORK/att2.out" 2>&1 &
+# the user turned the profiler off: heaptop says what to set
+LD_PRELOAD="$HT_RUNTIME" HEAPTOP_SHM="$seg2" _RJEM_MALLOC_CONF=prof:false \
+	"$WORK/al_rjem" 2000 4096 1 0 2000 >"$WORK/att2.out" 2>&1 &
 apid=$!
 bg_pids="$bg_pids $apid"
 sleep 0.5
@@ -161,7 +162,25 @@ grep -q '^allocator: jemalloc (linked in, prefix _rjem_, profiler off), heaptop 
 grep -q 'start the program with _RJEM_MALLOC_CONF=prof:true' "$WORK/att2.txt" ||
 	fail "attach without prof:true: no advice"
 wait $apid
-note "ok: without prof:true heaptop says what to set"
+note "ok: with prof:false heaptop says what to set"
+
+# started through a wrapper script with nothing set: the runtime turns
+# jemalloc's profiler on itself, before the program's first allocation
+cat >"$WORK/wrap.sh" <<EOF_SH
+#!/bin/sh
+echo "wrapper starting"
+exec "$WORK/al_rjem" 3000 4096 1 0 3000
+EOF_SH
+chmod +x "$WORK/wrap.sh"
+env -u _RJEM_MALLOC_CONF "$HEAPTOP" --batch --json -n 3 -d 1 --app-output "$WORK/wrap.app" \
+	-- "$WORK/wrap.sh" >"$WORK/wrap.json" 2>"$WORK/wrap.err" ||
+	{ cat "$WORK/wrap.err"; fail "heaptop ./wrap.sh"; }
+grep -q 'jemalloc config.prof=1 opt.prof=1' "$WORK/wrap.app" ||
+	{ cat "$WORK/wrap.app"; fail "wrapper: jemalloc's profiler not on"; }
+grep -q '"source":"jemalloc-profiler"' "$WORK/wrap.json" || fail "wrapper: not read through jemalloc"
+f=$(top_function "$WORK/wrap.json" 3)
+[ "$f" = al_rjem::myservice::EventLog::record ] || fail "wrapper: top site '$f'"
+note "ok: heaptop ./wrapper.sh reads the Rust program it execs: $f"
 
 # --- jemalloc's own final dumps, loaded ---------------------------------
 _RJEM_MALLOC_CONF="prof:true,prof_final:true,prof_prefix:$WORK/rf,lg_prof_sample:14" \

@@ -46,27 +46,7 @@ first=$(awk '$4 ~ /^[0-9]+$/ && $6 ~ /myservice::/ { print $6; exit }' "$WORK/je
 case "$first" in *myservice::EventLog::record) ;; *) false ;; esac || { head -n 20 "$WORK/jeprof.txt"; fail "jeprof: first program function '$first'"; }
 note "ok: jeprof reads the dump: $first"
 
-alloc_total() {
-	sed -n 's/.*allocated \([0-9.]*[KMG]*\) (.*/\1/p' "$TUI_SCREEN" | head -n 1
-}
-big_enough() { v=$(alloc_total); [ -n "$v" ] && [ "$(bytes "$v")" -gt 33554432 ]; }
-check "more than 32 MB allocated" tui_wait_fn 40 big_enough
-tui_keys Space
-check "paused" tui_wait 5 'PAUSED'
-tui_screen
-before=$(bytes "$(alloc_total)")
-tui_keys r
-check "reset asks to confirm" tui_wait 5 'Reset all counters.*y/n'
-tui_keys y
-check "reset done" tui_wait 10 'counters reset'
-tui_screen
-after=$(bytes "$(alloc_total)")
-note "allocated since reset: before=$before after=$after"
-awk -v a="$after" -v b="$before" 'BEGIN { exit !(a * 8 < b) }' ||
-	{ tui_show; fail "prof.reset did not restart the counters"; }
-tui_keys Space
-grows() { v=$(alloc_total); [ -n "$v" ] && [ "$(bytes "$v")" -gt "$((after + 4194304))" ]; }
-check "counting resumes after the reset" tui_wait_fn 20 grows
+tui_check_reset 33554432
 
 check "quit" tui_quit_kill
 exit 0

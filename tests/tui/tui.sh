@@ -146,3 +146,34 @@ tui_terminal_restored() {
 	}
 	tui_wait 5 'pane-shell-prompt' || return 1
 }
+
+# The header's "allocated" total on the last capture ("35.1M").
+tui_alloc_total() {
+	sed -n 's/.*allocated \([0-9.]*[KMG]*\) (.*/\1/p' "$TUI_SCREEN" | head -n 1
+}
+
+# tui_check_reset BYTES: once more than BYTES are allocated, pause, `r`,
+# `y`: the allocated total right after the reset is under an eighth of
+# the total before it; then resume and see it grow by 4 MiB again.  Fails
+# the test otherwise.
+tui_check_reset() {
+	tcr_min=$1
+	tcr_big() { v=$(tui_alloc_total); [ -n "$v" ] && [ "$(bytes "$v")" -gt "$tcr_min" ]; }
+	check "more than $tcr_min bytes allocated" tui_wait_fn 40 tcr_big
+	tui_keys Space
+	check "paused" tui_wait 5 'PAUSED'
+	tui_screen
+	tcr_before=$(bytes "$(tui_alloc_total)")
+	tui_keys r
+	check "reset asks to confirm" tui_wait 5 'Reset all counters.*y/n'
+	tui_keys y
+	check "reset done" tui_wait 10 'counters reset'
+	tui_screen
+	tcr_after=$(bytes "$(tui_alloc_total)")
+	note "allocated since reset: before=$tcr_before after=$tcr_after"
+	awk -v a="$tcr_after" -v b="$tcr_before" 'BEGIN { exit !(a * 8 < b) }' ||
+		{ tui_show; fail "the reset did not restart the counters"; }
+	tui_keys Space
+	tcr_grows() { v=$(tui_alloc_total); [ -n "$v" ] && [ "$(bytes "$v")" -gt "$((tcr_after + 4194304))" ]; }
+	check "counting resumes after the reset" tui_wait_fn 20 tcr_grows
+}

@@ -717,10 +717,10 @@ static void print_allocator(const struct ht_profile *p,
 	if (ht_alloc_source(&p->alloc) == HT_ASRC_JEMALLOC)
 		printf("note: jemalloc counts its size classes (usable bytes), "
 		       "not the sizes requested\n");
-	if (p->alloc.dump_interval > 1.0)
+	if (ht_alloc_dump_interval(&p->alloc) > 1.0)
 		printf("note: a jemalloc dump takes %.2f s: one every %.0f s, to "
 		       "keep them under 1%% of the time\n", p->alloc.dump_seconds,
-		       p->alloc.dump_interval);
+		       ht_alloc_dump_interval(&p->alloc));
 	if (ht_alloc_advice(&p->alloc, a, sizeof a))
 		printf("warning: heaptop cannot see this program's allocations: "
 		       "%s\n", a);
@@ -752,7 +752,7 @@ static void json_allocator(FILE *f, const struct ht_profile *p,
 		fputs("null", f);
 	if (ht_alloc_source(a) == HT_ASRC_JEMALLOC)
 		fprintf(f, ",\"dump_seconds\":%.6f,\"dump_interval\":%.6f",
-		        a->dump_seconds, a->dump_interval);
+		        a->dump_seconds, ht_alloc_dump_interval(a));
 	fputs("}", f);
 }
 

@@ -157,10 +157,10 @@ int ht_header_draw(struct ht_ui *ui, int w)
 		enum ht_alloc_source src = ht_alloc_source(&d->alloc);
 
 		/* where the numbers come from; a warning when nowhere */
-		if (src == HT_ASRC_JEMALLOC && d->alloc.dump_interval > 1.0) {
+		if (src == HT_ASRC_JEMALLOC && ht_alloc_dump_interval(&d->alloc) > 1.0) {
 			/* paced: many stacks make each dump expensive */
 			snprintf(v, sizeof v, "jemalloc profiler (a dump every %.0fs)",
-			         d->alloc.dump_interval);
+			         ht_alloc_dump_interval(&d->alloc));
 			item(&l, "source", v, HT_CR_HEADER_VALUE);
 		} else if (src == HT_ASRC_JEMALLOC) {
 			item(&l, "source", "jemalloc profiler", HT_CR_HEADER_VALUE);

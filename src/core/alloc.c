@@ -41,6 +41,11 @@ const char *ht_alloc_linkage(const struct ht_alloc_desc *a)
 	return (a->flags & HT_ALLOC_F_STATIC) ? "static" : "shared";
 }
 
+double ht_alloc_dump_interval(const struct ht_alloc_desc *a)
+{
+	return a->dump_seconds / HT_ALLOC_DUMP_BUDGET;
+}
+
 const char *ht_alloc_describe(const struct ht_alloc_desc *a, char *buf,
                               size_t n)
 {
@@ -186,7 +191,7 @@ char *ht_alloc_je_conf(const char *var, const char *user, uint64_t rate,
 		"prof:true", "prof_active:true", "prof_accum:true",
 	};
 	unsigned lg = ht_alloc_lg_sample(rate ? rate : 512 * 1024);
-	char *out = NULL, *tmp;
+	char *out = NULL;
 	const char *v;
 	size_t len = 0;
 	FILE *f;
@@ -230,6 +235,5 @@ char *ht_alloc_je_conf(const char *var, const char *user, uint64_t rate,
 	/* drop the trailing comma */
 	if (len > 0 && out[len - 1] == ',')
 		out[len - 1] = '\0';
-	tmp = out;
-	return tmp;
+	return out;
 }

@@ -40,6 +40,16 @@ const char *ht_alloc_describe(const struct ht_alloc_desc *a, char *buf,
 const char *ht_alloc_advice(const struct ht_alloc_desc *a, char *buf,
                             size_t n);
 
+/* jemalloc's dumps (written in the program, read by heaptop) take at
+ * most this share of the time: with many distinct stacks a dump takes
+ * long (57 MB and 0.7 s for 131,072 stacks, bench/RESULTS.md), so the
+ * next one waits ht_alloc_dump_interval after the start of the last. */
+#define HT_ALLOC_DUMP_BUDGET 0.01
+
+/* Seconds between jemalloc dumps for a.dump_seconds (0 when not the
+ * jemalloc profiler's). */
+double ht_alloc_dump_interval(const struct ht_alloc_desc *a);
+
 /* Scan the program file at path (ht_alloc_scan).  0 or -errno. */
 int ht_alloc_probe_file(const char *path, struct ht_alloc_scan *sc);
 

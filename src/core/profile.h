@@ -69,9 +69,9 @@ struct ht_alloc_desc {
 	uint32_t flags;        /* HT_ALLOC_F_* */
 	char prefix[16];       /* jemalloc's symbol prefix, NUL terminated */
 	/* jemalloc's profiler as the source: how long the last dump took
-	 * (written in the program, read by heaptop) and the interval
-	 * between dumps that keeps them at 1% of the time; 0 otherwise */
-	double dump_seconds, dump_interval;
+	 * (written in the program, read by heaptop); 0 otherwise.  The
+	 * interval to the next one: ht_alloc_dump_interval */
+	double dump_seconds;
 };
 
 /* Where a profile came from, and the process's state. */

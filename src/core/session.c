@@ -61,16 +61,10 @@ struct ht_session {
 	 * snapshot is a prof.dump into a private directory */
 	char *bridge_dir;
 	struct ht_profile *bridge_last;
-	double bridge_cost;         /* seconds the last dump took (write+read) */
 	double bridge_next;         /* CLOCK_MONOTONIC seconds: no dump before */
 	enum ht_proc_state bridge_state; /* of the last profile returned */
 };
 
-/* jemalloc's dumps (written in the program, read here) take at most this
- * share of the time: with many distinct stacks a dump takes long (57 MB
- * and 0.7 s for 131,072 stacks, bench/RESULTS.md), and the next one waits
- * cost / BRIDGE_BUDGET after the start of the last. */
-#define BRIDGE_BUDGET 0.01
 
 #define ALLOC_WAIT_MS 2000
 
@@ -897,10 +891,12 @@ static int bridge_dir(struct ht_session *s, char **cause)
 	if (asprintf(&d, "%s/heaptop-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
 		goto nomem;
 	if (!mkdtemp(d)) {
+		int e = errno;
+
 		ht_cause_set(cause, "cannot create a directory for jemalloc's "
-		          "dumps (%s): %s", d, strerror(errno));
+		          "dumps (%s): %s", d, strerror(e));
 		free(d);
-		return -errno;
+		return -e;
 	}
 	s->bridge_dir = d;
 	return 0;
@@ -964,10 +960,8 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 			/* jemalloc's samples since its last reset */
 			p->samples = p->totals.raw_cum_objs;
 			p->start_time_ns = ht_segread_start_time(s->seg);
-			s->bridge_cost = mono_s() - t0;
-			s->bridge_next = t0 + s->bridge_cost / BRIDGE_BUDGET;
-			p->alloc.dump_seconds = s->bridge_cost;
-			p->alloc.dump_interval = s->bridge_cost / BRIDGE_BUDGET;
+			p->alloc.dump_seconds = mono_s() - t0;
+			s->bridge_next = t0 + ht_alloc_dump_interval(&p->alloc);
 			{
 				struct timespec ts;
 

@@ -49,6 +49,8 @@ struct sym_module {
 	bool have_bias;
 	Dwfl_Module *mod;      /* NULL: file not found / not usable */
 	char *found;           /* the file reported (owned) */
+	dev_t dev;             /* the reported file's identity */
+	ino_t ino;
 	bool checked_debug, has_debug;
 	/* compilation units by address, for the units .debug_aranges does
 	 * not list (built at the first address libdw's lookup misses) */
@@ -692,6 +694,24 @@ static int hex_path(char *buf, size_t size, const char *dir,
 	return w < 0 || (size_t)w >= size - k ? -1 : 0;
 }
 
+/* A module already reported under the same name and bias.  libdw keys
+ * its modules by name and address range, which follow from the file and
+ * the bias: reporting that pair again (the same library seen through two
+ * paths, or before and after an exec) makes libdw discard the module
+ * already reported, which another sym_module still holds. */
+static const struct sym_module *reported_twin(const struct ht_symbolizer *s,
+                                              const struct sym_module *m,
+                                              uint64_t bias)
+{
+	for (size_t i = 0; i < s->nmods; i++) {
+		const struct sym_module *o = &s->mods[i];
+
+		if (o != m && o->mod && o->bias == bias && !strcmp(o->name, m->name))
+			return o;
+	}
+	return NULL;
+}
+
 /* Find and report one module to libdw.  Never fails hard: a module not
  * found keeps mod == NULL and shows as module+0xoffset. */
 static void report_module(struct ht_symbolizer *s, struct sym_module *m)
@@ -724,15 +744,37 @@ static void report_module(struct ht_symbolizer *s, struct sym_module *m)
 		if (compute_bias(elf, m, &bias)) {
 			GElf_Ehdr eh;
 			bool exec = gelf_getehdr(elf, &eh) && eh.e_type == ET_EXEC;
+			const struct sym_module *twin = reported_twin(s, m, bias);
+			struct stat st;
 
 			elf_end(elf);
 			elf = NULL;
+			if (fstat(fd, &st) != 0) {
+				close(fd);
+				continue;
+			}
+			if (twin) {
+				/* the same file: share its module; another file
+				 * under that name and bias: leave this one out */
+				if (twin->dev == st.st_dev && twin->ino == st.st_ino &&
+				    (m->found = strdup(twin->found)) != NULL) {
+					m->mod = twin->mod;
+					m->bias = bias;
+					m->have_bias = true;
+					m->dev = st.st_dev;
+					m->ino = st.st_ino;
+				}
+				close(fd);
+				continue;
+			}
 			/* libdw consumes fd on success */
 			m->mod = dwfl_report_elf(s->dwfl, m->name, cands[i], fd,
 			                         exec ? 0 : bias, true);
 			if (m->mod) {
 				m->bias = bias;
 				m->have_bias = true;
+				m->dev = st.st_dev;
+				m->ino = st.st_ino;
 				m->found = cands[i];
 				cands[i] = NULL;
 				continue;

@@ -16,6 +16,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/fmt.h"
@@ -726,6 +730,61 @@ static void test_sysroot_debug_dir_build_id(void **state)
 
 /* A library that appears later (dlopen in a live target): unknown before
  * the update, resolved after. */
+/* The same file reached through two paths with one base name (a library
+ * under /lib and /usr/lib, a program seen by the runtime and then in
+ * jemalloc's maps after an exec): libdw keys its modules by name and
+ * range, so the second report must share the first module, not discard
+ * it while the first still uses it. */
+static void test_same_file_two_paths(void **state)
+{
+	struct run r;
+	struct ht_profile *first, *second;
+	struct ht_symbolizer *s = NULL;
+	char *cause = NULL, *alias_dir, *alias = NULL;
+	const struct ht_frame *fr;
+	size_t n, moved = 0;
+
+	(void)state;
+	run_fmt_sym(&r);
+	first = profile_from_maps(r.maps);
+	second = profile_from_maps(r.maps);
+	alias_dir = tu_printf("%s/alias", r.tmp);
+	assert_int_equal(mkdir(alias_dir, 0700), 0);
+	for (size_t i = 0; i < second->nmodules; i++) {
+		struct ht_module *m = &second->modules[i];
+		const char *b = m->path ? strrchr(m->path, '/') : NULL;
+
+		if (!b || strcmp(b, "/fmt_sym"))
+			continue;
+		if (!alias) {
+			alias = tu_printf("%s%s", alias_dir, b);
+			assert_int_equal(symlink(m->path, alias), 0);
+		}
+		free(m->path);
+		m->path = strdup(alias);
+		moved++;
+	}
+	assert_true(moved > 0);
+	assert_int_equal(ht_symbolizer_new(first, NULL, &s, &cause), 0);
+	ht_symbolize(s, find_rec(&r, "c_function")->addr, &fr, &n);
+	assert_string_equal(fr[0].function, "c_function");
+	assert_int_equal(ht_symbolizer_update(s, second), 0);
+	/* addresses not yet cached, looked up after the second report */
+	ht_symbolize(s, find_rec(&r, "inlined_leaf")->addr, &fr, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(fr[0].function, "inlined_leaf");
+	assert_string_equal(fr[1].function, "inline_host");
+	ht_symbolize(s, find_rec(&r, "cxx_method")->addr, &fr, &n);
+	assert_string_equal(fr[n - 1].function,
+	                    "heaptest::Widget::method(int)");
+	ht_symbolizer_free(s);
+	ht_profile_free(first);
+	ht_profile_free(second);
+	free(alias);
+	free(alias_dir);
+	run_free(&r);
+}
+
 static void test_update_after_dlopen(void **state)
 {
 	struct run r;
@@ -775,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_missing),
 		cmocka_unit_test(test_sysroot_debug_dir_build_id),
 		cmocka_unit_test(test_update_after_dlopen),
+		cmocka_unit_test(test_same_file_two_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@ libhtcore_a_SOURCES = \
 	src/core/alloc.h src/core/alloc.c \
 	src/runtime/allocscan.h src/runtime/allocscan.c \
 	src/core/follow.h src/core/follow.c \
+	src/core/u64map.h src/core/u64map.c \
 	src/core/model.h src/core/model.c \
 	src/core/json.h src/core/json.c \
 	src/core/symbolize.h src/core/fmt.h

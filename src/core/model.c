@@ -16,93 +16,7 @@
 #include <string.h>
 
 #include "core/model.h"
-
-/* ---- small hash map: uint64 key (never 0) -> size_t value ---- */
-
-struct kmap {
-	uint64_t *keys;
-	size_t *vals;
-	size_t cap, n;
-};
-
-static uint64_t fix_key(uint64_t k) { return k ? k : 1; }
-
-static void kmap_free(struct kmap *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof *m);
-}
-
-static int kmap_grow(struct kmap *m)
-{
-	size_t ncap = m->cap ? m->cap * 2 : 64;
-	uint64_t *nk = calloc(ncap, sizeof *nk);
-	size_t *nv = calloc(ncap, sizeof *nv);
-
-	if (!nk || !nv) {
-		free(nk);
-		free(nv);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (!m->keys[i])
-			continue;
-		for (j = m->keys[i] & (ncap - 1); nk[j]; j = (j + 1) & (ncap - 1))
-			;
-		nk[j] = m->keys[i];
-		nv[j] = m->vals[i];
-	}
-	free(m->keys);
-	free(m->vals);
-	m->keys = nk;
-	m->vals = nv;
-	m->cap = ncap;
-	return 0;
-}
-
-/* Pointer to the value of key, or NULL. */
-static size_t *kmap_get(const struct kmap *m, uint64_t key)
-{
-	key = fix_key(key);
-	if (!m->cap)
-		return NULL;
-	for (size_t j = key & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
-		if (m->keys[j] == key)
-			return &m->vals[j];
-	return NULL;
-}
-
-/* Insert key with value v unless present; *out points at the stored
- * value; *isnew says whether it was inserted.  0 or -ENOMEM. */
-static int kmap_put(struct kmap *m, uint64_t key, size_t v, size_t **out,
-                    bool *isnew)
-{
-	size_t j;
-
-	key = fix_key(key);
-	if ((m->n + 1) * 2 > m->cap && kmap_grow(m) < 0)
-		return -ENOMEM;
-	for (j = key & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
-		if (m->keys[j] == key) {
-			if (out)
-				*out = &m->vals[j];
-			if (isnew)
-				*isnew = false;
-			return 0;
-		}
-	}
-	m->keys[j] = key;
-	m->vals[j] = v;
-	m->n++;
-	if (out)
-		*out = &m->vals[j];
-	if (isnew)
-		*isnew = true;
-	return 0;
-}
+#include "core/u64map.h"
 
 /* ---- hashing ---- */
 
@@ -160,7 +74,11 @@ struct hist {
 	double v[HT_HISTORY_LEN];        /* ring */
 	size_t head, len;
 	double pending;                  /* value being summed this update */
+	double pending_var;
 	uint64_t stamp;                  /* last site that summed it */
+	/* the trend series, aligned with the model's trend times (zero
+	 * before the stack first appeared) */
+	float tr_bytes[HT_TREND_POINTS], tr_var[HT_TREND_POINTS];
 };
 
 struct tree {
@@ -195,8 +113,8 @@ struct ht_model {
 	struct ht_site **view;           /* filtered, sorted */
 	size_t nview;
 	size_t *idx;                     /* stack indexes grouped by site */
-	struct kmap site_by_key;         /* gkey -> index into all */
-	struct kmap base_by_key;         /* gkey -> index into base_counts */
+	struct ht_u64map site_by_key;         /* gkey -> index into all */
+	struct ht_u64map base_by_key;         /* gkey -> index into base_counts */
 	struct ht_counts *base_counts;
 	const struct ht_frame **base_frame;
 	const struct ht_frame **base_via;
@@ -206,12 +124,20 @@ struct ht_model {
 	struct ht_counts totals_delta;
 
 	/* history by stack key */
-	struct kmap hist_by_key;
+	struct ht_u64map hist_by_key;
 	struct hist *hist;
 	size_t nhist, caphist;
+	/* trend series times (realtime s), oldest first: a point at most
+	 * every tr_step seconds (a faster update replaces the newest point);
+	 * when full, every other point goes and tr_step doubles, so the
+	 * series covers everything since the start or the last reset in
+	 * HT_TREND_POINTS points */
+	double tr_t[HT_TREND_POINTS];
+	size_t tr_len;
+	double tr_step;
 
 	/* unsymbolized frames (no symbolizer): pc -> frame */
-	struct kmap raw_by_pc;
+	struct ht_u64map raw_by_pc;
 	struct ht_frame **rawp;          /* stable frames, one malloc each */
 	size_t nraw, capraw;
 
@@ -223,7 +149,7 @@ struct ht_model {
 	size_t thr_all_off, thr_all_n;
 
 	struct tree callers, topdown;
-	struct kmap expanded;            /* path hashes of expanded nodes */
+	struct ht_u64map expanded;            /* path hashes of expanded nodes */
 	uint64_t generation;
 	size_t stamp_base;               /* history de-duplication stamps */
 };
@@ -244,7 +170,7 @@ static const struct ht_frame *raw_frame(struct ht_model *m, uint64_t pc)
 	struct ht_frame *f;
 	char buf[32];
 
-	if (kmap_put(&m->raw_by_pc, pc, 0, &v, &isnew) < 0)
+	if (ht_u64map_put(&m->raw_by_pc, pc, 0, &v, &isnew) < 0)
 		return NULL;
 	if (!isnew)
 		return m->rawp[*v];
@@ -336,7 +262,7 @@ static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
                           struct ht_symbolizer *sym, struct sideinfo *prev)
 {
 	struct ht_profile *p = sd->p;
-	struct kmap prev_by_id = { 0 };
+	struct ht_u64map prev_by_id = { 0 };
 	bool reuse = same_source(prev, p, sym);
 
 	free_side(sd);
@@ -346,7 +272,7 @@ static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
 		return -ENOMEM;
 	if (reuse)
 		for (size_t j = 0; j < prev->p->nstacks; j++)
-			if (kmap_put(&prev_by_id, (uint64_t)prev->p->stacks[j].id
+			if (ht_u64map_put(&prev_by_id, (uint64_t)prev->p->stacks[j].id
 			             + 1, j, NULL, NULL) < 0) {
 				reuse = false;
 				break;
@@ -356,7 +282,7 @@ static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
 		struct stack_info *s = &sd->si[i];
 		size_t cap = st->depth + 4;
 		uint64_t h = FNV_INIT;
-		size_t *v = reuse ? kmap_get(&prev_by_id, (uint64_t)st->id + 1) :
+		size_t *v = reuse ? ht_u64map_get(&prev_by_id, (uint64_t)st->id + 1) :
 		            NULL;
 
 		if (v) {
@@ -409,10 +335,10 @@ static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
 			h = fnv(h, "(no stack)", 10);
 		s->skey = h;
 	}
-	kmap_free(&prev_by_id);
+	ht_u64map_free(&prev_by_id);
 	return 0;
 nomem:
-	kmap_free(&prev_by_id);
+	ht_u64map_free(&prev_by_id);
 	return -ENOMEM;
 }
 
@@ -446,7 +372,7 @@ static int build_base(struct ht_model *m)
 {
 	struct sideinfo *b = &m->base;
 
-	kmap_free(&m->base_by_key);
+	ht_u64map_free(&m->base_by_key);
 	free(m->base_counts);
 	free(m->base_frame);
 	free(m->base_via);
@@ -465,7 +391,7 @@ static int build_base(struct ht_model *m)
 		size_t *v;
 		bool isnew;
 
-		if (kmap_put(&m->base_by_key, b->si[i].gkey, m->nbase, &v,
+		if (ht_u64map_put(&m->base_by_key, b->si[i].gkey, m->nbase, &v,
 		             &isnew) < 0)
 			return -ENOMEM;
 		if (isnew) {
@@ -552,7 +478,7 @@ static void fill_history(struct ht_model *m, struct ht_site *site,
 	site->hist_len = 0;  /* history[] is zero: sites are calloc'd */
 	for (size_t k = 0; k < site->nstacks; k++) {
 		const struct stack_info *si = &m->cur.si[site->stack_idx[k]];
-		size_t *v = kmap_get(&m->hist_by_key, si->skey);
+		size_t *v = ht_u64map_get(&m->hist_by_key, si->skey);
 		struct hist *h;
 
 		if (!v)
@@ -694,7 +620,7 @@ static int build_sites(struct ht_model *m)
 
 	m->generation++;
 	drop_threads(m);
-	kmap_free(&m->site_by_key);
+	ht_u64map_free(&m->site_by_key);
 	free(m->all);
 	free(m->view);
 	free(m->idx);
@@ -713,7 +639,7 @@ static int build_sites(struct ht_model *m)
 		size_t *v;
 		bool isnew;
 
-		if (kmap_put(&m->site_by_key, m->cur.si[i].gkey, m->nall, &v,
+		if (ht_u64map_put(&m->site_by_key, m->cur.si[i].gkey, m->nall, &v,
 		             &isnew) < 0)
 			goto out;
 		if (isnew) {
@@ -769,7 +695,7 @@ static int build_sites(struct ht_model *m)
 
 			if (!key)
 				continue;
-			v = kmap_get(&m->site_by_key, key);
+			v = ht_u64map_get(&m->site_by_key, key);
 			if (!v) {
 				s = &m->all[m->nall];
 				s->key = key;
@@ -778,7 +704,7 @@ static int build_sites(struct ht_model *m)
 				s->has_delta = true;
 				s->stack_idx = m->idx;
 				s->nstacks = 0;
-				if (kmap_put(&m->site_by_key, key, m->nall, NULL,
+				if (ht_u64map_put(&m->site_by_key, key, m->nall, NULL,
 				             NULL) < 0)
 					goto out;
 				m->nall++;
@@ -809,18 +735,106 @@ out:
 	return err;
 }
 
+/* Halve the trend series: keep every other point, oldest first. */
+static void trend_decimate(struct ht_model *m)
+{
+	size_t k = 0;
+
+	for (size_t j = 0; j < m->tr_len; j += 2, k++) {
+		m->tr_t[k] = m->tr_t[j];
+		for (size_t i = 0; i < m->nhist; i++) {
+			m->hist[i].tr_bytes[k] = m->hist[i].tr_bytes[j];
+			m->hist[i].tr_var[k] = m->hist[i].tr_var[j];
+		}
+	}
+	m->tr_len = k;
+	m->tr_step *= 2;
+}
+
+/* Record this update's pending values as the trend series' newest point
+ * (a new one when tr_step has passed since the last, else in its place). */
+static void push_trend(struct ht_model *m, uint64_t time_ns)
+{
+	double t = time_ns ? (double)time_ns / 1e9 :
+	           m->tr_len ? m->tr_t[m->tr_len - 1] + 1 : 0;
+	size_t at;
+
+	if (m->tr_step <= 0)
+		m->tr_step = HT_TREND_STEP_S;
+	if (m->tr_len && t < m->tr_t[m->tr_len - 1])
+		t = m->tr_t[m->tr_len - 1];   /* a clock step back */
+	if (!m->tr_len || t - m->tr_t[m->tr_len - 1] >= m->tr_step * 0.95) {
+		if (m->tr_len == HT_TREND_POINTS)
+			trend_decimate(m);
+		at = m->tr_len++;
+	} else {
+		at = m->tr_len - 1;
+	}
+	m->tr_t[at] = t;
+	for (size_t i = 0; i < m->nhist; i++) {
+		m->hist[i].tr_bytes[at] = (float)m->hist[i].pending;
+		m->hist[i].tr_var[at] = (float)m->hist[i].pending_var;
+	}
+}
+
+size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
+                            double *t, double *bytes, double *var)
+{
+	size_t n = m->tr_len;
+
+	if (!site)
+		return 0;
+	memcpy(t, m->tr_t, n * sizeof *t);
+	memset(bytes, 0, n * sizeof *bytes);
+	memset(var, 0, n * sizeof *var);
+	m->stamp_base += m->nall + 1;   /* a stamp no site uses */
+	for (size_t k = 0; k < site->nstacks; k++) {
+		const struct stack_info *si = &m->cur.si[site->stack_idx[k]];
+		size_t *v = ht_u64map_get(&m->hist_by_key, si->skey);
+		struct hist *h;
+
+		if (!v)
+			continue;
+		h = &m->hist[*v];
+		if (h->stamp == m->stamp_base)
+			continue;
+		h->stamp = m->stamp_base;
+		for (size_t j = 0; j < n; j++) {
+			bytes[j] += h->tr_bytes[j];
+			var[j] += h->tr_var[j];
+		}
+	}
+	return n;
+}
+
+size_t ht_model_total_series(const struct ht_model *m, double *t,
+                             double *bytes, double *var)
+{
+	size_t n = m->tr_len;
+
+	memcpy(t, m->tr_t, n * sizeof *t);
+	memset(bytes, 0, n * sizeof *bytes);
+	memset(var, 0, n * sizeof *var);
+	for (size_t i = 0; i < m->nhist; i++)
+		for (size_t j = 0; j < n; j++) {
+			bytes[j] += m->hist[i].tr_bytes[j];
+			var[j] += m->hist[i].tr_var[j];
+		}
+	return n;
+}
+
 /* Append this update's in-use bytes to every stack key's history. */
 static int push_history(struct ht_model *m)
 {
 	struct ht_profile *p = m->cur.p;
 
 	for (size_t i = 0; i < m->nhist; i++)
-		m->hist[i].pending = 0;
+		m->hist[i].pending = m->hist[i].pending_var = 0;
 	for (size_t i = 0; i < p->nstacks; i++) {
 		size_t *v;
 		bool isnew;
 
-		if (kmap_put(&m->hist_by_key, m->cur.si[i].skey, m->nhist, &v,
+		if (ht_u64map_put(&m->hist_by_key, m->cur.si[i].skey, m->nhist, &v,
 		             &isnew) < 0)
 			return -ENOMEM;
 		if (isnew) {
@@ -838,6 +852,7 @@ static int push_history(struct ht_model *m)
 			m->nhist++;
 		}
 		m->hist[*v].pending += p->stacks[i].counts.cur_bytes;
+		m->hist[*v].pending_var += p->stacks[i].counts.var_cur_bytes;
 	}
 	for (size_t i = 0; i < m->nhist; i++) {
 		struct hist *h = &m->hist[i];
@@ -847,6 +862,7 @@ static int push_history(struct ht_model *m)
 		if (h->len < HT_HISTORY_LEN)
 			h->len++;
 	}
+	push_trend(m, p->snapshot_time_ns);
 	return 0;
 }
 
@@ -873,7 +889,7 @@ struct node_ext {                /* hidden per-node data: base counts */
 /* Children are found through one map per tree build (`tree_index`):
  * child path hash -> node (the hash covers the parent's path and the
  * frame).  NULL: a linear search among the children. */
-static struct ht_tree_node *tree_child(struct kmap *tree_index,
+static struct ht_tree_node *tree_child(struct ht_u64map *tree_index,
                                        struct ht_tree_node *parent,
                                        const struct ht_frame *f)
 {
@@ -881,7 +897,7 @@ static struct ht_tree_node *tree_child(struct kmap *tree_index,
 	uint64_t fk = frame_hash(FNV_INIT, f);
 	uint64_t path = fnv(pe->path, &fk, sizeof fk);
 	struct ht_tree_node **nc;
-	size_t *v = tree_index ? kmap_get(tree_index, path) : NULL;
+	size_t *v = tree_index ? ht_u64map_get(tree_index, path) : NULL;
 
 	if (v) {
 		struct node_ext *e = (struct node_ext *)(uintptr_t)*v;
@@ -916,7 +932,7 @@ static struct ht_tree_node *tree_child(struct kmap *tree_index,
 	ce->fkey = fk;
 	ce->path = path;
 	if (tree_index && !v)
-		kmap_put(tree_index, path, (size_t)(uintptr_t)ce, NULL, NULL);
+		ht_u64map_put(tree_index, path, (size_t)(uintptr_t)ce, NULL, NULL);
 	ce->node.frame = f;
 	ce->node.parent = parent;
 	ce->node.depth = parent->depth + 1;
@@ -949,7 +965,7 @@ static void tree_finish(struct ht_model *m, struct ht_tree_node *n,
 		n->has_delta = true;
 	}
 	if (n->parent)
-		n->expanded = kmap_get(&m->expanded, e->path) != NULL;
+		n->expanded = ht_u64map_get(&m->expanded, e->path) != NULL;
 	for (size_t i = 0; i < n->nchildren; i++)
 		tree_finish(m, n->children[i], with_delta);
 	if (n->nchildren > 1)
@@ -966,24 +982,9 @@ static void tree_save_expanded(struct ht_model *m, struct ht_tree_node *n)
 		return;
 	if (n->parent) {
 		if (n->expanded)
-			kmap_put(&m->expanded, e->path, 1, NULL, NULL);
-		else {
-			size_t *v = kmap_get(&m->expanded, e->path);
-
-			if (v) {
-				/* kmap has no delete: a rebuilt map */
-				struct kmap keep = { 0 };
-
-				for (size_t i = 0; i < m->expanded.cap; i++)
-					if (m->expanded.keys[i] &&
-					    m->expanded.keys[i] != fix_key(e->path))
-						kmap_put(&keep,
-						         m->expanded.keys[i], 1,
-						         NULL, NULL);
-				kmap_free(&m->expanded);
-				m->expanded = keep;
-			}
-		}
+			ht_u64map_put(&m->expanded, e->path, 1, NULL, NULL);
+		else
+			ht_u64map_del(&m->expanded, e->path, NULL);
 	}
 	for (size_t i = 0; i < n->nchildren; i++)
 		tree_save_expanded(m, n->children[i]);
@@ -1001,7 +1002,7 @@ static struct ht_tree_node *new_root(uint64_t salt)
 
 /* Insert one stack: frames from `from` walking outward (callers) or
  * inward.  Adds c to the counts (or to base when is_base). */
-static int tree_insert(struct kmap *tree_index, struct ht_tree_node *root,
+static int tree_insert(struct ht_u64map *tree_index, struct ht_tree_node *root,
                        const struct stack_info *si, bool callers,
                        const struct ht_counts *c, bool is_base)
 {
@@ -1062,7 +1063,7 @@ static struct ht_tree_node *build_tree(struct ht_model *m, struct tree *t,
 	bool callers = site != NULL;
 	uint64_t key = callers ? site->key : 0;
 	struct ht_tree_node *root;
-	struct kmap index = { 0 };
+	struct ht_u64map index = { 0 };
 
 	if (t->valid && t->site_key == key && t->generation == m->generation)
 		return t->root;
@@ -1094,7 +1095,7 @@ static struct ht_tree_node *build_tree(struct ht_model *m, struct tree *t,
 			    tree_insert(&index, root, &m->base.si[i], callers,
 			                &m->base.p->stacks[i].counts, true) < 0)
 				goto fail;
-	kmap_free(&index);
+	ht_u64map_free(&index);
 	tree_finish(m, root, m->has_base);
 	root->expanded = true;
 	t->root = root;
@@ -1103,14 +1104,14 @@ static struct ht_tree_node *build_tree(struct ht_model *m, struct tree *t,
 	t->valid = true;
 	return root;
 fail:
-	kmap_free(&index);
+	ht_u64map_free(&index);
 	tree_free(root);
 	return NULL;
 }
 
 struct ht_tree_node *ht_model_callers(struct ht_model *m, uint64_t site_key)
 {
-	size_t *v = kmap_get(&m->site_by_key, site_key);
+	size_t *v = ht_u64map_get(&m->site_by_key, site_key);
 
 	if (!v || !m->cur.p)
 		return NULL;
@@ -1160,7 +1161,7 @@ static void drop_base(struct ht_model *m)
 		}
 		m->base_sym = NULL;
 	}
-	kmap_free(&m->base_by_key);
+	ht_u64map_free(&m->base_by_key);
 	free(m->base_counts);
 	free(m->base_frame);
 	free(m->base_via);
@@ -1184,10 +1185,10 @@ void ht_model_free(struct ht_model *m)
 	drop_base(m);
 	free_side(&m->cur);
 	ht_profile_free(m->cur.p);
-	kmap_free(&m->site_by_key);
-	kmap_free(&m->hist_by_key);
-	kmap_free(&m->raw_by_pc);
-	kmap_free(&m->expanded);
+	ht_u64map_free(&m->site_by_key);
+	ht_u64map_free(&m->hist_by_key);
+	ht_u64map_free(&m->raw_by_pc);
+	ht_u64map_free(&m->expanded);
 	drop_threads(m);
 	for (size_t i = 0; i < m->nraw; i++) {
 		free((char *)m->rawp[i]->function);
@@ -1294,7 +1295,7 @@ struct ht_site *const *ht_model_sites(struct ht_model *m, size_t *n)
 /* The site with this key, or NULL (model-owned). */
 const struct ht_site *ht_model_site(struct ht_model *m, uint64_t key)
 {
-	size_t *v = kmap_get(&m->site_by_key, key);
+	size_t *v = ht_u64map_get(&m->site_by_key, key);
 
 	return v ? &m->all[*v] : NULL;
 }
@@ -1411,6 +1412,8 @@ void ht_model_clear_history(struct ht_model *m)
 	}
 	for (size_t i = 0; i < m->nall; i++)
 		m->all[i].hist_len = 0;
+	m->tr_len = 0;
+	m->tr_step = HT_TREND_STEP_S;
 }
 
 /* Frames of stack i, innermost first (model-owned), NULL when out of
@@ -1475,7 +1478,7 @@ size_t ht_model_stack_site_index(struct ht_model *m, size_t i)
 const struct ht_thread_counts *ht_model_site_threads(struct ht_model *m,
                                                      uint64_t key, size_t *n)
 {
-	size_t *v = m->thr ? kmap_get(&m->site_by_key, key) : NULL;
+	size_t *v = m->thr ? ht_u64map_get(&m->site_by_key, key) : NULL;
 
 	*n = 0;
 	if (!v || !m->thr_n[*v])

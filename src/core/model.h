@@ -27,6 +27,11 @@
 #include "core/symbolize.h"
 
 #define HT_HISTORY_LEN 120  /* updates of per-site history kept */
+/* The trend series: at most HT_TREND_POINTS points, one per
+ * HT_TREND_STEP_S seconds at first; when full, every other point goes
+ * and the step doubles (128 points: 2 min at 1 s, 10 min at 8 s). */
+#define HT_TREND_POINTS 128
+#define HT_TREND_STEP_S 1.0
 
 enum ht_group {
 	HT_GROUP_STACK,     /* one site per distinct full stack */
@@ -128,6 +133,16 @@ int ht_model_set_baseline_profile(struct ht_model *m, struct ht_profile *base);
 void ht_model_clear_baseline(struct ht_model *m);
 bool ht_model_has_baseline(const struct ht_model *m);
 uint64_t ht_model_baseline_time_ns(const struct ht_model *m); /* realtime */
+
+/* The in-use series of a site for trends since the start (or the last
+ * ht_model_clear_history), oldest first: times (realtime s), estimated
+ * bytes and their sampling variance, into arrays of HT_TREND_POINTS.
+ * Returns the number of points. */
+size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
+                            double *t, double *bytes, double *var);
+/* The same for the whole profile. */
+size_t ht_model_total_series(const struct ht_model *m, double *t,
+                             double *bytes, double *var);
 
 /* Drop the per-site history (after a reset). */
 void ht_model_clear_history(struct ht_model *m);

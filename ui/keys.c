@@ -47,8 +47,8 @@ static const struct ht_key_binding table[] = {
 	  "B", "B", "clear the baseline", NULL },
 	{ HT_ACT_GROUP, HT_SCOPE_TOP | HT_SCOPE_TREE, { 'g' },
 	  "g", "g", "group sites by stack / function / line", "Group" },
-	{ HT_ACT_LIB_SITES, HT_SCOPE_TOP | HT_SCOPE_TREE, { 'L' },
-	  "L", "L", "library frames as sites / folded into the caller (via)",
+	{ HT_ACT_LIB_SITES, HT_SCOPE_TOP | HT_SCOPE_TREE, { 'F' },
+	  "F", "F", "library frames as sites / folded into the caller (via)",
 	  NULL },
 	{ HT_ACT_SORT_NEXT, HT_SCOPE_TOP | HT_SCOPE_TREE |
 	  HT_SCOPE_THREADS, { 's' },

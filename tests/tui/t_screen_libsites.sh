@@ -1,6 +1,6 @@
 #!/bin/sh
 # Screen: sites are the program's methods "via" the std container they
-# called (fe_libcc); `L` shows the library frames as sites (std::
+# called (fe_libcc); `F` shows the library frames as sites (std::
 # functions in the table, "library sites" in the title), `L` again folds
 # them back.
 # timeout: 60
@@ -17,13 +17,13 @@ tui_screen
 std_site() { tui_rows | sed 's/ via .*//' | grep -Eq ' (void )?std::'; }
 std_site && { tui_show; fail "a std:: site while folded"; }
 
-tui_keys L
-check "L: title says library sites" tui_wait 10 'library sites'
-check "L: std:: sites" tui_wait_fn 10 std_site
+tui_keys F
+check "F: title says library sites" tui_wait 10 'library sites'
+check "F: std:: sites" tui_wait_fn 10 std_site
 tui_screen
 grep -q 'shop::Ledger::record(long) .*via' "$TUI_SCREEN" && { tui_show; fail "still folded"; }
 
-tui_keys L
-check "L again: folded" tui_wait 10 "shop::Ledger::record\(long\) +fe_libcc\.cc:$line +via std::vector"
+tui_keys F
+check "F again: folded" tui_wait 10 "shop::Ledger::record\(long\) +fe_libcc\.cc:$line +via std::vector"
 check "quit" tui_quit_kill
 exit 0

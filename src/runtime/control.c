@@ -1,8 +1,9 @@
 /*
- * The control thread: carries out the frontend's commands (reset, dump,
+ * The control thread: carries out the frontend's commands (reset, dump, live,
  * set rate, ping) from the segment's control page within 100 ms, even
  * while the program is idle; bumps the heartbeat; republishes the module
- * list after dlopen/dlclose.
+ * list after dlopen/dlclose; publishes the allocator's statistics about
+ * once a second (outside every runtime lock).
  *
  * It runs with every signal blocked and its recursion guard permanently
  * set (nothing it does is sampled).  It never blocks on the frontend: a

@@ -4,10 +4,17 @@
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_segread tests/unit/test_model \
-	tests/unit/test_json tests/unit/test_alloc
+	tests/unit/test_json tests/unit/test_alloc tests/unit/test_ringread
 HT_UNIT_TESTS += tests/unit/test_segread tests/unit/test_model \
-	tests/unit/test_json tests/unit/test_alloc
+	tests/unit/test_json tests/unit/test_alloc tests/unit/test_ringread
 endif
+
+# the reader's ring consumer against the runtime's own layout and producer
+tests_unit_test_ringread_SOURCES = tests/unit/test_ringread.c \
+	src/runtime/ring.c src/runtime/segment.c src/runtime/util.c
+tests_unit_test_ringread_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_ringread_LDFLAGS = $(HT_SAN_CFLAGS)
+tests_unit_test_ringread_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_alloc_SOURCES = tests/unit/test_alloc.c
 tests_unit_test_alloc_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)

@@ -54,12 +54,23 @@ tests_targets_rt_segdump_CFLAGS = $(AM_CFLAGS) $(LIBDW_CFLAGS)
 tests_targets_rt_segdump_LDADD = $(LIBDW_LIBS) -lelf -lrt
 tests_targets_rt_segdump_LDFLAGS = $(HT_TARGET_LINK)
 
+# The frontend half of t_runtime_live.sh: the segment reader's ring,
+# live-objects and allocator-statistics calls.
+check_PROGRAMS += tests/targets/rt_liveread
+tests_targets_rt_liveread_SOURCES = tests/targets/rt_liveread.c
+tests_targets_rt_liveread_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS)
+tests_targets_rt_liveread_LDADD = $(HT_CORE_LIBS)
+tests_targets_rt_liveread_LDFLAGS = $(HT_TARGET_LINK) $(HT_SAN_CFLAGS)
+
 # Target programs.
-check_PROGRAMS += tests/targets/rt_sites tests/targets/rt_threads \
+check_PROGRAMS += tests/targets/rt_live tests/targets/rt_sites tests/targets/rt_threads \
 	tests/targets/rt_fork tests/targets/rt_exec tests/targets/rt_signal \
 	tests/targets/rt_cxx tests/targets/rt_reset tests/targets/rt_dlopen \
 	tests/targets/rt_loop tests/targets/rt_fiber
 check_LTLIBRARIES += tests/targets/librt_plugin.la tests/targets/librt_early.la
+tests_targets_rt_live_SOURCES = tests/targets/rt_live.c
+tests_targets_rt_live_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_live_LDFLAGS = $(HT_TARGET_LINK)
 tests_targets_rt_sites_SOURCES = tests/targets/rt_sites.c
 tests_targets_rt_sites_CFLAGS = $(HT_TARGET_CF)
 tests_targets_rt_sites_LDFLAGS = $(HT_TARGET_LINK)

@@ -19,7 +19,7 @@
  *   | struct ht_seg_stack[cap]      |  open-addressed stack table + counters
  *   +-------------------------------+ frames_off
  *   | uint64_t frames[cap]          |  return addresses, innermost first
- *   +-------------------------------+ ring_off
+ *   +-------------------------------+ ring_off (page aligned)
  *   | struct ht_seg_ring            |  event ring header
  *   | struct ht_seg_event[cap]      |  fixed-size event slots
  *   +-------------------------------+ segment_size
@@ -42,7 +42,7 @@
 
 #define HT_SEG_MAGIC UINT64_C(0x31504f5450414548) /* "HEAPTOP1" little-endian */
 #define HT_SEG_MAJOR 1
-#define HT_SEG_MINOR 1
+#define HT_SEG_MINOR 2
 
 /* Segment names: shm_open names without the leading '/', at most
  * HT_SEG_NAME_MAX bytes, characters [A-Za-z0-9._-] only. */
@@ -138,8 +138,37 @@ struct ht_seg_header {
 	uint32_t alloc_flags;     /* HT_ALLOC_F_* */
 	char alloc_prefix[16];    /* jemalloc's symbol prefix ("_rjem_"), NUL
 	                           * terminated, "" for none */
-	uint64_t reserved[13];    /* zero; room for minor additions */
+
+	/* the allocator's own statistics (minor 2), refreshed by the control
+	 * thread about once a second.  Seqlock: the writer makes astat_seq
+	 * odd, writes the other fields, makes it even again (release); a
+	 * reader copies them between two equal even reads of astat_seq.  A
+	 * minor-1 runtime leaves all of it zero (= no statistics). */
+	uint32_t astat_kind;      /* enum ht_astat_kind; NONE: astat[] is 0 */
+	uint32_t astat_seq;       /* seqlock: odd while the control thread writes */
+	uint64_t astat_time_ns;   /* CLOCK_MONOTONIC of the last update, 0 = never */
+	uint64_t astat[6];        /* bytes; see enum ht_astat_kind */
+	uint64_t reserved[5];     /* zero; room for minor additions */
 };
+
+/* What astat[] holds (astat_kind).
+ *   HT_ASTAT_GLIBC (glibc's mallinfo2, glibc >= 2.33, only when the
+ *   program's malloc is glibc's):
+ *     [0] arena     non-mmapped bytes obtained from the system (arena)
+ *     [1] in use    bytes in allocated chunks (uordblks)
+ *     [2] free      bytes in free chunks (fordblks)
+ *     [3] mmapped   bytes in mmapped chunks (hblkhd)
+ *     [4] [5]       0
+ *   HT_ASTAT_JEMALLOC (mallctl after writing "epoch"; a jemalloc built
+ *   without statistics, or any mallctl error, gives NONE):
+ *     [0] stats.allocated  [1] stats.active    [2] stats.resident
+ *     [3] stats.retained   [4] stats.mapped    [5] stats.metadata */
+enum ht_astat_kind {
+	HT_ASTAT_NONE = 0,
+	HT_ASTAT_GLIBC = 1,
+	HT_ASTAT_JEMALLOC = 2,
+};
+#define HT_ASTAT_N 6
 
 /* Allocators (alloc_kind). */
 enum ht_alloc_kind {
@@ -171,7 +200,34 @@ enum ht_cmd {
 	HT_CMD_DUMP = 2,      /* heap_v2 dump to path (absolute) */
 	HT_CMD_SET_RATE = 3,  /* arg = new mean interval in bytes, >= 1 */
 	HT_CMD_PING = 4,      /* no-op; proves the runtime answers */
+	HT_CMD_LIVE = 5,      /* (minor 2) every live sampled object of the
+	                       * current reset generation to path (absolute),
+	                       * see HT_LIVE_MAGIC; a minor-1 runtime answers
+	                       * -EINVAL */
 };
+
+/*
+ * HT_CMD_LIVE's file: written through <path>.tmp.<pid> and renamed into
+ * place, mode 0600, text, one object per line:
+ *
+ *   heaptop_live/1 now_ns=<N> rate=<R> count=<C>
+ *   <addr hex> <stack index> <size> <weight_bytes> <born_ns>
+ *   ...
+ *
+ * now_ns is CLOCK_MONOTONIC when the runtime started the listing; objects
+ * born later are left out, so every born_ns <= now_ns.  rate is the
+ * header's rate then.  count (decimal, zero-padded to 20 digits: the
+ * runtime writes it last, in place) is the number of object lines.  addr
+ * is lowercase hex without 0x; stack indexes the stack table; size is the
+ * requested size; weight_bytes the unbiased bytes in fixed point
+ * (HT_EST_SHIFT); born_ns the CLOCK_MONOTONIC time of the allocation.
+ * Every line ends with '\n'.  Objects freed or allocated while the
+ * listing runs may or may not be in it.  When the heap data comes from
+ * jemalloc's profiler (HT_ALLOC_F_BRIDGE) the runtime has no objects of
+ * its own: the file is the header alone, count 0.
+ */
+#define HT_LIVE_MAGIC "heaptop_live/1"
+
 
 /*
  * The control page.  The only memory a frontend writes.
@@ -185,9 +241,13 @@ enum ht_cmd {
  * releases the lock.
  *
  * Ring consumption: a frontend that wants the event stream takes
- * `ring_consumer` by CAS 0 -> its pid; only that process advances
- * ring tail (struct ht_seg_ring lives in the runtime-written area, so the
- * tail lives here).
+ * `ring_consumer` by CAS 0 -> its pid (the pid of a consumer that no
+ * longer exists may be stolen the same way); only that process advances
+ * ring_tail (struct ht_seg_ring lives in the runtime-written area, so the
+ * tail lives here).  The consumer also writes each consumed slot's seq
+ * (see struct ht_seg_ring), so it maps the ring section read-write:
+ * ring_off is page aligned for that.  The runtime pushes events only
+ * while ring_consumer is not 0.
  */
 struct ht_seg_control {
 	uint32_t lock;            /* pid of the frontend issuing a command, 0 = free */
@@ -279,7 +339,9 @@ struct ht_seg_event {
 	uint64_t weight_bytes;    /* unbiased bytes, fixed point */
 	uint32_t stack;           /* index into the stack table */
 	uint32_t _pad;
-	uint64_t reserved;
+	uint64_t born_ns;         /* (minor 2) ALLOC: == time_ns; FREE: the
+	                           * freed object's birth (CLOCK_MONOTONIC);
+	                           * other types: 0.  Minor 1: always 0. */
 };
 
 _Static_assert(sizeof(struct ht_seg_header) % 8 == 0, "header size");
@@ -289,5 +351,9 @@ _Static_assert(sizeof(struct ht_seg_module) == 80, "module entry");
 _Static_assert(sizeof(struct ht_seg_stack) == 104, "stack entry");
 _Static_assert(sizeof(struct ht_seg_ring) == 64, "ring header");
 _Static_assert(sizeof(struct ht_seg_event) == 64, "event slot");
+_Static_assert(offsetof(struct ht_seg_header, astat_kind) == 1544 &&
+	       offsetof(struct ht_seg_header, reserved) + 5 * 8 ==
+	       sizeof(struct ht_seg_header), "header: minor 2 fields take reserved[0..7]");
+_Static_assert(sizeof(struct ht_seg_header) == 1648, "header size (minor 1 and 2)");
 
 #endif /* HEAPTOP_SEGMENT_H */

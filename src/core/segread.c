@@ -44,6 +44,13 @@ struct ht_segread {
 	char cmdline[sizeof(((struct ht_seg_header *)0)->cmdline)];
 	unsigned char *strings;     /* scratch copy of the strings area */
 	struct ht_seg_module *mods; /* scratch copy of the module table */
+	/* ring consumer (ht_segread_ring_*): read-write mapping of the ring
+	 * section, the next index to read, events dropped as invalid */
+	unsigned char *ring_map;
+	size_t ring_map_size;
+	struct ht_seg_event *ring_ev;
+	uint64_t ring_tail;
+	uint64_t ring_invalid;
 };
 
 /* ---- truncation guard -----------------------------------------------------
@@ -78,7 +85,8 @@ bool ht_segread_fault(const siginfo_t *si)
 	if (!g || !si || si->si_signo != SIGBUS || si->si_code <= 0)
 		return false;
 	if (!in_range(si->si_addr, g->r->base, g->r->size) &&
-	    !in_range(si->si_addr, g->r->ctl, g->r->ctl_map_size))
+	    !in_range(si->si_addr, g->r->ctl, g->r->ctl_map_size) &&
+	    !in_range(si->si_addr, g->r->ring_map, g->r->ring_map_size))
 		return false;
 	siglongjmp(g->jb, 1);
 }
@@ -266,6 +274,11 @@ static int check_header(const struct ht_seg_header *h, uint64_t size,
 	        "stacks");
 	SECTION(h->frames_off, h->frames_cap, sizeof(uint64_t), "frames");
 	SECTION(h->ring_off, 1, sizeof(struct ht_seg_ring), "ring");
+	if (h->ring_off % (uint64_t)page) {
+		ht_cause_set(cause, "corrupt segment: ring section at %llu is not "
+		          "page aligned", (unsigned long long)h->ring_off);
+		return -EINVAL;
+	}
 	SECTION(h->ring_off + sizeof(struct ht_seg_ring), h->ring_cap,
 	        sizeof(struct ht_seg_event), "ring events");
 #undef SECTION
@@ -327,6 +340,7 @@ void ht_segread_close(struct ht_segread *r)
 {
 	if (!r)
 		return;
+	ht_segread_ring_detach(r);
 	if (r->ctl)
 		munmap(r->ctl, r->ctl_map_size);
 	if (r->base)
@@ -602,6 +616,35 @@ static bool pid_reused(int pid, uint64_t start_mono_ns)
 	       (double)start_mono_ns + 2e9;
 }
 
+#define ASTAT_RETRIES 1000
+
+/* The allocator statistics under their seqlock (under the guard); zero
+ * when they kept changing or make no sense. */
+static void read_astat(const struct ht_seg_header *h, struct ht_alloc_stats *a)
+{
+	for (int tries = 0; tries < ASTAT_RETRIES; tries++) {
+		uint32_t s1 = __atomic_load_n(&h->astat_seq, __ATOMIC_ACQUIRE), s2;
+
+		if (s1 & 1) {
+			if (tries > 10)
+				usleep(50);
+			continue;
+		}
+		a->kind = ld32(&h->astat_kind);
+		a->time_ns = ld64(&h->astat_time_ns);
+		for (int i = 0; i < HT_ASTAT_N; i++)
+			a->v[i] = ld64(&h->astat[i]);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&h->astat_seq, __ATOMIC_RELAXED);
+		if (s1 != s2)
+			continue;
+		if (a->kind > HT_ASTAT_JEMALLOC || a->kind == HT_ASTAT_NONE)
+			break;
+		return;
+	}
+	memset(a, 0, sizeof *a);
+}
+
 /* The header's view of the process (under the guard). */
 static void read_status(struct ht_segread *r, struct ht_segread_status *st)
 {
@@ -624,6 +667,8 @@ static void read_status(struct ht_segread *r, struct ht_segread_status *st)
 		if (st->alloc.kind > HT_ALLOC_MIMALLOC)
 			st->alloc.kind = HT_ALLOC_UNKNOWN;
 	}
+	if (r->lay.minor >= 2)
+		read_astat(h, &st->astat);
 	/* a heartbeat from the future is from a previous boot */
 	st->heartbeat_age_ns = !hb ? 0 : now >= hb ? now - hb : UINT64_MAX;
 }
@@ -849,6 +894,7 @@ static const char *cmd_name(enum ht_cmd cmd)
 	case HT_CMD_DUMP: return "dump";
 	case HT_CMD_SET_RATE: return "set rate";
 	case HT_CMD_PING: return "ping";
+	case HT_CMD_LIVE: return "live objects";
 	default: return "command";
 	}
 }
@@ -983,6 +1029,479 @@ const char *ht_segread_next_name(struct ht_segread *r, char *buf, size_t cap)
 		res = read_next_name(r, buf, cap);
 	guard_pop(&g);
 	return res;
+}
+
+/* ---- event ring ------------------------------------------------------ */
+
+/* Take control->ring_consumer for this process (under the guard).  0 or
+ * -EBUSY with *cause. */
+static int take_consumer(struct ht_segread *r, char **cause)
+{
+	uint32_t me = (uint32_t)getpid();
+
+	for (int tries = 0; tries < 100; tries++) {
+		uint32_t holder = 0;
+
+		if (__atomic_compare_exchange_n(&r->ctl->ring_consumer, &holder, me,
+		                                false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			return 0;
+		if (holder == me) {
+			ht_cause_set(cause, "this process already consumes the "
+			          "event ring of '%s'", r->name);
+			return -EBUSY;
+		}
+		if (pid_alive((int)holder)) {
+			ht_cause_set(cause, "another heaptop (pid %u) consumes the "
+			          "event ring of '%s'", holder, r->name);
+			return -EBUSY;
+		}
+		/* a dead consumer's ring: steal it */
+		if (__atomic_compare_exchange_n(&r->ctl->ring_consumer, &holder, me,
+		                                false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			return 0;
+	}
+	ht_cause_set(cause, "the event ring's consumer of '%s' keeps changing",
+	          r->name);
+	return -EBUSY;
+}
+
+/* Where the consumer resumes: control->ring_tail, checked against the
+ * producers' head (tail <= head <= tail + cap) and the slot (its seq is
+ * tail when empty, tail + 1 when full; tail + cap when a previous consumer
+ * died between releasing the slot and storing the tail).  0 or -EINVAL. */
+static int find_tail(struct ht_segread *r, uint64_t *tail)
+{
+	const struct ht_seg_ring *ring = (const void *)r->ring_map;
+	uint64_t cap = r->lay.ring_cap, t = ld64(&r->ctl->ring_tail);
+
+	for (int k = 0; k < 2; k++) {
+		uint64_t seq = __atomic_load_n(&r->ring_ev[t & (cap - 1)].seq,
+		                               __ATOMIC_ACQUIRE);
+		uint64_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+
+		if (head - t > cap) /* also head < t, unsigned */
+			break;
+		if (seq == t || seq == t + 1) {
+			*tail = t;
+			return 0;
+		}
+		if (seq != t + cap)
+			break;
+		t++;
+	}
+	return -EINVAL;
+}
+
+static int ring_attach(struct ht_segread *r, char **cause)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), size;
+	uint64_t cap = r->lay.ring_cap, tail = 0;
+	void *m;
+	int err;
+
+	if (cap == 0 || (cap & (cap - 1))) {
+		ht_cause_set(cause, "corrupt segment: ring capacity %llu is not a "
+		          "power of two", (unsigned long long)cap);
+		return -EINVAL;
+	}
+	if (r->lay.ring_off % page) {
+		ht_cause_set(cause, "corrupt segment: ring not page aligned");
+		return -EINVAL;
+	}
+	size = sizeof(struct ht_seg_ring) + cap * sizeof(struct ht_seg_event);
+	size = (size + page - 1) / page * page;
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
+	         (off_t)r->lay.ring_off);
+	if (m == MAP_FAILED) {
+		err = -errno;
+		ht_cause_set(cause, "cannot map the event ring of '%s' "
+		          "read-write: %s", r->name, strerror(-err));
+		return err == -EACCES ? -EROFS : err;
+	}
+	r->ring_map = m;
+	r->ring_map_size = size;
+	r->ring_ev = (struct ht_seg_event *)(r->ring_map + sizeof(struct ht_seg_ring));
+	err = take_consumer(r, cause);
+	if (err == 0 && find_tail(r, &tail) != 0) {
+		__atomic_store_n(&r->ctl->ring_consumer, 0, __ATOMIC_RELEASE);
+		ht_cause_set(cause, "corrupt segment: the event ring's tail %llu "
+		          "does not match its slot", (unsigned long long)
+		          ld64(&r->ctl->ring_tail));
+		err = -EINVAL;
+	}
+	if (err) {
+		munmap(r->ring_map, r->ring_map_size);
+		r->ring_map = NULL;
+		r->ring_map_size = 0;
+		r->ring_ev = NULL;
+		return err;
+	}
+	r->ring_tail = tail;
+	return 0;
+}
+
+int ht_segread_ring_attach(struct ht_segread *r, char **cause)
+{
+	struct guard g;
+	int err;
+
+	if (r->ring_map)
+		return 0;
+	if (!r->ctl) {
+		ht_cause_set(cause, "cannot consume the event ring: the control "
+		          "page of '%s' is not writable", r->name);
+		return -EROFS;
+	}
+	if (GUARD_ENTER(g, r)) {
+		err = -EINVAL;
+		set_truncated(r, cause);
+		/* a half-made attach: drop the mapping, keep nothing */
+		if (r->ring_map)
+			munmap(r->ring_map, r->ring_map_size);
+		r->ring_map = NULL;
+		r->ring_map_size = 0;
+		r->ring_ev = NULL;
+	} else {
+		err = ring_attach(r, cause);
+	}
+	guard_pop(&g);
+	return err;
+}
+
+static bool event_valid(const struct ht_segread *r, const struct ht_seg_event *e)
+{
+	return e->type >= HT_EV_ALLOC && e->type <= HT_EV_MODULES &&
+	       e->stack < r->lay.stacks_cap;
+}
+
+/* Pop into out (under the guard); *n counts what was stored, so that a
+ * truncation fault part way keeps what was read. */
+static void ring_pop(struct ht_segread *r, struct ht_event *out, size_t max,
+                     volatile size_t *n)
+{
+	uint64_t cap = r->lay.ring_cap;
+	/* each turn consumes a slot: bounded even when every event is
+	 * invalid and producers keep up */
+	uint64_t turns = (uint64_t)max + cap;
+
+	while (*n < max && turns-- > 0) {
+		uint64_t t = r->ring_tail;
+		struct ht_seg_event *slot = &r->ring_ev[t & (cap - 1)];
+		struct ht_seg_event e;
+		struct ht_event *o;
+
+		if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) != t + 1)
+			break;
+		memcpy(&e, slot, sizeof e);
+		__atomic_store_n(&slot->seq, t + cap, __ATOMIC_RELEASE);
+		r->ring_tail = t + 1;
+		__atomic_store_n(&r->ctl->ring_tail, t + 1, __ATOMIC_RELAXED);
+		if (!event_valid(r, &e)) {
+			__atomic_fetch_add(&r->ring_invalid, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		o = &out[*n];
+		o->type = e.type;
+		o->tid = e.tid;
+		o->stack = e.stack;
+		o->time_ns = e.time_ns;
+		o->born_ns = r->lay.minor >= 2 ? e.born_ns : 0;
+		o->addr = e.addr;
+		o->size = e.size;
+		o->weight_bytes = (double)e.weight_bytes / (double)HT_EST_ONE;
+		(*n)++;
+	}
+}
+
+size_t ht_segread_ring_read(struct ht_segread *r, struct ht_event *out, size_t max)
+{
+	volatile size_t n = 0;
+	struct guard g;
+
+	if (!r || !r->ring_ev || !out || max == 0)
+		return 0;
+	if (!GUARD_ENTER(g, r))
+		ring_pop(r, out, max, &n);
+	guard_pop(&g);
+	return n;
+}
+
+uint64_t ht_segread_ring_invalid(const struct ht_segread *r)
+{
+	return __atomic_load_n(&r->ring_invalid, __ATOMIC_RELAXED);
+}
+
+void ht_segread_ring_detach(struct ht_segread *r)
+{
+	struct guard g;
+
+	if (!r || !r->ring_map)
+		return;
+	if (!GUARD_ENTER(g, r)) {
+		uint32_t me = (uint32_t)getpid();
+
+		__atomic_store_n(&r->ctl->ring_tail, r->ring_tail, __ATOMIC_RELAXED);
+		__atomic_compare_exchange_n(&r->ctl->ring_consumer, &me, 0, false,
+		                            __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+	guard_pop(&g);
+	munmap(r->ring_map, r->ring_map_size);
+	r->ring_map = NULL;
+	r->ring_map_size = 0;
+	r->ring_ev = NULL;
+}
+
+/* ---- live objects ---------------------------------------------------- */
+
+/* A literal at *p; advances. */
+static bool p_lit(const char **p, const char *end, const char *lit)
+{
+	size_t k = strlen(lit);
+
+	if ((size_t)(end - *p) < k || memcmp(*p, lit, k) != 0)
+		return false;
+	*p += k;
+	return true;
+}
+
+/* 1..20 decimal digits without overflow; advances. */
+static bool p_dec(const char **p, const char *end, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+
+	while (s < end && *s >= '0' && *s <= '9' && s - *p < 20) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+		s++;
+	}
+	if (s == *p || (s < end && *s >= '0' && *s <= '9'))
+		return false;
+	*p = s;
+	*v = x;
+	return true;
+}
+
+/* 1..16 lowercase hex digits; advances. */
+static bool p_hex(const char **p, const char *end, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+
+	for (; s < end && s - *p < 16; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else
+			break;
+		x = x << 4 | d;
+	}
+	if (s == *p || (s < end && ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f'))))
+		return false;
+	*p = s;
+	*v = x;
+	return true;
+}
+
+int ht_live_parse(const char *buf, size_t len, uint32_t stacks_cap,
+                  struct ht_live_obj **out, size_t *n, uint64_t *now_ns,
+                  char **cause)
+{
+	const char *p = buf, *end = buf + len;
+	uint64_t now = 0, rate = 0, count = 0, line = 1;
+	struct ht_live_obj *objs;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	*now_ns = 0;
+	if (!buf || len > HT_LIVE_MAX_FILE) {
+		ht_cause_set(cause, "live objects: file too large (%zu bytes)", len);
+		return -EFBIG;
+	}
+	if (!p_lit(&p, end, HT_LIVE_MAGIC " now_ns=") || !p_dec(&p, end, &now) ||
+	    !p_lit(&p, end, " rate=") || !p_dec(&p, end, &rate) ||
+	    !p_lit(&p, end, " count=") || !p_dec(&p, end, &count) ||
+	    !p_lit(&p, end, "\n")) {
+		ht_cause_set(cause, "live objects: line 1: not a '%s' header",
+		          HT_LIVE_MAGIC);
+		return -EINVAL;
+	}
+	if (now == 0 || rate == 0 || count > HT_LIVE_MAX_COUNT ||
+	    count > (uint64_t)(end - p) / 10) {
+		ht_cause_set(cause, "live objects: line 1: absurd header (now_ns "
+		          "%llu, rate %llu, count %llu for %zu bytes)",
+		          (unsigned long long)now, (unsigned long long)rate,
+		          (unsigned long long)count, (size_t)(end - p));
+		return -EINVAL;
+	}
+	objs = calloc(count ? count : 1, sizeof *objs);
+	if (!objs)
+		return nomem(cause);
+	while (p < end) {
+		uint64_t addr, stack, size, weight, born;
+
+		line++;
+		if (k == count) {
+			ht_cause_set(cause, "live objects: line %llu: more lines than "
+			          "count=%llu", (unsigned long long)line,
+			          (unsigned long long)count);
+			goto bad;
+		}
+		if (!p_hex(&p, end, &addr) || !p_lit(&p, end, " ") ||
+		    !p_dec(&p, end, &stack) || !p_lit(&p, end, " ") ||
+		    !p_dec(&p, end, &size) || !p_lit(&p, end, " ") ||
+		    !p_dec(&p, end, &weight) || !p_lit(&p, end, " ") ||
+		    !p_dec(&p, end, &born) || !p_lit(&p, end, "\n")) {
+			ht_cause_set(cause, "live objects: line %llu: malformed "
+			          "(expected '<hex addr> <stack> <size> <weight> "
+			          "<born_ns>')", (unsigned long long)line);
+			goto bad;
+		}
+		if (addr == 0 || stack >= stacks_cap || size > HT_LIVE_MAX_SIZE ||
+		    weight >= (UINT64_C(1) << 62) || born == 0 || born > now) {
+			ht_cause_set(cause, "live objects: line %llu: value out of "
+			          "range (addr 0x%llx, stack %llu of %u, size %llu, "
+			          "born %llu, now %llu)", (unsigned long long)line,
+			          (unsigned long long)addr, (unsigned long long)stack,
+			          stacks_cap, (unsigned long long)size,
+			          (unsigned long long)born, (unsigned long long)now);
+			goto bad;
+		}
+		objs[k].addr = addr;
+		objs[k].size = size;
+		objs[k].born_ns = born;
+		objs[k].stack = (uint32_t)stack;
+		objs[k].weight_bytes = (double)weight / (double)HT_EST_ONE;
+		k++;
+	}
+	if (k != count) {
+		ht_cause_set(cause, "live objects: %zu lines, the header says "
+		          "count=%llu", k, (unsigned long long)count);
+		goto bad;
+	}
+	*out = objs;
+	*n = k;
+	*now_ns = now;
+	return 0;
+bad:
+	free(objs);
+	return -EINVAL;
+}
+
+/* Read the whole regular file at path (ours, at most HT_LIVE_MAX_FILE
+ * bytes) into a new buffer.  0 or -errno with *cause. */
+static int slurp(const char *path, char **buf, size_t *len, char **cause)
+{
+	struct stat sb;
+	size_t got = 0;
+	char *b;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		err = -errno;
+		ht_cause_set(cause, "live objects: cannot open %s: %s", path,
+		          strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != getuid()) {
+		close(fd);
+		ht_cause_set(cause, "live objects: %s is not a regular file of "
+		          "yours", path);
+		return -EINVAL;
+	}
+	if ((uint64_t)sb.st_size > HT_LIVE_MAX_FILE) {
+		close(fd);
+		ht_cause_set(cause, "live objects: %s has %llu bytes, more than "
+		          "the %zu a live file may have", path,
+		          (unsigned long long)sb.st_size, HT_LIVE_MAX_FILE);
+		return -EFBIG;
+	}
+	b = malloc((size_t)sb.st_size + 1);
+	if (!b) {
+		close(fd);
+		return nomem(cause);
+	}
+	for (;;) {
+		ssize_t k = read(fd, b + got, (size_t)sb.st_size + 1 - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			err = -errno;
+			close(fd);
+			free(b);
+			ht_cause_set(cause, "live objects: reading %s: %s", path,
+			          strerror(-err));
+			return err;
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+		if (got > (size_t)sb.st_size) {
+			/* it grew under us */
+			close(fd);
+			free(b);
+			ht_cause_set(cause, "live objects: %s changed while read",
+			          path);
+			return -EINVAL;
+		}
+	}
+	close(fd);
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+int ht_segread_live(struct ht_segread *r, const char *path,
+                    struct ht_live_obj **out, size_t *n, uint64_t *now_ns,
+                    char **cause)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	*now_ns = 0;
+	if (!path || path[0] != '/') {
+		ht_cause_set(cause, "live objects: the path must be absolute");
+		return -EINVAL;
+	}
+	err = ht_segread_command(r, HT_CMD_LIVE, 0, path, cause);
+	if (err == -EINVAL && r->lay.minor < 2) {
+		if (cause) {
+			free(*cause);
+			*cause = NULL;
+		}
+		ht_cause_set(cause, "live objects: the runtime of '%s' (segment "
+		          "ABI %u.%u) is too old to list them", r->name,
+		          r->lay.major, r->lay.minor);
+		return -ENOTSUP;
+	}
+	if (err < 0)
+		return err;
+	err = slurp(path, &buf, &len, cause);
+	unlink(path);
+	if (err < 0)
+		return err;
+	err = ht_live_parse(buf, len, r->lay.stacks_cap, out, n, now_ns, cause);
+	free(buf);
+	return err;
+}
+
+uint32_t ht_segread_minor(const struct ht_segread *r) { return r->lay.minor; }
+uint32_t ht_segread_stacks_cap(const struct ht_segread *r)
+{
+	return r->lay.stacks_cap;
 }
 
 /* The segment name (reader-owned). */

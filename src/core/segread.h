@@ -32,6 +32,15 @@ struct ht_segread;
  */
 bool ht_segread_fault(const siginfo_t *si);
 
+/* The allocator's own statistics (segment minor 2; include/heaptop/
+ * segment.h, enum ht_astat_kind, says what v[] holds).  All zero when the
+ * runtime publishes none (kind HT_ASTAT_NONE, a minor-1 segment). */
+struct ht_alloc_stats {
+	uint32_t kind;       /* enum ht_astat_kind */
+	uint64_t time_ns;    /* CLOCK_MONOTONIC of the runtime's last update */
+	uint64_t v[HT_ASTAT_N];
+};
+
 /* What the header says about the process, checked against reality. */
 struct ht_segread_status {
 	int pid;
@@ -42,6 +51,8 @@ struct ht_segread_status {
 	uint64_t rate;
 	uint64_t samples, ring_drops, stacks_full;
 	struct ht_alloc_desc alloc;  /* zero until the runtime has looked */
+	struct ht_alloc_stats astat; /* read under its seqlock; zero for
+	                              * minor < 2 or when it kept changing */
 };
 
 /* True when name is a valid segment name: 1..HT_SEG_NAME_MAX bytes of
@@ -91,6 +102,86 @@ void ht_segread_status(struct ht_segread *r, struct ht_segread_status *st);
 int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
                        const char *path, char **cause);
 
+/*
+ * The event ring (include/heaptop/segment.h, struct ht_seg_ring).
+ *
+ * ht_segread_ring_attach makes this process the ring's consumer: CAS of
+ * control->ring_consumer 0 -> getpid() (a consumer pid that no longer
+ * exists is stolen) and a read-write mapping of the ring section (the
+ * consumer writes each consumed slot's seq).  The runtime pushes events
+ * only while a consumer is registered.  0, or -EBUSY (another live
+ * process, or this one through another reader, consumes), -EROFS (the
+ * segment was opened read-only), -EINVAL (a ring whose capacity or state
+ * makes no sense), -errno from mmap, with *cause.  Attaching twice is a
+ * no-op.
+ *
+ * ht_segread_ring_read pops up to max events into out, oldest first, and
+ * returns how many.  Events with an unknown type or a stack index outside
+ * the stack table are consumed and dropped (counted by
+ * ht_segread_ring_invalid).  0 when not attached, empty, or the segment
+ * was truncated.  It may run on one other thread concurrently with the
+ * reader's other calls (snapshot, status, command, live, invalid), but
+ * not with attach, detach or close, nor on two threads at once.
+ *
+ * ht_segread_ring_detach stores the tail, releases ring_consumer (if it is
+ * still ours) and unmaps the ring; ht_segread_close does it too.
+ */
+struct ht_event {
+	uint32_t type;        /* enum ht_event_type */
+	uint32_t tid;
+	uint32_t stack;       /* < the segment's stacks_cap; 0 for RESET/MODULES */
+	uint64_t time_ns;     /* CLOCK_MONOTONIC */
+	uint64_t born_ns;     /* ALLOC: time_ns; FREE: the object's birth;
+	                       * 0 otherwise and for minor-1 runtimes */
+	uint64_t addr, size;
+	double weight_bytes;  /* unbiased bytes (fixed point converted) */
+};
+int ht_segread_ring_attach(struct ht_segread *r, char **cause);
+size_t ht_segread_ring_read(struct ht_segread *r, struct ht_event *out, size_t max);
+uint64_t ht_segread_ring_invalid(const struct ht_segread *r);
+void ht_segread_ring_detach(struct ht_segread *r);
+
+/* A live sampled object (HT_CMD_LIVE). */
+struct ht_live_obj {
+	uint64_t addr, size;  /* size: requested bytes */
+	uint64_t born_ns;     /* CLOCK_MONOTONIC of its allocation */
+	uint32_t stack;       /* index into the stack table (< stacks_cap) */
+	double weight_bytes;  /* unbiased bytes it stands for */
+};
+
+/*
+ * Every live sampled object of the current reset generation: sends
+ * HT_CMD_LIVE with `path` (absolute; the caller picks it inside a private
+ * directory it made), reads the file the runtime wrote, removes it and
+ * parses it strictly (ht_live_parse).  *out (caller frees; may be NULL
+ * when *n is 0), *n and *now_ns (the runtime's CLOCK_MONOTONIC when it
+ * listed them: age = *now_ns - born_ns).  0, or -ENOTSUP (a runtime older
+ * than segment minor 2), -EINVAL (malformed file), -EFBIG (file too
+ * large), the command's errors (ht_segread_command), -errno, with *cause.
+ */
+int ht_segread_live(struct ht_segread *r, const char *path,
+                    struct ht_live_obj **out, size_t *n, uint64_t *now_ns,
+                    char **cause);
+
+/* Bounds of a live file. */
+#define HT_LIVE_MAX_FILE ((size_t)512 << 20)   /* bytes */
+#define HT_LIVE_MAX_COUNT (UINT64_C(1) << 23)  /* objects */
+#define HT_LIVE_MAX_SIZE (UINT64_C(1) << 48)   /* one object's bytes */
+
+/*
+ * Parse a live file image (buf, len bytes; format: segment.h,
+ * HT_LIVE_MAGIC): the exact header, then exactly `count` lines of five
+ * fields each separated by one space and ended by '\n', nothing else.
+ * Refused (-EINVAL with the line in *cause): any other text, a number
+ * out of range (20+ digit overflow, addr 0, stack index >= stacks_cap,
+ * size > HT_LIVE_MAX_SIZE, born_ns 0 or after now_ns, weight >= 2^62,
+ * rate 0, count > HT_LIVE_MAX_COUNT), a count that does not match the
+ * lines.  Pure: the unit tests feed it.
+ */
+int ht_live_parse(const char *buf, size_t len, uint32_t stacks_cap,
+                  struct ht_live_obj **out, size_t *n, uint64_t *now_ns,
+                  char **cause);
+
 /* When the process exec'd (state EXECED), copy the new image's segment
  * name into buf (cap bytes) and return buf; NULL when not EXECED or the
  * name is not a valid segment name. */
@@ -101,6 +192,8 @@ const char *ht_segread_name(const struct ht_segread *r);
 const char *ht_segread_cmdline(const struct ht_segread *r);
 const char *ht_segread_exe(const struct ht_segread *r);
 int ht_segread_pid(const struct ht_segread *r);
+uint32_t ht_segread_minor(const struct ht_segread *r); /* the ABI minor */
+uint32_t ht_segread_stacks_cap(const struct ht_segread *r);
 uint64_t ht_segread_start_time(const struct ht_segread *r); /* realtime ns */
 
 #endif /* HT_CORE_SEGREAD_H */

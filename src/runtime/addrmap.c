@@ -236,6 +236,20 @@ int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out
 	return found;
 }
 
+uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
+			       struct ht_addr_rec *out, uint32_t cap)
+{
+	struct ht_addr_shard *sh = &m->shards[s % HT_ADDRMAP_SHARDS];
+	uint32_t n = 0;
+
+	ht_spin_lock(&sh->lock);
+	for (uint32_t i = 0; i < sh->cap && n < cap; i++)
+		if (sh->tab[i].addr && sh->tab[i].gen == gen)
+			out[n++] = sh->tab[i];
+	ht_spin_unlock(&sh->lock);
+	return n;
+}
+
 int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
 {
 	uint64_t h = addr_hash(addr);

@@ -70,14 +70,14 @@ void ht_filter_clear(void);
 extern char ht_arena[HT_ARENA_SIZE];
 
 /* What a sampled allocation added: requested size, weight, stack index and
- * the reset generation it was counted in. */
+ * the reset generation it was counted in; and when it was born. */
 struct ht_addr_rec {
 	uint64_t addr;   /* 0 = empty slot */
 	uint64_t size;
 	struct ht_weight w;
 	uint32_t stack;
 	uint32_t gen;
-	uint64_t _pad;
+	uint64_t born_ns; /* CLOCK_MONOTONIC of the allocation */
 };
 
 #define HT_ADDRMAP_SHARDS 64
@@ -122,5 +122,18 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 
 /* Find addr without removing it: 1 and *out, or 0. */
 int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out);
+
+/* Records per shard at most: the size of the buffer ht_addrmap_copy_shard
+ * may need. */
+static inline uint32_t ht_addrmap_shard_max(const struct ht_addrmap *m)
+{
+	return m->max_cap;
+}
+
+/* Copy shard s's records of reset generation gen into out (room for cap
+ * records) under the shard's lock, and nothing else under it.  Returns the
+ * records copied (at most cap). */
+uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
+			       struct ht_addr_rec *out, uint32_t cap);
 
 #endif /* HT_RUNTIME_ADDRMAP_H */

@@ -31,6 +31,17 @@ typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
 
 static mallctl_fn je_mallctl;
 static int bridge;
+
+/* glibc's struct mallinfo2 (2.33), declared here: older headers lack it */
+struct ht_mallinfo2 {
+	size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks,
+	       uordblks, fordblks, keepcost;
+};
+typedef struct ht_mallinfo2 (*mallinfo2_fn)(void);
+
+/* Where the statistics come from (chosen by ht_allocator_detect). */
+static uint32_t astat_src;            /* enum ht_astat_kind */
+static mallinfo2_fn glibc_mallinfo2;
 static struct ht_alloc_scan exe_scan;  /* ht_allocator_prepare's */
 static int exe_scanned;
 
@@ -218,9 +229,71 @@ void ht_allocator_detect(struct ht_seg_header *h)
 			__atomic_store_n(&bridge, 1, __ATOMIC_RELEASE);
 		}
 	}
+	if (kind == HT_ALLOC_GLIBC && !(flags & HT_ALLOC_F_STATIC)) {
+		/* glibc >= 2.33; not interposed by the runtime */
+		glibc_mallinfo2 = (mallinfo2_fn)dlsym(RTLD_NEXT, "mallinfo2");
+		if (glibc_mallinfo2)
+			astat_src = HT_ASTAT_GLIBC;
+	} else if (je_mallctl && ctl_bool("config.stats") == 1) {
+		astat_src = HT_ASTAT_JEMALLOC;
+	}
 	memcpy(h->alloc_prefix, prefix, sizeof h->alloc_prefix);
 	h->alloc_kind = kind;
 	__atomic_store_n(&h->alloc_flags, flags | HT_ALLOC_F_DONE, __ATOMIC_RELEASE);
+}
+
+/* The six jemalloc statistics after an epoch refresh; 0 or -1. */
+static int je_stats(uint64_t v[HT_ASTAT_N])
+{
+	static const char *const names[HT_ASTAT_N] = {
+		"stats.allocated", "stats.active", "stats.resident",
+		"stats.retained", "stats.mapped", "stats.metadata",
+	};
+	uint64_t epoch = 1;
+	size_t sz = sizeof epoch;
+
+	if (je_mallctl("epoch", &epoch, &sz, &epoch, sizeof epoch) != 0)
+		return -1;
+	for (int i = 0; i < HT_ASTAT_N; i++) {
+		size_t x = 0;
+
+		sz = sizeof x;
+		if (je_mallctl(names[i], &x, &sz, NULL, 0) != 0 || sz != sizeof x)
+			return -1;
+		v[i] = x;
+	}
+	return 0;
+}
+
+void ht_allocator_stats(struct ht_seg_header *h)
+{
+	uint64_t v[HT_ASTAT_N] = { 0, 0, 0, 0, 0, 0 };
+	uint32_t kind = astat_src, seq;
+
+	if (kind == HT_ASTAT_GLIBC) {
+		struct ht_mallinfo2 mi = glibc_mallinfo2();
+
+		v[0] = mi.arena;
+		v[1] = mi.uordblks;
+		v[2] = mi.fordblks;
+		v[3] = mi.hblkhd;
+	} else if (kind == HT_ASTAT_JEMALLOC) {
+		if (je_stats(v) != 0) {
+			memset(v, 0, sizeof v);
+			kind = HT_ASTAT_NONE;
+		}
+	} else {
+		return; /* nothing to publish: the header stays zero */
+	}
+	/* seqlock: odd, fields, even (one writer: the control thread) */
+	seq = __atomic_load_n(&h->astat_seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->astat_seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&h->astat_kind, kind, __ATOMIC_RELAXED);
+	for (int i = 0; i < HT_ASTAT_N; i++)
+		__atomic_store_n(&h->astat[i], v[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&h->astat_time_ns, ht_now_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
+	__atomic_store_n(&h->astat_seq, seq + 2, __ATOMIC_RELEASE);
 }
 
 int ht_allocator_dump(const char *path)

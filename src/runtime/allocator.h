@@ -31,6 +31,14 @@ void ht_allocator_prepare(uint64_t rate);
  * last).  In bridge mode also sets the header's rate to jemalloc's. */
 void ht_allocator_detect(struct ht_seg_header *h);
 
+/* Publish the allocator's statistics in the header (astat_*, under its
+ * seqlock): glibc's mallinfo2 when the program's malloc is glibc's,
+ * jemalloc's stats.* (after an "epoch" write) when its mallctl was
+ * resolved and it was built with statistics; nothing otherwise.  Control
+ * thread only, never under cmd_lock or any runtime lock (it takes the
+ * allocator's own locks). */
+void ht_allocator_stats(struct ht_seg_header *h);
+
 /* True once detection chose jemalloc's profiler as the source. */
 int ht_allocator_bridge(void);
 

@@ -1,8 +1,9 @@
 /*
- * The control thread: carries out the frontend's commands (reset, dump,
+ * The control thread: carries out the frontend's commands (reset, dump, live,
  * set rate, ping) from the segment's control page within 100 ms, even
  * while the program is idle; bumps the heartbeat; republishes the module
- * list after dlopen/dlclose.
+ * list after dlopen/dlclose; publishes the allocator's statistics about
+ * once a second (outside every runtime lock).
  *
  * It runs with every signal blocked and its recursion guard permanently
  * set (nothing it does is sampled).  It never blocks on the frontend: a
@@ -51,6 +52,12 @@ static int execute(struct ht_seg_control *ctl)
 		if (path[0] != '/')
 			return -EINVAL;
 		return ht_cmd_dump(path);
+	case HT_CMD_LIVE:
+		memcpy(path, ctl->path, sizeof ctl->path);
+		path[sizeof ctl->path] = '\0';
+		if (path[0] != '/')
+			return -EINVAL;
+		return ht_cmd_live(path);
 	case HT_CMD_SET_RATE:
 		arg = __atomic_load_n(&ctl->arg, __ATOMIC_RELAXED);
 		return ht_cmd_set_rate(arg);
@@ -65,6 +72,7 @@ static void *control_main(void *unused)
 	struct ht_seg_control *ctl = v->ctl;
 	struct ht_seg_header *h = v->hdr;
 	unsigned tick = 0;
+	uint64_t astat_last = 0;
 
 	(void)unused;
 	ht_tls.guard = 1;
@@ -74,6 +82,7 @@ static void *control_main(void *unused)
 	ht_allocator_detect(h);
 	for (;;) {
 		uint32_t req = __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE);
+		uint64_t now;
 
 		if (req != __atomic_load_n(&ctl->ack_seq, __ATOMIC_ACQUIRE)) {
 			int r = execute(ctl);
@@ -81,9 +90,15 @@ static void *control_main(void *unused)
 			__atomic_store_n(&ctl->ack_seq, req, __ATOMIC_RELEASE);
 			futex_wake(&ctl->ack_seq);
 		}
-		__atomic_store_n(&h->heartbeat_ns, ht_now_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
+		now = ht_now_ns(CLOCK_MONOTONIC);
+		__atomic_store_n(&h->heartbeat_ns, now, __ATOMIC_RELAXED);
 		if ((tick++ & 3) == 0)
 			ht_modules_refresh(0);
+		/* about once a second, outside every runtime lock */
+		if (now - astat_last >= 1000000000ull) {
+			astat_last = now;
+			ht_allocator_stats(h);
+		}
 		if (req == __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE))
 			futex_wait(&ctl->req_seq, req, 50 * 1000 * 1000L);
 	}

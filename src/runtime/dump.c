@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+
+#include "runtime/addrmap.h"
 #include "runtime/dump.h"
 #include "runtime/util.h"
 
@@ -133,22 +136,47 @@ static void copy_file(struct wbuf *w, const char *path)
 	close(fd);
 }
 
+/* "<path>.tmp.<pid>" into tmp (1100 bytes).  0 or -errno. */
+static int tmp_name(char *tmp, size_t size, const char *path)
+{
+	size_t n;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (strlen(path) > size - 40)
+		return -ENAMETOOLONG;
+	n = ht_strlcpy(tmp, path, size);
+	n += ht_strlcpy(tmp + n, ".tmp.", size - n);
+	ht_fmt_u64(tmp + n, (uint64_t)getpid(), 10);
+	return 0;
+}
+
+/* Flush and close w, rename tmp to path (or remove tmp on error). */
+static int finish(struct wbuf *w, const char *tmp, const char *path)
+{
+	int err;
+
+	wflush(w);
+	err = w->err;
+	if (close(w->fd) != 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) != 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
 int ht_dump_write(const struct ht_dump_src *src, const char *path)
 {
 	char tmp[1100];
-	size_t n;
 	uint64_t tot[4] = { 0, 0, 0, 0 }, c[4];
 	struct wbuf w;
 	int err;
 
-	if (!path || !*path)
-		return -EINVAL;
-	if (strlen(path) > sizeof tmp - 40)
-		return -ENAMETOOLONG;
-	n = ht_strlcpy(tmp, path, sizeof tmp);
-	n += ht_strlcpy(tmp + n, ".tmp.", sizeof tmp - n);
-	ht_fmt_u64(tmp + n, (uint64_t)getpid(), 10);
-
+	err = tmp_name(tmp, sizeof tmp, path);
+	if (err)
+		return err;
 	w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w.fd < 0)
 		return -errno;
@@ -180,13 +208,89 @@ int ht_dump_write(const struct ht_dump_src *src, const char *path)
 	}
 	wstr(&w, "\nMAPPED_LIBRARIES:\n");
 	copy_file(&w, src->maps_path);
-	wflush(&w);
-	err = w.err;
-	if (close(w.fd) != 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) != 0)
-		err = -errno;
+	return finish(&w, tmp, path);
+}
+
+/* ---- HT_CMD_LIVE ---------------------------------------------------- */
+
+#define COUNT_DIGITS 20
+
+int ht_live_write(struct ht_addrmap *map, uint32_t gen, uint64_t now_ns,
+		  uint64_t rate, const char *path)
+{
+	char tmp[1100], digits[24], padded[COUNT_DIGITS];
+	struct ht_addr_rec *recs = NULL;
+	size_t recs_size = 0, count_off, k;
+	uint64_t count = 0;
+	struct wbuf w;
+	int err;
+
+	err = tmp_name(tmp, sizeof tmp, path);
 	if (err)
-		unlink(tmp);
-	return err;
+		return err;
+	if (map) {
+		recs_size = (size_t)ht_addrmap_shard_max(map) * sizeof *recs;
+		recs = mmap(NULL, recs_size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (recs == MAP_FAILED)
+			return -ENOMEM;
+	}
+	w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (w.fd < 0) {
+		err = -errno;
+		if (recs)
+			munmap(recs, recs_size);
+		return err;
+	}
+	w.err = 0;
+	w.len = 0;
+	/* the count is only known at the end: zero-padded, written in place */
+	wstr(&w, HT_LIVE_MAGIC " now_ns=");
+	wnum(&w, now_ns, 10);
+	wstr(&w, " rate=");
+	wnum(&w, rate ? rate : 1, 10);
+	wstr(&w, " count=");
+	count_off = w.len;
+	memset(padded, '0', sizeof padded);
+	wmem(&w, padded, sizeof padded);
+	wstr(&w, "\n");
+	for (unsigned s = 0; map && s < HT_ADDRMAP_SHARDS && !w.err; s++) {
+		uint32_t n = ht_addrmap_copy_shard(map, s, gen, recs,
+						   ht_addrmap_shard_max(map));
+
+		/* the shard's lock is released: from here on only our copy */
+		for (uint32_t i = 0; i < n; i++) {
+			const struct ht_addr_rec *r = &recs[i];
+
+			if (r->born_ns > now_ns)
+				continue; /* born after the listing began */
+			wnum(&w, r->addr, 16);
+			wstr(&w, " ");
+			wnum(&w, r->stack, 10);
+			wstr(&w, " ");
+			wnum(&w, r->size, 10);
+			wstr(&w, " ");
+			wnum(&w, r->w.est_bytes, 10);
+			wstr(&w, " ");
+			wnum(&w, r->born_ns, 10);
+			wstr(&w, "\n");
+			count++;
+		}
+	}
+	if (recs)
+		munmap(recs, recs_size);
+	wflush(&w);
+	k = ht_fmt_u64(digits, count, 10);
+	memset(padded, '0', sizeof padded);
+	memcpy(padded + sizeof padded - k, digits, k);
+	while (!w.err) {
+		ssize_t r = pwrite(w.fd, padded, sizeof padded, (off_t)count_off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != (ssize_t)sizeof padded)
+			w.err = r < 0 ? -errno : -EIO;
+		break;
+	}
+	return finish(&w, tmp, path);
 }

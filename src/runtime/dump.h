@@ -40,4 +40,18 @@ void ht_dump_adjust(uint64_t est_objs, uint64_t est_bytes, uint64_t rate,
  */
 int ht_dump_write(const struct ht_dump_src *src, const char *path);
 
+struct ht_addrmap;
+
+/*
+ * Write HT_CMD_LIVE's file (format: include/heaptop/segment.h,
+ * HT_LIVE_MAGIC) to `path` through "<path>.tmp.<pid>" (mode 0600), renamed
+ * into place: the records of `map` of reset generation `gen` born at or
+ * before now_ns, or none at all when map is NULL.  Each shard's records
+ * are copied under its lock into a private mmap'd buffer and written after
+ * the lock is released: allocating threads never wait for the file.
+ * Returns 0 or -errno.
+ */
+int ht_live_write(struct ht_addrmap *map, uint32_t gen, uint64_t now_ns,
+		  uint64_t rate, const char *path);
+
 #endif /* HT_RUNTIME_DUMP_H */

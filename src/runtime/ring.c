@@ -51,7 +51,7 @@ int ht_ring_push(struct ht_seg_ring *ring, struct ht_seg_event *ev, uint32_t cap
 	slot->weight_bytes = e->weight_bytes;
 	slot->stack = e->stack;
 	slot->_pad = 0;
-	slot->reserved = 0;
+	slot->born_ns = e->born_ns;
 	__atomic_store_n(&slot->seq, h + 1, __ATOMIC_RELEASE);
 	return 0;
 }

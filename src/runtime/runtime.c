@@ -79,8 +79,10 @@ uint64_t ht_sample_decide(struct ht_tls *t, size_t size)
 
 /* ---- sampled path --------------------------------------------------- */
 
+/* time_ns 0: read the clock now (only when the event is pushed). */
 static void push_event(uint32_t type, uint64_t addr, uint64_t size,
-		       uint64_t wbytes, uint32_t stack)
+		       uint64_t wbytes, uint32_t stack, uint64_t time_ns,
+		       uint64_t born_ns)
 {
 	struct ht_seg_event e;
 
@@ -95,13 +97,13 @@ static void push_event(uint32_t type, uint64_t addr, uint64_t size,
 	if (HT_UNLIKELY(!ht_tls.tid))
 		ht_tls.tid = ht_gettid();
 	e.tid = ht_tls.tid;
-	e.time_ns = ht_now_ns(CLOCK_MONOTONIC);
+	e.time_ns = time_ns ? time_ns : ht_now_ns(CLOCK_MONOTONIC);
 	e.addr = addr;
 	e.size = size;
 	e.weight_bytes = wbytes;
 	e.stack = stack;
 	e._pad = 0;
-	e.reserved = 0;
+	e.born_ns = born_ns;
 	ht_ring_push(ht_rt.seg.ring, ht_rt.seg.events, ht_rt.seg.hdr->ring_cap, &e,
 		     &ht_rt.seg.hdr->ring_drops);
 }
@@ -173,6 +175,9 @@ static void record(void *arg)
 	h = ht_rt.seg.hdr;
 	if (ht_weight_compute(s->size, s->rate, &rec.w) != 0)
 		return;
+	/* the one clock read of a sample: the record's birth and the
+	 * ALLOC event's time */
+	rec.born_ns = ht_now_ns(CLOCK_MONOTONIC);
 	if (s->unwind)
 		depth = capture(buf, (int)(ht_rt.max_depth + 16), ht_rt.max_depth, &first);
 	pcs = (const uint64_t *)(const void *)&buf[first];
@@ -190,7 +195,6 @@ static void record(void *arg)
 	rec.size = s->size;
 	rec.stack = idx;
 	rec.gen = (uint32_t)gen;
-	rec._pad = 0;
 	r = ht_addrmap_insert(&ht_rt.addrs, &rec, &old);
 	if (r < 0) {
 		count(&h->addrs_full);
@@ -200,7 +204,8 @@ static void record(void *arg)
 		ht_stacks_sub(&ht_rt.stacks, old.stack, old.size, &old.w);
 	ht_stacks_add(&ht_rt.stacks, idx, s->size, &rec.w);
 	count(&h->samples);
-	push_event(HT_EV_ALLOC, rec.addr, s->size, rec.w.est_bytes, idx);
+	push_event(HT_EV_ALLOC, rec.addr, s->size, rec.w.est_bytes, idx, rec.born_ns,
+		   rec.born_ns);
 }
 
 void ht_record_alloc(void *p, size_t size, uint64_t rate)
@@ -229,7 +234,8 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 	if (rec->gen == (uint32_t)gen)
 		ht_stacks_sub(&ht_rt.stacks, rec->stack, rec->size, &rec->w);
 	count(&h->sampled_frees);
-	push_event(HT_EV_FREE, rec->addr, rec->size, rec->w.est_bytes, rec->stack);
+	push_event(HT_EV_FREE, rec->addr, rec->size, rec->w.est_bytes, rec->stack, 0,
+		   rec->born_ns);
 }
 
 void ht_put_back(const struct ht_addr_rec *rec)
@@ -249,7 +255,7 @@ void ht_modules_refresh(int force)
 	if (!force && !ht_modules_changed())
 		return;
 	if (ht_modules_publish(&ht_rt.seg, (uintptr_t)&ht_modules_refresh) > 0)
-		push_event(HT_EV_MODULES, 0, 0, 0, 0);
+		push_event(HT_EV_MODULES, 0, 0, 0, 0, 0, 0);
 }
 
 /* ---- commands ------------------------------------------------------- */
@@ -273,7 +279,7 @@ int ht_cmd_reset(void)
 	__atomic_fetch_add(&h->reset_generation, 1, __ATOMIC_ACQ_REL);
 	ht_stacks_reset(&ht_rt.stacks);
 	__atomic_store_n(&h->reset_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
-	push_event(HT_EV_RESET, 0, 0, 0, 0);
+	push_event(HT_EV_RESET, 0, 0, 0, 0, 0, 0);
 	pthread_mutex_unlock(&ht_rt.cmd_lock);
 	return 0;
 }
@@ -299,6 +305,27 @@ int ht_cmd_dump(const char *path)
 	src.rate = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
 	src.maps_path = "/proc/self/maps";
 	err = ht_dump_write(&src, path);
+	pthread_mutex_unlock(&ht_rt.cmd_lock);
+	return err;
+}
+
+int ht_cmd_live(const char *path)
+{
+	struct ht_seg_header *h;
+	uint64_t now, rate, gen;
+	int err;
+
+	if (!ht_rt.have_seg)
+		return -ENOSYS;
+	h = ht_rt.seg.hdr;
+	pthread_mutex_lock(&ht_rt.cmd_lock);
+	gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
+	rate = __atomic_load_n(&h->rate, __ATOMIC_RELAXED);
+	now = ht_now_ns(CLOCK_MONOTONIC);
+	/* with jemalloc's profiler as the source the runtime samples
+	 * nothing: a header alone, count 0 */
+	err = ht_live_write(ht_allocator_bridge() ? NULL : &ht_rt.addrs, (uint32_t)gen,
+			    now, rate, path);
 	pthread_mutex_unlock(&ht_rt.cmd_lock);
 	return err;
 }

@@ -102,6 +102,9 @@ int ht_child_segment(void);
 int ht_cmd_reset(void);
 int ht_cmd_dump(const char *path);
 int ht_cmd_set_rate(uint64_t rate);
+/* HT_CMD_LIVE: the live sampled objects of the current generation to
+ * path (the control thread; guard set).  0 or -errno. */
+int ht_cmd_live(const char *path);
 
 /* control.c: start the control thread (signals blocked).  0 or -errno. */
 int ht_control_start(void);

@@ -53,7 +53,8 @@ static struct layout lay(void)
 	l.strings_off = l.modules_off + MODS_CAP * sizeof(struct ht_seg_module);
 	l.stacks_off = (l.strings_off + STRINGS_SIZE + 63) & ~(size_t)63;
 	l.frames_off = l.stacks_off + STACKS_CAP * sizeof(struct ht_seg_stack);
-	l.ring_off = l.frames_off + FRAMES_CAP * sizeof(uint64_t);
+	l.ring_off = (l.frames_off + FRAMES_CAP * sizeof(uint64_t) + page - 1) /
+	             page * page;
 	l.size = l.ring_off + sizeof(struct ht_seg_ring) +
 	         RING_CAP * sizeof(struct ht_seg_event);
 	l.size = (l.size + page - 1) / page * page;
@@ -355,6 +356,10 @@ static void c_ring(unsigned char *img, size_t *size)
 {
 	((struct ht_seg_header *)img)->ring_cap = 1u << 30;
 }
+static void c_ring_align(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->ring_off -= 64;
+}
 static void c_control(unsigned char *img, size_t *size)
 {
 	((struct ht_seg_header *)img)->control_off = 100;
@@ -394,6 +399,7 @@ static const struct {
 	{ c_frames_wrap, -EINVAL, "frames section" },
 	{ c_strings, -EINVAL, "strings area" },
 	{ c_ring, -EINVAL, "ring events" },
+	{ c_ring_align, -EINVAL, "page aligned" },
 	{ c_control, -EINVAL, "control page" },
 	{ c_depth, -EINVAL, "max_depth" },
 	{ c_exe, -EINVAL, "unterminated" },
@@ -580,6 +586,8 @@ struct fake_rt {
 	uint64_t seen_arg;
 	char seen_path[64];
 	uint32_t last;
+	int live_result;        /* HT_CMD_LIVE's answer */
+	const char *live_text;  /* written to the path when live_result is 0 */
 };
 
 static void *fake_runtime(void *arg)
@@ -601,6 +609,19 @@ static void *fake_runtime(void *arg)
 		f->seen_arg = f->ctl->arg;
 		snprintf(f->seen_path, sizeof f->seen_path, "%.63s", f->ctl->path);
 		f->ctl->result = f->ctl->cmd == HT_CMD_DUMP ? -EACCES : 0;
+		if (f->ctl->cmd == HT_CMD_LIVE) {
+			f->ctl->result = f->live_result;
+			if (f->live_result == 0) {
+				FILE *o = fopen(f->ctl->path, "w");
+
+				if (o) {
+					fputs(f->live_text, o);
+					fclose(o);
+				} else {
+					f->ctl->result = -EIO;
+				}
+			}
+		}
 		__atomic_store_n(&f->ctl->ack_seq, seq, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -909,6 +930,222 @@ static void test_dead_process(void **state)
 	free(img);
 }
 
+/* ---- allocator statistics ---------------------------------------------- */
+
+/* Publish an image whose astat fields say kind/seq, open it, read the
+ * status. */
+static void astat_status(uint32_t minor, uint32_t kind, uint32_t seq,
+                         struct ht_segread_status *st)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct ht_seg_header *h = (void *)img;
+	struct ht_segread *r = NULL;
+	char *cause = NULL;
+
+	h->minor = minor;
+	h->astat_kind = kind;
+	h->astat_seq = seq;
+	h->astat_time_ns = 777;
+	for (int i = 0; i < HT_ASTAT_N; i++)
+		h->astat[i] = 1000 * (uint64_t)(i + 1);
+	publish(img, size);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+	ht_segread_status(r, st);
+	ht_segread_close(r);
+	free(img);
+}
+
+static void test_astat(void **state)
+{
+	struct ht_segread_status st;
+
+	astat_status(2, HT_ASTAT_JEMALLOC, 4, &st);
+	assert_int_equal(st.astat.kind, HT_ASTAT_JEMALLOC);
+	assert_int_equal(st.astat.time_ns, 777);
+	assert_int_equal(st.astat.v[0], 1000);
+	assert_int_equal(st.astat.v[5], 6000);
+	astat_status(2, HT_ASTAT_GLIBC, 2, &st);
+	assert_int_equal(st.astat.kind, HT_ASTAT_GLIBC);
+	assert_int_equal(st.astat.v[3], 4000);
+	/* a writer stuck in the middle: bounded retries, then nothing */
+	astat_status(2, HT_ASTAT_GLIBC, 5, &st);
+	assert_int_equal(st.astat.kind, HT_ASTAT_NONE);
+	assert_int_equal(st.astat.v[0], 0);
+	/* an unknown kind: nothing */
+	astat_status(2, 7, 2, &st);
+	assert_int_equal(st.astat.kind, HT_ASTAT_NONE);
+	assert_int_equal(st.astat.time_ns, 0);
+	/* minor 1: those bytes are reserved, whatever they hold */
+	astat_status(1, HT_ASTAT_GLIBC, 2, &st);
+	assert_int_equal(st.astat.kind, HT_ASTAT_NONE);
+	assert_int_equal(st.astat.v[1], 0);
+}
+
+/* ---- live objects file ------------------------------------------------- */
+
+#define LIVE_HDR "heaptop_live/1 now_ns=5000000000 rate=1 count="
+
+static void test_live_parse_good(void **state)
+{
+	const char *txt =
+		LIVE_HDR "00000000000000000002\n"
+		"7f00dead0010 3 1000 256000 4000000000\n"
+		"10 15 0 0 5000000000\n";
+	struct ht_live_obj *o = NULL;
+	size_t n = 0;
+	uint64_t now = 0;
+	char *cause = NULL;
+
+	assert_int_equal(ht_live_parse(txt, strlen(txt), STACKS_CAP, &o, &n,
+	                               &now, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(now, 5000000000ull);
+	assert_int_equal(o[0].addr, 0x7f00dead0010ull);
+	assert_int_equal(o[0].stack, 3);
+	assert_int_equal(o[0].size, 1000);
+	assert_true(o[0].weight_bytes == 1000.0);
+	assert_int_equal(o[0].born_ns, 4000000000ull);
+	assert_int_equal(o[1].addr, 0x10);
+	assert_int_equal(o[1].stack, 15);
+	assert_true(o[1].weight_bytes == 0.0);
+	free(o);
+
+	/* no objects: the header alone, unpadded count */
+	txt = LIVE_HDR "0\n";
+	assert_int_equal(ht_live_parse(txt, strlen(txt), STACKS_CAP, &o, &n,
+	                               &now, &cause), 0);
+	assert_int_equal(n, 0);
+	free(o);
+	free(cause);
+}
+
+static void test_live_parse_bad(void **state)
+{
+	static const struct {
+		const char *text, *needle;
+		size_t len; /* 0: strlen */
+	} cases[] = {
+		{ "", "header", 0 },
+		{ "heaptop_live/2 now_ns=1 rate=1 count=0\n", "header", 0 },
+		{ "heaptop_live/1 now_ns=1 rate=1 count=0", "header", 0 },
+		{ "heaptop_live/1 now_ns=1 rate=1 count=0 \n", "header", 0 },
+		{ "heaptop_live/1 now_ns=1  rate=1 count=0\n", "header", 0 },
+		{ "heaptop_live/1 now_ns=-1 rate=1 count=0\n", "header", 0 },
+		{ "heaptop_live/1 now_ns=99999999999999999999 rate=1 count=0\n", "header", 0 },
+		{ "heaptop_live/1 now_ns=1 rate=0 count=0\n", "absurd", 0 },
+		{ "heaptop_live/1 now_ns=0 rate=1 count=0\n", "absurd", 0 },
+		{ "heaptop_live/1 now_ns=1 rate=1 count=99999999\n", "absurd", 0 },
+		{ LIVE_HDR "1\n", "absurd", 0 },                       /* too short for 1 */
+		{ LIVE_HDR "1\n10 1 2 3 4\n10 1 2 3 4\n", "more lines", 0 },
+		{ LIVE_HDR "2\n10 1 2 3 4\n10 1 2 3 4\n\n", "more lines", 0 },
+		{ LIVE_HDR "2\n10 1 2 3 4\n10 1 2 3 44\n10 1\n", "more lines", 0 },
+		{ LIVE_HDR "3\n10 1 2 3 4000000\n10 1 2 3 4000000\n", "count=3", 0 },
+		{ LIVE_HDR "1\n10 1 2 3 4", "malformed", 0 },          /* no newline */
+		{ LIVE_HDR "1\n10 1 2 345\n", "malformed", 0 },        /* 4 fields */
+		{ LIVE_HDR "1\n10 1 2 3 4 5\n", "malformed", 0 },      /* 6 fields */
+		{ LIVE_HDR "1\n0x10 1 2 3 4\n", "malformed", 0 },
+		{ LIVE_HDR "1\n10 1  2 3 4\n", "malformed", 0 },
+		{ LIVE_HDR "1\n1G 1 2 3 4\n", "malformed", 0 },
+		{ LIVE_HDR "1\n10 1 2 3 4\r\n", "malformed", 0 },
+		{ LIVE_HDR "1\n10 -1 2 3 4\n", "malformed", 0 },
+		{ LIVE_HDR "1\n10000000000000000 1 2 3 4\n", "malformed", 0 }, /* 17 hex */
+		{ LIVE_HDR "1\n10 1 2 3 18446744073709551616\n", "malformed", 0 },
+		{ LIVE_HDR "1\n10 1 2 3 4\0\n", "malformed",
+		  sizeof(LIVE_HDR "1\n10 1 2 3 4\0\n") - 1 },
+		{ LIVE_HDR "1\n0 1 2 3 4\n", "out of range", 0 },      /* addr 0 */
+		{ LIVE_HDR "1\n10 16 2 3 4\n", "out of range", 0 },    /* stack */
+		{ LIVE_HDR "1\n10 4294967312 2 3 4\n", "out of range", 0 },
+		{ LIVE_HDR "1\n10 1 281474976710657 3 4\n", "out of range", 0 },
+		{ LIVE_HDR "1\n10 1 2 4611686018427387904 4\n", "out of range", 0 },
+		{ LIVE_HDR "1\n10 1 2 3 0\n", "out of range", 0 },     /* born 0 */
+		{ LIVE_HDR "1\n10 1 2 3 5000000001\n", "out of range", 0 }, /* future */
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct ht_live_obj *o = (void *)1;
+		size_t n = 99, len = cases[i].len ? cases[i].len :
+		                     strlen(cases[i].text);
+		uint64_t now = 99;
+		char *cause = NULL;
+		int rc;
+
+		rc = ht_live_parse(cases[i].text, len, STACKS_CAP, &o, &n, &now,
+		                   &cause);
+		if (rc != -EINVAL || !cause || !strstr(cause, cases[i].needle))
+			fail_msg("case %zu: expected -EINVAL with '%s', got %d: %s",
+			         i, cases[i].needle, rc, cause ? cause : "(none)");
+		assert_null(o);
+		assert_int_equal(n, 0);
+		assert_int_equal(now, 0);
+		free(cause);
+	}
+}
+
+/* HT_CMD_LIVE through the control page: a minor-2 runtime's file is read,
+ * parsed and removed; a minor-1 runtime's -EINVAL is -ENOTSUP. */
+static void live_command(uint32_t minor, int result, const char *text,
+                         int expect, const char *needle, size_t expect_n)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct layout l = lay();
+	struct ht_segread *r = NULL;
+	struct ht_live_obj *o = NULL;
+	char *cause = NULL, path[80], dir[] = "/tmp/httest-live.XXXXXX";
+	struct fake_rt f = { 0 };
+	pthread_t th;
+	size_t n = 0;
+	uint64_t now = 0;
+	int fd, rc;
+
+	((struct ht_seg_header *)img)->minor = minor;
+	publish(img, size);
+	snprintf(path, sizeof path, "/%s", segname);
+	fd = shm_open(path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	f.ctl = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE),
+	             PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	             (off_t)l.control_off);
+	assert_true(f.ctl != MAP_FAILED);
+	f.live_result = result;
+	f.live_text = text;
+	f.last = __atomic_load_n(&f.ctl->req_seq, __ATOMIC_ACQUIRE);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+	pthread_create(&th, NULL, fake_runtime, &f);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/live", dir);
+	assert_int_equal(ht_segread_live(r, "relative", &o, &n, &now, &cause),
+	                 -EINVAL);
+	rc = ht_segread_live(r, path, &o, &n, &now, &cause);
+	if (rc != expect || (needle && (!cause || !strstr(cause, needle))))
+		fail_msg("live: expected %d with '%s', got %d: %s", expect,
+		         needle ? needle : "", rc, cause ? cause : "(none)");
+	assert_int_equal(f.seen_cmd, HT_CMD_LIVE);
+	assert_string_equal(f.seen_path, path);
+	assert_int_equal(n, expect_n);
+	assert_true(access(path, F_OK) != 0); /* removed */
+	f.stop = 1;
+	pthread_join(th, NULL);
+	free(o);
+	free(cause);
+	rmdir(dir);
+	ht_segread_close(r);
+	munmap(f.ctl, (size_t)sysconf(_SC_PAGESIZE));
+	close(fd);
+	free(img);
+}
+
+static void test_live_command(void **state)
+{
+	live_command(2, 0, LIVE_HDR "1\n7f0010 9 48 12288 4999999999\n", 0,
+	             NULL, 1);
+	live_command(1, -EINVAL, "", -ENOTSUP, "too old", 0);
+	live_command(2, -EINVAL, "", -EINVAL, "failed in the runtime", 0);
+	live_command(2, 0, LIVE_HDR "1\n7f0010 99 48 12288 4999999999\n",
+	             -EINVAL, "out of range", 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -925,6 +1162,11 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_astat, setup, teardown),
+		cmocka_unit_test(test_live_parse_good),
+		cmocka_unit_test(test_live_parse_bad),
+		cmocka_unit_test_setup_teardown(test_live_command, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_dead_process, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_while_reading,

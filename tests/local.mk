@@ -21,3 +21,4 @@ include $(srcdir)/tests/ui.mk
 include $(srcdir)/tests/threads.mk
 include $(srcdir)/tests/allocators.mk
 include $(srcdir)/tests/follow.mk
+include $(srcdir)/tests/trend.mk

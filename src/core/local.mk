@@ -15,6 +15,7 @@ libhtcore_a_SOURCES = \
 	src/core/follow.h src/core/follow.c \
 	src/core/model.h src/core/model.c \
 	src/core/json.h src/core/json.c \
+	src/core/trend.h src/core/trend.c \
 	src/core/symbolize.h src/core/fmt.h
 libhtcore_a_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(LIBDW_CFLAGS) \
 	$(ZLIB_CFLAGS) $(PROTOBUF_C_CFLAGS)

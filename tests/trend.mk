@@ -26,11 +26,15 @@ tests_targets_trend_frag_LDFLAGS = $(HT_TARGET_LINK)
 EXTRA_DIST += tests/targets/trend_py.py
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_trend
-HT_UNIT_TESTS += tests/unit/test_trend
+check_PROGRAMS += tests/unit/test_trend tests/unit/test_procmem
+HT_UNIT_TESTS += tests/unit/test_trend tests/unit/test_procmem
 endif
 tests_unit_test_trend_SOURCES = tests/unit/test_trend.c
 tests_unit_test_trend_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_trend_LDFLAGS = $(HT_SAN_CFLAGS)
 tests_unit_test_trend_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_procmem_SOURCES = tests/unit/test_procmem.c
+tests_unit_test_procmem_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_procmem_LDFLAGS = $(HT_SAN_CFLAGS)
+tests_unit_test_procmem_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/unit/data

@@ -115,7 +115,12 @@ static void test_shm_kinds(void **state)
 		"7f0000500000-7f0000600000 ---p 00000000 00:00 0 \n"
 		"Rss:                   0 kB\n"
 		"7f0000600000-7f0000700000 rw-p 00000000 00:00 0 \n"
-		"Rss:                 300 kB\n";
+		"Rss:                 300 kB\n"
+		/* a guard page with a hole above it: not a stack's */
+		"7f0000800000-7f0000801000 ---p 00000000 00:00 0 \n"
+		"Rss:                   0 kB\n"
+		"7f0000802000-7f0000900000 rw-p 00000000 00:00 0 \n"
+		"Rss:                  20 kB\n";
 	struct ht_procmem m;
 
 	(void)state;
@@ -123,8 +128,8 @@ static void test_shm_kinds(void **state)
 	assert_int_equal(m.shmem, (100 + 50 + 25 + 5) * KB);
 	assert_int_equal(m.own_shm, 400 * KB);
 	assert_int_equal(m.stacks, 0);
-	assert_int_equal(m.anon, 300 * KB);
-	assert_int_equal(m.rss, (180 + 300) * KB);
+	assert_int_equal(m.anon, (300 + 20) * KB);
+	assert_int_equal(m.rss, (180 + 300 + 20) * KB);
 }
 
 static void test_garbage(void **state)

@@ -409,6 +409,12 @@ static void test_verdicts(void **state)
 	ht_site_verdict(&f, HT_TREND_GROWING, &evicts, &cache);
 	assert_int_equal(cache.verdict, HT_VERDICT_CACHE_FILLING);
 	assert_non_null(strstr(cache.text, "cache filling"));
+	/* nothing older than 8 s of 30 s is live: the old ones were
+	 * evicted, even if the freed samples seen were young */
+	evicts.oldest_age = 8;
+	evicts.median_lifetime = 0.5;
+	ht_site_verdict(&f, HT_TREND_GROWING, &evicts, &cache);
+	assert_int_equal(cache.verdict, HT_VERDICT_CACHE_FILLING);
 	ht_site_verdict(&f, HT_TREND_GROWING, NULL, &grow);
 	assert_int_equal(grow.verdict, HT_VERDICT_GROWING);
 	kept.valid = false;

@@ -22,3 +22,4 @@ include $(srcdir)/tests/threads.mk
 include $(srcdir)/tests/allocators.mk
 include $(srcdir)/tests/follow.mk
 include $(srcdir)/tests/ages.mk
+include $(srcdir)/tests/trend.mk

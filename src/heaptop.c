@@ -215,6 +215,7 @@ static const struct keyword sort_words[] = {
 	{ "alloc-objects", HT_SORT_ALLOC_OBJS, false },
 	{ "growth", HT_SORT_GROWTH, false },
 	{ "name", HT_SORT_NAME, false },
+	{ "suspects", HT_SORT_SUSPECT, false },
 	{ NULL, 0, false },
 };
 static const struct keyword group_words[] = {
@@ -683,8 +684,8 @@ static void print_thread_row(const struct ht_model *m,
 	         HT_UNCERTAIN_REL ? "±" : "");
 	snprintf(ao, sizeof ao, "%.0f", c->cum_objs);
 	thread_label(label, sizeof label, m, t->thread);
-	printf("%12s %10s %12s %10s%s  %s%s\n", ib, io, ab, ao,
-	       delta ? "             " : "", indent, label);
+	printf("%12s %10s %12s %10s%s %-18s %s%s\n", ib, io, ab, ao,
+	       delta ? "             " : "", "", indent, label);
 }
 
 /* The per-thread totals table (at most --top rows). */
@@ -695,8 +696,8 @@ static void print_thread_table(struct ht_model *m, const struct options *o,
 	const struct ht_thread_counts *th = ht_model_threads(m, &nt);
 
 	shown = o->top && (size_t)o->top < nt ? (size_t)o->top : nt;
-	printf("\n%12s %10s %12s %10s%s  %s\n", "INUSE", "OBJS", "ALLOC",
-	       "ALLOCOBJS", delta ? "             " : "", "THREAD");
+	printf("\n%12s %10s %12s %10s%s %-18s %s\n", "INUSE", "OBJS", "ALLOC",
+	       "ALLOCOBJS", delta ? "             " : "", "", "THREAD");
 	for (size_t i = 0; i < shown; i++)
 		print_thread_row(m, &th[i], delta, "");
 	if (shown < nt)
@@ -754,6 +755,202 @@ static void json_allocator(FILE *f, const struct ht_profile *p,
 		fprintf(f, ",\"dump_seconds\":%.6f,\"dump_interval\":%.6f",
 		        a->dump_seconds, ht_alloc_dump_interval(a));
 	fputs("}", f);
+}
+
+/* ---- is it a leak: trends, ages, verdicts, the process's memory ---- */
+
+/* "+1.2M/s growing" for the TREND column. */
+static void trend_cell(char *buf, size_t n, const struct ht_site *st)
+{
+	char g[24];
+
+	if (st->trend == HT_TREND_UNKNOWN) {
+		snprintf(buf, n, "%s", ht_trend_name(st->trend));
+		return;
+	}
+	human(g, sizeof g, st->fit.slope);
+	snprintf(buf, n, "%s%s/s %s", st->fit.slope >= 0 ? "+" : "", g,
+	         ht_trend_name(st->trend));
+}
+
+/* The verdict line under a site, when there is something to say. */
+static void print_verdict(const struct ht_site *st)
+{
+	if (st->verdict.verdict != HT_VERDICT_NONE && st->verdict.text[0])
+		printf("%12s   %s\n", "", st->verdict.text);
+}
+
+/* The allocator's statistics as "name value" pairs; NULL names: none. */
+static const char *const *astat_names(uint32_t kind)
+{
+	static const char *const glibc[6] = { "arena", "in_use", "free",
+	                                      "mmapped", NULL, NULL };
+	static const char *const je[6] = { "allocated", "active", "resident",
+	                                   "retained", "mapped", "metadata" };
+
+	return kind == HT_ASTAT_GLIBC ? glibc :
+	       kind == HT_ASTAT_JEMALLOC ? je : NULL;
+}
+
+static const char *astat_source(uint32_t kind)
+{
+	return kind == HT_ASTAT_GLIBC ? "mallinfo2" :
+	       kind == HT_ASTAT_JEMALLOC ? "jemalloc" : NULL;
+}
+
+/* Batch text: the process's memory under the allocator line. */
+static void print_memory(struct ht_model *m, struct ht_session *s)
+{
+	const struct ht_profile *p = ht_model_profile(m);
+	const struct ht_proc_diag *d = ht_model_proc_diag(m);
+	const char *const *names = astat_names(p->proc.astat_kind);
+	struct ht_events_status es;
+	char b[32], g[32];
+
+	if (ht_session_kind(s) == HT_SESS_LOAD ||
+	    ht_session_kind(s) == HT_SESS_FOLLOW)
+		return;
+	human(b, sizeof b, p->totals.cur_bytes);
+	human(g, sizeof g, d->heap_fit.slope);
+	printf("memory: heap %s (%s%s/s %s)", b,
+	       d->heap_fit.slope >= 0 ? "+" : "", g,
+	       ht_trend_name(d->heap_trend));
+	if (p->proc.have_rss) {
+		human(b, sizeof b, (double)p->proc.rss);
+		human(g, sizeof g, d->rss_fit.slope);
+		printf(", RSS %s (%s%s/s %s)", b, d->rss_fit.slope >= 0 ? "+" : "",
+		       g, ht_trend_name(d->rss_trend));
+	}
+	if (names) {
+		printf(", %s:", astat_source(p->proc.astat_kind));
+		for (int i = 0; i < 6; i++)
+			if (names[i]) {
+				human(b, sizeof b, (double)p->proc.astat[i]);
+				printf(" %s %s", names[i], b);
+			}
+	}
+	printf("\n");
+	if (p->proc.have_map) {
+		char h[32], st[32], an[32], fi[32];
+
+		human(h, sizeof h, (double)p->proc.map_brk_heap);
+		human(st, sizeof st, (double)p->proc.map_stacks);
+		human(an, sizeof an, (double)p->proc.map_anon);
+		human(fi, sizeof fi, (double)p->proc.map_file);
+		printf("rss by kind: brk heap %s, thread stacks %s, other "
+		       "anonymous %s, files %s\n", h, st, an, fi);
+	}
+	if (d->verdict != HT_MEM_NONE && d->text[0])
+		printf("verdict: %s\n", d->text);
+	if (ht_session_events(s, &es) && es.degraded)
+		printf("note: the event ring overflowed (%" PRIu64 " events "
+		       "lost): ages and lifetimes are approximate; the counters "
+		       "are exact\n", es.drops);
+}
+
+static void json_opt_number(FILE *f, const char *name, bool have, double v)
+{
+	fprintf(f, ",\"%s\":", name);
+	if (have)
+		ht_json_number(f, v);
+	else
+		fputs("null", f);
+}
+
+/* A site's trend, ages and verdict. */
+static void json_site_diag(FILE *f, const struct ht_site *st)
+{
+	bool fit = st->trend != HT_TREND_UNKNOWN && isfinite(st->fit.slope_se);
+	bool ages = st->has_ages && st->ages.live > 0;
+
+	json_opt_number(f, "growth_bytes_per_s", fit, st->fit.slope);
+	json_opt_number(f, "growth_stderr", fit, st->fit.slope_se);
+	fprintf(f, ",\"trend\":\"%s\"", ht_trend_name(st->trend));
+	json_opt_number(f, "age_oldest_s", ages, st->ages.oldest_s);
+	json_opt_number(f, "age_median_s", ages, st->ages.median_s);
+	if (st->has_ages) {
+		fputs(",\"age_hist_bytes\":[", f);
+		for (int i = 0; i < HT_AGE_BUCKETS; i++) {
+			if (i)
+				fputc(',', f);
+			ht_json_number(f, st->ages.age_hist[i]);
+		}
+		fputc(']', f);
+		json_opt_number(f, "lifetime_median_s", st->ages.freed > 0,
+		                st->ages.lifetime_median_s);
+		fprintf(f, ",\"freed_samples\":%zu", st->ages.freed);
+		json_opt_number(f, "alloc_rate_bytes_per_s", st->ages.span_s > 0,
+		                st->ages.span_s > 0 ?
+		                st->ages.alloc_bytes / st->ages.span_s : 0);
+		json_opt_number(f, "free_rate_bytes_per_s", st->ages.span_s > 0,
+		                st->ages.span_s > 0 ?
+		                st->ages.freed_bytes / st->ages.span_s : 0);
+	}
+	fputs(",\"verdict\":", f);
+	if (st->verdict.verdict != HT_VERDICT_NONE)
+		ht_json_string(f, ht_verdict_name(st->verdict.verdict));
+	else
+		fputs("null", f);
+	fputs(",\"verdict_text\":", f);
+	ht_json_string(f, st->verdict.text[0] ? st->verdict.text : NULL);
+	fputs(",\"suspect_score\":", f);
+	ht_json_number(f, st->verdict.score);
+}
+
+/* The process: RSS, the allocator's view, trends, verdict, events. */
+static void json_memory(FILE *f, struct ht_model *m, struct ht_session *s)
+{
+	const struct ht_profile *p = ht_model_profile(m);
+	const struct ht_proc_diag *d = ht_model_proc_diag(m);
+	const char *const *names = astat_names(p->proc.astat_kind);
+	struct ht_events_status es;
+
+	json_opt_number(f, "rss_bytes", p->proc.have_rss, (double)p->proc.rss);
+	fputs(",\"allocator_stats\":", f);
+	if (names) {
+		fputs("{\"source\":", f);
+		ht_json_string(f, astat_source(p->proc.astat_kind));
+		for (int i = 0; i < 6; i++)
+			if (names[i])
+				fprintf(f, ",\"%s\":%" PRIu64, names[i],
+				        p->proc.astat[i]);
+		fputc('}', f);
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\"memory\":{\"heap_trend\":", f);
+	ht_json_string(f, ht_trend_name(d->heap_trend));
+	json_opt_number(f, "heap_growth_bytes_per_s",
+	                d->heap_trend != HT_TREND_UNKNOWN, d->heap_fit.slope);
+	fputs(",\"rss_trend\":", f);
+	ht_json_string(f, d->have_rss ? ht_trend_name(d->rss_trend) : NULL);
+	json_opt_number(f, "rss_growth_bytes_per_s",
+	                d->have_rss && d->rss_trend != HT_TREND_UNKNOWN,
+	                d->rss_fit.slope);
+	fputs(",\"rss_by_kind\":", f);
+	if (p->proc.have_map)
+		fprintf(f, "{\"brk_heap\":%" PRIu64 ",\"thread_stacks\":%" PRIu64
+		        ",\"anonymous\":%" PRIu64 ",\"file\":%" PRIu64
+		        ",\"shmem\":%" PRIu64 "}", p->proc.map_brk_heap,
+		        p->proc.map_stacks, p->proc.map_anon, p->proc.map_file,
+		        p->proc.map_shmem);
+	else
+		fputs("null", f);
+	fputs(",\"verdict\":", f);
+	ht_json_string(f, d->verdict != HT_MEM_NONE ?
+	               ht_mem_verdict_name(d->verdict) : NULL);
+	fputs(",\"text\":", f);
+	ht_json_string(f, d->text[0] ? d->text : NULL);
+	fputc('}', f);
+	fputs(",\"events\":", f);
+	if (ht_session_events(s, &es))
+		fprintf(f, "{\"consumed\":%" PRIu64 ",\"drops\":%" PRIu64
+		        ",\"reloads\":%" PRIu64 ",\"degraded\":%s,"
+		        "\"ages_since_attach\":%s}", es.events, es.drops,
+		        es.reloads, es.degraded ? "true" : "false",
+		        es.since_attach ? "true" : "false");
+	else
+		fputs("null", f);
 }
 
 /* "following PREFIX: pid N, dump FILE (seq S, kind K), age Xs, K dumps
@@ -837,6 +1034,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		       p->ring_drops);
 	printf("\n");
 	print_allocator(p, s);
+	print_memory(m, s);
 	if (ht_session_follower(s))
 		print_follow_text(s);
 	if (delta) {
@@ -846,8 +1044,8 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		printf("since baseline: in use %s%s, %+.0f objects\n",
 		       d->cur_bytes >= 0 ? "+" : "", b1, d->cur_objs);
 	}
-	printf("%12s %10s %12s %10s%s  %s\n", "INUSE", "OBJS", "ALLOC",
-	       "ALLOCOBJS", delta ? "       GROWTH" : "", "SITE");
+	printf("%12s %10s %12s %10s%s %-18s %s\n", "INUSE", "OBJS", "ALLOC",
+	       "ALLOCOBJS", delta ? "       GROWTH" : "", "TREND", "SITE");
 	sites = ht_model_sites(m, &n);
 	shown = o->top && (size_t)o->top < n ? (size_t)o->top : n;
 	if (threads)
@@ -855,7 +1053,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 	for (size_t i = 0; i < shown; i++) {
 		const struct ht_site *st = sites[i];
 		const struct ht_counts *c = &st->counts;
-		char ib[40], ab[40], io[40], ao[40], gb[48] = "";
+		char ib[40], ab[40], io[40], ao[40], gb[48] = "", tr[48];
 		const struct ht_frame *f = st->frame;
 
 		print_value(ib, sizeof ib, c->cur_bytes, c->var_cur_bytes);
@@ -872,7 +1070,8 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 			         st->delta.cur_bytes > 0 ? "+" : "", h);
 			snprintf(gb, sizeof gb, " %12s", sh);
 		}
-		printf("%12s %10s %12s %10s%s  %s", ib, io, ab, ao, gb,
+		trend_cell(tr, sizeof tr, st);
+		printf("%12s %10s %12s %10s%s %-18s %s", ib, io, ab, ao, gb, tr,
 		       f->function ? f->function : "?");
 		if (f->file)
 			printf(" (%s:%d)", base_name(f->file), f->line);
@@ -881,6 +1080,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		if (st->via && st->via->function)
 			printf(" via %s", st->via->function);
 		printf("\n");
+		print_verdict(st);
 		/* which threads allocated it: only worth a line when the
 		 * profile has more than one thread */
 		if (threads && nthreads > 1) {
@@ -893,9 +1093,10 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 			for (size_t k = 0; k < tshown; k++)
 				print_thread_row(m, &th[k], delta, "  ");
 			if (tshown < nt)
-				printf("%12s %10s %12s %10s%s    ... %zu more "
-				       "threads\n", "", "", "", "",
-				       delta ? "             " : "", nt - tshown);
+				printf("%12s %10s %12s %10s%s %-18s   ... %zu "
+				       "more threads\n", "", "", "", "",
+				       delta ? "             " : "", "",
+				       nt - tshown);
 		}
 	}
 	if (shown < n)
@@ -986,6 +1187,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	        final ? "true" : "false", p->rate);
 	ht_json_string(f, ht_session_command(s));
 	json_allocator(f, p, s);
+	json_memory(f, m, s);
 	if (ht_session_follower(s))
 		json_follow(f, s);
 	fputs(",\"totals\":{", f);
@@ -1017,6 +1219,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 		}
 		fputc(',', f);
 		json_counts(f, &st->counts, true);
+		json_site_diag(f, st);
 		if (st->has_delta) {
 			fputs(",\"delta\":{", f);
 			json_counts(f, &st->delta, false);
@@ -1466,6 +1669,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ht_model_set_symbol_options(m, &so);
+	ht_model_set_ages_source(m, ht_session_ages, s);
 	if (o.nfold)
 		ht_model_set_fold(m, o.fold, o.nfold);
 	{

@@ -87,6 +87,8 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	clrtoeol();
 	move(2, 0);
 	clrtoeol();
+	move(3, 0);
+	clrtoeol();
 
 	put_role(&l, HT_CR_TITLE, "heaptop  ");
 	if (kind == HT_SESS_FOLLOW && (d == NULL || !d->have_profile)) {
@@ -140,13 +142,28 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	         ht_fmt_bytes(a, sizeof a, d->totals.cur_bytes, false),
 	         ht_fmt_count(b, sizeof b, d->totals.cur_objs, false));
 	item(&l, "in use", v, HT_CR_HEADER_VALUE);
+	if (d->proc.heap_trend != HT_TREND_UNKNOWN) {
+		snprintf(v, sizeof v, "%s/s %s",
+		         ht_fmt_bytes(a, sizeof a, d->proc.heap_fit.slope, true),
+		         ht_trend_name(d->proc.heap_trend));
+		item(&l, "heap", v, d->proc.heap_trend == HT_TREND_GROWING ?
+		     HT_CR_GROWTH : HT_CR_HEADER_VALUE);
+	}
 	snprintf(v, sizeof v, "%s (%s objs)",
 	         ht_fmt_bytes(a, sizeof a, d->totals.cum_bytes, false),
 	         ht_fmt_count(b, sizeof b, d->totals.cum_objs, false));
 	item(&l, "allocated", v, HT_CR_HEADER_VALUE);
-	if (d->rss > 0)
-		item(&l, "RSS", ht_fmt_bytes(a, sizeof a, (double)d->rss, false),
-		     HT_CR_HEADER_VALUE);
+	if (d->rss > 0) {
+		ht_fmt_bytes(a, sizeof a, (double)d->rss, false);
+		if (d->proc.have_rss && d->proc.rss_trend != HT_TREND_UNKNOWN)
+			snprintf(v, sizeof v, "%s (%s/s %s)", a,
+			         ht_fmt_bytes(b, sizeof b, d->proc.rss_fit.slope,
+			                      true),
+			         ht_trend_name(d->proc.rss_trend));
+		else
+			snprintf(v, sizeof v, "%s", a);
+		item(&l, "RSS", v, HT_CR_HEADER_VALUE);
+	}
 
 	l.y = 2;
 	l.x = 0;
@@ -191,5 +208,16 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	}
 	if (out != NULL)
 		item(&l, "output", out, HT_CR_LOCATION);
-	return 3;
+	/* a fourth line when there is something to say about memory */
+	l.y = 3;
+	l.x = 0;
+	if (d->proc.verdict != HT_MEM_NONE && d->proc.text[0])
+		item(&l, "memory", d->proc.text, HT_CR_GROWTH);
+	if (d->have_events && d->events.degraded) {
+		snprintf(v, sizeof v, "ring overflow (%llu events lost): ages "
+		         "approximate, counters exact",
+		         (unsigned long long)d->events.drops);
+		item(&l, NULL, v, HT_CR_GROWTH);
+	}
+	return l.x > 0 ? 4 : 3;
 }

@@ -23,6 +23,7 @@ enum ht_action {
 	HT_ACT_HELP, HT_ACT_BACK, HT_ACT_QUIT, HT_ACT_REDRAW,
 	HT_ACT_THREADS,        /* per-thread breakdown (jemalloc dumps) */
 	HT_ACT_LIB_SITES,      /* library frames as sites / folded */
+	HT_ACT_SUSPECTS,       /* leak suspects first, with verdicts */
 };
 
 /* Views a binding applies in (a mask). */

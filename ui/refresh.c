@@ -130,6 +130,7 @@ struct ht_ui_rowset {
 	struct ht_ui_row *rows;
 	uint64_t *keys;
 	size_t n;
+	char *texts;     /* the rows' verdict texts, NUL separated */
 };
 
 static struct ht_ui_rowset *rowset_get(struct ht_ui_rowset *r)
@@ -144,6 +145,7 @@ static void rowset_put(struct ht_ui_rowset *r)
 		return;
 	free(r->rows);
 	free(r->keys);
+	free(r->texts);
 	free(r);
 }
 
@@ -378,12 +380,39 @@ static struct ht_ui_rowset *copy_rows(struct ht_model *m)
 			return NULL;
 		}
 	}
+	{
+		/* the verdict texts, in one block */
+		size_t len = 0, off = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (sites[i]->verdict.verdict != HT_VERDICT_NONE)
+				len += strlen(sites[i]->verdict.text) + 1;
+		if (len && !(rs->texts = malloc(len))) {
+			rowset_put(rs);
+			return NULL;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct ht_site_verdict *v = &sites[i]->verdict;
+			size_t l = strlen(v->text) + 1;
+
+			rs->rows[i].verdict_text = NULL;
+			if (v->verdict == HT_VERDICT_NONE)
+				continue;
+			memcpy(rs->texts + off, v->text, l);
+			rs->rows[i].verdict_text = rs->texts + off;
+			off += l;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ht_site *s = sites[i];
 		struct ht_ui_row *r = &rs->rows[i];
 		size_t h = s->hist_len < HT_HISTORY_LEN ? s->hist_len
 		                                        : HT_HISTORY_LEN;
 		size_t first = h > HT_UI_SPARK ? h - HT_UI_SPARK : 0, k;
+
+		r->growth = (float)s->fit.slope;
+		r->trend = (uint8_t)s->trend;
+		r->verdict = (uint8_t)s->verdict.verdict;
 
 		r->key = rs->keys[i] = s->key;
 		r->frame = s->frame;
@@ -457,6 +486,8 @@ static struct ht_ui_data *build(struct worker *w,
 		d->exit_status = w->exit_status;
 	}
 	d->rss = w->rss;
+	d->proc = *ht_model_proc_diag(m);
+	d->have_events = ht_session_events(w->ui->session, &d->events);
 	if (ht_session_follower(w->ui->session) != NULL) {
 		d->following = true;
 		ht_follow_info(ht_session_follower(w->ui->session), &d->follow);

@@ -547,6 +547,19 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		            : HT_GROUP_STACK;
 		ht_ui_request_options(ui);
 		break;
+	case HT_ACT_SUSPECTS:
+		if (ui->sort != HT_SORT_SUSPECT) {
+			ui->sort_before_suspects = ui->sort;
+			ui->sort = HT_SORT_SUSPECT;
+			ht_ui_status(ui, false, "leak suspects first: sites that "
+			             "grow steadily and keep old objects");
+		} else {
+			ui->sort = ui->sort_before_suspects;
+			ht_ui_status(ui, false, "suspects order off");
+		}
+		ui->alloc_mode = false;
+		ht_ui_request_options(ui);
+		break;
 	case HT_ACT_LIB_SITES:
 		ui->lib_sites = !ui->lib_sites;
 		ht_ui_request_options(ui);

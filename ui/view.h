@@ -44,6 +44,12 @@ struct ht_ui_row {
 	uint32_t nstacks;
 	uint32_t hist_len;
 	float hist[HT_UI_SPARK];        /* in-use bytes, oldest first */
+	/* is it a leak (model.h: fit, trend, verdict) */
+	float growth;                   /* bytes/s, valid unless trend is
+	                                 * HT_TREND_UNKNOWN */
+	uint8_t trend;                  /* enum ht_trend */
+	uint8_t verdict;                /* enum ht_verdict */
+	const char *verdict_text;       /* owned by the rowset; NULL: none */
 };
 
 /* One visible tree node, in display order. */
@@ -103,6 +109,10 @@ struct ht_ui_data {
 	double samples_per_sec;         /* < 0: not known yet */
 	uint64_t rss;
 	double refresh_ms;              /* how long the last refresh took */
+	/* the process: heap and RSS trends, the memory verdict, the events */
+	struct ht_proc_diag proc;
+	bool have_events;
+	struct ht_events_status events;
 	/* --follow: where the dump shown comes from */
 	bool following;
 	struct ht_follow_info follow;
@@ -214,6 +224,7 @@ struct ht_ui {
 	const struct ht_view_ops *back;    /* where Esc returns */
 	bool alloc_mode;
 	enum ht_sort sort;
+	enum ht_sort sort_before_suspects;  /* L again returns to it */
 	enum ht_group group;
 	bool lib_sites;                    /* library frames name sites */
 	char filter[128];

@@ -17,7 +17,7 @@
 
 enum col_kind {
 	COL_RANK, COL_BYTES, COL_SHARE, COL_OBJS, COL_OTHER, COL_DBYTES,
-	COL_DOBJS, COL_TREND, COL_SITE,
+	COL_DOBJS, COL_TREND, COL_GROWTH, COL_VERDICT, COL_SITE,
 };
 
 struct col {
@@ -28,14 +28,16 @@ struct col {
 	int sort;               /* enum ht_sort, or -1 */
 };
 
-#define MAXCOLS 9
+#define MAXCOLS 11
 
 static int layout(const struct ht_ui *ui, struct col *c, int w)
 {
 	bool base = ui->data != NULL && ui->data->has_baseline;
 	bool alloc = ui->alloc_mode;
-	int n = 0, trend = w >= 96 ? 14 : w >= 84 ? 10 : 0;
-	bool other = w >= 72;
+	bool suspects = ui->sort == HT_SORT_SUSPECT;
+	int n = 0, trend = w >= 104 ? 14 : w >= 92 ? 10 : 0;
+	bool other = w >= 72 && !suspects;
+	bool growth = w >= 72 && !alloc;
 
 	c[n++] = (struct col){ COL_RANK, "#", "#", 5, -1 };
 	if (base) {
@@ -62,7 +64,13 @@ static int layout(const struct ht_ui *ui, struct col *c, int w)
 		                               8, HT_SORT_INUSE_BYTES }
 		               : (struct col){ COL_OTHER, "ALLOC", "ALLOC", 8,
 		                               HT_SORT_ALLOC_BYTES };
-	if (trend)
+	if (growth)
+		c[n++] = (struct col){ COL_GROWTH, "GROWTH/s", "GROWTH/s", 10,
+		                       -1 };
+	if (suspects)
+		c[n++] = (struct col){ COL_VERDICT, "VERDICT", "VERDICT", 14,
+		                       HT_SORT_SUSPECT };
+	else if (trend)
 		c[n++] = (struct col){ COL_TREND, "TREND", "TREND", trend, -1 };
 	c[n++] = (struct col){ COL_SITE, "SITE", "SITE", 0, HT_SORT_NAME };
 	return n;
@@ -77,6 +85,7 @@ static const char *sort_name(enum ht_sort s)
 	case HT_SORT_ALLOC_OBJS: return "allocated objects";
 	case HT_SORT_GROWTH: return "growth";
 	case HT_SORT_NAME: return "name";
+	case HT_SORT_SUSPECT: return "leak suspects";
 	}
 	return "?";
 }
@@ -179,6 +188,31 @@ static void draw_row(struct ht_ui *ui, const struct ht_ui_row *r, size_t rank,
 			ht_fmt_count(buf, sizeof buf, k->d_cur_objs, true);
 			put_right(y, x, cw, buf, ROLE(delta_role(k->d_cur_objs)));
 			break;
+		case COL_GROWTH:
+			if (r->trend == HT_TREND_UNKNOWN) {
+				put_right(y, x, cw, "?", ROLE(HT_CR_DIM));
+				break;
+			}
+			ht_fmt_bytes(buf, sizeof buf, r->growth, true);
+			put_right(y, x, cw, buf, ROLE(
+			          r->trend == HT_TREND_GROWING ? HT_CR_GROWTH :
+			          r->trend == HT_TREND_SHRINKING ? HT_CR_SHRINK :
+			          HT_CR_DIM));
+			break;
+		case COL_VERDICT: {
+			enum ht_verdict v = (enum ht_verdict)r->verdict;
+			const char *t = v != HT_VERDICT_NONE ? ht_verdict_name(v) :
+			                ht_trend_name((enum ht_trend)r->trend);
+
+			attron(ht_color(ROLE(v == HT_VERDICT_LEAK ||
+			                     v == HT_VERDICT_GROWING ? HT_CR_GROWTH :
+			                     v == HT_VERDICT_NONE ? HT_CR_DIM :
+			                     HT_CR_DEFAULT)));
+			ht_ui_put(y, x, t, cw - 1);
+			attroff(ht_color(ROLE(HT_CR_DEFAULT)));
+			attrset(sel ? ht_color(HT_CR_SELECTED) : A_NORMAL);
+			break;
+		}
 		case COL_TREND: {
 			double h[HT_UI_SPARK];
 			unsigned j;
@@ -300,10 +334,25 @@ static void draw_top(struct ht_ui *ui, int y, int h, int w)
 		attrset(A_NORMAL);
 		return;
 	}
+	if (ui->sort == HT_SORT_SUSPECT && rows_h > 2)
+		rows_h--;  /* the last line: the selected site's verdict */
 	ht_ui_clamp(&ui->top_cursor, &ui->top_scroll, d->nrows, rows_h);
 	for (r = ui->top_scroll, i = 0; r < d->nrows && i < rows_h; r++, i++)
 		draw_row(ui, &d->rows[r], r, y + 2 + i, w, c, ncols,
 		         r == ui->top_cursor);
+	if (ui->sort == HT_SORT_SUSPECT && ui->top_cursor < d->nrows) {
+		const struct ht_ui_row *sel = &d->rows[ui->top_cursor];
+
+		snprintf(title, sizeof title, "%s%s",
+		         sel->verdict_text ? "verdict: " : "",
+		         sel->verdict_text ? sel->verdict_text :
+		         "no verdict yet for this site");
+		attrset(ht_color(sel->verdict == HT_VERDICT_LEAK ?
+		                 HT_CR_GROWTH : HT_CR_TITLE));
+		mvhline(y + 2 + rows_h, 0, ' ', w);
+		ht_ui_put(y + 2 + rows_h, 0, title, w);
+		attrset(A_NORMAL);
+	}
 }
 
 static void remember_key(struct ht_ui *ui)
@@ -322,7 +371,7 @@ static bool action_top(struct ht_ui *ui, enum ht_action a)
 	size_t n = d ? d->nrows : 0;
 
 	if (ht_ui_move(a, &ui->top_cursor, &ui->top_scroll, n,
-	               ui->body_lines - 2)) {
+	               ui->body_lines - 2 - (ui->sort == HT_SORT_SUSPECT))) {
 		remember_key(ui);
 		return true;
 	}

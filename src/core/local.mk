@@ -14,6 +14,8 @@ libhtcore_a_SOURCES = \
 	src/runtime/allocscan.h src/runtime/allocscan.c \
 	src/core/follow.h src/core/follow.c \
 	src/core/u64map.h src/core/u64map.c \
+	src/core/ages.h src/core/ages.c \
+	src/core/events.h src/core/events.c \
 	src/core/model.h src/core/model.c \
 	src/core/json.h src/core/json.c \
 	src/core/trend.h src/core/trend.c \

@@ -133,8 +133,18 @@ struct ht_model {
 	 * series covers everything since the start or the last reset in
 	 * HT_TREND_POINTS points */
 	double tr_t[HT_TREND_POINTS];
+	float tr_rss[HT_TREND_POINTS];   /* RSS, < 0: unknown */
 	size_t tr_len;
 	double tr_step;
+	/* leak diagnosis: where ages come from, scratch for the fits */
+	ht_ages_source ages_fn;
+	void *ages_arg;
+	struct ht_series *series;
+	double sr_t[HT_TREND_POINTS], sr_b[HT_TREND_POINTS],
+	       sr_v[HT_TREND_POINTS];
+	uint32_t *ids;
+	size_t capids;
+	struct ht_proc_diag proc;
 
 	/* unsymbolized frames (no symbolizer): pc -> frame */
 	struct ht_u64map raw_by_pc;
@@ -448,7 +458,13 @@ static int cmp_sites(const void *pa, const void *pb, void *arg)
 	const struct ht_model *m = arg;
 	int r;
 
-	if (m->opt.sort == HT_SORT_NAME) {
+	if (m->opt.sort == HT_SORT_SUSPECT) {
+		/* suspects first, whatever `descending` says; then bytes */
+		if (a->verdict.score != b->verdict.score)
+			return a->verdict.score < b->verdict.score ? 1 : -1;
+		if (a->counts.cur_bytes != b->counts.cur_bytes)
+			return a->counts.cur_bytes < b->counts.cur_bytes ? 1 : -1;
+	} else if (m->opt.sort == HT_SORT_NAME) {
 		/* names sort ascending, whatever `descending` says */
 		r = cmp_frames_name(a->frame, b->frame);
 		if (r)
@@ -612,6 +628,8 @@ static int build_threads(struct ht_model *m)
 }
 
 /* Rebuild sites from cur (and the baseline aggregate). */
+static int diagnose_sites(struct ht_model *m);
+
 static int build_sites(struct ht_model *m)
 {
 	struct ht_profile *p = m->cur.p;
@@ -726,6 +744,10 @@ static int build_sites(struct ht_model *m)
 			m->view[m->nview++] = &m->all[i];
 	}
 	m->stamp_base += m->nall + 2;
+	err = diagnose_sites(m);
+	if (err < 0)
+		goto out;
+	err = -ENOMEM;
 	if (m->nview > 1)
 		qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
 	err = build_threads(m);
@@ -747,14 +769,17 @@ static void trend_decimate(struct ht_model *m)
 			m->hist[i].tr_var[k] = m->hist[i].tr_var[j];
 		}
 	}
+	for (size_t j = 0, k2 = 0; j < m->tr_len; j += 2, k2++)
+		m->tr_rss[k2] = m->tr_rss[j];
 	m->tr_len = k;
 	m->tr_step *= 2;
 }
 
 /* Record this update's pending values as the trend series' newest point
  * (a new one when tr_step has passed since the last, else in its place). */
-static void push_trend(struct ht_model *m, uint64_t time_ns)
+static void push_trend(struct ht_model *m, const struct ht_profile *p)
 {
+	uint64_t time_ns = p->snapshot_time_ns;
 	double t = time_ns ? (double)time_ns / 1e9 :
 	           m->tr_len ? m->tr_t[m->tr_len - 1] + 1 : 0;
 	size_t at;
@@ -771,6 +796,7 @@ static void push_trend(struct ht_model *m, uint64_t time_ns)
 		at = m->tr_len - 1;
 	}
 	m->tr_t[at] = t;
+	m->tr_rss[at] = p->proc.have_rss ? (float)p->proc.rss : -1.0f;
 	for (size_t i = 0; i < m->nhist; i++) {
 		m->hist[i].tr_bytes[at] = (float)m->hist[i].pending;
 		m->hist[i].tr_var[at] = (float)m->hist[i].pending_var;
@@ -823,6 +849,156 @@ size_t ht_model_total_series(const struct ht_model *m, double *t,
 	return n;
 }
 
+/* Fit a series of n points into *f and classify it. */
+static enum ht_trend fit_points(struct ht_model *m, size_t n, const double *t,
+                                const double *b, const double *v,
+                                double rate, struct ht_fit *f)
+{
+	ht_series_clear(m->series);
+	for (size_t j = 0; j < n; j++)
+		if (!(b[j] < 0))   /* unknown points (RSS) are left out */
+			ht_series_push(m->series, t[j], b[j], v[j]);
+	ht_fit_series(m->series, rate, f);
+	return ht_trend_classify(f, rate);
+}
+
+/* The ages of site's objects from the ages source, as the verdict wants
+ * them.  False when there is no source or it failed. */
+static bool site_ages(struct ht_model *m, struct ht_site *site,
+                      struct ht_age_summary *as)
+{
+	const struct ht_profile *p = m->cur.p;
+	const struct ht_ages_summary *a = &site->ages;
+
+	if (!m->ages_fn || !site->nstacks)
+		return false;
+	if (site->nstacks > m->capids) {
+		uint32_t *n = realloc(m->ids, site->nstacks * sizeof *n);
+
+		if (!n)
+			return false;
+		m->ids = n;
+		m->capids = site->nstacks;
+	}
+	for (size_t k = 0; k < site->nstacks; k++)
+		m->ids[k] = p->stacks[site->stack_idx[k]].id;
+	if (m->ages_fn(m->ages_arg, m->ids, site->nstacks, &site->ages) != 0)
+		return false;
+	memset(as, 0, sizeof *as);
+	as->valid = true;
+	as->live = a->live;
+	as->oldest_age = a->oldest_s;
+	as->median_age = a->median_s;
+	as->freed = a->freed;
+	as->median_lifetime = a->lifetime_median_s;
+	as->span = a->span_s;
+	if (a->span_s > 0) {
+		as->alloc_rate = a->alloc_bytes / a->span_s;
+		as->free_rate = a->freed_bytes / a->span_s;
+	}
+	return true;
+}
+
+/* Trend, ages and verdict of every site. */
+static int diagnose_sites(struct ht_model *m)
+{
+	double rate = m->cur.p ? (double)m->cur.p->rate : 0;
+
+	if (!m->series && !(m->series = malloc(sizeof *m->series)))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nall; i++) {
+		struct ht_site *site = &m->all[i];
+		struct ht_age_summary as;
+		size_t n = ht_model_site_series(m, site, m->sr_t, m->sr_b,
+		                                m->sr_v);
+
+		site->trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
+		                         &site->fit);
+		site->has_ages = site_ages(m, site, &as);
+		ht_site_verdict(&site->fit, site->trend,
+		                site->has_ages ? &as : NULL, &site->verdict);
+	}
+	return 0;
+}
+
+/* The process: heap and RSS trends, and the memory verdict. */
+static void diagnose_process(struct ht_model *m)
+{
+	const struct ht_profile *p = m->cur.p;
+	struct ht_proc_diag *d = &m->proc;
+	struct ht_mem_inputs in;
+	double rate = p ? (double)p->rate : 0;
+	size_t n;
+
+	memset(d, 0, sizeof *d);
+	if (!p || (!m->series && !(m->series = malloc(sizeof *m->series))))
+		return;
+	n = ht_model_total_series(m, m->sr_t, m->sr_b, m->sr_v);
+	d->heap_trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
+	                           &d->heap_fit);
+	for (size_t j = 0; j < n; j++) {
+		m->sr_b[j] = m->tr_rss[j];
+		m->sr_v[j] = 0;
+	}
+	d->have_rss = p->proc.have_rss;
+	/* RSS moves by pages, not samples: its "rate" is a page */
+	d->rss_trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, 4096,
+	                          &d->rss_fit);
+	memset(&in, 0, sizeof in);
+	in.heap = p->totals.cur_bytes;
+	in.heap_slope = d->heap_fit.slope;
+	in.heap_trend = d->heap_trend;
+	switch (p->proc.astat_kind) {
+	case 1:  /* glibc mallinfo2 */
+		in.allocator = HT_MEM_ALLOC_GLIBC;
+		in.have_alloc_stats = true;
+		in.glibc_arena = (double)p->proc.astat[0];
+		in.glibc_inuse = (double)p->proc.astat[1];
+		in.glibc_free = (double)p->proc.astat[2];
+		in.glibc_mmapped = (double)p->proc.astat[3];
+		break;
+	case 2:  /* jemalloc stats */
+		in.allocator = HT_MEM_ALLOC_JEMALLOC;
+		in.have_alloc_stats = true;
+		in.je_allocated = (double)p->proc.astat[0];
+		in.je_active = (double)p->proc.astat[1];
+		in.je_resident = (double)p->proc.astat[2];
+		in.je_retained = (double)p->proc.astat[3];
+		break;
+	default:
+		in.allocator = p->alloc.kind == HT_ALLOC_GLIBC ? HT_MEM_ALLOC_GLIBC :
+		               p->alloc.kind == HT_ALLOC_JEMALLOC ?
+		               HT_MEM_ALLOC_JEMALLOC :
+		               p->alloc.kind ? HT_MEM_ALLOC_OTHER :
+		               HT_MEM_ALLOC_UNKNOWN;
+		break;
+	}
+	in.have_rss = p->proc.have_rss;
+	in.rss = (double)p->proc.rss;
+	in.rss_slope = d->rss_fit.slope;
+	in.rss_trend = d->rss_trend;
+	in.have_proc = p->proc.have_map;
+	in.proc_brk_heap = (double)p->proc.map_brk_heap;
+	in.proc_stacks = (double)p->proc.map_stacks;
+	in.proc_anon = (double)p->proc.map_anon;
+	in.proc_file = (double)p->proc.map_file;
+	in.proc_shmem = (double)p->proc.map_shmem;
+	d->verdict = ht_mem_verdict(&in, d->text, sizeof d->text);
+}
+
+const struct ht_proc_diag *ht_model_proc_diag(const struct ht_model *m)
+{
+	return &m->proc;
+}
+
+int ht_model_set_ages_source(struct ht_model *m, ht_ages_source fn,
+                             void *arg)
+{
+	m->ages_fn = fn;
+	m->ages_arg = arg;
+	return m->cur.p ? build_sites(m) : 0;
+}
+
 /* Append this update's in-use bytes to every stack key's history. */
 static int push_history(struct ht_model *m)
 {
@@ -862,7 +1038,7 @@ static int push_history(struct ht_model *m)
 		if (h->len < HT_HISTORY_LEN)
 			h->len++;
 	}
-	push_trend(m, p->snapshot_time_ns);
+	push_trend(m, p);
 	return 0;
 }
 
@@ -1196,6 +1372,8 @@ void ht_model_free(struct ht_model *m)
 	}
 	free(m->rawp);
 	free(m->hist);
+	free(m->series);
+	free(m->ids);
 	free(m->all);
 	free(m->view);
 	free(m->idx);
@@ -1249,6 +1427,7 @@ int ht_model_update(struct ht_model *m, struct ht_profile *p)
 	{
 		int e2 = build_sites(m);
 
+		diagnose_process(m);
 		return err < 0 ? err : e2;
 	}
 }

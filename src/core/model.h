@@ -23,8 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ages.h"
 #include "core/profile.h"
 #include "core/symbolize.h"
+#include "core/trend.h"
 
 #define HT_HISTORY_LEN 120  /* updates of per-site history kept */
 /* The trend series: at most HT_TREND_POINTS points, one per
@@ -46,6 +48,7 @@ enum ht_sort {
 	HT_SORT_ALLOC_OBJS,
 	HT_SORT_GROWTH,     /* in-use bytes now minus baseline (needs one) */
 	HT_SORT_NAME,       /* function name, ascending */
+	HT_SORT_SUSPECT,    /* leak suspects first (verdict.score) */
 };
 
 struct ht_site {
@@ -63,7 +66,21 @@ struct ht_site {
 	/* stacks grouped into this site (indexes into the current profile) */
 	const size_t *stack_idx;
 	size_t nstacks;
+	/* is it a leak: the fit of the trend series, its trend, the ages of
+	 * its live sampled objects (has_ages: an ages source answered), and
+	 * the verdict drawn from them */
+	struct ht_fit fit;
+	enum ht_trend trend;
+	bool has_ages;
+	struct ht_ages_summary ages;
+	struct ht_site_verdict verdict;
 };
+
+/* Where ages come from (a live session following the runtime's events):
+ * summarise the live sampled objects of the runtime stacks `ids`
+ * (ht_stack.id).  0, or an error: the site then has no ages. */
+typedef int (*ht_ages_source)(void *arg, const uint32_t *ids, size_t n,
+                              struct ht_ages_summary *out);
 
 /* Relative standard error of an estimate, sqrt(var) / value (0 when the
  * value is 0).  The ui marks rows with ± above HT_UNCERTAIN_REL. */
@@ -143,6 +160,23 @@ size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
 /* The same for the whole profile. */
 size_t ht_model_total_series(const struct ht_model *m, double *t,
                              double *bytes, double *var);
+
+/* Ask fn for the ages of every site's objects at each update (NULL:
+ * none).  Recomputes the sites. */
+int ht_model_set_ages_source(struct ht_model *m, ht_ages_source fn,
+                             void *arg);
+
+/* The process as a whole: the heap estimate's trend, RSS's trend, and
+ * the memory verdict (ht_mem_verdict) from the profile's process facts
+ * (ht_profile.proc). */
+struct ht_proc_diag {
+	struct ht_fit heap_fit, rss_fit;
+	enum ht_trend heap_trend, rss_trend;
+	bool have_rss;
+	enum ht_mem_verdict verdict;
+	char text[192];
+};
+const struct ht_proc_diag *ht_model_proc_diag(const struct ht_model *m);
 
 /* Drop the per-site history (after a reset). */
 void ht_model_clear_history(struct ht_model *m);

@@ -74,6 +74,21 @@ struct ht_alloc_desc {
 	double dump_seconds;
 };
 
+/* The process's memory beside the heap (live sessions; zeros and false
+ * for files).  Bytes. */
+struct ht_proc_facts {
+	bool have_rss;
+	uint64_t rss;                  /* resident set size */
+	/* the allocator's own statistics (segment header, minor 2):
+	 * astat_kind is enum ht_astat_kind, astat[] as segment.h says */
+	uint32_t astat_kind;
+	uint64_t astat[6];
+	/* RSS by kind from /proc/PID/smaps (have_map; refreshed every few
+	 * seconds, not at every snapshot) */
+	bool have_map;
+	uint64_t map_brk_heap, map_stacks, map_anon, map_file, map_shmem;
+};
+
 /* Where a profile came from, and the process's state. */
 enum ht_source_kind {
 	HT_SOURCE_LIVE,        /* a runtime segment (running or exited) */
@@ -114,6 +129,7 @@ struct ht_profile {
 	                                * (files) or NULL (live) */
 	struct ht_counts totals;       /* sum over stacks */
 	struct ht_alloc_desc alloc;    /* live: the program's allocator */
+	struct ht_proc_facts proc;     /* live: RSS and the allocator's view */
 	/* thread names from jemalloc dumps: index = thread number */
 	char **thread_names;           /* owned, may be NULL */
 	size_t nthread_names;

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <setjmp.h>
@@ -51,6 +52,9 @@ struct ht_segread {
 	struct ht_seg_event *ring_ev;
 	uint64_t ring_tail;
 	uint64_t ring_invalid;
+	/* the command slot's lock is per process: two threads of this one
+	 * (the screen's and an event follower's) take turns here */
+	pthread_mutex_t cmd_lock;
 };
 
 /* ---- truncation guard -----------------------------------------------------
@@ -350,6 +354,7 @@ void ht_segread_close(struct ht_segread *r)
 	free(r->strings);
 	free(r->mods);
 	free(r->name);
+	pthread_mutex_destroy(&r->cmd_lock);
 	free(r);
 }
 
@@ -456,6 +461,7 @@ int ht_segread_open(const char *name, struct ht_segread **out, char **cause)
 		ht_cause_set(cause, "out of memory");
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&r->cmd_lock, NULL);
 	r->fd = -1;
 	snprintf(path, sizeof path, "/%s", name);
 	r->fd = shm_open(path, O_RDWR | O_NOFOLLOW, 0);
@@ -992,6 +998,7 @@ int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
 	struct guard g;
 	int res;
 
+	pthread_mutex_lock(&r->cmd_lock);
 	if (GUARD_ENTER(g, r)) {
 		res = -EIO;
 		set_truncated(r, cause);
@@ -999,6 +1006,7 @@ int ht_segread_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
 		res = run_command(r, cmd, arg, path, cause);
 	}
 	guard_pop(&g);
+	pthread_mutex_unlock(&r->cmd_lock);
 	return res;
 }
 

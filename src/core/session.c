@@ -27,7 +27,9 @@
 
 #include "core/alloc.h"
 #include "core/cause.h"
+#include "core/events.h"
 #include "core/fmt.h"
+#include "core/procmem.h"
 #include "core/segread.h"
 #include "core/session.h"
 #include "core/symbolize.h"
@@ -63,7 +65,16 @@ struct ht_session {
 	struct ht_profile *bridge_last;
 	double bridge_next;         /* CLOCK_MONOTONIC seconds: no dump before */
 	enum ht_proc_state bridge_state; /* of the last profile returned */
+	/* the runtime's event ring, followed for ages (live runtimes) */
+	struct ht_events *events;
+	bool events_tried;          /* started, or failed: not again */
+	/* RSS by kind: read every MAP_EVERY_S seconds */
+	struct ht_proc_facts map;
+	uint64_t own_shm;           /* heaptop's segment in the RSS */
+	double map_next;
 };
+
+#define MAP_EVERY_S 5.0
 
 
 #define ALLOC_WAIT_MS 2000
@@ -694,6 +705,7 @@ void ht_session_free(struct ht_session *s)
 		return;
 	if (s->launched)
 		reap(s, false);
+	ht_events_stop(s->events);
 	ht_segread_close(s->seg);
 	if (s->launched && s->reaped && s->segname) {
 		char path[HT_SEG_NAME_MAX + 2];
@@ -714,6 +726,8 @@ void ht_session_free(struct ht_session *s)
 		char path[PATH_MAX];
 
 		snprintf(path, sizeof path, "%s/snapshot.heap", s->bridge_dir);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/live", s->bridge_dir);
 		unlink(path);
 		rmdir(s->bridge_dir);
 		free(s->bridge_dir);
@@ -760,6 +774,10 @@ static void follow_exec(struct ht_session *s)
 		s->old_names = names;
 		s->old_names[s->nold++] = s->segname;
 		s->segname = name;
+		/* the new image's ring is another one */
+		ht_events_stop(s->events);
+		s->events = NULL;
+		s->events_tried = false;
 		ht_segread_close(s->seg);
 		s->seg = nr;
 		free(s->command);
@@ -984,6 +1002,9 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 	return 0;
 }
 
+static void start_events(struct ht_session *s);
+static void proc_facts(struct ht_session *s, struct ht_profile *p);
+
 /* A new profile (caller owns *out) with the session's view of the state.
  * 0 or -errno with *cause. */
 int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
@@ -1017,13 +1038,89 @@ int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
 	}
 	state = ht_session_state(s, &status);
 	err = bridge_snapshot(s, state, out, cause);
-	if (err == -ENOENT)  /* not jemalloc's profiler: the segment's data */
+	if (err == -ENOENT) {  /* not jemalloc's profiler: the segment's data */
 		err = ht_segread_snapshot(s->seg, out, cause);
+		if (err == 0 && state == HT_PROC_RUNNING)
+			start_events(s);
+	}
 	if (err < 0)
 		return err;
 	(*out)->state = state;
 	(*out)->exit_status = status;
+	proc_facts(s, *out);
 	return 0;
+}
+
+/* Follow the runtime's events for ages, once per segment: a failure
+ * (another frontend consumes the ring, an old runtime) leaves the
+ * session without ages, not without data. */
+static void start_events(struct ht_session *s)
+{
+	char *cause = NULL;
+
+	if (s->events_tried)
+		return;
+	s->events_tried = true;
+	if (bridge_dir(s, &cause) == 0)
+		ht_events_start(s->seg, s->bridge_dir, &s->events, &cause);
+	free(cause);
+}
+
+/* RSS, the allocator's statistics and (every MAP_EVERY_S) RSS by kind,
+ * for a profile of a live process. */
+static void proc_facts(struct ht_session *s, struct ht_profile *p)
+{
+	struct ht_segread_status st;
+	struct ht_procmem pm;
+	pid_t pid = ht_session_pid(s);
+
+	if (p->state != HT_PROC_RUNNING || pid <= 0)
+		return;
+	/* statm's RSS (cheap) less heaptop's own segment (from the last
+	 * smaps read: it grows slowly) */
+	p->proc.rss = ht_session_rss_bytes(s);
+	p->proc.have_rss = p->proc.rss > 0;
+	ht_segread_status(s->seg, &st);
+	p->proc.astat_kind = st.astat.kind;
+	memcpy(p->proc.astat, st.astat.v, sizeof p->proc.astat);
+	if (mono_s() >= s->map_next) {
+		s->map_next = mono_s() + MAP_EVERY_S;
+		s->map.have_map = ht_procmem_read(pid, &pm, NULL) == 0;
+		if (s->map.have_map) {
+			s->own_shm = pm.own_shm;
+			s->map.map_brk_heap = pm.heap;
+			s->map.map_stacks = pm.stacks;
+			s->map.map_anon = pm.anon;
+			s->map.map_file = pm.file;
+			s->map.map_shmem = pm.shmem;
+		}
+	}
+	if (p->proc.rss > s->own_shm)
+		p->proc.rss -= s->own_shm;
+	p->proc.have_map = s->map.have_map;
+	p->proc.map_brk_heap = s->map.map_brk_heap;
+	p->proc.map_stacks = s->map.map_stacks;
+	p->proc.map_anon = s->map.map_anon;
+	p->proc.map_file = s->map.map_file;
+	p->proc.map_shmem = s->map.map_shmem;
+}
+
+int ht_session_ages(void *arg, const uint32_t *ids, size_t n,
+                    struct ht_ages_summary *out)
+{
+	struct ht_session *s = arg;
+
+	if (!s || !s->events)
+		return -ENOENT;
+	return ht_events_summarize(s->events, ids, n, out);
+}
+
+bool ht_session_events(struct ht_session *s, struct ht_events_status *st)
+{
+	if (!s->events)
+		return false;
+	ht_events_status(s->events, st);
+	return true;
 }
 
 /* Reset the runtime's counters (prof.reset).  0 or -errno with *cause. */

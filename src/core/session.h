@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/events.h"
 #include "core/fmt.h"
 #include "core/follow.h"
 #include "core/profile.h"
@@ -104,6 +105,15 @@ const char *ht_session_command(const struct ht_session *s);      /* argv joined 
  * user's jemalloc setting that keeps its profiler off), or NULL. */
 const char *ht_session_notice(const struct ht_session *s);
 uint64_t ht_session_rss_bytes(const struct ht_session *s);       /* 0 unknown */
+
+/* Ages of the live sampled objects of runtime stacks (an ht_ages_source
+ * for the model; arg is the session): -ENOENT when the session does not
+ * follow the runtime's events (files, jemalloc's profiler, another
+ * frontend consuming the ring, before the first snapshot). */
+int ht_session_ages(void *arg, const uint32_t *ids, size_t n,
+                    struct ht_ages_summary *out);
+/* The event follower's status; false when there is none. */
+bool ht_session_events(struct ht_session *s, struct ht_events_status *st);
 
 /* List segments visible to this user: calls fn for each. */
 struct ht_segment_info {

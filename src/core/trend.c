@@ -93,8 +93,12 @@ struct line {
 /* Sampling part of the slope's variance.  The error that persists is a
  * random walk: the variance that accumulates (trend.h), at the rate of
  * V's own fitted slope |dV/dt|.  A step over (t_i-1, t_i] has variance
- * |dV/dt| (t_i - t_i-1) and shifts points i..n-1; what merely fluctuates
- * (a set of objects renewed at a steady level) is left to the scatter. */
+ * |dV/dt| (t_i - t_i-1) and shifts points i..n-1.  Objects renewed at a
+ * steady level (a cache's turnover) re-draw their samples without moving
+ * V: that wander is mean-reverting (the renewed samples are renewed
+ * again), which the scatter part, inflated for autocorrelation, measures;
+ * counting it here as a random walk too would overstate the error about
+ * threefold (test_trend.c, test_turnover_and_drain). */
 static double sampling_var(const struct ht_trend_point *p, size_t n,
                            double tbar, double sxx)
 {
@@ -177,6 +181,7 @@ static void count_swings(const struct ht_series *s, double rate,
                          double level, struct ht_fit *f)
 {
 	double big = fmax(HT_TREND_MIN_R * rate, fabs(level) / 4);
+	int last = 0;
 
 	for (size_t i = 1; i < s->len; i++) {
 		const struct ht_trend_point *a = &s->pts[i - 1], *b = &s->pts[i];
@@ -188,6 +193,9 @@ static void count_swings(const struct ht_series *s, double rate,
 			f->rises++;
 		else
 			f->drops++;
+		if (last && (d > 0) != (last > 0))
+			f->reversals++;
+		last = d > 0 ? 1 : -1;
 	}
 }
 
@@ -314,6 +322,10 @@ static bool is_plateau(const struct ht_fit *f, double dmin)
 	if (f->recent_slope >= g / 4 ||
 	    g - f->recent_slope <= z * hypot(g_se, f->recent_se))
 		return false;
+	/* flat now, not falling: a pool filled at start and being
+	 * drained is no plateau */
+	if (f->recent_slope < -z * f->recent_se)
+		return false;
 	return !recent_fall(f, dmin);
 }
 
@@ -332,7 +344,8 @@ enum ht_trend ht_trend_classify(const struct ht_fit *f, double rate)
 	if (f->slope > z * f->slope_se && f->slope * f->span >= dmin)
 		return f->recent_slope >= f->slope / 4 ? HT_TREND_GROWING
 		                                       : HT_TREND_UNKNOWN;
-	if (f->rises >= HT_TREND_SWINGS && f->drops >= HT_TREND_SWINGS)
+	if (f->rises >= HT_TREND_SWINGS && f->drops >= HT_TREND_SWINGS &&
+	    f->reversals >= 2 * HT_TREND_SWINGS - 1)
 		return HT_TREND_NOISE;
 	if ((f->slope < -z * f->slope_se && -f->slope * f->span >= dmin) ||
 	    recent_fall(f, dmin))
@@ -616,7 +629,9 @@ enum ht_mem_verdict ht_mem_verdict(const struct ht_mem_inputs *in,
 
 	if (len)
 		text[0] = '\0';
-	if (in->heap_trend == HT_TREND_GROWING) {
+	if (in->heap_trend == HT_TREND_GROWING &&
+	    !(in->have_rss && in->rss_trend == HT_TREND_GROWING &&
+	      in->heap_slope < HT_MEM_HEAP_SHARE * in->rss_slope)) {
 		fmt_rate(r, sizeof r, in->heap_slope);
 		snprintf(text, len, "the heap grows at a site (leak or unbounded "
 		         "cache): %s", r);

@@ -65,7 +65,9 @@
  *             least max(4 R, level / 4) and beyond HT_TREND_SWING_Z
  *             sqrt(V_i + V_i-1) (2: four such moves together are far
  *             beyond chance; a steady leak or pool never drops or rises
- *             so, a sawtooth does at almost every update);
+ *             so, a sawtooth does at almost every update), changing
+ *             direction at least 2 HT_TREND_SWINGS - 1 times (up, down,
+ *             up, down: a fill followed by a drain is not noise);
  *  SHRINKING  slope < -z se and -slope * span >= that too, or the recent
  *             part alone falls so and by z sqrt(V) too (its few points
  *             make its own error less sure).  Whatever came before: a
@@ -121,6 +123,7 @@ void ht_series_clear(struct ht_series *s);
 int ht_series_push(struct ht_series *s, double t, double bytes, double var);
 void ht_series_copy(struct ht_series *dst, const struct ht_series *src);
 
+
 /* A weighted least-squares fit over a series. */
 struct ht_fit {
 	size_t npoints;      /* points in the series (merged ones count 1) */
@@ -139,6 +142,7 @@ struct ht_fit {
 	double min, max;     /* over the points */
 	double resid_sd;     /* residual standard deviation, bytes */
 	int rises, drops;    /* significant large moves (see NOISE) */
+	int reversals;       /* changes of direction between them */
 };
 
 /* Fit s; rate is the sampling interval R in bytes (0: unknown, taken as
@@ -193,7 +197,9 @@ const char *ht_verdict_name(enum ht_verdict v);
 #define HT_AGE_KEPT_REL 0.5      /* oldest age >= this * span: kept since
                                   * it was first watched */
 #define HT_AGE_SHORT_REL 0.1     /* median age < this * span ... */
-#define HT_AGE_SHORT_MAX 10.0    /* ... and < this many s: short-lived */
+#define HT_AGE_SHORT_MAX 1.0     /* ... and < this many s: short-lived
+                                  * (request-scoped churn; a cache's
+                                  * entries live seconds to hours) */
 
 struct ht_site_verdict {
 	enum ht_verdict verdict;
@@ -264,10 +270,13 @@ const char *ht_mem_verdict_name(enum ht_mem_verdict v);
 #define HT_MEM_MIN_BYTES (8.0 * 1024 * 1024)  /* smaller gaps: nothing */
 #define HT_MEM_RETAIN_REL 0.25   /* retained >= this * RSS */
 #define HT_MEM_OUTSIDE_REL 0.5   /* outside malloc >= this * RSS */
+#define HT_MEM_HEAP_SHARE 0.25   /* a growing heap is the verdict unless
+                                  * RSS grows over 4 times faster */
 
 /* The process's verdict, with a one-line text (advice named for the
  * allocator in use):
- *  HEAP_GROWS      the heap trend is growing;
+ *  HEAP_GROWS      the heap trend is growing (and accounts for at least
+ *                  HT_MEM_HEAP_SHARE of RSS's growth when RSS grows);
  *  RETENTION       RSS grows while the heap does not, or RSS holds while
  *                  the heap shrinks (or the allocator holds that much
  *                  free), and the allocator holds >= HT_MEM_RETAIN_REL of

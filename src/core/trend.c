@@ -298,13 +298,15 @@ static bool small(double slope, double dt, const struct ht_fit *f,
 	       fabs(slope) * dt < fmax(dmin, HT_TREND_Z * sqrt(f->recent_var));
 }
 
-/* The recent part falls, significantly and by dmin. */
+/* The recent part falls, significantly and by dmin, and by more than two
+ * readings of the level can differ when the sampled objects are renewed
+ * between them (z sqrt(2 V): a cache's turnover re-draws its samples). */
 static bool recent_fall(const struct ht_fit *f, double dmin)
 {
 	return isfinite(f->recent_se) &&
 	       f->recent_slope < -HT_TREND_Z * f->recent_se &&
 	       -f->recent_slope * f->span * HT_TREND_RECENT >=
-	       fmax(dmin, HT_TREND_Z * sqrt(f->recent_var));
+	       fmax(dmin, HT_TREND_Z * sqrt(2 * f->recent_var));
 }
 
 /* Rose from the oldest point, then (significantly) flat. */
@@ -342,8 +344,13 @@ enum ht_trend ht_trend_classify(const struct ht_fit *f, double rate)
 	 * two readings, the oldest and the recent level */
 	dmin = fmax(dmin, z * sqrt(f->first_var + f->recent_var));
 	if (f->slope > z * f->slope_se && f->slope * f->span >= dmin)
-		return f->recent_slope >= f->slope / 4 ? HT_TREND_GROWING
-		                                       : HT_TREND_UNKNOWN;
+		/* and still growing now: the recent part too, beyond one
+		 * of its standard errors (a cache that filled early leaves
+		 * a slope over the whole span, not in its last third) */
+		return f->recent_slope >= f->slope / 4 &&
+		       f->recent_slope > f->recent_se ? HT_TREND_GROWING :
+		       f->recent_slope < f->slope / 4 ? HT_TREND_PLATEAU :
+		                                        HT_TREND_UNKNOWN;
 	if (f->rises >= HT_TREND_SWINGS && f->drops >= HT_TREND_SWINGS &&
 	    f->reversals >= 2 * HT_TREND_SWINGS - 1)
 		return HT_TREND_NOISE;

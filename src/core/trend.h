@@ -53,13 +53,18 @@
  *             more than z sqrt(V_first + V_recent), at an average rate g;
  *             and the recent slope is below g / 4 and significantly so
  *             (g - recent slope > z times their combined error), and
- *             the recent part is not falling (significantly, by dmin);
+ *             the recent part is not falling (significantly, by dmin,
+ *             nor its slope below -z times its error);
  *  GROWING    slope > z se and slope * span >= dmin and >= z sqrt(V_first
  *             + V_recent) (a set of sampled objects renewed over time
  *             wanders by its standard error, slowly: a fit over a few
  *             points cannot tell that from growth, the variances can),
- *             and the recent slope at least a quarter of it (else
- *             UNKNOWN: it grew, but has it stopped?);
+ *             and the recent slope at least a quarter of it and above
+ *             its own standard error (still growing now); a recent
+ *             slope under a quarter of it is PLATEAU (it grew and is
+ *             not growing now: less sure than the rule above, which
+ *             the sampling noise of a small cache rarely passes), else
+ *             UNKNOWN (it grew, but has it stopped?);
  *  NOISE      at least HT_TREND_SWINGS significant rises and as many
  *             significant drops between consecutive points, each of at
  *             least max(4 R, level / 4) and beyond HT_TREND_SWING_Z

@@ -13,7 +13,7 @@ lk_site() {
 		grep "\"function\":\"$3\"" | head -n 1
 }
 
-lk_field() {
+lk_field() { # the last occurrence on the line: narrow the input first
 	sed -n "s/.*\"$1\":\(\"[^\"]*\"\|null\|true\|false\|[-0-9][-0-9.e+]*\).*/\1/p" |
 		head -n 1 | tr -d '"'
 }

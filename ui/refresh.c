@@ -410,7 +410,9 @@ static struct ht_ui_rowset *copy_rows(struct ht_model *m)
 		                                        : HT_HISTORY_LEN;
 		size_t first = h > HT_UI_SPARK ? h - HT_UI_SPARK : 0, k;
 
-		r->growth = (float)s->fit.slope;
+		/* the growth now: a plateau's is its recent part's */
+		r->growth = (float)(s->trend == HT_TREND_PLATEAU ?
+		                    s->fit.recent_slope : s->fit.slope);
 		r->trend = (uint8_t)s->trend;
 		r->verdict = (uint8_t)s->verdict.verdict;
 

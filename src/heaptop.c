@@ -115,7 +115,7 @@ static void usage(FILE *f)
 "  -n, --iterations N      stop after N updates (batch)\n"
 "      --top N             sites per update (default 20; 0 = all)\n"
 "      --sort KEY          inuse, alloc, inuse-objects, alloc-objects, growth,\n"
-"                          name (default inuse)\n"
+"                          name, suspects (leaks first; default inuse)\n"
 "      --group G           stack, function, line (default line)\n"
 "      --filter TEXT       only sites whose function or file contains TEXT\n"
 "      --lib-sites         standard-library frames name sites too (default:\n"

@@ -684,8 +684,10 @@ static void print_thread_row(const struct ht_model *m,
 	         HT_UNCERTAIN_REL ? "±" : "");
 	snprintf(ao, sizeof ao, "%.0f", c->cum_objs);
 	thread_label(label, sizeof label, m, t->thread);
-	printf("%12s %10s %12s %10s%s %-18s %s%s\n", ib, io, ab, ao,
-	       delta ? "             " : "", "", indent, label);
+	/* under a site: past its TREND column; in the thread table: none */
+	printf("%12s %10s %12s %10s%s %s%s%s\n", ib, io, ab, ao,
+	       delta ? "             " : "", *indent ? "                   " : " ",
+	       indent, label);
 }
 
 /* The per-thread totals table (at most --top rows). */
@@ -696,8 +698,8 @@ static void print_thread_table(struct ht_model *m, const struct options *o,
 	const struct ht_thread_counts *th = ht_model_threads(m, &nt);
 
 	shown = o->top && (size_t)o->top < nt ? (size_t)o->top : nt;
-	printf("\n%12s %10s %12s %10s%s %-18s %s\n", "INUSE", "OBJS", "ALLOC",
-	       "ALLOCOBJS", delta ? "             " : "", "", "THREAD");
+	printf("\n%12s %10s %12s %10s%s  %s\n", "INUSE", "OBJS", "ALLOC",
+	       "ALLOCOBJS", delta ? "             " : "", "THREAD");
 	for (size_t i = 0; i < shown; i++)
 		print_thread_row(m, &th[i], delta, "");
 	if (shown < nt)
@@ -773,11 +775,30 @@ static void trend_cell(char *buf, size_t n, const struct ht_site *st)
 	         ht_trend_name(st->trend));
 }
 
-/* The verdict line under a site, when there is something to say. */
+/* The line under a site: its growth with the standard error, the ages
+ * of its live objects, the verdict; nothing while there is nothing. */
 static void print_verdict(const struct ht_site *st)
 {
+	char g[32], e[32], line[320];
+	int n = 0;
+
+	if (st->trend != HT_TREND_UNKNOWN && isfinite(st->fit.slope_se)) {
+		human(g, sizeof g, st->fit.slope);
+		human(e, sizeof e, st->fit.slope_se);
+		n += snprintf(line + n, sizeof line - (size_t)n,
+		              "growth %s%s/s \u00b1%s/s", st->fit.slope >= 0 ?
+		              "+" : "", g, e);
+	}
+	if (st->has_ages && st->ages.live > 0)
+		n += snprintf(line + n, sizeof line - (size_t)n,
+		              "%sages: oldest %.0f s, median %.0f s",
+		              n ? ", " : "", st->ages.oldest_s,
+		              st->ages.median_s);
 	if (st->verdict.verdict != HT_VERDICT_NONE && st->verdict.text[0])
-		printf("%12s   %s\n", "", st->verdict.text);
+		n += snprintf(line + n, sizeof line - (size_t)n, "%s%s",
+		              n ? "; " : "", st->verdict.text);
+	if (n > 0)
+		printf("%12s   %s\n", "", line);
 }
 
 /* The allocator's statistics as "name value" pairs; NULL names: none. */

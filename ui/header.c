@@ -146,8 +146,8 @@ int ht_header_draw(struct ht_ui *ui, int w)
 		snprintf(v, sizeof v, "%s/s %s",
 		         ht_fmt_bytes(a, sizeof a, d->proc.heap_fit.slope, true),
 		         ht_trend_name(d->proc.heap_trend));
-		item(&l, "heap", v, d->proc.heap_trend == HT_TREND_GROWING ?
-		     HT_CR_GROWTH : HT_CR_HEADER_VALUE);
+		item(&l, NULL, v, d->proc.heap_trend == HT_TREND_GROWING ?
+		     HT_CR_GROWTH : HT_CR_DIM);
 	}
 	snprintf(v, sizeof v, "%s (%s objs)",
 	         ht_fmt_bytes(a, sizeof a, d->totals.cum_bytes, false),
@@ -156,13 +156,26 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	if (d->rss > 0) {
 		ht_fmt_bytes(a, sizeof a, (double)d->rss, false);
 		if (d->proc.have_rss && d->proc.rss_trend != HT_TREND_UNKNOWN)
-			snprintf(v, sizeof v, "%s (%s/s %s)", a,
+			snprintf(v, sizeof v, "%s %s/s %s", a,
 			         ht_fmt_bytes(b, sizeof b, d->proc.rss_fit.slope,
 			                      true),
 			         ht_trend_name(d->proc.rss_trend));
 		else
 			snprintf(v, sizeof v, "%s", a);
 		item(&l, "RSS", v, HT_CR_HEADER_VALUE);
+	}
+	/* the allocator's own view beside them */
+	if (d->facts.astat_kind == HT_ASTAT_GLIBC) {
+		snprintf(v, sizeof v, "%s used %s free",
+		         ht_fmt_bytes(a, sizeof a, (double)(d->facts.astat[1] +
+		                                            d->facts.astat[3]), false),
+		         ht_fmt_bytes(b, sizeof b, (double)d->facts.astat[2], false));
+		item(&l, "malloc", v, HT_CR_HEADER_VALUE);
+	} else if (d->facts.astat_kind == HT_ASTAT_JEMALLOC) {
+		snprintf(v, sizeof v, "%s allocated %s resident",
+		         ht_fmt_bytes(a, sizeof a, (double)d->facts.astat[0], false),
+		         ht_fmt_bytes(b, sizeof b, (double)d->facts.astat[2], false));
+		item(&l, "jemalloc", v, HT_CR_HEADER_VALUE);
 	}
 
 	l.y = 2;

@@ -482,6 +482,7 @@ static struct ht_ui_data *build(struct worker *w,
 		d->addrs_full = p->addrs_full;
 		d->state = p->state;
 		d->exit_status = p->exit_status;
+		d->facts = p->proc;
 	}
 	if (w->ui->live && w->state != HT_PROC_UNKNOWN) {
 		d->state = w->state;

@@ -111,6 +111,7 @@ struct ht_ui_data {
 	double refresh_ms;              /* how long the last refresh took */
 	/* the process: heap and RSS trends, the memory verdict, the events */
 	struct ht_proc_diag proc;
+	struct ht_proc_facts facts;     /* RSS, the allocator's own view */
 	bool have_events;
 	struct ht_events_status events;
 	/* --follow: where the dump shown comes from */

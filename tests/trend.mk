@@ -38,3 +38,4 @@ tests_unit_test_procmem_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_procmem_LDFLAGS = $(HT_SAN_CFLAGS)
 tests_unit_test_procmem_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS)
 EXTRA_DIST += tests/unit/data
+EXTRA_DIST += tests/targets/trend_run.h

@@ -488,12 +488,15 @@ static bool matches_filter(const struct ht_model *m, const struct ht_site *s)
 	       (s->frame->file && strstr(s->frame->file, m->filter));
 }
 
-static void fill_history(struct ht_model *m, struct ht_site *site,
-                         size_t stamp)
+/* The histories of a site's stacks, each stack key once (several stacks
+ * of a site may share a key): the next one from cursor *k (start at 0),
+ * marked with stamp; NULL at the end. */
+static struct hist *next_site_hist(struct ht_model *m,
+                                   const struct ht_site *site, size_t *k,
+                                   size_t stamp)
 {
-	site->hist_len = 0;  /* history[] is zero: sites are calloc'd */
-	for (size_t k = 0; k < site->nstacks; k++) {
-		const struct stack_info *si = &m->cur.si[site->stack_idx[k]];
+	while (*k < site->nstacks) {
+		const struct stack_info *si = &m->cur.si[site->stack_idx[(*k)++]];
 		size_t *v = ht_u64map_get(&m->hist_by_key, si->skey);
 		struct hist *h;
 
@@ -501,8 +504,21 @@ static void fill_history(struct ht_model *m, struct ht_site *site,
 			continue;
 		h = &m->hist[*v];
 		if (h->stamp == stamp)
-			continue; /* this stack key was summed already */
+			continue;
 		h->stamp = stamp;
+		return h;
+	}
+	return NULL;
+}
+
+static void fill_history(struct ht_model *m, struct ht_site *site,
+                         size_t stamp)
+{
+	struct hist *h;
+	size_t k = 0;
+
+	site->hist_len = 0;  /* history[] is zero: sites are calloc'd */
+	while ((h = next_site_hist(m, site, &k, stamp)) != NULL) {
 		if (h->len > site->hist_len) {
 			/* shift what we have so newest values stay aligned */
 			size_t add = h->len - site->hist_len;
@@ -806,7 +822,8 @@ static void push_trend(struct ht_model *m, const struct ht_profile *p)
 size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
                             double *t, double *bytes, double *var)
 {
-	size_t n = m->tr_len;
+	size_t n = m->tr_len, k = 0;
+	struct hist *h;
 
 	if (!site)
 		return 0;
@@ -814,22 +831,11 @@ size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
 	memset(bytes, 0, n * sizeof *bytes);
 	memset(var, 0, n * sizeof *var);
 	m->stamp_base += m->nall + 1;   /* a stamp no site uses */
-	for (size_t k = 0; k < site->nstacks; k++) {
-		const struct stack_info *si = &m->cur.si[site->stack_idx[k]];
-		size_t *v = ht_u64map_get(&m->hist_by_key, si->skey);
-		struct hist *h;
-
-		if (!v)
-			continue;
-		h = &m->hist[*v];
-		if (h->stamp == m->stamp_base)
-			continue;
-		h->stamp = m->stamp_base;
+	while ((h = next_site_hist(m, site, &k, m->stamp_base)) != NULL)
 		for (size_t j = 0; j < n; j++) {
 			bytes[j] += h->tr_bytes[j];
 			var[j] += h->tr_var[j];
 		}
-	}
 	return n;
 }
 

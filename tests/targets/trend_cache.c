@@ -17,22 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trend_run.h"
+
 #define ENTRY 4096
 #define RATE (2 << 20)
 #define BOUND (10 << 20)
 #define NSLOTS (BOUND / ENTRY)
-#define TICK_NS 10000000L
-
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static char *slots[NSLOTS];
 static size_t head, count;   /* oldest entry at head */
@@ -64,18 +54,16 @@ int main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 30, start = now();
 	size_t inserted = 0;
 
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	trend_signals();
 	printf("truth cache_insert bound_bytes=%d fill_s=%d rate_bytes_per_s=%d\n",
 	       BOUND, BOUND / RATE, RATE);
 	fflush(stdout);
-	while (!stop && (secs <= 0 || now() - start < secs)) {
-		struct timespec tick = { 0, TICK_NS };
+	while (trend_running(start, secs)) {
 		double due = (now() - start) * RATE / ENTRY;
 
 		for (; inserted < due; inserted++)
 			cache_insert();
-		nanosleep(&tick, NULL);
+		trend_tick();
 	}
 	printf("truth cache_insert bytes=%zu\n", count * (size_t)ENTRY);
 	fflush(stdout);

@@ -22,23 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trend_run.h"
+
 #define BLOCK 256
 #define TOTAL (96 << 20)
 #define NBLOCKS (TOTAL / BLOCK)
 #define FILL_S 3.0
 #define FREE_S 5.0
-#define TICK_NS 10000000L
-
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static char **blocks;
 static uint32_t *order;   /* indexes of the blocks to free, shuffled */
@@ -96,16 +86,13 @@ int main(int argc, char **argv)
 	size_t kept = 0;
 	int phase = 0;
 
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	trend_signals();
 	/* the bookkeeping is mmap'd by malloc (large), away from the blocks */
 	blocks = malloc(NBLOCKS * sizeof *blocks);
 	order = malloc(NBLOCKS * sizeof *order);
 	if (!blocks || !order)
 		return 2;
-	while (!stop && (secs <= 0 || (t = now() - start) < secs)) {
-		struct timespec tick = { 0, TICK_NS };
-
+	while (trend_running(start, secs)) {
 		t = now() - start;
 		if (phase == 0) {
 			frag_fill((size_t)(t / FILL_S * NBLOCKS) + 1);
@@ -123,7 +110,7 @@ int main(int argc, char **argv)
 				phase = 2;
 			}
 		}
-		nanosleep(&tick, NULL);
+		trend_tick();
 	}
 	return 0;
 }

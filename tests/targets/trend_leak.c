@@ -16,20 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trend_run.h"
+
 #define BLOCK 4096
 #define RATE (2 << 20)          /* bytes per second */
-#define TICK_NS 10000000L       /* 10 ms */
-
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static size_t leaked;
 
@@ -50,17 +40,14 @@ int main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 30, start = now();
 	double due = 0;   /* bytes the rate asks for so far */
 
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	trend_signals();
 	printf("truth leak_grow rate_bytes_per_s=%d block=%d\n", RATE, BLOCK);
 	fflush(stdout);
-	while (!stop && (secs <= 0 || now() - start < secs)) {
-		struct timespec tick = { 0, TICK_NS };
-
+	while (trend_running(start, secs)) {
 		due = (now() - start) * RATE;
 		if (due > leaked)
 			leak_grow((size_t)(due - leaked));
-		nanosleep(&tick, NULL);
+		trend_tick();
 	}
 	printf("truth leak_grow bytes=%zu\n", leaked);
 	fflush(stdout);

@@ -18,21 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trend_run.h"
+
 #define BLOCK 4096
 #define PEAK (16 << 20)            /* bytes after 1 s */
 #define NBLOCKS (PEAK / BLOCK * 3 / 2) /* after 1.5 s */
-#define TICK_NS 10000000L
-
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static char *blocks[NBLOCKS];
 static size_t nblocks;
@@ -58,13 +48,11 @@ int main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 30, start = now();
 	double tooth = start, len = 1.0;
 
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	trend_signals();
 	srand(7);
 	printf("truth saw_grow peak_bytes=%d period_s=1\n", PEAK);
 	fflush(stdout);
-	while (!stop && (secs <= 0 || now() - start < secs)) {
-		struct timespec tick = { 0, TICK_NS };
+	while (trend_running(start, secs)) {
 		double t = now() - tooth;
 
 		if (t >= len) {
@@ -74,7 +62,7 @@ int main(int argc, char **argv)
 			t = 0;
 		}
 		saw_grow((size_t)(t * (PEAK / BLOCK)));
-		nanosleep(&tick, NULL);
+		trend_tick();
 	}
 	printf("truth saw_grow done\n");
 	fflush(stdout);

@@ -17,22 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trend_run.h"
+
 #define BLOCK 4096
 #define POOL (64 << 20)
 #define NBLOCKS (POOL / BLOCK)
 #define RATE (2 << 20)
-#define TICK_NS 10000000L
-
-static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static char *blocks[NBLOCKS];
 static size_t released;
@@ -59,17 +49,14 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 30, start;
 
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	trend_signals();
 	pool_fill();
 	start = now();
 	printf("truth pool_fill start_bytes=%d rate_bytes_per_s=%d\n", POOL, -RATE);
 	fflush(stdout);
-	while (!stop && (secs <= 0 || now() - start < secs)) {
-		struct timespec tick = { 0, TICK_NS };
-
+	while (trend_running(start, secs)) {
 		pool_release((size_t)((now() - start) * RATE / BLOCK));
-		nanosleep(&tick, NULL);
+		trend_tick();
 	}
 	printf("truth pool_fill bytes=%zu\n", (NBLOCKS - released) * (size_t)BLOCK);
 	fflush(stdout);

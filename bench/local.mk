@@ -8,15 +8,17 @@
 #   make bench                                every benchmark, this one included
 #   make bench-bridge                         heaptop reading jemalloc's profiler
 #   make bench-bridge BRIDGE_ARGS='-r 3' RJEM_LIB=/path/libjemalloc_pic.a
+#   make bench-ring                           what the event ring costs
 
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh \
 	bench/malloc_bench.c bench/passthrough.c bench/bridge.sh \
-	bench/cpusplit.c bench/manystacks.c bench/rjem_bench.rs
+	bench/cpusplit.c bench/manystacks.c bench/rjem_bench.rs \
+	bench/ring.sh bench/ringloop.c
 
 BENCH_ARGS =
 BRIDGE_ARGS =
 
-.PHONY: bench bench-malloc bench-bridge
+.PHONY: bench bench-malloc bench-bridge bench-ring
 bench: bench-malloc
 bench-malloc: $(lib_LTLIBRARIES)
 	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
@@ -27,3 +29,8 @@ bench-malloc: $(lib_LTLIBRARIES)
 bench-bridge: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
 	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' RJEM_LIB='$(RJEM_LIB)' \
 	  $(SHELL) $(abs_top_srcdir)/bench/bridge.sh $(BRIDGE_ARGS)
+
+# Not part of `make bench`: callgrind, about a minute.
+bench-ring: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
+	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
+	  $(SHELL) $(abs_top_srcdir)/bench/ring.sh $(RING_ARGS)

@@ -761,18 +761,25 @@ static void json_allocator(FILE *f, const struct ht_profile *p,
 
 /* ---- is it a leak: trends, ages, verdicts, the process's memory ---- */
 
-/* "+1.2M/s growing" for the TREND column. */
-static void trend_cell(char *buf, size_t n, const struct ht_site *st)
+/* "+1.2M/s growing", or "collecting" while there is no trend yet. */
+static void trend_text(char *buf, size_t n, const struct ht_fit *f,
+                       enum ht_trend t)
 {
 	char g[24];
 
-	if (st->trend == HT_TREND_UNKNOWN) {
-		snprintf(buf, n, "%s", ht_trend_name(st->trend));
+	if (t == HT_TREND_UNKNOWN) {
+		snprintf(buf, n, "%s", ht_trend_name(t));
 		return;
 	}
-	human(g, sizeof g, st->fit.slope);
-	snprintf(buf, n, "%s%s/s %s", st->fit.slope >= 0 ? "+" : "", g,
-	         ht_trend_name(st->trend));
+	human(g, sizeof g, f->slope);
+	snprintf(buf, n, "%s%s/s %s", f->slope >= 0 ? "+" : "", g,
+	         ht_trend_name(t));
+}
+
+/* The TREND column. */
+static void trend_cell(char *buf, size_t n, const struct ht_site *st)
+{
+	trend_text(buf, n, &st->fit, st->trend);
 }
 
 /* The line under a site: its growth with the standard error, the ages
@@ -832,15 +839,12 @@ static void print_memory(struct ht_model *m, struct ht_session *s)
 	    ht_session_kind(s) == HT_SESS_FOLLOW)
 		return;
 	human(b, sizeof b, p->totals.cur_bytes);
-	human(g, sizeof g, d->heap_fit.slope);
-	printf("memory: heap %s (%s%s/s %s)", b,
-	       d->heap_fit.slope >= 0 ? "+" : "", g,
-	       ht_trend_name(d->heap_trend));
+	trend_text(g, sizeof g, &d->heap_fit, d->heap_trend);
+	printf("memory: heap %s (%s)", b, g);
 	if (p->proc.have_rss) {
 		human(b, sizeof b, (double)p->proc.rss);
-		human(g, sizeof g, d->rss_fit.slope);
-		printf(", RSS %s (%s%s/s %s)", b, d->rss_fit.slope >= 0 ? "+" : "",
-		       g, ht_trend_name(d->rss_trend));
+		trend_text(g, sizeof g, &d->rss_fit, d->rss_trend);
+		printf(", RSS %s (%s)", b, g);
 	}
 	if (names) {
 		printf(", %s:", astat_source(p->proc.astat_kind));

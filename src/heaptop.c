@@ -1095,7 +1095,10 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 			         st->delta.cur_bytes > 0 ? "+" : "", h);
 			snprintf(gb, sizeof gb, " %12s", sh);
 		}
-		trend_cell(tr, sizeof tr, st);
+		if (ht_session_kind(s) == HT_SESS_LOAD)
+			snprintf(tr, sizeof tr, "-");  /* one profile: no trend */
+		else
+			trend_cell(tr, sizeof tr, st);
 		printf("%12s %10s %12s %10s%s %-18s %s", ib, io, ab, ao, gb, tr,
 		       f->function ? f->function : "?");
 		if (f->file)

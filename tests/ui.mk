@@ -21,3 +21,13 @@ tests_unit_test_ui_keys_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) \
 tests_unit_test_ui_keys_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_ui_keys_LDADD = $(CMOCKA_LIBS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_ui_flame
+HT_UNIT_TESTS += tests/unit/test_ui_flame
+tests_unit_test_ui_flame_SOURCES = tests/unit/test_ui_flame.c \
+	ui/flame_layout.c ui/flame_layout.h
+tests_unit_test_ui_flame_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_unit_test_ui_flame_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_ui_flame_LDADD = $(CMOCKA_LIBS) -lm
+endif

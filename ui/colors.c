@@ -45,6 +45,16 @@ static const struct role_look looks[HT_CR_COUNT] = {
 	                          A_REVERSE },
 	[HT_CR_PAUSED]        = { 16, 214, COLOR_BLACK, COLOR_YELLOW, A_BOLD,
 	                          A_BOLD | A_REVERSE },
+	[HT_CR_FLAME_A]       = { 16, 222, COLOR_BLACK, COLOR_YELLOW, A_NORMAL,
+	                          A_NORMAL },
+	[HT_CR_FLAME_B]       = { 16, 187, COLOR_BLACK, COLOR_WHITE, A_NORMAL,
+	                          A_NORMAL },
+	[HT_CR_FLAME_GROWTH]  = { 16, 203, COLOR_WHITE, COLOR_RED, A_BOLD,
+	                          A_BOLD },
+	[HT_CR_FLAME_SHRINK]  = { 16, 114, COLOR_BLACK, COLOR_GREEN, A_NORMAL,
+	                          A_DIM },
+	[HT_CR_FLAME_MATCH]   = { 16, 177, COLOR_BLACK, COLOR_MAGENTA, A_BOLD,
+	                          A_BOLD | A_UNDERLINE },
 };
 
 static attr_t role_attr[HT_CR_COUNT];

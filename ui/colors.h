@@ -34,6 +34,11 @@ enum ht_color_role {
 	HT_CR_FOOTER_KEY,
 	HT_CR_FOOTER_LABEL,
 	HT_CR_PAUSED,
+	HT_CR_FLAME_A,        /* flame cells, alternating */
+	HT_CR_FLAME_B,
+	HT_CR_FLAME_GROWTH,   /* grew since the baseline */
+	HT_CR_FLAME_SHRINK,   /* shrank since the baseline */
+	HT_CR_FLAME_MATCH,    /* matches the search */
 	HT_CR_COUNT
 };
 

@@ -24,6 +24,8 @@ enum ht_action {
 	HT_ACT_THREADS,        /* per-thread breakdown (jemalloc dumps) */
 	HT_ACT_LIB_SITES,      /* library frames as sites / folded */
 	HT_ACT_SUSPECTS,       /* leak suspects first, with verdicts */
+	HT_ACT_FLAME,          /* the flame view (again: back) */
+	HT_ACT_ZOOM_OUT,       /* flame: zoom out one step */
 };
 
 /* Views a binding applies in (a mask). */
@@ -32,9 +34,10 @@ enum ht_action {
 #define HT_SCOPE_HELP   0x4u
 #define HT_SCOPE_OUTPUT 0x8u
 #define HT_SCOPE_THREADS 0x10u
+#define HT_SCOPE_FLAME  0x20u   /* its own Backspace: not in SUB */
 #define HT_SCOPE_SUB    (HT_SCOPE_TREE | HT_SCOPE_HELP | HT_SCOPE_OUTPUT | \
                          HT_SCOPE_THREADS)
-#define HT_SCOPE_ALL    (HT_SCOPE_TOP | HT_SCOPE_SUB)
+#define HT_SCOPE_ALL    (HT_SCOPE_TOP | HT_SCOPE_SUB | HT_SCOPE_FLAME)
 
 struct ht_key_binding {
 	enum ht_action action;

@@ -25,6 +25,7 @@
 
 #include "core/cause.h"
 #include "core/alloc.h"
+#include "ui/flame_layout.h"
 #include "ui/view.h"
 
 /* ---- key sets ---------------------------------------------------------- */
@@ -155,6 +156,7 @@ void ht_ui_data_free(struct ht_ui_data *d)
 		return;
 	rowset_put(d->rowset);
 	free(d->tree);
+	ht_flame_free(d->flame);
 	for (size_t i = 0; i < d->nthreads; i++)
 		free(d->threads[i].name);
 	free(d->threads);
@@ -513,7 +515,15 @@ static struct ht_ui_data *build(struct worker *w,
 		} else {
 			root = ht_model_topdown(m);
 		}
-		if (root != NULL && flatten(&f, root, 0, SIZE_MAX, 0) == 0) {
+		if (rq->tree_kind == HT_TREE_FLAME) {
+			d->flame = root ? ht_flame_build(root,
+			                                 HT_UI_MAX_FLAME_NODES)
+			                : NULL;
+			if (root != NULL && d->flame == NULL)
+				set_msg(w, true, strdup("out of memory copying "
+				                        "the flame graph"));
+		} else if (root != NULL &&
+		           flatten(&f, root, 0, SIZE_MAX, 0) == 0) {
 			d->tree = f.rows;
 			d->ntree = f.n;
 			d->tree_truncated = f.truncated;

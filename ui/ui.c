@@ -279,7 +279,7 @@ void ht_ui_switch(struct ht_ui *ui, const struct ht_view_ops *v)
 	if (v == ui->view)
 		return;
 	if (ui->view == &ht_view_top || ui->view == &ht_view_tree ||
-	    ui->view == &ht_view_threads)
+	    ui->view == &ht_view_threads || ui->view == &ht_view_flame)
 		ui->back = ui->view;
 	if (v == &ht_view_top) {
 		ui->back = &ht_view_top;
@@ -318,6 +318,11 @@ static void draw_status(struct ht_ui *ui, int y, int w)
 	case HT_PROMPT_FILTER:
 		snprintf(line, sizeof line, "Filter (function or file; Enter "
 		         "applies, Esc cancels): %s_", ui->edit);
+		role = HT_CR_PROMPT;
+		break;
+	case HT_PROMPT_SEARCH:
+		snprintf(line, sizeof line, "Search frames (function; Enter "
+		         "highlights, empty clears, Esc cancels): %s_", ui->edit);
 		role = HT_CR_PROMPT;
 		break;
 	case HT_PROMPT_NONE:
@@ -596,6 +601,9 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		ht_ui_request_tree(ui, HT_TREE_TOPDOWN, 0);
 		ht_ui_switch(ui, &ht_view_tree);
 		break;
+	case HT_ACT_FLAME:
+		ht_view_flame_open(ui);
+		break;
 	case HT_ACT_OUTPUT:
 		ui->output_follow = true;
 		ht_ui_switch(ui, &ht_view_output);
@@ -631,8 +639,12 @@ static enum loop_end prompt_key(struct ht_ui *ui, int ch)
 {
 	enum ht_prompt p = ui->prompt;
 
-	if (p == HT_PROMPT_FILTER) {
-		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+	if (p == HT_PROMPT_FILTER || p == HT_PROMPT_SEARCH) {
+		if (p == HT_PROMPT_SEARCH &&
+		    (ch == '\n' || ch == '\r' || ch == KEY_ENTER)) {
+			ui->prompt = HT_PROMPT_NONE;
+			ht_view_flame_search(ui, ui->edit);
+		} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 			snprintf(ui->filter, sizeof ui->filter, "%s", ui->edit);
 			ui->prompt = HT_PROMPT_NONE;
 			ui->top_cursor = ui->top_scroll = 0;
@@ -906,6 +918,7 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	ht_keyset_clear(&ui.req.toggled);
 	ht_keyset_clear(&ui.toggled);
 	ht_view_output_free(&ui);
+	ht_view_flame_free(&ui);
 	close(ui.wake_pipe[0]);
 	close(ui.wake_pipe[1]);
 	pthread_cond_destroy(&ui.cond);

@@ -24,6 +24,7 @@
 #define HT_UI_MIN_COLS 60
 #define HT_UI_MIN_LINES 15
 #define HT_UI_MAX_TREE_ROWS 200000
+#define HT_UI_MAX_FLAME_NODES 200000
 
 /* The numbers a row shows (a compact copy of struct ht_counts: a refresh
  * of 100,000 sites copies them all). */
@@ -63,7 +64,8 @@ struct ht_ui_tree_row {
 	size_t parent;                  /* row index of the parent, SIZE_MAX */
 };
 
-enum ht_tree_kind { HT_TREE_NONE, HT_TREE_CALLERS, HT_TREE_TOPDOWN };
+enum ht_tree_kind { HT_TREE_NONE, HT_TREE_CALLERS, HT_TREE_TOPDOWN,
+                    HT_TREE_FLAME /* the top-down tree as a graph */ };
 
 /* One thread of a per-thread breakdown (jemalloc dumps with t<N> lines). */
 struct ht_ui_thread_row {
@@ -82,6 +84,7 @@ enum ht_threads_kind {
 /* What one refresh published.  Immutable once published; freed by the ui
  * thread when replaced. */
 struct ht_ui_rowset;
+struct ht_flame;   /* ui/flame_layout.h */
 
 struct ht_ui_data {
 	uint64_t generation;
@@ -125,6 +128,7 @@ struct ht_ui_data {
 	struct ht_ui_tree_row *tree;
 	size_t ntree;
 	bool tree_truncated;
+	struct ht_flame *flame;         /* tree_kind HT_TREE_FLAME: owned */
 	/* per-thread data: has_threads says whether the profile has any; the
 	 * rows answer the threads request (threads_kind HT_THREADS_NONE:
 	 * none asked) */
@@ -191,12 +195,14 @@ extern const struct ht_view_ops ht_view_tree;
 extern const struct ht_view_ops ht_view_help;
 extern const struct ht_view_ops ht_view_output;
 extern const struct ht_view_ops ht_view_threads;
+extern const struct ht_view_ops ht_view_flame;
 
 enum ht_prompt {
 	HT_PROMPT_NONE,
 	HT_PROMPT_RESET,       /* y / n */
 	HT_PROMPT_QUIT,        /* k / l / c */
 	HT_PROMPT_FILTER,      /* line editing */
+	HT_PROMPT_SEARCH,      /* the same, for the flame view's search */
 };
 
 struct ht_ui {
@@ -248,6 +254,8 @@ struct ht_ui {
 	uint64_t threads_thread;           /* thread number under the cursor */
 	bool threads_thread_valid;
 	uint64_t threads_request;          /* last threads request sent */
+	/* flame view */
+	struct ht_flame_view *flame;       /* view_flame.c's state */
 	/* status line and prompts */
 	char status[512];
 	bool status_error;
@@ -295,6 +303,12 @@ void ht_ui_data_free(struct ht_ui_data *d);
  * view's cursor (the whole profile when the table is empty), or say in the
  * status line that the profile has no per-thread data. */
 void ht_view_threads_open(struct ht_ui *ui);
+
+/* view_flame.c: open the flame view (the whole program); apply a search
+ * typed in the prompt (empty: none); free the view's state. */
+void ht_view_flame_open(struct ht_ui *ui);
+void ht_view_flame_search(struct ht_ui *ui, const char *needle);
+void ht_view_flame_free(struct ht_ui *ui);
 
 /* view_output.c: free the output view's text. */
 void ht_view_output_free(struct ht_ui *ui);

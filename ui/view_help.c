@@ -20,6 +20,8 @@ static const char *const legend[] = {
 	"  \u0394        change since the baseline (b sets it, B clears it)",
 	"  TREND    in-use bytes of the site over recent updates",
 	"  SHARE    the site's part of all in-use (or allocated) bytes",
+	"  FLAME    f: each frame as wide as its bytes; with a baseline red "
+	"grew, green shrank; / marks matches",
 	"  Sampled estimates: bytes are what the program asked for; set the "
 	"rate with -r.",
 };
@@ -32,6 +34,8 @@ static const char *const legend_ascii[] = {
 	"  d...     change since the baseline (b sets it, B clears it)",
 	"  TREND    in-use bytes of the site over recent updates",
 	"  SHARE    the site's part of all in-use (or allocated) bytes",
+	"  FLAME    f: each frame as wide as its bytes; with a baseline red "
+	"grew, green shrank; / marks matches",
 	"  Sampled estimates: bytes are what the program asked for; set the "
 	"rate with -r.",
 };

@@ -110,7 +110,7 @@ static const struct ht_flame_cell *cell(const struct ht_flame *f,
 	size_t c = ht_flame_cell_of(l, idx(f, fn));
 
 	if (c == SIZE_MAX)
-		fail_msg("%s has no cell", fn);
+		fail_msg("%s has no cell", fn ? fn : "the root");
 	return &l->cells[c];
 }
 

@@ -24,7 +24,7 @@ check "L: mix_leak first, called a leak" tui_wait_fn 30 leak_first
 check "L: its verdict under the table" tui_wait 10 '^verdict: leak: \+[0-9.]+ [kM]B/min, oldest [0-9]+ s'
 cache_bounded() { tui_rows | grep 'mix_cache_put' | grep -q 'bounded'; }
 check "L: the cache is bounded" tui_wait_fn 20 cache_bounded
-check "the header: heap growing" tui_wait 10 'objs\) +\+[0-9.]+[KM]/s growing'
+check "the header: heap growing" tui_wait 30 'objs\) +\+[0-9.]+[KM]/s growing'
 tui_screen
 tui_rows | head -n 3
 

@@ -524,6 +524,25 @@ static void test_large_profile_bounded(void **state)
 	ht_svg_free(g);
 }
 
+/* Nothing to draw: still a valid file, the root alone. */
+static void test_empty(void **state)
+{
+	struct ht_svg *g = ht_svg_new();
+	struct fr *fs;
+	size_t n;
+	char *svg;
+
+	(void)state;
+	svg = render(g, NULL);
+	fs = frames_of(svg, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(fs[0].title, "all (0 stacks) \xe2\x80\x94 0 B, 0.0%");
+	assert_true(fs[0].w == 0);
+	free(fs);
+	free(svg);
+	ht_svg_free(g);
+}
+
 /* Through the format, on tests/targets/fmt_sym's symbolized stacks. */
 static char *write_svg(const struct ht_profile *p, enum ht_fmt_value v,
                        struct ht_symbolizer *sym)
@@ -604,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_min_width),
 		cmocka_unit_test(test_max_frames),
 		cmocka_unit_test(test_large_profile_bounded),
+		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_profile_frames),
 	};
 

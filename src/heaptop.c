@@ -137,9 +137,10 @@ static void usage(FILE *f)
 "      --follow-wait SECS  batch: wait this long for the first dump, and for\n"
 "                          a restart after the process exited (default 60;\n"
 "                          0 = forever)\n"
-"      --format F          heap (heap_v2), collapsed, pprof (dumps, -o)\n"
-"      --value V           collapsed value: inuse, alloc, inuse-objects,\n"
-"                          alloc-objects (default inuse)\n"
+"      --format F          heap (heap_v2), collapsed, pprof, svg (a flame\n"
+"                          graph for a browser) (dumps, -o)\n"
+"      --value V           collapsed and svg value: inuse, alloc,\n"
+"                          inuse-objects, alloc-objects (default inuse)\n"
 "  -o, --output FILE       write the (final) profile to FILE in --format\n"
 "      --sysroot DIR       look for the profiled binaries under DIR\n"
 "      --debug-dir DIR     extra debug info directory (by path and build-id)\n"
@@ -229,6 +230,7 @@ static const struct keyword format_words[] = {
 	{ "heap_v2", HT_FMT_HEAP_V2, true },
 	{ "collapsed", HT_FMT_COLLAPSED, false },
 	{ "pprof", HT_FMT_PPROF, false },
+	{ "svg", HT_FMT_SVG, false },
 	{ NULL, 0, false },
 };
 static const struct keyword value_words[] = {

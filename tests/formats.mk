@@ -1,5 +1,5 @@
 # Tests for symbolization and the profile formats (heap_v2, collapsed,
-# pprof): target programs, unit tests, and the fuzz target (`make fuzz`,
+# pprof, svg): target programs, unit tests, and the fuzz target (`make fuzz`,
 # not part of check).
 
 # Symbolization target: C, C++ (namespaced method), a function inlined at
@@ -41,9 +41,11 @@ HT_FMT_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBDW_CFLAGS) \
 HT_FMT_TEST_LIBS = $(HT_CORE_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/test_symbolize tests/unit/test_fmt_heap_v2 \
-	tests/unit/test_fmt_collapsed tests/unit/test_fmt_pprof
+	tests/unit/test_fmt_collapsed tests/unit/test_fmt_pprof \
+	tests/unit/test_fmt_svg
 HT_UNIT_TESTS += tests/unit/test_symbolize tests/unit/test_fmt_heap_v2 \
-	tests/unit/test_fmt_collapsed tests/unit/test_fmt_pprof
+	tests/unit/test_fmt_collapsed tests/unit/test_fmt_pprof \
+	tests/unit/test_fmt_svg
 
 tests_unit_test_symbolize_SOURCES = tests/unit/test_symbolize.c \
 	tests/unit/test_fmt_util.h
@@ -69,6 +71,12 @@ tests_unit_test_fmt_pprof_CFLAGS = $(HT_FMT_TEST_CFLAGS)
 tests_unit_test_fmt_pprof_LDFLAGS = $(HT_SAN_CFLAGS)
 tests_unit_test_fmt_pprof_LDADD = $(HT_FMT_TEST_LIBS)
 tests/unit/tests_unit_test_fmt_pprof-test_fmt_pprof.$(OBJEXT): src/core/profile.pb-c.h
+
+tests_unit_test_fmt_svg_SOURCES = tests/unit/test_fmt_svg.c \
+	tests/unit/test_fmt_util.h
+tests_unit_test_fmt_svg_CFLAGS = $(HT_FMT_TEST_CFLAGS)
+tests_unit_test_fmt_svg_LDFLAGS = $(HT_SAN_CFLAGS)
+tests_unit_test_fmt_svg_LDADD = $(HT_FMT_TEST_LIBS)
 endif
 
 # Fuzzing the heap_v2 reader with libFuzzer (clang).  Not part of check:

@@ -455,6 +455,7 @@ static void start_dump(struct ht_ui *ui)
 {
 	const char *ext = ui->opt->dump_format == HT_FMT_COLLAPSED ? "collapsed"
 	                  : ui->opt->dump_format == HT_FMT_PPROF ? "pb.gz"
+	                  : ui->opt->dump_format == HT_FMT_SVG ? "svg"
 	                  : "heap";
 	const char *dir = ui->opt->dump_dir ? ui->opt->dump_dir : ".";
 	char absdir[PATH_MAX], path[PATH_MAX + 64];

@@ -264,7 +264,8 @@ char *ht_fmt_maps_from_modules(const struct ht_module *mods, size_t n)
 const struct ht_fmt *ht_fmt_of(enum ht_dump_format fmt)
 {
 	return fmt == HT_FMT_HEAP_V2 ? &ht_fmt_heap_v2 :
-	       fmt == HT_FMT_COLLAPSED ? &ht_fmt_collapsed : &ht_fmt_pprof;
+	       fmt == HT_FMT_COLLAPSED ? &ht_fmt_collapsed :
+	       fmt == HT_FMT_SVG ? &ht_fmt_svg : &ht_fmt_pprof;
 }
 
 int ht_fmt_write_as(enum ht_dump_format fmt, const char *path,

@@ -6,6 +6,7 @@
  *              lines, gperftools' "heap profile:" variant), write
  *   collapsed  "root;...;leaf value" for flamegraph.pl / speedscope: write
  *   pprof      gzipped profile.proto: write
+ *   svg        a flame graph with its script, self-contained: write
  *
  * Readers trust nothing: a malformed file yields -EINVAL and a cause that
  * names the line, never a crash or a hang.
@@ -18,7 +19,7 @@
 #include "core/profile.h"
 #include "core/symbolize.h"
 
-/* Which value a single-valued format (collapsed) writes. */
+/* Which value a single-valued format (collapsed, svg) writes. */
 enum ht_fmt_value {
 	HT_VAL_INUSE_BYTES,
 	HT_VAL_INUSE_OBJS,
@@ -27,7 +28,8 @@ enum ht_fmt_value {
 };
 
 /* The formats heaptop writes. */
-enum ht_dump_format { HT_FMT_HEAP_V2, HT_FMT_COLLAPSED, HT_FMT_PPROF };
+enum ht_dump_format { HT_FMT_HEAP_V2, HT_FMT_COLLAPSED, HT_FMT_PPROF,
+                      HT_FMT_SVG };
 
 struct ht_fmt_write_options {
 	enum ht_fmt_value value;
@@ -37,7 +39,7 @@ struct ht_fmt_write_options {
 };
 
 struct ht_fmt {
-	const char *name;             /* "heap", "collapsed", "pprof" */
+	const char *name;             /* "heap", "collapsed", "pprof", "svg" */
 	/* Parse `len` bytes.  Returns 0 or -errno with *cause (caller frees). */
 	int (*read)(const char *data, size_t len, const char *filename,
 	            struct ht_profile **out, char **cause);   /* NULL: no reader */
@@ -49,6 +51,7 @@ struct ht_fmt {
 extern const struct ht_fmt ht_fmt_heap_v2;
 extern const struct ht_fmt ht_fmt_collapsed;
 extern const struct ht_fmt ht_fmt_pprof;
+extern const struct ht_fmt ht_fmt_svg;
 
 /* The writer of a format. */
 const struct ht_fmt *ht_fmt_of(enum ht_dump_format fmt);

@@ -8,6 +8,8 @@
  * entries; the innermost run of allocator frames (malloc, operator new,
  * the allocator's internals) is dropped so the leaf is the allocation
  * site.  Stacks whose value rounds to 0 are skipped.  Write-only.
+ * Also the two helpers that pick a stack's value and frames, which the
+ * svg writer shares so that both draw the same stacks (fmt_priv.h).
  */
 #include "config.h"
 
@@ -20,8 +22,8 @@
 #include "core/fmt.h"
 #include "core/fmt_priv.h"
 
-/* The value o->value selects, from c. */
-static double pick_value(const struct ht_counts *c, enum ht_fmt_value v)
+/* See fmt_priv.h. */
+double ht_fmt_pick_value(const struct ht_counts *c, enum ht_fmt_value v)
 {
 	switch (v) {
 	case HT_VAL_INUSE_OBJS:  return c->cur_objs;
@@ -30,6 +32,31 @@ static double pick_value(const struct ht_counts *c, enum ht_fmt_value v)
 	case HT_VAL_INUSE_BYTES:
 	default:                 return c->cur_bytes;
 	}
+}
+
+/* See fmt_priv.h. */
+int ht_fmt_stack_frames(struct ht_symbolizer *sym, const struct ht_stack *st,
+                        const struct ht_frame ***flat, size_t *cap,
+                        size_t *n, size_t *leaf)
+{
+	size_t nflat = 0;
+
+	/* innermost first */
+	for (uint32_t d = 0; d < st->depth; d++) {
+		const struct ht_frame *fr;
+		size_t k;
+
+		ht_symbolize(sym, st->pcs[d], &fr, &k);
+		if (ht_fmt_grow(flat, cap, nflat + k, sizeof **flat) < 0)
+			return -ENOMEM;
+		for (size_t j = 0; j < k; j++)
+			(*flat)[nflat++] = &fr[j];
+	}
+	*n = nflat;
+	*leaf = ht_allocator_run(*flat, nflat);
+	if (*leaf == nflat)
+		*leaf = 0;       /* all allocator frames: keep them */
+	return 0;
 }
 
 /* A frame name with the separators of the format replaced: ';' ends a
@@ -68,30 +95,18 @@ static int collapsed_write(FILE *f, const struct ht_profile *p,
 	}
 	for (size_t i = 0; i < p->nstacks; i++) {
 		const struct ht_stack *st = &p->stacks[i];
-		double val = pick_value(&st->counts, v);
+		double val = ht_fmt_pick_value(&st->counts, v);
 		long long iv;
-		size_t nflat = 0, leaf;
+		size_t nflat, leaf;
 
 		if (!(val >= 0.5) || st->depth == 0)
 			continue;
 		iv = val > 9.2e18 ? (long long)9.2e18 : llround(val);
-		/* innermost first */
-		for (uint32_t d = 0; d < st->depth; d++) {
-			const struct ht_frame *fr;
-			size_t n;
-
-			ht_symbolize(sym, st->pcs[d], &fr, &n);
-			if (ht_fmt_grow(&flat, &capflat, nflat + n,
-			                sizeof *flat) < 0) {
-				rc = ht_fmt_fail(cause, -ENOMEM, "out of memory");
-				goto out;
-			}
-			for (size_t k = 0; k < n; k++)
-				flat[nflat++] = &fr[k];
+		if (ht_fmt_stack_frames(sym, st, &flat, &capflat, &nflat,
+		                        &leaf) < 0) {
+			rc = ht_fmt_fail(cause, -ENOMEM, "out of memory");
+			goto out;
 		}
-		leaf = ht_allocator_run(flat, nflat);
-		if (leaf == nflat)
-			leaf = 0;       /* all allocator frames: keep them */
 		for (size_t k = nflat; k-- > leaf;) {
 			put_name(f, flat[k]->function);
 			if (k > leaf)

@@ -1,7 +1,8 @@
 /*
  * Helpers shared by the format readers and writers (src/core/fmt*.c) and
  * nothing else: error messages that name a line, checked growth of
- * arrays, /proc/<pid>/maps text to module lists and back.  Never reads or
+ * arrays, /proc/<pid>/maps text to module lists and back, the value and
+ * frames of a stack for the single-valued writers.  Never reads or
  * writes a file; never trusts its input.
  */
 #ifndef HT_CORE_FMT_PRIV_H
@@ -11,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/fmt.h"
 #include "core/profile.h"
+#include "core/symbolize.h"
 
 /* Longest line a reader accepts (a 4096-frame stack fits easily). */
 #define HT_FMT_MAX_LINE (256u * 1024u)
@@ -53,5 +56,21 @@ int ht_fmt_modules_from_maps(const char *maps, size_t len,
  * NUL-terminated string (caller frees) or NULL on ENOMEM.
  */
 char *ht_fmt_maps_from_modules(const struct ht_module *mods, size_t n);
+
+/* The counter of c that a single-valued writer (collapsed, svg) writes
+ * for v. */
+double ht_fmt_pick_value(const struct ht_counts *c, enum ht_fmt_value v);
+
+/*
+ * The symbolized frames of one stack as the collapsed writer writes them
+ * (and the svg writer draws them): every pc expanded to its source frames,
+ * innermost first, into *flat (grown as needed; *cap its capacity, the
+ * caller frees it), *n of them; *leaf is the index of the first frame
+ * past the innermost run of allocator frames (0 when every frame is one:
+ * they are kept).  The frames are the symbolizer's.  0 or -ENOMEM.
+ */
+int ht_fmt_stack_frames(struct ht_symbolizer *sym, const struct ht_stack *st,
+                        const struct ht_frame ***flat, size_t *cap,
+                        size_t *n, size_t *leaf);
 
 #endif /* HT_CORE_FMT_PRIV_H */

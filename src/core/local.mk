@@ -37,11 +37,12 @@ heaptop_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS)
 heaptop_LDFLAGS = $(HT_SAN_CFLAGS)
 heaptop_LDADD = $(HT_UI_LDADD) $(HT_CORE_LIBS) $(NCURSES_LIBS)
 
-# Symbolization and the profile formats (heap_v2, collapsed, pprof).  The
+# Symbolization and the profile formats (heap_v2, collapsed, pprof, svg).  The
 # pprof schema is compiled with protoc-c at build time.
 libhtcore_a_SOURCES += src/core/symbolize.c \
 	src/core/fmt_priv.h src/core/fmt.c src/core/fmt_heap_v2.c \
-	src/core/fmt_collapsed.c src/core/fmt_pprof.c
+	src/core/fmt_collapsed.c src/core/fmt_pprof.c \
+	src/core/fmt_svg.h src/core/fmt_svg.c src/core/fmt_svg_js.c
 nodist_libhtcore_a_SOURCES = src/core/profile.pb-c.c src/core/profile.pb-c.h
 BUILT_SOURCES = src/core/profile.pb-c.h src/core/profile.pb-c.c
 CLEANFILES += src/core/profile.pb-c.h src/core/profile.pb-c.c

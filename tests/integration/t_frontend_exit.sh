@@ -79,7 +79,7 @@ expect_rc 2 "bad delay" "$HEAPTOP" --batch -d -1 "$T/fe_exit" 0
 expect_rc 2 "bad iterations" "$HEAPTOP" --batch -n abc "$T/fe_exit" 0
 expect_rc 2 "bad sort" "$HEAPTOP" --batch --sort size "$T/fe_exit" 0
 expect_rc 2 "bad group" "$HEAPTOP" --batch --group file "$T/fe_exit" 0
-expect_rc 2 "bad format" "$HEAPTOP" --batch --format svg "$T/fe_exit" 0
+expect_rc 2 "bad format" "$HEAPTOP" --batch --format png "$T/fe_exit" 0
 expect_rc 2 "missing argument" "$HEAPTOP" --batch --rate
 grep -q "needs an argument" err.txt || fail "unclear: $(cat err.txt)"
 expect_rc 2 "nothing to do" "$HEAPTOP" --batch

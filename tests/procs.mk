@@ -1,0 +1,8 @@
+# Process trees: a target that forks two allocating children and runs a
+# quiet shell, for the per-process exit dumps (t_runtime_dumppid.sh), the
+# tree of --list and the per-process views.
+
+check_PROGRAMS += tests/targets/pt_tree
+tests_targets_pt_tree_SOURCES = tests/targets/pt_tree.c
+tests_targets_pt_tree_CFLAGS = $(HT_TARGET_CF)
+tests_targets_pt_tree_LDFLAGS = $(HT_TARGET_LINK)

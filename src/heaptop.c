@@ -33,6 +33,7 @@
 #include "core/json.h"
 #include "core/model.h"
 #include "core/session.h"
+#include "core/proctree.h"
 #include "core/symbolize.h"
 #ifdef HT_HAVE_UI
 #include "ui/ui.h"
@@ -48,7 +49,7 @@ struct options {
 	uint64_t rate;
 	unsigned max_depth;
 	double delay;
-	bool batch, json, list, clean, demo, no_color;
+	bool batch, json, list, list_all, clean, demo, no_color;
 	long iterations;            /* 0 = until the program ends */
 	long top;
 	long threads;               /* per-thread rows per site (text), 0 = all */
@@ -145,7 +146,10 @@ static void usage(FILE *f)
 "      --debug-dir DIR     extra debug info directory (by path and build-id)\n"
 "Other:\n"
 "      --attach-shm NAME   attach to the segment NAME\n"
-"      --list              list segments: name, pid, state, command\n"
+"      --list              list segments as process trees: name, pid, state,\n"
+"                          samples, command; quiet processes (nothing\n"
+"                          sampled) hidden\n"
+"      --all               with --list: show the quiet processes too\n"
 "      --clean             remove this user's segments whose process has\n"
 "                          ended (exited, exec'd, or gone)\n"
 "      --demo              launch the demo program (a leaking server)\n"
@@ -275,7 +279,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 enum {
 	OPT_BATCH = 256, OPT_JSON, OPT_TOP, OPT_SORT, OPT_GROUP,
 	OPT_DUMP_AT_EXIT, OPT_FORMAT, OPT_APP_OUTPUT, OPT_RUNTIME, OPT_ATTACH,
-	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_CLEAN, OPT_DEMO,
+	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_ALL, OPT_CLEAN, OPT_DEMO,
 	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE, OPT_THREADS,
 	OPT_NO_THREADS, OPT_FOLLOW, OPT_FOLLOW_WAIT, OPT_LIB_SITES, OPT_FOLD,
 };
@@ -308,6 +312,7 @@ static const struct option longopts[] = {
 	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "clean", no_argument, NULL, OPT_CLEAN },
 	{ "demo", no_argument, NULL, OPT_DEMO },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -456,6 +461,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SYSROOT: o->sysroot = optarg; break;
 		case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
 		case OPT_LIST: o->list = true; break;
+		case OPT_ALL: o->list_all = true; break;
 		case OPT_CLEAN: o->clean = true; break;
 		case OPT_DEMO: o->demo = true; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
@@ -497,6 +503,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (sources > 1)
 		die_usage("%s", "choose one of PROGRAM, --attach-shm, --load, "
 		          "--follow, --demo, --list, --clean");
+	if (o->list_all && !o->list)
+		die_usage("%s", "--all goes with --list");
 	if (o->base && !o->load && !o->attach && !o->argv && !o->demo &&
 	    !o->follow)
 		die_usage("%s", "--base needs something to compare with");
@@ -520,37 +528,59 @@ static const char *state_name(enum ht_proc_state s)
 	}
 }
 
-static void list_one(const struct ht_segment_info *i, void *arg)
+/* One --list row: the command indented under its parent. */
+static void list_row(const struct ht_proc *p)
 {
-	int *count = arg;
+	const struct ht_segment_info *i = &p->info;
 	char state[48], alloc[48];
 
 	if (i->state == HT_PROC_EXITED && i->exit_status >= 0)
 		snprintf(state, sizeof state, "exited(%d)", i->exit_status);
 	else
 		snprintf(state, sizeof state, "%s", state_name(i->state));
-	if (!*count)
-		printf("%-32s %8s %-12s %-5s %-26s %s\n", "NAME", "PID", "STATE",
-		       "ALIVE", "ALLOCATOR/SOURCE", "COMMAND");
 	snprintf(alloc, sizeof alloc, "%s/%s", ht_alloc_kind_name(i->alloc.kind),
 	         ht_alloc_source_name(ht_alloc_source(&i->alloc)));
-	printf("%-32s %8d %-12s %-5s %-26s %s\n", i->name, i->pid, state,
-	       i->alive ? "yes" : "no", alloc, i->command);
-	(*count)++;
+	printf("%-32s %8d %-12s %-5s %-26s %8" PRIu64 " %*s%s%s\n", i->name, i->pid,
+	       state, i->alive ? "yes" : "no", alloc, i->samples,
+	       (int)(p->depth > 8 ? 16 : 2 * p->depth), "", p->depth ? "`- " : "",
+	       i->command);
 }
 
-static int do_list(void)
+/* --list: the segments as process trees, each under its root; quiet
+ * processes (nothing sampled, nothing below them sampled) hidden unless
+ * all. */
+static int do_list(bool all)
 {
+	struct ht_proctree t;
 	char *cause = NULL;
-	int count = 0;
+	size_t shown = 0, hidden = 0;
 
-	if (ht_session_list(list_one, &count, &cause) < 0) {
+	if (ht_proctree_read(&t, &cause) < 0) {
 		fprintf(stderr, "heaptop: %s\n", cause ? cause : "list failed");
 		free(cause);
 		return 1;
 	}
-	if (!count)
+	for (size_t o = 0; o < t.n; o++) {
+		const struct ht_proc *p = &t.procs[t.order[o]];
+
+		if (p->hideable && !all) {
+			hidden++;
+			continue;
+		}
+		if (!shown)
+			printf("%-32s %8s %-12s %-5s %-26s %8s %s\n", "NAME", "PID", "STATE",
+			       "ALIVE", "ALLOCATOR/SOURCE", "SAMPLES", "COMMAND");
+		else if (p->parent < 0)
+			printf("\n");
+		list_row(p);
+		shown++;
+	}
+	if (!t.n)
 		printf("no heaptop segments for this user\n");
+	if (hidden)
+		printf("(%zu quiet process%s hidden; --list --all shows them)\n", hidden,
+		       hidden == 1 ? "" : "es");
+	ht_proctree_free(&t);
 	return 0;
 }
 
@@ -1594,7 +1624,7 @@ int main(int argc, char **argv)
 	so.sysroot = o.sysroot;
 	so.debug_dir = o.debug_dir;
 	if (o.list)
-		return do_list();
+		return do_list(o.list_all);
 	if (o.clean)
 		return do_clean();
 	if (o.demo) {

@@ -1317,7 +1317,10 @@ int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
 	while ((de = readdir(d))) {
 		struct ht_segread *r = NULL;
 		struct ht_segread_status st;
+		struct ht_segread_family fam;
 		struct ht_segment_info info;
+		char nextbuf[HT_SEG_NAME_MAX + 8];
+		const char *next;
 		struct stat sb;
 		uint64_t magic = 0;
 		int fd;
@@ -1340,6 +1343,15 @@ int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
 		if (ht_segread_open(de->d_name, &r, NULL) < 0)
 			continue;
 		ht_segread_status(r, &st);
+		ht_segread_family(r, &fam);
+		info.ppid = fam.ppid;
+		info.fork_child = fam.fork_child;
+		info.parent_name = fam.parent_name;
+		next = ht_segread_next_name(r, nextbuf, sizeof nextbuf);
+		info.next_name = next ? next : "";
+		info.samples = st.samples;
+		info.stacks = fam.stacks_used;
+		info.start_ns = ht_segread_start_time(r);
 		info.name = de->d_name;
 		info.pid = st.pid;
 		info.command = ht_segread_cmdline(r);

@@ -124,6 +124,14 @@ struct ht_segment_info {
 	int exit_status;
 	bool alive;   /* the pid still exists */
 	struct ht_alloc_desc alloc;  /* the program's allocator, when known */
+	/* its place in the process tree (core/proctree.h) */
+	int ppid;
+	bool fork_child;             /* created by a fork child */
+	const char *parent_name;     /* the parent's segment, or "" */
+	const char *next_name;       /* EXECED: the new image's segment, or "" */
+	uint64_t samples;            /* sampled allocations recorded */
+	uint32_t stacks;             /* stacks recorded */
+	uint64_t start_ns;           /* CLOCK_REALTIME at creation */
 };
 int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
                     void *arg, char **cause);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/cause.h"
 #include "core/proctree.h"
 
@@ -145,6 +146,17 @@ static void emit(struct ht_proctree *t, int parent, unsigned depth, bool *done, 
 	}
 }
 
+/* Ended without sampling anything through the hooks.  A running process
+ * may sample yet, and one read through jemalloc's profiler, or that
+ * heaptop cannot see, has something to say. */
+static bool is_quiet(const struct ht_segment_info *i)
+{
+	enum ht_alloc_source src = ht_alloc_source(&i->alloc);
+
+	return i->samples == 0 && i->stacks == 0 && !i->alive &&
+	       (src == HT_ASRC_PENDING || src == HT_ASRC_HOOKS);
+}
+
 /* hideable: quiet with only hideable children (children come after their
  * parent in order, so walk it backwards). */
 static void mark_hideable(struct ht_proctree *t)
@@ -152,7 +164,7 @@ static void mark_hideable(struct ht_proctree *t)
 	for (size_t k = 0; k < t->n; k++) {
 		struct ht_proc *p = &t->procs[k];
 
-		p->quiet = p->info.samples == 0 && p->info.stacks == 0;
+		p->quiet = is_quiet(&p->info);
 		p->hideable = p->quiet;
 	}
 	for (size_t o = t->n; o-- > 0;) {

@@ -16,7 +16,7 @@ struct ht_proc {
 	struct ht_segment_info info; /* strings owned by the tree */
 	int parent;      /* index of the parent process, -1 for a root */
 	unsigned depth;  /* 0 for a root */
-	bool quiet;      /* never sampled: no samples and no stacks */
+	bool quiet;      /* ended, sampled nothing through the hooks */
 	bool hideable;   /* it and all its descendants are quiet */
 };
 

@@ -34,6 +34,7 @@
 #include "core/model.h"
 #include "core/session.h"
 #include "core/proctree.h"
+#include "core/family.h"
 #include "core/symbolize.h"
 #ifdef HT_HAVE_UI
 #include "ui/ui.h"
@@ -1049,8 +1050,37 @@ static void json_follow(FILE *f, struct ht_session *s)
 	        fi.dumps_seen, fi.dumps_loaded, fi.npids);
 }
 
+/* The processes of the session's tree that sampled, one line each,
+ * indented by depth like --list; only when there is more than one. */
+static void print_processes(const struct ht_family *fam)
+{
+	size_t n;
+	const struct ht_family_proc *pr = fam ? ht_family_procs(fam, &n) : NULL;
+
+	if (!pr || n < 2)
+		return;
+	printf("processes:\n");
+	for (size_t k = 0; k < n; k++) {
+		const struct ht_family_proc *q = &pr[k];
+		char st[48], b1[32], b2[32];
+
+		if (q->state == HT_PROC_EXITED && q->exit_status >= 0)
+			snprintf(st, sizeof st, "exited(%d)", q->exit_status);
+		else
+			snprintf(st, sizeof st, "%s", state_name(q->state));
+		human(b1, sizeof b1, q->totals.cur_bytes);
+		human(b2, sizeof b2, q->totals.cum_bytes);
+		printf("  %8d %-12s in use %10s allocated %10s samples %8" PRIu64
+		       " %*s%s%s\n", q->pid, st, q->have_totals ? b1 : "?",
+		       q->have_totals ? b2 : "?", q->samples,
+		       (int)(q->depth > 8 ? 16 : 2 * q->depth), "",
+		       q->depth ? "`- " : "", q->command);
+	}
+}
+
 static void print_text(struct ht_model *m, struct ht_session *s,
-                       const struct options *o, bool final)
+                       const struct options *o, bool final,
+                       const struct ht_family *fam)
 {
 	const struct ht_profile *p = ht_model_profile(m);
 	const struct ht_counts *t = ht_model_totals(m);
@@ -1089,6 +1119,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		       p->ring_drops);
 	printf("\n");
 	print_allocator(p, s);
+	print_processes(fam);
 	print_memory(m, s);
 	if (ht_session_follower(s))
 		print_follow_text(s);
@@ -1220,8 +1251,51 @@ static void json_threads(FILE *f, const struct ht_model *m,
 	fputc(']', f);
 }
 
+/* "processes": the session's tree (root first), and the sum of their
+ * totals beside "totals".  Nothing for loaded and followed sessions. */
+static void json_processes(FILE *f, const struct ht_family *fam)
+{
+	size_t n;
+	const struct ht_family_proc *pr;
+	struct ht_counts all;
+
+	if (!fam)
+		return;
+	pr = ht_family_procs(fam, &n);
+	all = ht_family_totals(fam);
+	fputs(",\"totals_with_children\":{", f);
+	json_counts(f, &all, false);
+	fputs("},\"processes\":[", f);
+	for (size_t k = 0; k < n; k++) {
+		const struct ht_family_proc *q = &pr[k];
+
+		fprintf(f, "%s{\"pid\":%d,\"ppid\":%d,\"depth\":%u,\"command\":",
+		        k ? "," : "", q->pid, q->ppid, q->depth);
+		ht_json_string(f, q->command);
+		fprintf(f, ",\"state\":\"%s\",\"exit_status\":",
+		        state_name(q->state));
+		if (q->state == HT_PROC_EXITED && q->exit_status >= 0)
+			fprintf(f, "%d", q->exit_status);
+		else
+			fputs("null", f);
+		fputs(",\"segment\":", f);
+		ht_json_string(f, q->name);
+		fprintf(f, ",\"samples\":%" PRIu64 ",\"totals\":", q->samples);
+		if (q->have_totals) {
+			fputc('{', f);
+			json_counts(f, &q->totals, false);
+			fputc('}', f);
+		} else {
+			fputs("null", f);
+		}
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 static void print_json(struct ht_model *m, struct ht_session *s,
-                       const struct options *o, bool final)
+                       const struct options *o, bool final,
+                       const struct ht_family *fam)
 {
 	const struct ht_profile *p = ht_model_profile(m);
 	struct ht_site *const *sites;
@@ -1251,6 +1325,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	fputs(",\"totals\":{", f);
 	json_counts(f, ht_model_totals(m), false);
 	fputs("}", f);
+	json_processes(f, fam);
 	if (ht_model_has_baseline(m)) {
 		fputs(",\"totals_delta\":{", f);
 		json_counts(f, ht_model_totals_delta(m), false);
@@ -1392,12 +1467,13 @@ static void follow_notices(struct ht_follow *f)
 /* One update as text or JSON.  False when the reader went away (| head):
  * then stop like a pipe writer killed by SIGPIPE would, but cleanly. */
 static bool print_update(struct ht_model *m, struct ht_session *s,
-                         const struct options *o, bool final)
+                         const struct options *o, bool final,
+                         const struct ht_family *fam)
 {
 	if (o->json)
-		print_json(m, s, o, final);
+		print_json(m, s, o, final, fam);
 	else
-		print_text(m, s, o, final);
+		print_text(m, s, o, final, fam);
 	if (ferror(stdout)) {
 		interrupted = SIGPIPE;
 		return false;
@@ -1446,7 +1522,7 @@ static int run_follow_batch(struct ht_session *s, struct ht_model *m,
 			}
 			k++;
 			final = o->iterations && k >= o->iterations;
-			if (!print_update(m, s, o, final))
+			if (!print_update(m, s, o, final, NULL))
 				break;
 			if (final)
 				break;
@@ -1492,8 +1568,38 @@ static int run_follow_batch(struct ht_session *s, struct ht_model *m,
 	return rc;
 }
 
+/* The session's tree for this update (its readers cached in fam);
+ * a failure leaves the processes out, not the update. */
+static void update_family(struct ht_family *fam, struct ht_session *s)
+{
+	char *cause = NULL;
+
+	if (fam && ht_family_update(fam, ht_session_root_segment(s), &cause) < 0)
+		fprintf(stderr, "heaptop: %s\n", cause ? cause : "process tree");
+	free(cause);
+}
+
+static int run_batch_loop(struct ht_session *s, struct ht_model *m,
+                          const struct options *o, struct ht_family *fam);
+
 static int run_batch(struct ht_session *s, struct ht_model *m,
                      const struct options *o)
+{
+	struct ht_family *fam = NULL;
+	int rc;
+
+	if (ht_session_root_segment(s) && !ht_session_follower(s) &&
+	    !(fam = ht_family_new())) {
+		fprintf(stderr, "heaptop: out of memory\n");
+		return 1;
+	}
+	rc = run_batch_loop(s, m, o, fam);
+	ht_family_free(fam);
+	return rc;
+}
+
+static int run_batch_loop(struct ht_session *s, struct ht_model *m,
+                          const struct options *o, struct ht_family *fam)
 {
 	char *cause = NULL;
 	long k;
@@ -1529,7 +1635,8 @@ static int run_batch(struct ht_session *s, struct ht_model *m,
 				return 1;
 			}
 		}
-		if (!print_update(m, s, o, final))
+		update_family(fam, s);
+		if (!print_update(m, s, o, final, fam))
 			break;
 		if (final)
 			break;

@@ -24,6 +24,7 @@ enum ht_action {
 	HT_ACT_THREADS,        /* per-thread breakdown (jemalloc dumps) */
 	HT_ACT_LIB_SITES,      /* library frames as sites / folded */
 	HT_ACT_SUSPECTS,       /* leak suspects first, with verdicts */
+	HT_ACT_PROCS,          /* the processes of the tree (view_procs.c) */
 };
 
 /* Views a binding applies in (a mask). */
@@ -32,8 +33,9 @@ enum ht_action {
 #define HT_SCOPE_HELP   0x4u
 #define HT_SCOPE_OUTPUT 0x8u
 #define HT_SCOPE_THREADS 0x10u
+#define HT_SCOPE_PROCS  0x40u
 #define HT_SCOPE_SUB    (HT_SCOPE_TREE | HT_SCOPE_HELP | HT_SCOPE_OUTPUT | \
-                         HT_SCOPE_THREADS)
+                         HT_SCOPE_THREADS | HT_SCOPE_PROCS)
 #define HT_SCOPE_ALL    (HT_SCOPE_TOP | HT_SCOPE_SUB)
 
 struct ht_key_binding {

@@ -33,8 +33,13 @@ procs_listed() {
 tui_wait_fn 20 procs_listed || fail "P does not list the parent then both children"
 note "ok: P lists parent $ppid, children $apid and $bpid indented"
 
-# child a is the second row (children by start time)
-tui_keys Down
+# children are ordered by when their segments appeared: find child a's row
+arow=$(awk -v a="$apid" '/ PID +STATE / { on = 1; next }
+	on { l = $0; sub(/^\*/, " ", l); split(l, f, " ")
+	     if (f[1] !~ /^[0-9]+$/) exit; if (f[1] == a) { print n; exit }; n++ }' "$TUI_SCREEN")
+[ -n "$arow" ] && [ "$arow" -ge 1 ] || fail "child a's row not found"
+i=0
+while [ "$i" -lt "$arow" ]; do tui_keys Down; i=$((i + 1)); done
 tui_keys Enter
 child_shown() {
 	grep -q "child process" "$TUI_SCREEN" &&

@@ -33,6 +33,8 @@
 #include "core/json.h"
 #include "core/model.h"
 #include "core/session.h"
+#include "core/proctree.h"
+#include "core/family.h"
 #include "core/symbolize.h"
 #ifdef HT_HAVE_UI
 #include "ui/ui.h"
@@ -48,7 +50,7 @@ struct options {
 	uint64_t rate;
 	unsigned max_depth;
 	double delay;
-	bool batch, json, list, clean, demo, no_color;
+	bool batch, json, list, list_all, clean, demo, no_color;
 	long iterations;            /* 0 = until the program ends */
 	long top;
 	long threads;               /* per-thread rows per site (text), 0 = all */
@@ -146,7 +148,10 @@ static void usage(FILE *f)
 "      --debug-dir DIR     extra debug info directory (by path and build-id)\n"
 "Other:\n"
 "      --attach-shm NAME   attach to the segment NAME\n"
-"      --list              list segments: name, pid, state, command\n"
+"      --list              list segments as process trees: name, pid, state,\n"
+"                          samples, command; quiet processes (ended,\n"
+"                          nothing sampled) hidden\n"
+"      --all               with --list: show the quiet processes too\n"
 "      --clean             remove this user's segments whose process has\n"
 "                          ended (exited, exec'd, or gone)\n"
 "      --demo              launch the demo program (a leaking server)\n"
@@ -277,7 +282,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 enum {
 	OPT_BATCH = 256, OPT_JSON, OPT_TOP, OPT_SORT, OPT_GROUP,
 	OPT_DUMP_AT_EXIT, OPT_FORMAT, OPT_APP_OUTPUT, OPT_RUNTIME, OPT_ATTACH,
-	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_CLEAN, OPT_DEMO,
+	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_ALL, OPT_CLEAN, OPT_DEMO,
 	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE, OPT_THREADS,
 	OPT_NO_THREADS, OPT_FOLLOW, OPT_FOLLOW_WAIT, OPT_LIB_SITES, OPT_FOLD,
 };
@@ -310,6 +315,7 @@ static const struct option longopts[] = {
 	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "clean", no_argument, NULL, OPT_CLEAN },
 	{ "demo", no_argument, NULL, OPT_DEMO },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -458,6 +464,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SYSROOT: o->sysroot = optarg; break;
 		case OPT_DEBUG_DIR: o->debug_dir = optarg; break;
 		case OPT_LIST: o->list = true; break;
+		case OPT_ALL: o->list_all = true; break;
 		case OPT_CLEAN: o->clean = true; break;
 		case OPT_DEMO: o->demo = true; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
@@ -499,6 +506,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	if (sources > 1)
 		die_usage("%s", "choose one of PROGRAM, --attach-shm, --load, "
 		          "--follow, --demo, --list, --clean");
+	if (o->list_all && !o->list)
+		die_usage("%s", "--all goes with --list");
 	if (o->base && !o->load && !o->attach && !o->argv && !o->demo &&
 	    !o->follow)
 		die_usage("%s", "--base needs something to compare with");
@@ -522,37 +531,59 @@ static const char *state_name(enum ht_proc_state s)
 	}
 }
 
-static void list_one(const struct ht_segment_info *i, void *arg)
+/* One --list row: the command indented under its parent. */
+static void list_row(const struct ht_proc *p)
 {
-	int *count = arg;
+	const struct ht_segment_info *i = &p->info;
 	char state[48], alloc[48];
 
 	if (i->state == HT_PROC_EXITED && i->exit_status >= 0)
 		snprintf(state, sizeof state, "exited(%d)", i->exit_status);
 	else
 		snprintf(state, sizeof state, "%s", state_name(i->state));
-	if (!*count)
-		printf("%-32s %8s %-12s %-5s %-26s %s\n", "NAME", "PID", "STATE",
-		       "ALIVE", "ALLOCATOR/SOURCE", "COMMAND");
 	snprintf(alloc, sizeof alloc, "%s/%s", ht_alloc_kind_name(i->alloc.kind),
 	         ht_alloc_source_name(ht_alloc_source(&i->alloc)));
-	printf("%-32s %8d %-12s %-5s %-26s %s\n", i->name, i->pid, state,
-	       i->alive ? "yes" : "no", alloc, i->command);
-	(*count)++;
+	printf("%-32s %8d %-12s %-5s %-26s %8" PRIu64 " %*s%s%s\n", i->name, i->pid,
+	       state, i->alive ? "yes" : "no", alloc, i->samples,
+	       (int)(p->depth > 8 ? 16 : 2 * p->depth), "", p->depth ? "`- " : "",
+	       i->command);
 }
 
-static int do_list(void)
+/* --list: the segments as process trees, each under its root; quiet
+ * processes (nothing sampled, nothing below them sampled) hidden unless
+ * all. */
+static int do_list(bool all)
 {
+	struct ht_proctree t;
 	char *cause = NULL;
-	int count = 0;
+	size_t shown = 0, hidden = 0;
 
-	if (ht_session_list(list_one, &count, &cause) < 0) {
+	if (ht_proctree_read(&t, &cause) < 0) {
 		fprintf(stderr, "heaptop: %s\n", cause ? cause : "list failed");
 		free(cause);
 		return 1;
 	}
-	if (!count)
+	for (size_t o = 0; o < t.n; o++) {
+		const struct ht_proc *p = &t.procs[t.order[o]];
+
+		if (p->hideable && !all) {
+			hidden++;
+			continue;
+		}
+		if (!shown)
+			printf("%-32s %8s %-12s %-5s %-26s %8s %s\n", "NAME", "PID", "STATE",
+			       "ALIVE", "ALLOCATOR/SOURCE", "SAMPLES", "COMMAND");
+		else if (p->parent < 0)
+			printf("\n");
+		list_row(p);
+		shown++;
+	}
+	if (!t.n)
 		printf("no heaptop segments for this user\n");
+	if (hidden)
+		printf("(%zu quiet process%s hidden; --list --all shows them)\n", hidden,
+		       hidden == 1 ? "" : "es");
+	ht_proctree_free(&t);
 	return 0;
 }
 
@@ -1021,8 +1052,37 @@ static void json_follow(FILE *f, struct ht_session *s)
 	        fi.dumps_seen, fi.dumps_loaded, fi.npids);
 }
 
+/* The processes of the session's tree that sampled, one line each,
+ * indented by depth like --list; only when there is more than one. */
+static void print_processes(const struct ht_family *fam)
+{
+	size_t n;
+	const struct ht_family_proc *pr = fam ? ht_family_procs(fam, &n) : NULL;
+
+	if (!pr || n < 2)
+		return;
+	printf("processes:\n");
+	for (size_t k = 0; k < n; k++) {
+		const struct ht_family_proc *q = &pr[k];
+		char st[48], b1[32], b2[32];
+
+		if (q->state == HT_PROC_EXITED && q->exit_status >= 0)
+			snprintf(st, sizeof st, "exited(%d)", q->exit_status);
+		else
+			snprintf(st, sizeof st, "%s", state_name(q->state));
+		human(b1, sizeof b1, q->totals.cur_bytes);
+		human(b2, sizeof b2, q->totals.cum_bytes);
+		printf("  %8d %-12s in use %10s allocated %10s samples %8" PRIu64
+		       " %*s%s%s\n", q->pid, st, q->have_totals ? b1 : "?",
+		       q->have_totals ? b2 : "?", q->samples,
+		       (int)(q->depth > 8 ? 16 : 2 * q->depth), "",
+		       q->depth ? "`- " : "", q->command);
+	}
+}
+
 static void print_text(struct ht_model *m, struct ht_session *s,
-                       const struct options *o, bool final)
+                       const struct options *o, bool final,
+                       const struct ht_family *fam)
 {
 	const struct ht_profile *p = ht_model_profile(m);
 	const struct ht_counts *t = ht_model_totals(m);
@@ -1061,6 +1121,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		       p->ring_drops);
 	printf("\n");
 	print_allocator(p, s);
+	print_processes(fam);
 	print_memory(m, s);
 	if (ht_session_follower(s))
 		print_follow_text(s);
@@ -1192,8 +1253,51 @@ static void json_threads(FILE *f, const struct ht_model *m,
 	fputc(']', f);
 }
 
+/* "processes": the session's tree (root first), and the sum of their
+ * totals beside "totals".  Nothing for loaded and followed sessions. */
+static void json_processes(FILE *f, const struct ht_family *fam)
+{
+	size_t n;
+	const struct ht_family_proc *pr;
+	struct ht_counts all;
+
+	if (!fam)
+		return;
+	pr = ht_family_procs(fam, &n);
+	all = ht_family_totals(fam);
+	fputs(",\"totals_with_children\":{", f);
+	json_counts(f, &all, false);
+	fputs("},\"processes\":[", f);
+	for (size_t k = 0; k < n; k++) {
+		const struct ht_family_proc *q = &pr[k];
+
+		fprintf(f, "%s{\"pid\":%d,\"ppid\":%d,\"depth\":%u,\"command\":",
+		        k ? "," : "", q->pid, q->ppid, q->depth);
+		ht_json_string(f, q->command);
+		fprintf(f, ",\"state\":\"%s\",\"exit_status\":",
+		        state_name(q->state));
+		if (q->state == HT_PROC_EXITED && q->exit_status >= 0)
+			fprintf(f, "%d", q->exit_status);
+		else
+			fputs("null", f);
+		fputs(",\"segment\":", f);
+		ht_json_string(f, q->name);
+		fprintf(f, ",\"samples\":%" PRIu64 ",\"totals\":", q->samples);
+		if (q->have_totals) {
+			fputc('{', f);
+			json_counts(f, &q->totals, false);
+			fputc('}', f);
+		} else {
+			fputs("null", f);
+		}
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 static void print_json(struct ht_model *m, struct ht_session *s,
-                       const struct options *o, bool final)
+                       const struct options *o, bool final,
+                       const struct ht_family *fam)
 {
 	const struct ht_profile *p = ht_model_profile(m);
 	struct ht_site *const *sites;
@@ -1223,6 +1327,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	fputs(",\"totals\":{", f);
 	json_counts(f, ht_model_totals(m), false);
 	fputs("}", f);
+	json_processes(f, fam);
 	if (ht_model_has_baseline(m)) {
 		fputs(",\"totals_delta\":{", f);
 		json_counts(f, ht_model_totals_delta(m), false);
@@ -1364,12 +1469,13 @@ static void follow_notices(struct ht_follow *f)
 /* One update as text or JSON.  False when the reader went away (| head):
  * then stop like a pipe writer killed by SIGPIPE would, but cleanly. */
 static bool print_update(struct ht_model *m, struct ht_session *s,
-                         const struct options *o, bool final)
+                         const struct options *o, bool final,
+                         const struct ht_family *fam)
 {
 	if (o->json)
-		print_json(m, s, o, final);
+		print_json(m, s, o, final, fam);
 	else
-		print_text(m, s, o, final);
+		print_text(m, s, o, final, fam);
 	if (ferror(stdout)) {
 		interrupted = SIGPIPE;
 		return false;
@@ -1418,7 +1524,7 @@ static int run_follow_batch(struct ht_session *s, struct ht_model *m,
 			}
 			k++;
 			final = o->iterations && k >= o->iterations;
-			if (!print_update(m, s, o, final))
+			if (!print_update(m, s, o, final, NULL))
 				break;
 			if (final)
 				break;
@@ -1464,8 +1570,38 @@ static int run_follow_batch(struct ht_session *s, struct ht_model *m,
 	return rc;
 }
 
+/* The session's tree for this update (its readers cached in fam);
+ * a failure leaves the processes out, not the update. */
+static void update_family(struct ht_family *fam, struct ht_session *s)
+{
+	char *cause = NULL;
+
+	if (fam && ht_family_update(fam, ht_session_root_segment(s), &cause) < 0)
+		fprintf(stderr, "heaptop: %s\n", cause ? cause : "process tree");
+	free(cause);
+}
+
+static int run_batch_loop(struct ht_session *s, struct ht_model *m,
+                          const struct options *o, struct ht_family *fam);
+
 static int run_batch(struct ht_session *s, struct ht_model *m,
                      const struct options *o)
+{
+	struct ht_family *fam = NULL;
+	int rc;
+
+	if (ht_session_root_segment(s) && !ht_session_follower(s) &&
+	    !(fam = ht_family_new())) {
+		fprintf(stderr, "heaptop: out of memory\n");
+		return 1;
+	}
+	rc = run_batch_loop(s, m, o, fam);
+	ht_family_free(fam);
+	return rc;
+}
+
+static int run_batch_loop(struct ht_session *s, struct ht_model *m,
+                          const struct options *o, struct ht_family *fam)
 {
 	char *cause = NULL;
 	long k;
@@ -1501,7 +1637,8 @@ static int run_batch(struct ht_session *s, struct ht_model *m,
 				return 1;
 			}
 		}
-		if (!print_update(m, s, o, final))
+		update_family(fam, s);
+		if (!print_update(m, s, o, final, fam))
 			break;
 		if (final)
 			break;
@@ -1596,7 +1733,7 @@ int main(int argc, char **argv)
 	so.sysroot = o.sysroot;
 	so.debug_dir = o.debug_dir;
 	if (o.list)
-		return do_list();
+		return do_list(o.list_all);
 	if (o.clean)
 		return do_clean();
 	if (o.demo) {

@@ -23,3 +23,4 @@ include $(srcdir)/tests/allocators.mk
 include $(srcdir)/tests/follow.mk
 include $(srcdir)/tests/ages.mk
 include $(srcdir)/tests/trend.mk
+include $(srcdir)/tests/procs.mk

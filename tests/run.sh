@@ -34,12 +34,12 @@ selected() {
 
 # Segments outlive their processes by design, so a test (or a program it
 # starts) can leave some behind.  After each test the ones that appeared
-# during it and whose process has ended (`heaptop --list`: ALIVE no) are
+# during it and whose process has ended (`heaptop --list --all`: ALIVE no) are
 # removed; the user's other segments are never touched.  The same
 # everywhere: CI runs exactly what a user runs.
 sweep_new_segments() { # file listing /dev/shm before the test
 	[ -x "$HT_BUILDDIR/heaptop" ] || return 0
-	"$HT_BUILDDIR/heaptop" --list 2>/dev/null |
+	"$HT_BUILDDIR/heaptop" --list --all 2>/dev/null |
 		awk 'NR > 1 && $4 == "no" { print $1 }' |
 		while read -r seg; do
 			grep -qxF "$seg" "$1" || rm -f "/dev/shm/$seg"

@@ -74,7 +74,11 @@ static const char *state_text(const struct ht_ui_data *d, char *buf,
 int ht_header_draw(struct ht_ui *ui, int w)
 {
 	const struct ht_ui_data *d = ui->data;
-	const char *cmd = ht_session_command(ui->session);
+	/* the command of the process shown (the worker copies it: a switch
+	 * to another process of the tree changes it) */
+	const char *cmd = ui->data && ui->data->shown_command ?
+	                  ui->data->shown_command :
+	                  ht_session_command(ui->session);
 	const char *out = ht_session_app_output(ui->session);
 	enum ht_session_kind kind = ht_session_kind(ui->session);
 	struct line l = { 0, 0, w };
@@ -129,6 +133,13 @@ int ht_header_draw(struct ht_ui *ui, int w)
 			item(&l, "up", ht_fmt_duration(a, sizeof a, up),
 			     HT_CR_HEADER_VALUE);
 		}
+	}
+	if (d->switched)
+		item(&l, NULL, "[child process; P Enter on the first: back]",
+		     HT_CR_PAUSED);
+	if (d->nprocs > 1) {
+		ht_fmt_bytes(a, sizeof a, d->procs_cur_bytes, false);
+		item(&l, "with children", a, HT_CR_HEADER_VALUE);
 	}
 	if (ui->paused)
 		item(&l, NULL, "[PAUSED]", HT_CR_PAUSED);

@@ -26,6 +26,7 @@ enum ht_action {
 	HT_ACT_SUSPECTS,       /* leak suspects first, with verdicts */
 	HT_ACT_FLAME,          /* the flame view (again: back) */
 	HT_ACT_ZOOM_OUT,       /* flame: zoom out one step */
+	HT_ACT_PROCS,          /* the processes of the tree (view_procs.c) */
 };
 
 /* Views a binding applies in (a mask). */
@@ -35,8 +36,9 @@ enum ht_action {
 #define HT_SCOPE_OUTPUT 0x8u
 #define HT_SCOPE_THREADS 0x10u
 #define HT_SCOPE_FLAME  0x20u   /* its own Backspace: not in SUB */
+#define HT_SCOPE_PROCS  0x40u
 #define HT_SCOPE_SUB    (HT_SCOPE_TREE | HT_SCOPE_HELP | HT_SCOPE_OUTPUT | \
-                         HT_SCOPE_THREADS)
+                         HT_SCOPE_THREADS | HT_SCOPE_PROCS)
 #define HT_SCOPE_ALL    (HT_SCOPE_TOP | HT_SCOPE_SUB | HT_SCOPE_FLAME)
 
 struct ht_key_binding {

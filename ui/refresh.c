@@ -26,6 +26,7 @@
 #include "core/cause.h"
 #include "core/alloc.h"
 #include "ui/flame_layout.h"
+#include "core/family.h"
 #include "ui/view.h"
 
 /* ---- key sets ---------------------------------------------------------- */
@@ -160,6 +161,13 @@ void ht_ui_data_free(struct ht_ui_data *d)
 	for (size_t i = 0; i < d->nthreads; i++)
 		free(d->threads[i].name);
 	free(d->threads);
+	for (size_t i = 0; i < d->nprocs; i++) {
+		free(d->procs[i].name);
+		free(d->procs[i].command);
+	}
+	free(d->procs);
+	free(d->shown_segment);
+	free(d->shown_command);
 	free(d->filter_copy);
 	free(d);
 }
@@ -329,6 +337,7 @@ struct worker {
 	double refresh_ms, samples_per_sec;
 	bool alloc_warned;          /* the allocator advice was shown */
 	bool pinned;   /* --follow: the user set the baseline (b) */
+	struct ht_family *family;   /* the session's tree (live sessions) */
 };
 
 static double mono_ms(void)
@@ -432,6 +441,85 @@ static struct ht_ui_rowset *copy_rows(struct ht_model *m)
 	return rs;
 }
 
+/* The session's tree and which of its processes is shown. */
+static int copy_procs(struct worker *w, struct ht_ui_data *d)
+{
+	const char *seg = ht_session_segment_name(w->ui->session);
+	const struct ht_family_proc *pr;
+	size_t n;
+
+	d->switched = ht_session_switched(w->ui->session);
+	if (seg && !(d->shown_segment = strdup(seg)))
+		return -ENOMEM;
+	if (ht_session_command(w->ui->session) &&
+	    !(d->shown_command = strdup(ht_session_command(w->ui->session))))
+		return -ENOMEM;
+	if (!w->family)
+		return 0;
+	pr = ht_family_procs(w->family, &n);
+	d->procs_cur_bytes = ht_family_totals(w->family).cur_bytes;
+	if (!n)
+		return 0;
+	d->procs = calloc(n, sizeof *d->procs);
+	if (!d->procs)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		struct ht_ui_proc_row *r = &d->procs[k];
+
+		r->name = strdup(pr[k].name);
+		r->command = strdup(pr[k].command);
+		d->nprocs = k + 1;
+		if (!r->name || !r->command)
+			return -ENOMEM;
+		r->pid = pr[k].pid;
+		r->ppid = pr[k].ppid;
+		r->depth = pr[k].depth;
+		r->state = pr[k].state;
+		r->exit_status = pr[k].exit_status;
+		r->samples = pr[k].samples;
+		r->cur_bytes = pr[k].totals.cur_bytes;
+		r->cum_bytes = pr[k].totals.cum_bytes;
+		r->have_totals = pr[k].have_totals;
+	}
+	return 0;
+}
+
+/* Re-read the session's tree (after a snapshot). */
+static void update_family(struct worker *w)
+{
+	const char *root = ht_session_root_segment(w->ui->session);
+	char *cause = NULL;
+
+	if (!root || ht_session_follower(w->ui->session))
+		return;
+	if (!w->family && !(w->family = ht_family_new()))
+		return;
+	if (ht_family_update(w->family, root, &cause) < 0)
+		set_msgf(w, true, "process tree: %s", cause ? cause : "failed");
+	free(cause);
+}
+
+/* Show another process of the tree (or the session's own again): the
+ * model starts over with its data. */
+static bool switch_process(struct worker *w, const char *segment)
+{
+	struct ht_ui *ui = w->ui;
+	char *cause = NULL;
+	int rc = ht_session_switch(ui->session, segment, &cause);
+
+	if (rc != 0) {
+		set_msgf(w, true, "cannot show that process: %s",
+		         cause ? cause : strerror(-rc));
+		free(cause);
+		return false;
+	}
+	ht_model_clear_baseline(ui->model);
+	ht_model_clear_history(ui->model);
+	w->have_prev = false;
+	w->samples_per_sec = -1;
+	return true;
+}
+
 /* What to publish.  sites_changed: the model's sites may differ from the
  * rows published last (else those are shared). */
 static struct ht_ui_data *build(struct worker *w,
@@ -499,6 +587,8 @@ static struct ht_ui_data *build(struct worker *w,
 	}
 	d->samples_per_sec = w->samples_per_sec;
 	d->refresh_ms = w->refresh_ms;
+	if (copy_procs(w, d) != 0)
+		set_msg(w, true, strdup("out of memory copying the processes"));
 
 	d->tree_kind = rq->tree_kind;
 	d->tree_key = rq->tree_key;
@@ -648,12 +738,13 @@ static void take_requests(struct ht_ui *ui, struct ht_ui_requests *rq)
 	ui->req.refresh = ui->req.set_options = false;
 	ui->req.baseline = ui->req.clear_baseline = false;
 	ui->req.reset = ui->req.dump = false;
+	ui->req.switch_to = NULL;
 }
 
 static bool has_requests(const struct ht_ui_requests *r, uint64_t tree_seen,
                          uint64_t threads_seen)
 {
-	return r->refresh || r->set_options || r->baseline ||
+	return r->refresh || r->set_options || r->baseline || r->switch_to ||
 	       r->clear_baseline || r->reset || r->dump ||
 	       r->tree_request != tree_seen ||
 	       r->threads_request != threads_seen;
@@ -668,6 +759,8 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 	int rc;
 
 	ht_keyset_copy(&w->toggled, &rq->toggled);
+	if (rq->switch_to && switch_process(w, rq->switch_to))
+		snap = true;
 	if (rq->reset) {
 		rc = ht_session_reset(ui->session, &cause);
 		if (rc == 0) {
@@ -704,8 +797,10 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 			set_msgf(w, true, "cannot apply options: %s",
 			         strerror(-rc));
 	}
-	if (snap)
+	if (snap) {
 		snapshot(w);
+		update_family(w);
+	}
 	if (rq->clear_baseline) {
 		ht_model_clear_baseline(ui->model);
 		w->pinned = false;
@@ -800,6 +895,7 @@ static void *worker_main(void *arg)
 		work(&w, &rq, due);
 		free(rq.filter);
 		free(rq.dump_path);
+		free(rq.switch_to);
 		ht_keyset_clear(&rq.toggled);
 		wake_ui(ui);
 
@@ -807,6 +903,7 @@ static void *worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&ui->lock);
 	free(w.filter);
+	ht_family_free(w.family);
 	rowset_put(w.rows);
 	ht_keyset_clear(&w.toggled);
 	return NULL;

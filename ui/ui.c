@@ -616,9 +616,13 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 	case HT_ACT_THREADS:
 		ht_view_threads_open(ui);
 		break;
+	case HT_ACT_PROCS:
+		ht_ui_switch(ui, &ht_view_procs);
+		break;
 	case HT_ACT_BACK:
 		ht_ui_switch(ui, ui->view == &ht_view_tree ||
-		                 ui->view == &ht_view_threads ? &ht_view_top
+		                 ui->view == &ht_view_threads ||
+		                 ui->view == &ht_view_procs ? &ht_view_top
 		                 : ui->back ? ui->back : &ht_view_top);
 		break;
 	case HT_ACT_REDRAW:

@@ -81,6 +81,18 @@ enum ht_threads_kind {
 	HT_THREADS_ALL,                 /* the whole profile by thread */
 };
 
+/* One process of the session's tree (core/family.h), for the P view. */
+struct ht_ui_proc_row {
+	char *name, *command;           /* owned by the data */
+	int pid, ppid;
+	unsigned depth;
+	enum ht_proc_state state;
+	int exit_status;
+	uint64_t samples;
+	double cur_bytes, cum_bytes;
+	bool have_totals;
+};
+
 /* What one refresh published.  Immutable once published; freed by the ui
  * thread when replaced. */
 struct ht_ui_rowset;
@@ -140,6 +152,14 @@ struct ht_ui_data {
 	struct ht_ui_counts threads_total;  /* the site's (or profile's) */
 	struct ht_ui_thread_row *threads;
 	size_t nthreads;
+	/* the session's process tree: the root first (P); which process is
+	 * shown (its segment) and whether it is not the session's own */
+	struct ht_ui_proc_row *procs;
+	size_t nprocs;
+	double procs_cur_bytes;         /* the sum of their in use */
+	char *shown_segment;
+	char *shown_command;            /* the shown process's command */
+	bool switched;
 };
 
 /* A small set of 64-bit keys (tree paths the user toggled).  Zeroed is
@@ -175,6 +195,7 @@ struct ht_ui_requests {
 	enum ht_threads_kind threads_kind;
 	uint64_t threads_key;
 	uint64_t threads_request;  /* bumped on every threads change */
+	char *switch_to;           /* owned: show this process's segment */
 };
 
 struct ht_ui;
@@ -196,6 +217,7 @@ extern const struct ht_view_ops ht_view_help;
 extern const struct ht_view_ops ht_view_output;
 extern const struct ht_view_ops ht_view_threads;
 extern const struct ht_view_ops ht_view_flame;
+extern const struct ht_view_ops ht_view_procs;
 
 enum ht_prompt {
 	HT_PROMPT_NONE,
@@ -256,6 +278,8 @@ struct ht_ui {
 	uint64_t threads_request;          /* last threads request sent */
 	/* flame view */
 	struct ht_flame_view *flame;       /* view_flame.c's state */
+	/* processes view */
+	size_t procs_cursor, procs_scroll;
 	/* status line and prompts */
 	char status[512];
 	bool status_error;

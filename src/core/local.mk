@@ -20,6 +20,8 @@ libhtcore_a_SOURCES = \
 	src/core/json.h src/core/json.c \
 	src/core/trend.h src/core/trend.c \
 	src/core/procmem.h src/core/procmem.c \
+	src/core/proctree.h src/core/proctree.c \
+	src/core/family.h src/core/family.c \
 	src/core/symbolize.h src/core/fmt.h
 libhtcore_a_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(LIBDW_CFLAGS) \
 	$(ZLIB_CFLAGS) $(PROTOBUF_C_CFLAGS)

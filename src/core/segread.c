@@ -710,6 +710,26 @@ void ht_segread_status(struct ht_segread *r, struct ht_segread_status *st)
 	}
 }
 
+/* Fill *f from the validated header copy and the live stack count (0
+ * when the segment was truncated).  Never fails. */
+void ht_segread_family(struct ht_segread *r, struct ht_segread_family *f)
+{
+	const struct ht_seg_header *h = (const void *)r->base;
+	struct guard g;
+	volatile uint32_t used = 0;
+
+	memset(f, 0, sizeof *f);
+	f->ppid = r->lay.ppid;
+	f->fork_child = (r->lay.flags & HT_SEG_F_CHILD) != 0;
+	/* terminated: check_header refused the segment otherwise */
+	if (ht_segread_name_valid(r->lay.parent_name))
+		memcpy(f->parent_name, r->lay.parent_name, sizeof f->parent_name);
+	if (!GUARD_ENTER(g, r))
+		used = ld32(&h->stacks_used);
+	guard_pop(&g);
+	f->stacks_used = used > r->lay.stacks_cap ? r->lay.stacks_cap : used;
+}
+
 static int nomem(char **cause)
 {
 	ht_cause_set(cause, "out of memory");

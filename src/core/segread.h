@@ -55,6 +55,17 @@ struct ht_segread_status {
 	                              * minor < 2 or when it kept changing */
 };
 
+/* Where a segment sits in its process tree, from the header: the parent
+ * pid, whether a fork child created it, the parent's segment name (""
+ * when none or not a valid name), and how many stacks it recorded. */
+struct ht_segread_family {
+	int ppid;
+	bool fork_child;
+	char parent_name[sizeof(((struct ht_seg_header *)0)->parent_name)];
+	uint32_t stacks_used;
+};
+void ht_segread_family(struct ht_segread *r, struct ht_segread_family *f);
+
 /* True when name is a valid segment name: 1..HT_SEG_NAME_MAX bytes of
  * [A-Za-z0-9._-], not "." or "..". */
 bool ht_segread_name_valid(const char *name);

@@ -72,6 +72,12 @@ struct ht_session {
 	struct ht_proc_facts map;
 	uint64_t own_shm;           /* heaptop's segment in the RSS */
 	double map_next;
+	/* ht_session_switch: another process of the tree is shown (seg,
+	 * segname, command are its); the session's own segment waits in
+	 * home_* (home_seg NULL: the session's own process is shown) */
+	struct ht_segread *home_seg;
+	char *home_name, *home_command;
+	pid_t shown_pid;
 };
 
 #define MAP_EVERY_S 5.0
@@ -706,6 +712,9 @@ void ht_session_free(struct ht_session *s)
 	if (s->launched)
 		reap(s, false);
 	ht_events_stop(s->events);
+	s->events = NULL;
+	if (s->home_seg)
+		ht_session_switch(s, s->home_name, NULL);
 	ht_segread_close(s->seg);
 	if (s->launched && s->reaped && s->segname) {
 		char path[HT_SEG_NAME_MAX + 2];
@@ -804,6 +813,12 @@ enum ht_proc_state ht_session_state(struct ht_session *s, int *exit_status)
 		       ht_follow_pid_alive(ht_follow_pid(s->follow)) ?
 		       HT_PROC_RUNNING : HT_PROC_EXITED;
 	reap(s, false);
+	if (s->home_seg) {  /* another process of the tree is shown */
+		ht_segread_status(s->seg, &st);
+		if (exit_status)
+			*exit_status = st.exit_status;
+		return st.state;
+	}
 	follow_exec(s);
 	if (s->launched && s->reaped) {
 		if (exit_status)
@@ -1252,6 +1267,8 @@ int ht_session_kill(struct ht_session *s)
 /* The target's pid (0 for a profile without one). */
 pid_t ht_session_pid(const struct ht_session *s)
 {
+	if (s->home_seg)
+		return s->shown_pid;
 	return s->follow ? ht_follow_pid(s->follow) : s->pid;
 }
 
@@ -1264,6 +1281,105 @@ const char *ht_session_notice(const struct ht_session *s)
 const char *ht_session_segment_name(const struct ht_session *s)
 {
 	return s->kind == HT_SESS_LOAD ? NULL : s->segname;
+}
+
+/* The session's own segment (its current image), even while another
+ * process is shown; NULL for loaded files. */
+const char *ht_session_home_segment(const struct ht_session *s)
+{
+	if (s->kind == HT_SESS_LOAD)
+		return NULL;
+	return s->home_seg ? s->home_name : s->segname;
+}
+
+/* The first segment of the session's process (before any exec): the root
+ * of its process tree. */
+const char *ht_session_root_segment(const struct ht_session *s)
+{
+	if (s->kind != HT_SESS_LAUNCH && s->kind != HT_SESS_ATTACH)
+		return NULL;
+	return s->nold ? s->old_names[0] : ht_session_home_segment(s);
+}
+
+bool ht_session_switched(const struct ht_session *s)
+{
+	return s->home_seg != NULL;
+}
+
+/* Forget what belonged to the segment shown before a switch: its event
+ * ring, jemalloc's last dump, the RSS breakdown of its pid. */
+static void forget_shown(struct ht_session *s)
+{
+	ht_events_stop(s->events);
+	s->events = NULL;
+	s->events_tried = false;
+	ht_profile_free(s->bridge_last);
+	s->bridge_last = NULL;
+	s->bridge_next = 0;
+	s->map_next = 0;
+	s->own_shm = 0;
+	memset(&s->map, 0, sizeof s->map);
+}
+
+/* Show the session's own process again. */
+static void switch_home(struct ht_session *s)
+{
+	forget_shown(s);
+	ht_segread_close(s->seg);
+	free(s->segname);
+	free(s->command);
+	s->seg = s->home_seg;
+	s->segname = s->home_name;
+	s->command = s->home_command;
+	s->home_seg = NULL;
+	s->home_name = s->home_command = NULL;
+	s->shown_pid = 0;
+}
+
+int ht_session_switch(struct ht_session *s, const char *name, char **cause)
+{
+	struct ht_segread *nr = NULL;
+	char *nm, *cmd;
+	int err;
+
+	if (s->kind != HT_SESS_LAUNCH && s->kind != HT_SESS_ATTACH) {
+		ht_cause_set(cause, "only a live session shows other processes");
+		return -ENOTSUP;
+	}
+	if (!name || strcmp(name, ht_session_home_segment(s)) == 0) {
+		if (s->home_seg)
+			switch_home(s);
+		return 0;
+	}
+	if (s->home_seg && strcmp(name, s->segname) == 0)
+		return 0;
+	err = ht_segread_open(name, &nr, cause);
+	if (err < 0)
+		return err;
+	nm = strdup(name);
+	cmd = strdup(ht_segread_cmdline(nr));
+	if (!nm || !cmd) {
+		free(nm);
+		free(cmd);
+		ht_segread_close(nr);
+		ht_cause_set(cause, "out of memory");
+		return -ENOMEM;
+	}
+	forget_shown(s);
+	if (s->home_seg) {
+		ht_segread_close(s->seg);
+		free(s->segname);
+		free(s->command);
+	} else {
+		s->home_seg = s->seg;
+		s->home_name = s->segname;
+		s->home_command = s->command;
+	}
+	s->seg = nr;
+	s->segname = nm;
+	s->command = cmd;
+	s->shown_pid = ht_segread_pid(nr);
+	return 0;
 }
 
 /* The launched program's log file (session-owned), or NULL. */
@@ -1289,7 +1405,7 @@ uint64_t ht_session_rss_bytes(const struct ht_session *s)
 	int n;
 
 	if (s->kind == HT_SESS_LOAD || pid <= 0 ||
-	    (s->launched && s->reaped))
+	    (s->launched && s->reaped && !s->home_seg))
 		return 0;
 	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
 	f = fopen(path, "re");
@@ -1304,6 +1420,66 @@ uint64_t ht_session_rss_bytes(const struct ht_session *s)
 
 /* Call fn for every heaptop segment in /dev/shm owned by this user.
  * 0, or -errno with *cause when /dev/shm cannot be read. */
+/* Open `name` when it looks like a segment of ours: a regular file of
+ * this user in /dev/shm starting with the magic, then ht_segread_open's
+ * checks.  0 or -errno (quietly: other programs' shm files are common). */
+int ht_segment_open_quiet(const char *name, struct ht_segread **out)
+{
+	char path[HT_SEG_NAME_MAX + 16];
+	struct stat sb;
+	uint64_t magic = 0;
+	int fd;
+
+	*out = NULL;
+	if (!ht_segread_name_valid(name))
+		return -EINVAL;
+	snprintf(path, sizeof path, "/dev/shm/%s", name);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_uid != getuid() ||
+	    (uint64_t)sb.st_size < sizeof(struct ht_seg_header) ||
+	    pread(fd, &magic, sizeof magic, 0) != sizeof magic ||
+	    magic != HT_SEG_MAGIC) {
+		close(fd);
+		return -EINVAL;
+	}
+	close(fd);
+	return ht_segread_open(name, out, NULL);
+}
+
+/* What the header of an open segment says (strings point into r, name
+ * and buf). */
+void ht_segment_info_of(struct ht_segread *r, const char *name,
+                        struct ht_segment_info *info,
+                        struct ht_segment_strings *buf)
+{
+	struct ht_segread_status st;
+	struct ht_segread_family fam;
+	const char *nn;
+
+	ht_segread_status(r, &st);
+	ht_segread_family(r, &fam);
+	memset(info, 0, sizeof *info);
+	info->ppid = fam.ppid;
+	info->fork_child = fam.fork_child;
+	snprintf(buf->parent, sizeof buf->parent, "%s", fam.parent_name);
+	info->parent_name = buf->parent;
+	nn = ht_segread_next_name(r, buf->next, sizeof buf->next);
+	info->next_name = nn ? nn : "";
+	info->samples = st.samples;
+	info->stacks = fam.stacks_used;
+	info->start_ns = ht_segread_start_time(r);
+	info->name = name;
+	info->pid = st.pid;
+	info->command = ht_segread_cmdline(r);
+	info->state = st.state;
+	info->exit_status = st.exit_status;
+	info->alive = st.alive;
+	info->alloc = st.alloc;
+}
+
 int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
                     void *arg, char **cause)
 {
@@ -1316,37 +1492,12 @@ int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
 	}
 	while ((de = readdir(d))) {
 		struct ht_segread *r = NULL;
-		struct ht_segread_status st;
 		struct ht_segment_info info;
-		struct stat sb;
-		uint64_t magic = 0;
-		int fd;
+		struct ht_segment_strings buf;
 
-		if (!ht_segread_name_valid(de->d_name))
+		if (ht_segment_open_quiet(de->d_name, &r) < 0)
 			continue;
-		fd = openat(dirfd(d), de->d_name,
-		            O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-		    sb.st_uid != getuid() ||
-		    (uint64_t)sb.st_size < sizeof(struct ht_seg_header) ||
-		    pread(fd, &magic, sizeof magic, 0) != sizeof magic ||
-		    magic != HT_SEG_MAGIC) {
-			close(fd);
-			continue;
-		}
-		close(fd);
-		if (ht_segread_open(de->d_name, &r, NULL) < 0)
-			continue;
-		ht_segread_status(r, &st);
-		info.name = de->d_name;
-		info.pid = st.pid;
-		info.command = ht_segread_cmdline(r);
-		info.state = st.state;
-		info.exit_status = st.exit_status;
-		info.alive = st.alive;
-		info.alloc = st.alloc;
+		ht_segment_info_of(r, de->d_name, &info, &buf);
 		fn(&info, arg);
 		ht_segread_close(r);
 	}

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <heaptop/segment.h>
+
 #include "core/events.h"
 #include "core/fmt.h"
 #include "core/follow.h"
@@ -106,6 +108,25 @@ const char *ht_session_command(const struct ht_session *s);      /* argv joined 
 const char *ht_session_notice(const struct ht_session *s);
 uint64_t ht_session_rss_bytes(const struct ht_session *s);       /* 0 unknown */
 
+/*
+ * Another process of the tree (a fork child, an image exec'd from one):
+ * live sessions can show the process of segment `name` instead of their
+ * own.  Snapshots, state, pid, command, segment name, commands (reset,
+ * dump, rate) and events then concern that process; the session's own
+ * process is still reaped, killed and cleaned up as before.  `name` the
+ * home segment (or NULL) goes back.  0, or -ENOTSUP (loaded, followed),
+ * ht_segread_open's errors, with *cause.  Callers reset the model: the
+ * data is another process's.
+ */
+int ht_session_switch(struct ht_session *s, const char *name, char **cause);
+bool ht_session_switched(const struct ht_session *s);
+/* The session's own segment (its current image) even while switched;
+ * NULL for loaded files. */
+const char *ht_session_home_segment(const struct ht_session *s);
+/* The first segment of a live session's process, before any exec: the
+ * root of its tree (core/family.h); NULL for loaded and followed ones. */
+const char *ht_session_root_segment(const struct ht_session *s);
+
 /* Ages of the live sampled objects of runtime stacks (an ht_ages_source
  * for the model; arg is the session): -ENOENT when the session does not
  * follow the runtime's events (files, jemalloc's profiler, another
@@ -124,8 +145,30 @@ struct ht_segment_info {
 	int exit_status;
 	bool alive;   /* the pid still exists */
 	struct ht_alloc_desc alloc;  /* the program's allocator, when known */
+	/* its place in the process tree (core/proctree.h) */
+	int ppid;
+	bool fork_child;             /* created by a fork child */
+	const char *parent_name;     /* the parent's segment, or "" */
+	const char *next_name;       /* EXECED: the new image's segment, or "" */
+	uint64_t samples;            /* sampled allocations recorded */
+	uint32_t stacks;             /* stacks recorded */
+	uint64_t start_ns;           /* CLOCK_REALTIME at creation */
 };
 int ht_session_list(void (*fn)(const struct ht_segment_info *, void *),
                     void *arg, char **cause);
+
+/* One segment at a time (core/family.c caches readers between reads):
+ * open `name` when it looks like a segment of this user (0 or -errno,
+ * quietly), and describe an open one (strings point into r, name and
+ * buf). */
+struct ht_segread;
+struct ht_segment_strings {
+	char next[HT_SEG_NAME_MAX + 8];
+	char parent[HT_SEG_NAME_MAX + 8];
+};
+int ht_segment_open_quiet(const char *name, struct ht_segread **out);
+void ht_segment_info_of(struct ht_segread *r, const char *name,
+                        struct ht_segment_info *info,
+                        struct ht_segment_strings *buf);
 
 #endif /* HT_CORE_SESSION_H */

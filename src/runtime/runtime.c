@@ -563,6 +563,33 @@ static void config(char *base, size_t base_size, int *explicit_name)
 
 /* ---- exit and fork -------------------------------------------------- */
 
+/*
+ * The exit dump.  The path is expanded (%p = our pid, %% = %); with %p it
+ * is used as it is, in every process; without, a descendant (suffix_pid)
+ * appends ".<pid>" so it does not overwrite its ancestor's dump.
+ */
+static void dump_at_exit(int suffix_pid)
+{
+	char path[sizeof ht_rt.dump_at_exit + 24];
+	uint64_t pid = (uint64_t)getpid();
+	size_t n;
+	int err;
+
+	if (ht_expand_pid(path, sizeof path - 22, ht_rt.dump_at_exit, pid) != 0) {
+		ht_log3("HEAPTOP_DUMP_AT_EXIT: path too long with %p expanded; no dump at exit",
+			NULL, NULL);
+		return;
+	}
+	if (suffix_pid && !ht_has_pid_conv(ht_rt.dump_at_exit)) {
+		n = strlen(path);
+		path[n++] = '.';
+		ht_fmt_u64(path + n, pid, 10);
+	}
+	err = ht_cmd_dump(path);
+	if (err)
+		ht_log3("HEAPTOP_DUMP_AT_EXIT: cannot write ", path, NULL);
+}
+
 static void on_exit_handler(int status, void *arg)
 {
 	struct ht_seg_header *h;
@@ -574,19 +601,8 @@ static void on_exit_handler(int status, void *arg)
 		return;
 	ht_tls.guard = 1;
 	h = ht_rt.seg.hdr;
-	if (ht_rt.dump_at_exit[0]) {
-		char path[sizeof ht_rt.dump_at_exit + 24];
-		size_t n = ht_strlcpy(path, ht_rt.dump_at_exit, sizeof path);
-		int err;
-
-		if (ht_rt.dump_suffix_pid || (h->flags & HT_SEG_F_CHILD)) {
-			path[n++] = '.';
-			ht_fmt_u64(path + n, (uint64_t)getpid(), 10);
-		}
-		err = ht_cmd_dump(path);
-		if (err)
-			ht_log3("HEAPTOP_DUMP_AT_EXIT: cannot write ", path, NULL);
-	}
+	if (ht_rt.dump_at_exit[0])
+		dump_at_exit(ht_rt.dump_suffix_pid || (h->flags & HT_SEG_F_CHILD));
 	__atomic_store_n(&h->exit_status, (int32_t)(status & 0xff), __ATOMIC_RELAXED);
 	__atomic_store_n(&h->exit_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
 	__atomic_store_n(&h->state, (uint32_t)HT_STATE_EXITED, __ATOMIC_RELEASE);

@@ -136,6 +136,54 @@ size_t ht_strlcpy(char *dst, const char *src, size_t size)
 	return n;
 }
 
+int ht_has_pid_conv(const char *pattern)
+{
+	for (size_t i = 0; pattern[i]; i++) {
+		if (pattern[i] != '%')
+			continue;
+		if (pattern[i + 1] == 'p')
+			return 1;
+		if (pattern[i + 1] == '%')
+			i++;
+	}
+	return 0;
+}
+
+/* Append n bytes of s at dst[*len]; 0, or -ENAMETOOLONG past size - 1. */
+static int append(char *dst, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (*len + n >= size)
+		return -ENAMETOOLONG;
+	memcpy(dst + *len, s, n);
+	*len += n;
+	return 0;
+}
+
+int ht_expand_pid(char *dst, size_t size, const char *pattern, uint64_t pid)
+{
+	char num[24];
+	size_t len = 0, numlen = ht_fmt_u64(num, pid, 10);
+	int err = 0;
+
+	for (size_t i = 0; pattern[i] && err == 0; i++) {
+		if (pattern[i] == '%' && pattern[i + 1] == 'p') {
+			err = append(dst, size, &len, num, numlen);
+			i++;
+		} else if (pattern[i] == '%' && pattern[i + 1] == '%') {
+			err = append(dst, size, &len, "%", 1);
+			i++;
+		} else {
+			err = append(dst, size, &len, pattern + i, 1);
+		}
+	}
+	if (err) {
+		dst[0] = '\0';
+		return err;
+	}
+	dst[len] = '\0';
+	return 0;
+}
+
 uint64_t ht_now_ns(clockid_t clk)
 {
 	struct timespec ts;

@@ -41,6 +41,14 @@ int ht_name_valid(const char *name);
  * the length copied. */
 size_t ht_strlcpy(char *dst, const char *src, size_t size);
 
+/* True when pattern contains the %p conversion (a "%%" is not one). */
+int ht_has_pid_conv(const char *pattern);
+
+/* Expand pattern into dst (size > 0): "%p" becomes pid in decimal, "%%" a
+ * single '%'; any other '%' is kept as it is.  Returns 0, or -ENAMETOOLONG
+ * when the result does not fit (dst then holds "" ). */
+int ht_expand_pid(char *dst, size_t size, const char *pattern, uint64_t pid);
+
 /* Nanoseconds of the given clock. */
 uint64_t ht_now_ns(clockid_t clk);
 

@@ -90,6 +90,27 @@ static void test_fmt(void **state)
 	assert_string_equal(small, "abc");
 }
 
+static void test_expand_pid(void **state)
+{
+	char buf[32], tiny[8];
+	(void)state;
+
+	assert_int_equal(ht_expand_pid(buf, sizeof buf, "x.%p.heap", 4242), 0);
+	assert_string_equal(buf, "x.4242.heap");
+	assert_int_equal(ht_expand_pid(buf, sizeof buf, "%p-%%p-%p%", 7), 0);
+	assert_string_equal(buf, "7-%p-7%");
+	assert_int_equal(ht_expand_pid(buf, sizeof buf, "a%db", 7), 0);
+	assert_string_equal(buf, "a%db");
+	assert_int_equal(ht_expand_pid(tiny, sizeof tiny, "abc.%p", 123456), -ENAMETOOLONG);
+	assert_string_equal(tiny, "");
+	assert_int_equal(ht_expand_pid(tiny, sizeof tiny, "ab.%p", 1234), 0);
+	assert_string_equal(tiny, "ab.1234");
+	assert_true(ht_has_pid_conv("a.%p"));
+	assert_false(ht_has_pid_conv("a.%%p"));
+	assert_true(ht_has_pid_conv("a.%%%p"));
+	assert_false(ht_has_pid_conv("a.heap%"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_fmt),
+		cmocka_unit_test(test_expand_pid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1164,8 +1164,10 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 			trend_cell(tr, sizeof tr, st);
 		printf("%12s %10s %12s %10s%s %-18s %s", ib, io, ab, ao, gb, tr,
 		       f->function ? f->function : "?");
-		if (f->file)
+		if (f->file && f->line > 0)
 			printf(" (%s:%d)", base_name(f->file), f->line);
+		else if (f->file)
+			printf(" (%s)", base_name(f->file));
 		else if (f->module)
 			printf(" (%s)", f->module);
 		if (st->via && st->via->function)
@@ -1360,6 +1362,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 			json_counts(f, &st->delta, false);
 			fputs("}", f);
 		}
+		fprintf(f, ",\"id\":\"%016" PRIx64 "\"", st->key);
 		fputs(",\"frames\":[", f);
 		if (st->nstacks) {
 			size_t si = heaviest_stack(p, st), nf, first;

@@ -41,7 +41,7 @@ tests_unit_test_model_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS) -ldl
 # show up as its own inlined frame); libfe_dl.so is dlopen'd by fe_sym.
 check_PROGRAMS += tests/targets/fe_sym tests/targets/fe_cc \
 	tests/targets/fe_exit tests/targets/fe_static tests/targets/fe_lines \
-	tests/targets/fe_libcc
+	tests/targets/fe_libcc tests/targets/fe_twoline
 check_LTLIBRARIES += tests/targets/libfe_dl.la
 
 tests_targets_fe_sym_SOURCES = tests/targets/fe_sym.c
@@ -61,6 +61,10 @@ tests_targets_fe_cc_LDFLAGS = $(HT_TARGET_LINK)
 tests_targets_fe_lines_SOURCES = tests/targets/fe_lines.c
 tests_targets_fe_lines_CFLAGS = $(HT_TARGET_CF)
 tests_targets_fe_lines_LDFLAGS = $(HT_TARGET_LINK)
+
+tests_targets_fe_twoline_SOURCES = tests/targets/fe_twoline.c
+tests_targets_fe_twoline_CFLAGS = $(HT_TARGET_CF)
+tests_targets_fe_twoline_LDFLAGS = $(HT_TARGET_LINK)
 
 tests_targets_fe_libcc_SOURCES = tests/targets/fe_libcc.cc
 tests_targets_fe_libcc_CXXFLAGS = $(HT_TARGET_CF)

@@ -64,9 +64,9 @@ static void draw_title(struct ht_ui *ui, const struct ht_ui_data *d, int y,
 	} else if (d != NULL && d->threads_site_frame != NULL) {
 		const struct ht_frame *f = d->threads_site_frame;
 
-		if (f->file != NULL)
-			snprintf(loc, sizeof loc, "  %s:%d",
-			         ht_fmt_basename(f->file), f->line);
+		if (f->file != NULL) /* line 0: grouped by function */
+			snprintf(loc, sizeof loc, f->line > 0 ? "  %s:%d" :
+			         "  %s", ht_fmt_basename(f->file), f->line);
 		snprintf(title, sizeof title, "Threads of %s%s \u00b7 mode: %s"
 		         "%s \u00b7 T: whole profile",
 		         f->function ? f->function : "?", loc, mode, count);

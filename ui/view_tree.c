@@ -145,7 +145,9 @@ static void draw_tree(struct ht_ui *ui, int y, int h, int w)
 				x += ht_ui_put(row, x, sf->function ? sf->function
 				                                    : "?", w - x);
 				if (sf->file != NULL && x + 2 < w) {
-					snprintf(buf, sizeof buf, "%s:%d",
+					/* line 0: grouped by function */
+					snprintf(buf, sizeof buf, sf->line > 0 ?
+					         "%s:%d" : "%s",
 					         ht_fmt_basename(sf->file),
 					         sf->line);
 					attrset(ht_color(ROLE(HT_CR_LOCATION)));

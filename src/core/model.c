@@ -2,8 +2,8 @@
  * The model (see model.h): symbolized stacks grouped into sites, history
  * for trends, a baseline for diffs, and call trees.  Headless: no curses,
  * no I/O.  Identity is symbolic, never an address: a stack's key hashes
- * its frames' function, file and module, so a baseline from another run
- * (or another build) matches the same code.  Everything returned stays
+ * its frames' function, file, module and line, so a baseline from another
+ * run matches the same code (grouped by function, another build too).  Everything returned stays
  * owned by the model.
  */
 #include "config.h"
@@ -47,6 +47,14 @@ static uint64_t frame_hash(uint64_t h, const struct ht_frame *f)
 	h = fnv_str(h, f->file);
 	h = fnv_str(h, f->module);
 	return fnv(h, &f->inlined, 1);
+}
+
+/* A frame of a full stack: its symbolic identity and its line (two calls
+ * on two lines are two stacks; still no address). */
+static uint64_t stack_frame_hash(uint64_t h, const struct ht_frame *f)
+{
+	h = frame_hash(h, f);
+	return fnv(h, &f->line, sizeof f->line);
 }
 
 /* ---- per-stack symbolized info ---- */
@@ -150,6 +158,11 @@ struct ht_model {
 	struct ht_u64map raw_by_pc;
 	struct ht_frame **rawp;          /* stable frames, one malloc each */
 	size_t nraw, capraw;
+	/* site frames without their line (function grouping), one malloc
+	 * each, kept for the model's life: published rows may point at them */
+	struct ht_u64map label_by_frame;
+	struct ht_frame **labels;
+	size_t nlabels, caplabels;
 
 	/* per-thread breakdown: site i of all[] has thr_n[i] entries at
 	 * thr + thr_off[i]; the profile-wide list thr_all_n at thr_all_off.
@@ -335,7 +348,7 @@ static int symbolize_side(struct ht_model *m, struct sideinfo *sd,
 				s->frames[s->nframes++] = &fr[j];
 		}
 		for (size_t k = 0; k < s->nframes; k++)
-			h = frame_hash(h, s->frames[k]);
+			h = stack_frame_hash(h, s->frames[k]);
 		s->leaf = ht_allocator_run(s->frames, s->nframes);
 		if (s->leaf == s->nframes)
 			s->leaf = 0;    /* allocator frames only: keep them */
@@ -375,6 +388,60 @@ static const struct ht_frame *site_frame_of(const struct stack_info *s)
 static const struct ht_frame *via_frame_of(const struct stack_info *s)
 {
 	return s->nframes && s->via != NO_VIA ? s->frames[s->via] : NULL;
+}
+
+/* f without its line: a model-owned copy, made once per frame (a copy
+ * whose strings differ from f's belongs to a frame freed since, whose
+ * address f reuses: replaced).  NULL when out of memory. */
+static const struct ht_frame *lineless(struct ht_model *m,
+                                       const struct ht_frame *f)
+{
+	size_t *v;
+	bool isnew;
+	struct ht_frame *c;
+
+	if (ht_u64map_put(&m->label_by_frame, (uint64_t)(uintptr_t)f, 0, &v,
+	                  &isnew) < 0)
+		return NULL;
+	if (!isnew) {
+		c = m->labels[*v];
+		if (c->function == f->function && c->file == f->file &&
+		    c->module == f->module && c->pc == f->pc)
+			return c;
+	}
+	if (m->nlabels == m->caplabels) {
+		size_t nc = m->caplabels ? m->caplabels * 2 : 64;
+		struct ht_frame **np = realloc(m->labels, nc * sizeof *np);
+
+		if (!np)
+			return NULL;
+		m->labels = np;
+		m->caplabels = nc;
+	}
+	c = malloc(sizeof *c);
+	if (!c)
+		return NULL;
+	*c = *f;
+	c->line = 0;
+	m->labels[m->nlabels] = c;
+	*v = m->nlabels++;
+	return c;
+}
+
+/* Name site s after frame f.  Grouped by function, a site merges the
+ * function's lines: its frame is f without a line (0), so no one of
+ * them reads as the site's.  Out of memory: f itself. */
+static void label_site(struct ht_model *m, struct ht_site *s,
+                       const struct ht_frame *f)
+{
+	const struct ht_frame *l;
+
+	s->frame = f;
+	if (m->opt.group != HT_GROUP_FUNCTION || !f->line)
+		return;
+	l = lineless(m, f);
+	if (l)
+		s->frame = l;
 }
 
 /* Aggregate the baseline by group key. */
@@ -688,7 +755,7 @@ static int build_sites(struct ht_model *m)
 		goto out;
 	for (size_t k = 0; k < m->nall; k++) {
 		m->all[k].key = m->cur.si[fill[k]].gkey;
-		m->all[k].frame = site_frame_of(&m->cur.si[fill[k]]);
+		label_site(m, &m->all[k], site_frame_of(&m->cur.si[fill[k]]));
 		m->all[k].via = via_frame_of(&m->cur.si[fill[k]]);
 	}
 	for (size_t i = 0; i < nst; i++)
@@ -733,7 +800,7 @@ static int build_sites(struct ht_model *m)
 			if (!v) {
 				s = &m->all[m->nall];
 				s->key = key;
-				s->frame = m->base_frame[bi];
+				label_site(m, s, m->base_frame[bi]);
 				s->via = m->base_via[bi];
 				s->has_delta = true;
 				s->stack_idx = m->idx;
@@ -1377,6 +1444,10 @@ void ht_model_free(struct ht_model *m)
 		free(m->rawp[i]);
 	}
 	free(m->rawp);
+	ht_u64map_free(&m->label_by_frame);
+	for (size_t i = 0; i < m->nlabels; i++)
+		free(m->labels[i]);
+	free(m->labels);
 	free(m->hist);
 	free(m->series);
 	free(m->ids);

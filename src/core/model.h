@@ -37,7 +37,7 @@
 
 enum ht_group {
 	HT_GROUP_STACK,     /* one site per distinct full stack */
-	HT_GROUP_FUNCTION,  /* by the site frame's function */
+	HT_GROUP_FUNCTION,  /* by the site frame's function (no line) */
 	HT_GROUP_LINE,      /* by the site frame's function + file:line */
 };
 
@@ -53,8 +53,14 @@ enum ht_sort {
 
 struct ht_site {
 	uint64_t key;                 /* stable across updates: hash of the
-	                               * grouping identity; selection follows it */
-	const struct ht_frame *frame; /* the site frame (symbolizer-owned) */
+	                               * grouping identity; selection follows it.
+	                               * Symbolic (function, file, module, line;
+	                               * no address): the same across sessions
+	                               * and dumps of one binary (the JSON id) */
+	const struct ht_frame *frame; /* the site frame (symbolizer- or
+	                               * model-owned, valid for the model's
+	                               * life); line 0 when grouped by function:
+	                               * the site merges the function's lines */
 	const struct ht_frame *via;   /* the library function the site called
 	                               * (of its first stack), NULL: none */
 	struct ht_counts counts;

@@ -194,7 +194,7 @@ within "$tsum" "$ht" 0.001 || fail "per-thread totals $tsum, profile total $ht"
 "$HEAPTOP" --load "$dump" --batch --group function --top 0 -n 1 >"$WORK/ht.txt" 2>&1 \
 	|| fail "heaptop --batch failed"
 cat "$WORK/ht.txt"
-awk '/ thread_site \(fmt_jethreads\.c:/ { on = 1; next }
+awk '/ thread_site \(fmt_jethreads\.c\)/ { on = 1; next }
      on && / thread [0-9]+ \(jt-worker-[0-9]\)$/ { sub(/.*\(/, ""); sub(/\)$/, ""); print; next }
      on { print; exit }' "$WORK/ht.txt" >"$WORK/site_rows"
 [ "$(sed -n 1,3p "$WORK/site_rows" | tr '\n' ' ')" = "jt-worker-4 jt-worker-3 jt-worker-2 " ] \

@@ -103,8 +103,10 @@ static void usage(FILE *f)
 "                          allocation; default 512K)\n"
 "      --max-depth N       frames recorded per stack (1-256, default 64)\n"
 "      --runtime PATH      the libheaptop.so to preload\n"
-"      --app-output FILE   the program's stdout and stderr (default\n"
-"                          heaptop-<pid>.log)\n"
+"      --app-output FILE   the program's stdout and stderr (default: heaptop's\n"
+"                          stderr in batch mode; under the screen\n"
+"                          heaptop-<pid>.log in $XDG_RUNTIME_DIR/heaptop,\n"
+"                          else /tmp/heaptop-<uid>)\n"
 "      --dump-at-exit FILE write a profile (--format) when the program exits\n"
 "  A program with jemalloc linked in (Rust on tikv-jemallocator, a static\n"
 "  libjemalloc.a) is read through jemalloc's profiler: heaptop sets\n"
@@ -1777,14 +1779,19 @@ int main(int argc, char **argv)
 			                o.dump_at_exit : NULL,
 			.rate = o.rate,
 			.max_depth = o.max_depth,
-			.keep_stdin = o.batch,
+			/* the program reads heaptop's stdin unless the
+			 * screen takes the terminal from it */
+			.keep_stdin = o.batch || !isatty(STDIN_FILENO),
+			.output_to_stderr = o.batch,
+			.stdin_hint = !o.batch && isatty(STDIN_FILENO),
 		};
 
 		err = ht_session_launch(&lo, &s, &cause);
 		if (err == 0 && o.batch && !o.json)
 			fprintf(stderr, "heaptop: %s (pid %d) output -> %s\n",
 			        ht_session_command(s), (int)ht_session_pid(s),
-			        ht_session_app_output(s));
+			        ht_session_app_output(s) ?
+			        ht_session_app_output(s) : "stderr");
 	}
 	if (err < 0) {
 		fprintf(stderr, "heaptop: %s\n", cause ? cause : strerror(-err));

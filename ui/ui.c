@@ -46,6 +46,9 @@ static char restore_seq[256];   /* rmcup cnorm sgr0, prepared in advance */
 static size_t restore_len;
 static bool atexit_registered;
 static bool refresh_loaded;
+static int keys_fd = STDIN_FILENO; /* the terminal's input: stdin, or
+                                    * /dev/tty when stdin is a pipe (the
+                                    * launched program reads that) */
 
 void ht_ui_set_refresh_loaded(bool on)
 {
@@ -71,7 +74,7 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *uc)
 
 		(void)r;
 		if (have_saved_termios)
-			tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+			tcsetattr(keys_fd, TCSANOW, &saved_termios);
 		curses_active = 0;
 	}
 	signal(sig, SIG_DFL);
@@ -98,6 +101,35 @@ static void add_restore_cap(const char *name)
 		memcpy(restore_seq + restore_len, cap, len);
 		restore_len += len;
 	}
+}
+
+/* Keys come from stdin when it is the terminal, else from /dev/tty (stdin
+ * then belongs to the launched program).  False when there is none. */
+static bool open_keys(FILE **in)
+{
+	int fd;
+
+	keys_fd = STDIN_FILENO;
+	*in = stdin;
+	if (isatty(STDIN_FILENO))
+		return true;
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	*in = fdopen(fd, "r");
+	if (*in == NULL) {
+		close(fd);
+		return false;
+	}
+	keys_fd = fd;
+	return true;
+}
+
+static void close_keys(FILE *in)
+{
+	if (in != NULL && in != stdin)
+		fclose(in);
+	keys_fd = STDIN_FILENO;
 }
 
 static const int quit_signals[] = { SIGINT, SIGTERM, SIGHUP };
@@ -782,13 +814,14 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	const char *term = getenv("TERM");
 	int err;
 	SCREEN *screen;
+	FILE *keys_in = NULL;
 	bool dirty = true;
 
 	if (how != NULL)
 		*how = HT_UI_QUIT;
 	if (cause != NULL)
 		*cause = NULL;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+	if (!isatty(STDOUT_FILENO) || !open_keys(&keys_in)) {
 		ht_cause_set(cause, "the interactive screen needs a terminal "
 		             "(use --batch for text output)");
 		return -ENOTTY;
@@ -812,15 +845,17 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	pthread_mutex_init(&ui.lock, NULL);
 	if (pipe2(ui.wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		err = -errno;
+		close_keys(keys_in);
 		ht_cause_set(cause, "cannot create a pipe: %s", strerror(-err));
 		return err;
 	}
 
 	setlocale(LC_CTYPE, "");
 	ui.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	have_saved_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
-	screen = newterm(NULL, stdout, stdin);
+	have_saved_termios = tcgetattr(keys_fd, &saved_termios) == 0;
+	screen = newterm(NULL, stdout, keys_in);
 	if (screen == NULL) {
+		close_keys(keys_in);
 		close(ui.wake_pipe[0]);
 		close(ui.wake_pipe[1]);
 		ht_cause_set(cause, "cannot use the terminal (TERM=%s); try "
@@ -857,6 +892,7 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 		curses_active = 0;
 		endwin();
 		delscreen(screen);
+		close_keys(keys_in);
 		restore_signals(&old_signals);
 		close(ui.wake_pipe[0]);
 		close(ui.wake_pipe[1]);
@@ -877,7 +913,7 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 			draw(&ui);
 			dirty = false;
 		}
-		pfd[0].fd = STDIN_FILENO;
+		pfd[0].fd = keys_fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = ui.wake_pipe[0];
 		pfd[1].events = POLLIN;
@@ -904,7 +940,8 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	endwin();
 	delscreen(screen);
 	if (have_saved_termios)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+		tcsetattr(keys_fd, TCSANOW, &saved_termios);
+	close_keys(keys_in);
 	ht_refresh_stop(&ui);
 	restore_signals(&old_signals);
 

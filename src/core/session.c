@@ -234,23 +234,61 @@ static char *find_runtime(const char *explicit_path, char **cause)
 	return NULL;
 }
 
-/* A segment name no other segment has: heaptop.<pid>.<counter>. */
-static char *unique_segment_name(void)
+/* The directory for launched programs' logs: $XDG_RUNTIME_DIR/heaptop,
+ * else /tmp/heaptop-<uid>; created 0700 and checked to be ours (a real
+ * directory, owned by us, closed to others).  0 with buf, or -errno with
+ * *cause. */
+static int runtime_dir(char *buf, size_t n, char **cause)
 {
-	static unsigned counter;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	int len;
 
-	for (int tries = 0; tries < 1000; tries++) {
-		char *name, path[HT_SEG_NAME_MAX + 2];
-
-		if (asprintf(&name, "heaptop.%d.%u", (int)getpid(),
-		             counter++) < 0)
-			return NULL;
-		snprintf(path, sizeof path, "/dev/shm/%s", name);
-		if (access(path, F_OK) < 0 && errno == ENOENT)
-			return name;
-		free(name);
+	if (xdg && xdg[0] == '/')
+		len = snprintf(buf, n, "%s/heaptop", xdg);
+	else
+		len = snprintf(buf, n, "/tmp/heaptop-%u", (unsigned)getuid());
+	if (len < 0 || (size_t)len >= n) {
+		ht_cause_set(cause, "the log directory's path is too long");
+		return -ENAMETOOLONG;
 	}
-	return NULL;
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
+		int err = errno;
+
+		ht_cause_set(cause, "cannot create the log directory %s: %s",
+		          buf, strerror(err));
+		return -err;
+	}
+	if (lstat(buf, &st) < 0) {
+		int err = errno;
+
+		ht_cause_set(cause, "%s: %s", buf, strerror(err));
+		return -err;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	    (st.st_mode & 077)) {
+		ht_cause_set(cause, "the log directory %s is not a private "
+		          "directory of this user (mode 0700); remove it or "
+		          "use --app-output FILE", buf);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* In the child, before exec: the first free segment name
+ * heaptop.<pid>.<n> (a segment of an earlier process with this pid may
+ * linger).  Returns n, or -1. */
+static int free_segment_number(pid_t pid)
+{
+	for (int n = 0; n < 1000; n++) {
+		char path[64];
+
+		snprintf(path, sizeof path, "/dev/shm/heaptop.%d.%d", (int)pid,
+		         n);
+		if (access(path, F_OK) < 0 && errno == ENOENT)
+			return n;
+	}
+	return -1;
 }
 
 static int status_code(int wstatus)
@@ -397,6 +435,60 @@ static void wait_allocator(struct ht_session *s)
 	}
 }
 
+enum { CHILD_EXEC, CHILD_LOG, CHILD_NAME };   /* where the child failed */
+
+/* The forked child: name the segment heaptop.<pid>.<n> after its own pid
+ * (n reported on `msg` first), set up stdout/stderr (logfd, heaptop's
+ * stderr, or <logdir>/heaptop-<pid>.log with the hint at its top) and
+ * stdin, exec.  On failure writes { stage, errno } to `msg`. */
+static void launch_child(const char *prog, char *const *argv, char **env,
+                         int msg, int logfd, int nullfd, const char *logdir,
+                         const char *hint)
+{
+	char shm[64], path[PATH_MAX + 32];
+	int n = free_segment_number(getpid()), m[2] = { CHILD_EXEC, 0 };
+
+	if (write(msg, &n, sizeof n) < 0)
+		_exit(127);
+	if (n < 0) {
+		m[0] = CHILD_NAME;
+		m[1] = EEXIST;
+		goto fail;
+	}
+	snprintf(shm, sizeof shm, "HEAPTOP_SHM=heaptop.%d.%d", (int)getpid(),
+	         n);
+	for (size_t i = 0; env[i]; i++)
+		if (!strncmp(env[i], "HEAPTOP_SHM=", 12))
+			env[i] = shm;
+	if (logdir[0]) {
+		snprintf(path, sizeof path, "%s/heaptop-%d.log", logdir,
+		         (int)getpid());
+		logfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		             0600);
+		if (logfd < 0) {
+			m[0] = CHILD_LOG;
+			m[1] = errno;
+			goto fail;
+		}
+	}
+	if (logfd >= 0 && hint) {
+		dprintf(logfd, "heaptop: %s\n", hint);
+	}
+	if ((logfd >= 0 && (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)) ||
+	    (logfd < 0 && dup2(2, 1) < 0) ||
+	    (nullfd >= 0 && dup2(nullfd, 0) < 0)) {
+		m[1] = errno;
+	} else {
+		signal(SIGPIPE, SIG_DFL);
+		execve(prog, argv, env);
+		m[1] = errno;
+	}
+fail:
+	if (write(msg, m, sizeof m) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 /* Fork and exec o->argv with the runtime preloaded; wait for its segment.
  * 0 with *out (caller frees with ht_session_free) or -errno with a
  * one-line *cause (caller frees). */
@@ -408,7 +500,8 @@ int ht_session_launch(const struct ht_launch_options *o,
 	char je_var[HT_ALLOC_VAR_MAX];
 	int logfd = -1, nullfd = -1, pipefd[2] = { -1, -1 }, err;
 	struct stat st;
-	int child_errno = 0;
+	int child_msg[2] = { 0, 0 }, segno = -1;
+	char logdir[PATH_MAX] = "", *hint = NULL;
 	ssize_t rn;
 
 	*out = NULL;
@@ -457,8 +550,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 		goto fail;
 	}
 	s = session_new(HT_SESS_LAUNCH);
-	if (!s || !(s->command = join_argv(o->argv)) ||
-	    !(s->segname = unique_segment_name()))
+	if (!s || !(s->command = join_argv(o->argv)))
 		goto nomem;
 	{
 		/* an allocator linked into the program: jemalloc's profiler
@@ -480,19 +572,46 @@ int ht_session_launch(const struct ht_launch_options *o,
 		}
 	}
 	s->launched = true;
-	if (o->app_output)
-		s->app_output = strdup(o->app_output);
-	else if (asprintf(&s->app_output, "heaptop-%d.log", (int)getpid()) < 0)
-		s->app_output = NULL;
-	if (!s->app_output)
-		goto nomem;
-	logfd = open(s->app_output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	             0644);
-	if (logfd < 0) {
-		err = -errno;
-		ht_cause_set(cause, "cannot open the program's output file %s: %s",
-		          s->app_output, strerror(errno));
-		goto fail;
+	/* the program's output: --app-output, heaptop's stderr, or a log
+	 * named after the program's pid in the runtime directory (the
+	 * child opens it) */
+	if (o->app_output) {
+		if (!(s->app_output = strdup(o->app_output)))
+			goto nomem;
+		logfd = open(s->app_output,
+		             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (logfd < 0) {
+			err = -errno;
+			ht_cause_set(cause, "cannot open the program's output "
+			          "file %s: %s", s->app_output, strerror(errno));
+			goto fail;
+		}
+	} else if (!o->output_to_stderr) {
+		err = runtime_dir(logdir, sizeof logdir, cause);
+		if (err < 0)
+			goto fail;
+	}
+	if (o->stdin_hint) {
+		/* the screen keeps the terminal: say how to run the program
+		 * interactively (status line and log) */
+		if (asprintf(&hint, "the program's stdin is not the terminal "
+		             "(the screen has it); to run it interactively, "
+		             "start it in its own terminal with LD_PRELOAD=%s "
+		             "HEAPTOP_SHM=myapp %s, then run heaptop "
+		             "--attach-shm myapp", runtime, s->command) < 0) {
+			hint = NULL;
+			goto nomem;
+		}
+		if (s->notice) {
+			char *both = NULL;
+
+			if (asprintf(&both, "%s; %s", s->notice, hint) < 0)
+				goto nomem;
+			free(s->notice);
+			s->notice = both;
+		} else if (!(s->notice = strdup(hint))) {
+			goto nomem;
+		}
 	}
 	if (!o->keep_stdin) {
 		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -502,7 +621,8 @@ int ht_session_launch(const struct ht_launch_options *o,
 			goto fail;
 		}
 	}
-	env = child_env(o, runtime, s->segname, je_conf ? je_var : NULL,
+	/* HEAPTOP_SHM is named in the child, after its pid */
+	env = child_env(o, runtime, "heaptop", je_conf ? je_var : NULL,
 	                je_conf);
 	if (!env || pipe2(pipefd, O_CLOEXEC) < 0)
 		goto nomem;
@@ -513,37 +633,47 @@ int ht_session_launch(const struct ht_launch_options *o,
 		ht_cause_set(cause, "fork: %s", strerror(errno));
 		goto fail;
 	}
-	if (s->pid == 0) {
-		int e;
-
-		close(pipefd[0]);
-		if (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 ||
-		    (nullfd >= 0 && dup2(nullfd, 0) < 0)) {
-			e = errno;
-		} else {
-			signal(SIGPIPE, SIG_DFL);
-			execve(prog, o->argv, env);
-			e = errno;
-		}
-		if (write(pipefd[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(127);
-	}
+	if (s->pid == 0)
+		launch_child(prog, o->argv, env, pipefd[1], logfd, nullfd,
+		             logdir, hint);
 	close(pipefd[1]);
 	pipefd[1] = -1;
+	/* first the segment's number, then (exec failed) a stage and errno */
 	do
-		rn = read(pipefd[0], &child_errno, sizeof child_errno);
+		rn = read(pipefd[0], &segno, sizeof segno);
 	while (rn < 0 && errno == EINTR);
+	if (rn == (ssize_t)sizeof segno) {
+		do
+			rn = read(pipefd[0], child_msg, sizeof child_msg);
+		while (rn < 0 && errno == EINTR);
+	} else {
+		rn = (ssize_t)sizeof child_msg;
+		child_msg[0] = CHILD_EXEC;
+		child_msg[1] = EIO;
+	}
 	close(pipefd[0]);
 	pipefd[0] = -1;
-	if (rn == (ssize_t)sizeof child_errno) {
+	if (logdir[0] && asprintf(&s->app_output, "%s/heaptop-%d.log", logdir,
+	                          (int)s->pid) < 0)
+		s->app_output = NULL;
+	if (rn == (ssize_t)sizeof child_msg) {
 		reap(s, true);
 		s->launched = false;
-		ht_cause_set(cause, "%s: cannot execute: %s", prog,
-		          strerror(child_errno));
-		err = -child_errno;
+		if (child_msg[0] == CHILD_LOG)
+			ht_cause_set(cause, "cannot open the program's output "
+			          "file %s: %s", s->app_output ? s->app_output :
+			          logdir, strerror(child_msg[1]));
+		else if (child_msg[0] == CHILD_NAME)
+			ht_cause_set(cause, "no free segment name heaptop.%d.<n> "
+			          "in /dev/shm (try heaptop --clean)", (int)s->pid);
+		else
+			ht_cause_set(cause, "%s: cannot execute: %s", prog,
+			          strerror(child_msg[1]));
+		err = -child_msg[1];
 		goto fail;
 	}
+	if (asprintf(&s->segname, "heaptop.%d.%d", (int)s->pid, segno) < 0)
+		goto nomem;
 	/* wait for the runtime's segment */
 	for (unsigned waited = 0;; waited += 10) {
 		char *why = NULL;
@@ -566,7 +696,8 @@ int ht_session_launch(const struct ht_launch_options *o,
 
 			ht_cause_set(cause, "%s exited (%s) before the runtime "
 			          "started; its output is in %s", o->argv[0],
-			          d ? d : "?", s->app_output);
+			          d ? d : "?", s->app_output ? s->app_output :
+			          "heaptop's stderr");
 			free(d);
 			err = -ECHILD;
 			goto fail;
@@ -575,7 +706,8 @@ int ht_session_launch(const struct ht_launch_options *o,
 			ht_cause_set(cause, "the runtime did not start in %s within "
 			          "%u s (was LD_PRELOAD=%s honoured? see %s)",
 			          o->argv[0], SEGMENT_WAIT_MS / 1000, runtime,
-			          s->app_output);
+			          s->app_output ? s->app_output :
+			          "its output above");
 			ht_session_kill(s);
 			err = -ETIMEDOUT;
 			goto fail;
@@ -586,6 +718,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 	free(prog);
 	free(runtime);
 	free(je_conf);
+	free(hint);
 	free_child_env(env);
 	if (logfd >= 0)
 		close(logfd);
@@ -609,6 +742,7 @@ fail:
 	free(prog);
 	free(runtime);
 	free(je_conf);
+	free(hint);
 	ht_session_free(s);
 	return err;
 }
@@ -703,6 +837,23 @@ struct ht_follow *ht_session_follower(struct ht_session *s)
 	return s->follow;
 }
 
+/* ht_session_list callback: unlink the segment of an ended descendant of
+ * the launched program (its name extends the program's: heaptop.P.N.C). */
+static void unlink_ended_descendant(const struct ht_segment_info *i,
+                                    void *arg)
+{
+	const char *root = arg;
+	size_t n = strlen(root);
+	char path[HT_SEG_NAME_MAX + 2];
+
+	if (strncmp(i->name, root, n) || i->name[n] != '.' ||
+	    (i->alive && i->state != HT_PROC_EXITED &&
+	     i->state != HT_PROC_EXECED))
+		return;
+	snprintf(path, sizeof path, "/%s", i->name);
+	shm_unlink(path);
+}
+
 /* Close the session; unlink a launched program's segments once it ended.
  * A still-running launched program is left running.  NULL is fine. */
 void ht_session_free(struct ht_session *s)
@@ -725,6 +876,11 @@ void ht_session_free(struct ht_session *s)
 			snprintf(path, sizeof path, "/%s", s->old_names[i]);
 			shm_unlink(path);
 		}
+		/* and those of its fork children that ended too */
+		for (size_t i = 0; i <= s->nold; i++)
+			ht_session_list(unlink_ended_descendant,
+			                i < s->nold ? s->old_names[i] : s->segname,
+			                NULL);
 	}
 	for (size_t i = 0; i < s->nold; i++)
 		free(s->old_names[i]);

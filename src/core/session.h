@@ -25,11 +25,16 @@ enum ht_session_kind { HT_SESS_LAUNCH, HT_SESS_ATTACH, HT_SESS_LOAD,
 struct ht_launch_options {
 	char *const *argv;        /* program and arguments */
 	const char *runtime;      /* libheaptop.so path, NULL = find it */
-	const char *app_output;   /* log file, NULL = heaptop-<pid>.log */
+	const char *app_output;   /* the program's stdout and stderr, NULL =
+	                           * heaptop's stderr (output_to_stderr) or
+	                           * <runtime dir>/heaptop-<pid>.log */
 	const char *dump_at_exit; /* HEAPTOP_DUMP_AT_EXIT, NULL = none */
 	uint64_t rate;            /* 0 = runtime default */
 	unsigned max_depth;       /* 0 = runtime default */
 	bool keep_stdin;          /* pass heaptop's stdin to the program */
+	bool output_to_stderr;    /* no app_output: write to heaptop's stderr */
+	bool stdin_hint;          /* the screen keeps the terminal: say (notice,
+	                           * log) how to run the program interactively */
 };
 
 struct ht_session;
@@ -101,7 +106,11 @@ int ht_session_kill(struct ht_session *s);
 /* Facts for headers and status lines. */
 pid_t ht_session_pid(const struct ht_session *s);
 const char *ht_session_segment_name(const struct ht_session *s); /* or NULL */
-const char *ht_session_app_output(const struct ht_session *s);   /* or NULL */
+/* The launched program's log file, or NULL (its output goes to heaptop's
+ * stderr, or not launched).  Without --app-output the log is
+ * heaptop-<pid>.log (the program's pid) in $XDG_RUNTIME_DIR/heaptop, else
+ * /tmp/heaptop-<uid>. */
+const char *ht_session_app_output(const struct ht_session *s);
 const char *ht_session_command(const struct ht_session *s);      /* argv joined */
 /* A warning found while launching (an allocator heaptop cannot read, a
  * user's jemalloc setting that keeps its profiler off), or NULL. */

@@ -105,15 +105,14 @@ grep -q "leak_site (leaky.c:$line)" row.txt || fail "text: top row is not leak_s
 grep -q "exited, status 0" out.txt || fail "text: no 'exited, status 0'"
 grep -q "churn_site (leaky.c:$(truth churn_site line))" out.txt || fail "text: no churn_site row"
 
-# the segment of a launched program is removed once it ended; with the
-# default log name heaptop-<pid>.log we learn heaptop's pid
+# the segment of a launched program (named after the program's pid, which
+# the "output -> stderr" line gives) is removed once it ended
 mkdir -p d && cd d
 "$HEAPTOP" --batch -r 1 -d 0.2 "$T/leaky" -n 50 >out.txt 2>err.txt || fail "default-log run failed"
-log=$(ls heaptop-*.log 2>/dev/null)
-[ -n "$log" ] || fail "no heaptop-<pid>.log"
-hpid=$(echo "$log" | sed 's/heaptop-\([0-9]*\)\.log/\1/')
+hpid=$(sed -n 's/.*(pid \([0-9]*\)) output -> stderr$/\1/p' err.txt)
+[ -n "$hpid" ] || fail "no 'output -> stderr' line: $(cat err.txt)"
 ls /dev/shm/heaptop."$hpid".* >/dev/null 2>&1 && fail "segment heaptop.$hpid.* left in /dev/shm"
-note "ok: segment of heaptop $hpid removed"
+note "ok: segment of program $hpid removed"
 cd ..
 
 # ---- sampled: estimates within 5 standard errors ----

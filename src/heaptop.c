@@ -1091,7 +1091,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 	char b1[32], b2[32], rate[32], tm[32];
 	time_t now = (time_t)(p->snapshot_time_ns / 1000000000ull);
 	struct tm tmv;
-	char state[64];
+	char state[64], note[256];
 	bool delta = ht_model_has_baseline(m);
 	bool threads = !o->no_threads && ht_model_has_threads(m);
 	size_t nthreads = 0;
@@ -1120,6 +1120,8 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		printf(", samples %" PRIu64 ", drops %" PRIu64, p->samples,
 		       p->ring_drops);
 	printf("\n");
+	if (ht_profile_quiet_note(p, note, sizeof note))
+		printf("note: %s\n", note);
 	print_allocator(p, s);
 	print_processes(fam);
 	print_memory(m, s);
@@ -1307,6 +1309,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	             (double)time(NULL);
 	bool exited = p->state == HT_PROC_EXITED;
 	bool threads = !o->no_threads && ht_model_has_threads(m);
+	char note[256];
 
 	fputs("{\"time\":", f);
 	fprintf(f, "%.3f", now);
@@ -1327,6 +1330,11 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	fputs(",\"totals\":{", f);
 	json_counts(f, ht_model_totals(m), false);
 	fputs("}", f);
+	if (ht_profile_quiet_note(p, note, sizeof note)) {
+		fputs(",\"notes\":[", f);
+		ht_json_string(f, note);
+		fputs("]", f);
+	}
 	json_processes(f, fam);
 	if (ht_model_has_baseline(m)) {
 		fputs(",\"totals_delta\":{", f);

@@ -336,6 +336,8 @@ struct worker {
 	int exit_status;
 	double refresh_ms, samples_per_sec;
 	bool alloc_warned;          /* the allocator advice was shown */
+	bool quiet_noted;           /* the "nothing sampled" note was shown */
+	uint64_t exit_seen_ns;      /* realtime the exit was first seen */
 	bool pinned;   /* --follow: the user set the baseline (b) */
 	struct ht_family *family;   /* the session's tree (live sessions) */
 };
@@ -578,6 +580,17 @@ static struct ht_ui_data *build(struct worker *w,
 		d->state = w->state;
 		d->exit_status = w->exit_status;
 	}
+	/* "up" stops at the exit: the runtime's time, else when seen */
+	if (d->state == HT_PROC_EXITED && w->exit_seen_ns == 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		w->exit_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+		                  (uint64_t)ts.tv_nsec;
+	}
+	if (d->state == HT_PROC_EXITED)
+		d->end_time_ns = p != NULL && p->exit_time_ns != 0
+		                 ? p->exit_time_ns : w->exit_seen_ns;
 	d->rss = w->rss;
 	d->proc = *ht_model_proc_diag(m);
 	d->have_events = ht_session_events(w->ui->session, &d->events);
@@ -718,6 +731,14 @@ static void snapshot(struct worker *w)
 		if (ht_alloc_advice(&p->alloc, adv, sizeof adv))
 			set_msgf(w, true, "heaptop cannot see the allocations: %s",
 			         adv);
+	}
+	if (!w->quiet_noted && ui->live) {
+		char note[256];
+
+		if (ht_profile_quiet_note(p, note, sizeof note)) {
+			w->quiet_noted = true;
+			set_msgf(w, false, "%s", note);
+		}
 	}
 	rc = ht_model_update(ui->model, p);
 	if (rc != 0)

@@ -29,6 +29,7 @@
 #include <heaptop/segment.h>
 
 #include "core/alloc.h"
+#include "core/basefile.h"
 #include "core/fmt.h"
 #include "core/json.h"
 #include "core/model.h"
@@ -153,7 +154,8 @@ static void usage(FILE *f)
 "                          nothing sampled) hidden\n"
 "      --all               with --list: show the quiet processes too\n"
 "      --clean             remove this user's segments whose process has\n"
-"                          ended (exited, exec'd, or gone)\n"
+"                          ended (exited, exec'd, or gone), and their\n"
+"                          saved baselines\n"
 "      --demo              launch the demo program (a leaking server)\n"
 "  -h, --help              this help\n"
 "  -V, --version           version\n"
@@ -600,6 +602,7 @@ static void clean_one(const struct ht_segment_info *i, void *arg)
 		fprintf(stderr, "heaptop: %s: %s\n", i->name, strerror(errno));
 		return;
 	}
+	ht_basefile_remove(i->name);   /* its saved baseline (b) */
 	printf("removed %s (pid %d, %s)\n", i->name, i->pid, i->command);
 	(*count)++;
 }
@@ -615,6 +618,8 @@ static int do_clean(void)
 		return 1;
 	}
 	printf("%d segment%s removed\n", count, count == 1 ? "" : "s");
+	/* baselines of segments removed otherwise (heaptop at its exit) */
+	ht_basefile_clean_orphans();
 	return 0;
 }
 

@@ -25,9 +25,8 @@ tui_launch 120 40 -d 0.5 --attach-shm "$seg"
 check "first viewer: table up" tui_wait 20 '^ +1 .*leak_'
 tui_keys b
 check "first viewer: delta columns" tui_wait 10 "$delta"
-base=$(ls "$WORK"/xdg/heaptop/"$seg".g*.base.heap 2>/dev/null)
-wait_for 10 test -n "$(ls "$WORK"/xdg/heaptop/"$seg".g*.base.heap 2>/dev/null)" \
-	|| fail "no baseline file in the runtime directory"
+saved() { [ -n "$(ls "$WORK"/xdg/heaptop/"$seg".g*.base.heap 2>/dev/null)" ]; }
+wait_for 10 saved || fail "no baseline file in the runtime directory"
 check "runtime directory is private" \
 	test "$(stat -c %a "$WORK/xdg/heaptop")" = 700
 # let the leak grow well past what the second viewer will see grow
@@ -61,7 +60,7 @@ tui_stop; rm -f "$WORK/rc" "$WORK/stty.after"
 tui_launch 120 40 -d 0.5 --attach-shm "$seg"
 check "third viewer: table up" tui_wait 20 '^ +1 .*leak_'
 tui_keys b
-check "third viewer: baseline saved" wait_for 10 test -n "$(ls "$WORK"/xdg/heaptop/"$seg".g*.base.heap 2>/dev/null)"
+check "third viewer: baseline saved" wait_for 10 saved
 tui_keys q
 check "third viewer detaches" wait_for 15 test -f "$WORK/rc"
 : >"$WORK/xdg/heaptop/heaptop.999999999.0.g0.base.heap"

@@ -5,7 +5,8 @@
 # `b` (delta columns, the leak's growth since then, larger than what grew
 # after it attached).  The baseline is a heap_v2 file in the per-user
 # runtime directory ($XDG_RUNTIME_DIR/heaptop, mode 0700); `B` removes it,
-# and so does --clean with the segment.
+# and so does --clean with the segment, and heaptop when it removes the
+# segment of a program it launched.
 # timeout: 90
 . "$HT_SRCDIR/tests/lib.sh"
 . "$HT_SRCDIR/tests/tui/tui.sh"
@@ -72,4 +73,16 @@ check "--clean removed its baseline" gone
 [ -e "$WORK/xdg/heaptop/heaptop.999999999.0.g0.base.heap" ] &&
 	fail "--clean kept a baseline whose segment is gone"
 note "ok: --clean removed the baseline of a segment that is gone"
+
+# a launched program: its baseline goes with its segment when heaptop
+# ends after the program
+tui_stop; rm -f "$WORK/rc" "$WORK/stty.after" "$WORK/app.log"
+tui_launch 120 40 -r 4096 -d 0.5 -- "$T/leaky" -f -s 20000 -l 50000
+check "launched: table up" tui_wait 20 '^ +1 .*leak_'
+tui_keys b
+anysaved() { [ -n "$(ls "$WORK"/xdg/heaptop/*.base.heap 2>/dev/null)" ]; }
+check "launched: baseline saved" wait_for 10 anysaved
+check "launched: quit and kill" tui_quit_kill
+nonesaved() { ! anysaved; }
+check "launched: the baseline went with the segment" wait_for 10 nonesaved
 exit 0

@@ -29,6 +29,7 @@
 #include <heaptop/segment.h>
 
 #include "core/alloc.h"
+#include "core/basefile.h"
 #include "core/fmt.h"
 #include "core/json.h"
 #include "core/model.h"
@@ -156,7 +157,8 @@ static void usage(FILE *f)
 "                          nothing sampled) hidden\n"
 "      --all               with --list: show the quiet processes too\n"
 "      --clean             remove this user's segments whose process has\n"
-"                          ended (exited, exec'd, or gone)\n"
+"                          ended (exited, exec'd, or gone), and their\n"
+"                          saved baselines\n"
 "      --demo              launch the demo program (a leaking server)\n"
 "  -h, --help              this help\n"
 "  -V, --version           version\n"
@@ -603,6 +605,7 @@ static void clean_one(const struct ht_segment_info *i, void *arg)
 		fprintf(stderr, "heaptop: %s: %s\n", i->name, strerror(errno));
 		return;
 	}
+	ht_basefile_remove(i->name);   /* its saved baseline (b) */
 	printf("removed %s (pid %d, %s)\n", i->name, i->pid, i->command);
 	(*count)++;
 }
@@ -618,6 +621,8 @@ static int do_clean(void)
 		return 1;
 	}
 	printf("%d segment%s removed\n", count, count == 1 ? "" : "s");
+	/* baselines of segments removed otherwise (heaptop at its exit) */
+	ht_basefile_clean_orphans();
 	return 0;
 }
 
@@ -1094,7 +1099,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 	char b1[32], b2[32], rate[32], tm[32];
 	time_t now = (time_t)(p->snapshot_time_ns / 1000000000ull);
 	struct tm tmv;
-	char state[64];
+	char state[64], note[256];
 	bool delta = ht_model_has_baseline(m);
 	bool threads = !o->no_threads && ht_model_has_threads(m);
 	size_t nthreads = 0;
@@ -1123,6 +1128,8 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		printf(", samples %" PRIu64 ", drops %" PRIu64, p->samples,
 		       p->ring_drops);
 	printf("\n");
+	if (ht_profile_quiet_note(p, note, sizeof note))
+		printf("note: %s\n", note);
 	print_allocator(p, s);
 	print_processes(fam);
 	print_memory(m, s);
@@ -1312,6 +1319,7 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	             (double)time(NULL);
 	bool exited = p->state == HT_PROC_EXITED;
 	bool threads = !o->no_threads && ht_model_has_threads(m);
+	char note[256];
 
 	fputs("{\"time\":", f);
 	fprintf(f, "%.3f", now);
@@ -1332,6 +1340,11 @@ static void print_json(struct ht_model *m, struct ht_session *s,
 	fputs(",\"totals\":{", f);
 	json_counts(f, ht_model_totals(m), false);
 	fputs("}", f);
+	if (ht_profile_quiet_note(p, note, sizeof note)) {
+		fputs(",\"notes\":[", f);
+		ht_json_string(f, note);
+		fputs("]", f);
+	}
 	json_processes(f, fam);
 	if (ht_model_has_baseline(m)) {
 		fputs(",\"totals_delta\":{", f);

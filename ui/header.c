@@ -125,7 +125,9 @@ int ht_header_draw(struct ht_ui *ui, int w)
 
 		item(&l, NULL, st, role);
 		if (d->start_time_ns != 0) {
-			double end = d->state == HT_PROC_RUNNING
+			double end = d->end_time_ns != 0
+			             ? (double)d->end_time_ns / 1e9
+			             : d->state == HT_PROC_RUNNING
 			             ? ht_ui_now()
 			             : (double)d->snapshot_time_ns / 1e9;
 			double up = end - (double)d->start_time_ns / 1e9;

@@ -25,6 +25,7 @@
 
 #include "core/cause.h"
 #include "core/alloc.h"
+#include "core/basefile.h"
 #include "ui/flame_layout.h"
 #include "core/family.h"
 #include "ui/view.h"
@@ -336,6 +337,9 @@ struct worker {
 	int exit_status;
 	double refresh_ms, samples_per_sec;
 	bool alloc_warned;          /* the allocator advice was shown */
+	bool quiet_noted;           /* the "nothing sampled" note was shown */
+	bool base_looked;           /* looked for a saved baseline */
+	uint64_t exit_seen_ns;      /* realtime the exit was first seen */
 	bool pinned;   /* --follow: the user set the baseline (b) */
 	struct ht_family *family;   /* the session's tree (live sessions) */
 };
@@ -578,6 +582,17 @@ static struct ht_ui_data *build(struct worker *w,
 		d->state = w->state;
 		d->exit_status = w->exit_status;
 	}
+	/* "up" stops at the exit: the runtime's time, else when seen */
+	if (d->state == HT_PROC_EXITED && w->exit_seen_ns == 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		w->exit_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+		                  (uint64_t)ts.tv_nsec;
+	}
+	if (d->state == HT_PROC_EXITED)
+		d->end_time_ns = p != NULL && p->exit_time_ns != 0
+		                 ? p->exit_time_ns : w->exit_seen_ns;
 	d->rss = w->rss;
 	d->proc = *ht_model_proc_diag(m);
 	d->have_events = ht_session_events(w->ui->session, &d->events);
@@ -671,6 +686,56 @@ static void follow_snapshot(struct worker *w, struct ht_follow *f)
 	w->refresh_ms = mono_ms() - t0;
 }
 
+/* The segment a live session shows, when its baseline can be saved. */
+static const char *base_segment(struct worker *w)
+{
+	if (!w->ui->live || ht_session_follower(w->ui->session) != NULL)
+		return NULL;
+	return ht_session_segment_name(w->ui->session);
+}
+
+/* b in a live session: keep the baseline with the segment. */
+static void save_baseline(struct worker *w)
+{
+	const struct ht_profile *p = ht_model_profile(w->ui->model);
+	const char *seg = base_segment(w);
+	char *cause = NULL;
+	int rc;
+
+	if (seg == NULL || p == NULL)
+		return;
+	rc = ht_basefile_save(seg, p, &cause);
+	if (rc != 0)
+		set_msgf(w, true, "baseline not kept with the segment: %s",
+		         cause ? cause : strerror(-rc));
+	free(cause);
+}
+
+/* Once, after the first snapshot: the baseline an earlier viewer of the
+ * segment set (b), saved with the segment's reset generation. */
+static void load_saved_baseline(struct worker *w)
+{
+	const struct ht_profile *cur = ht_model_profile(w->ui->model);
+	const char *seg = base_segment(w);
+	struct ht_profile *bp = NULL;
+	char *cause = NULL;
+	int rc;
+
+	w->base_looked = true;
+	if (seg == NULL || cur == NULL || ht_model_has_baseline(w->ui->model))
+		return;
+	rc = ht_basefile_load(seg, cur->reset_generation, &bp, &cause);
+	if (rc == 0)
+		rc = ht_model_set_baseline_profile(w->ui->model, bp);
+	if (rc == 0)
+		set_msgf(w, false, "baseline kept with the segment: showing "
+		         "change since an earlier b (B clears it)");
+	else if (rc != -ENOENT)
+		set_msgf(w, true, "saved baseline: %s",
+		         cause ? cause : strerror(-rc));
+	free(cause);
+}
+
 static void snapshot(struct worker *w)
 {
 	struct ht_ui *ui = w->ui;
@@ -719,9 +784,19 @@ static void snapshot(struct worker *w)
 			set_msgf(w, true, "heaptop cannot see the allocations: %s",
 			         adv);
 	}
+	if (!w->quiet_noted && ui->live) {
+		char note[256];
+
+		if (ht_profile_quiet_note(p, note, sizeof note)) {
+			w->quiet_noted = true;
+			set_msgf(w, false, "%s", note);
+		}
+	}
 	rc = ht_model_update(ui->model, p);
 	if (rc != 0)
 		set_msgf(w, true, "model update failed: %s", strerror(-rc));
+	else if (!w->base_looked)
+		load_saved_baseline(w);
 	w->refresh_ms = mono_ms() - t0;
 }
 
@@ -804,6 +879,8 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 	if (rq->clear_baseline) {
 		ht_model_clear_baseline(ui->model);
 		w->pinned = false;
+		if (base_segment(w) != NULL)
+			ht_basefile_remove(base_segment(w));
 	}
 	if (rq->baseline) {
 		w->pinned = true;
@@ -811,6 +888,8 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 		if (rc != 0)
 			set_msgf(w, true, "cannot set a baseline: %s",
 			         strerror(-rc));
+		else
+			save_baseline(w);
 	}
 	d = build(w, rq, snap || rq->set_options || rq->baseline ||
 	                 rq->clear_baseline);

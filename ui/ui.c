@@ -622,10 +622,15 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		ui->paused = !ui->paused;
 		wake_worker(ui);
 		pthread_mutex_unlock(&ui->lock);
-		ht_ui_status(ui, false, ui->paused
+		ht_ui_status(ui, false, !ui->paused ? "updates resumed"
+		             : ui->data != NULL && ui->data->have_profile &&
+		               ui->data->state == HT_PROC_EXITED
+		             ? "paused (the program has ended: its data no "
+		               "longer changes)"
+		             : ui->live
 		             ? "paused: the program keeps running and its data "
 		               "keeps accumulating"
-		             : "updates resumed");
+		             : "paused");
 		break;
 	case HT_ACT_TOPDOWN:
 		ht_keyset_clear(&ui->toggled);

@@ -119,6 +119,7 @@ struct ht_ui_data {
 	enum ht_proc_state state;
 	int exit_status;
 	uint64_t rate, start_time_ns, snapshot_time_ns;
+	uint64_t end_time_ns;           /* EXITED: realtime of the exit */
 	uint64_t samples, ring_drops, stacks_full, addrs_full;
 	struct ht_alloc_desc alloc;     /* the program's allocator */
 	double samples_per_sec;         /* < 0: not known yet */

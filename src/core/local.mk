@@ -8,6 +8,7 @@ noinst_LIBRARIES += libhtcore.a
 libhtcore_a_SOURCES = \
 	src/core/cause.h src/core/cause.c \
 	src/core/profile.h src/core/profile.c \
+	src/core/basefile.h src/core/basefile.c \
 	src/core/segread.h src/core/segread.c \
 	src/core/session.h src/core/session.c \
 	src/core/alloc.h src/core/alloc.c \

@@ -5,9 +5,12 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/profile.h"
 
 /* Add b to a, every field (variances add: samples are independent). */
@@ -109,4 +112,52 @@ const struct ht_module *ht_profile_module_of(const struct ht_profile *p,
 			found = m;
 	}
 	return found;
+}
+
+/* bytes as the user types them to -r (512K, 4M, 100), or with "iB"
+ * units for reading (512 KiB, 100 bytes) */
+static void rate_text(char *buf, size_t n, uint64_t v, bool words)
+{
+	static const char *const unit[] = { "K", "M", "G" };
+	int u = -1;
+
+	while (u < 2 && v >= 1024 && v % 1024 == 0) {
+		v >>= 10;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, n, "%llu%s", (unsigned long long)v,
+		         words ? " bytes" : "");
+	else
+		snprintf(buf, n, "%llu%s%s%s", (unsigned long long)v,
+		         words ? " " : "", unit[u], words ? "iB" : "");
+}
+
+bool ht_profile_quiet_note(const struct ht_profile *p, char *buf, size_t n)
+{
+	char r[32], smaller[32];
+	uint64_t less;
+
+	if (n > 0)
+		buf[0] = '\0';
+	if (p == NULL || n == 0 || p->kind != HT_SOURCE_LIVE ||
+	    p->state != HT_PROC_EXITED || p->samples > 0 ||
+	    ht_alloc_source(&p->alloc) == HT_ASRC_NONE ||
+	    ht_alloc_source(&p->alloc) == HT_ASRC_JEMALLOC)
+		return false;
+	if (p->rate <= 1) {
+		snprintf(buf, n, "nothing was sampled: the program allocated "
+		         "nothing heaptop could see (every allocation is "
+		         "sampled at rate 1)");
+		return true;
+	}
+	/* an interval about 128 times smaller, 4K for the default 512K */
+	less = p->rate / 128 >= 1024 ? p->rate / 128 / 1024 * 1024
+	       : p->rate > 1024 ? 1024 : 1;
+	rate_text(r, sizeof r, p->rate, true);
+	rate_text(smaller, sizeof smaller, less, false);
+	snprintf(buf, n, "nothing was sampled at this rate (try a smaller "
+	         "interval: -r %s): less than about one sampling interval "
+	         "(%s) was allocated", smaller, r);
+	return true;
 }

@@ -116,6 +116,7 @@ struct ht_profile {
 	char *exe;                     /* owned, may be NULL */
 	uint64_t start_time_ns;        /* realtime, 0 unknown */
 	uint64_t snapshot_time_ns;     /* realtime of the snapshot / file mtime */
+	uint64_t exit_time_ns;         /* live: realtime of the exit, 0 unknown */
 	uint64_t reset_generation;
 	/* runtime health counters (live only; 0 otherwise) */
 	uint64_t samples, sampled_frees, ring_drops, stacks_full, addrs_full,
@@ -139,6 +140,10 @@ struct ht_profile {
 struct ht_profile *ht_profile_new(void);
 /* Free a profile and everything it owns.  NULL is fine. */
 void ht_profile_free(struct ht_profile *p);
+/* A note for a live profile whose program has ended without a single
+ * sample ("nothing was sampled at this rate ... try -r 4K"), written to
+ * buf.  Returns false (buf "") when there is nothing to say. */
+bool ht_profile_quiet_note(const struct ht_profile *p, char *buf, size_t n);
 /* Recompute p->totals from the stacks. */
 void ht_profile_sum(struct ht_profile *p);
 /* The module containing addr, or NULL. */

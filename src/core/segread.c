@@ -659,6 +659,7 @@ static void read_status(struct ht_segread *r, struct ht_segread_status *st)
 
 	st->state = map_state(ld32(&h->state));
 	st->exit_status = (int32_t)ld32((const uint32_t *)&h->exit_status);
+	st->exit_time_ns = ld64(&h->exit_time_ns);
 	st->rate = ld64(&h->rate);
 	st->samples = ld64(&h->samples);
 	st->ring_drops = ld64(&h->ring_drops);
@@ -758,6 +759,10 @@ static int read_snapshot(struct ht_segread *r, struct ht_profile *p,
 	p->rate = st.rate;
 	p->alloc = st.alloc;
 	p->start_time_ns = r->lay.start_time_ns;
+	/* a time before the start is a lie: unknown */
+	p->exit_time_ns = st.state == HT_PROC_EXITED &&
+	                  st.exit_time_ns > p->start_time_ns
+	                  ? st.exit_time_ns : 0;
 	p->snapshot_time_ns = real_ns();
 	p->reset_generation = ld64(&h->reset_generation);
 	p->samples = ld64(&h->samples);

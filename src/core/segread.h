@@ -48,6 +48,7 @@ struct ht_segread_status {
 	int exit_status;           /* EXITED: code or 128+signal, -1 unknown */
 	bool alive;                /* the pid exists (kill(pid, 0)) */
 	uint64_t heartbeat_age_ns; /* CLOCK_MONOTONIC now - last heartbeat */
+	uint64_t exit_time_ns;     /* CLOCK_REALTIME at exit, 0 unknown */
 	uint64_t rate;
 	uint64_t samples, ring_drops, stacks_full;
 	struct ht_alloc_desc alloc;  /* zero until the runtime has looked */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/basefile.h"
 #include "core/cause.h"
 #include "core/events.h"
 #include "core/fmt.h"
@@ -872,9 +873,11 @@ void ht_session_free(struct ht_session *s)
 
 		snprintf(path, sizeof path, "/%s", s->segname);
 		shm_unlink(path);
+		ht_basefile_remove(s->segname);  /* its saved baseline (b) */
 		for (size_t i = 0; i < s->nold; i++) {
 			snprintf(path, sizeof path, "/%s", s->old_names[i]);
 			shm_unlink(path);
+			ht_basefile_remove(s->old_names[i]);
 		}
 		/* and those of its fork children that ended too */
 		for (size_t i = 0; i <= s->nold; i++)

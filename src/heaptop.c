@@ -36,6 +36,7 @@
 #include "core/proctree.h"
 #include "core/family.h"
 #include "core/symbolize.h"
+#include "ui/format.h"
 #ifdef HT_HAVE_UI
 #include "ui/ui.h"
 #endif
@@ -45,6 +46,8 @@
 #endif
 
 #define EXIT_USAGE 2
+/* Batch text shortens names longer than this (JSON keeps them whole). */
+#define BATCH_NAME_MAX 100
 
 struct options {
 	uint64_t rate;
@@ -810,6 +813,21 @@ static void trend_text(char *buf, size_t n, const struct ht_fit *f,
 }
 
 /* The TREND column. */
+/* A function name for a batch text line: a name longer than
+ * BATCH_NAME_MAX columns loses its template arguments and parameter
+ * lists ("std::vector<...>::_M_allocate(...)"), then is cut with "~". */
+static const char *batch_name(char *buf, size_t len, const char *name)
+{
+	char tmp[BATCH_NAME_MAX * 8];
+
+	if (name == NULL)
+		return "?";
+	if (ht_fmt_columns(name, strlen(name)) <= BATCH_NAME_MAX)
+		return name;
+	ht_fmt_short_name(tmp, sizeof tmp, name, false);
+	return ht_fmt_cut(buf, len, tmp, BATCH_NAME_MAX, false);
+}
+
 static void trend_cell(char *buf, size_t n, const struct ht_site *st)
 {
 	trend_text(buf, n, &st->fit, st->trend);
@@ -1142,6 +1160,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		const struct ht_site *st = sites[i];
 		const struct ht_counts *c = &st->counts;
 		char ib[40], ab[40], io[40], ao[40], gb[48] = "", tr[48];
+		char nb[BATCH_NAME_MAX * 3 + 1];
 		const struct ht_frame *f = st->frame;
 
 		print_value(ib, sizeof ib, c->cur_bytes, c->var_cur_bytes);
@@ -1163,13 +1182,14 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		else
 			trend_cell(tr, sizeof tr, st);
 		printf("%12s %10s %12s %10s%s %-18s %s", ib, io, ab, ao, gb, tr,
-		       f->function ? f->function : "?");
+		       batch_name(nb, sizeof nb, f->function));
 		if (f->file)
 			printf(" (%s:%d)", base_name(f->file), f->line);
 		else if (f->module)
 			printf(" (%s)", f->module);
 		if (st->via && st->via->function)
-			printf(" via %s", st->via->function);
+			printf(" via %s", batch_name(nb, sizeof nb,
+			                             st->via->function));
 		printf("\n");
 		print_verdict(st);
 		/* which threads allocated it: only worth a line when the

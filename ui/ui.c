@@ -172,6 +172,43 @@ int ht_ui_put(int y, int x, const char *s, int cols)
 	return (int)ht_fmt_columns(s, bytes);
 }
 
+int ht_ui_put_name(int y, int x, const char *function, const char *loc,
+                   int cols, bool utf8, bool full, int fn_role,
+                   int loc_role)
+{
+	char name[512], cut[512];
+	int lc = loc != NULL ? (int)ht_fmt_columns(loc, strlen(loc)) : 0;
+	int room = loc != NULL ? cols - lc - 2 : cols, used = 0;
+
+	if (full)
+		snprintf(name, sizeof name, "%s", function ? function : "?");
+	else
+		ht_fmt_short_name(name, sizeof name, function ? function : "?",
+		                  utf8);
+	if (room < 2)   /* no room for a name: the location alone */
+		room = 0;
+	if (room > 0 && ht_fmt_columns(name, strlen(name)) > (size_t)room) {
+		/* too wide: its innermost scopes, then cut at the end */
+		size_t off = ht_fmt_scope_cut(name, (size_t)room);
+
+		if (off > 0) {
+			snprintf(cut, sizeof cut, "%s%s", utf8 ? "\u2026" : "~",
+			         name + off);
+			snprintf(name, sizeof name, "%s", cut);
+		}
+	}
+	attrset(ht_color((enum ht_color_role)fn_role));
+	if (room > 0)
+		used = ht_ui_put(y, x, ht_fmt_cut(cut, sizeof cut, name,
+		                                  (size_t)room, utf8), room);
+	if (loc == NULL)
+		return used;
+	attrset(ht_color((enum ht_color_role)loc_role));
+	if (used > 0)
+		used += 2;
+	return used + ht_ui_put(y, x + used, loc, cols - used);
+}
+
 bool ht_ui_move(enum ht_action a, size_t *cursor, size_t *scroll, size_t n,
                 int h)
 {

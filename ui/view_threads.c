@@ -67,9 +67,13 @@ static void draw_title(struct ht_ui *ui, const struct ht_ui_data *d, int y,
 		if (f->file != NULL)
 			snprintf(loc, sizeof loc, "  %s:%d",
 			         ht_fmt_basename(f->file), f->line);
+		char name[256];
+
 		snprintf(title, sizeof title, "Threads of %s%s \u00b7 mode: %s"
 		         "%s \u00b7 T: whole profile",
-		         f->function ? f->function : "?", loc, mode, count);
+		         ht_fmt_short_name(name, sizeof name,
+		                           f->function ? f->function : "?",
+		                           ui->utf8), loc, mode, count);
 	} else {
 		snprintf(title, sizeof title, "Threads of the site \u00b7 mode: "
 		         "%s \u00b7 T: whole profile", mode);

@@ -328,6 +328,62 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Levenshtein distance between a and the first n bytes of b (short
+ * option names: at most 31 bytes are compared). */
+static size_t edit_distance(const char *a, const char *b, size_t n)
+{
+	size_t la = strlen(a), row[32], i, j;
+
+	if (la > 31)
+		la = 31;
+	if (n > 31)
+		n = 31;
+	for (j = 0; j <= n; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= n; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n];
+}
+
+/* An unknown option: name the nearest long option when one is within
+ * two edits ("unknown option --sortt; did you mean --sort?"). */
+static void die_unknown(const char *arg)
+{
+	const char *name = arg, *eq, *best = NULL;
+	size_t n, best_d = 3;
+
+	if (strncmp(name, "--", 2) == 0) {
+		name += 2;
+		eq = strchr(name, '=');
+		n = eq ? (size_t)(eq - name) : strlen(name);
+		for (size_t i = 0; longopts[i].name != NULL; i++) {
+			size_t d = edit_distance(longopts[i].name, name, n);
+
+			if (d < best_d) {
+				best_d = d;
+				best = longopts[i].name;
+			}
+		}
+	}
+	if (best != NULL)
+		die_usage("unknown option %.*s; did you mean --%s?",
+		          (int)(name - arg + n), arg, best);
+	die_usage("unknown option '%s'", arg);
+}
+
 static void add_fold(struct options *o, const char *pat)
 {
 	const char **n = realloc(o->fold, (o->nfold + 1) * sizeof *n);
@@ -494,7 +550,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 
 				die_usage("unknown option '%s'", s);
 			}
-			die_usage("unknown option '%s'", argv[optind - 1]);
+			die_unknown(argv[optind - 1]);
 		}
 	}
 	fold_from_env(o);

@@ -431,22 +431,45 @@ static void draw_footer(struct ht_ui *ui, int y, int w)
 	}
 }
 
+/* Below the minimum size: what is wrong, how to quit, and the quit
+ * question in short lines (the status line would not fit). */
+static void draw_too_small(struct ht_ui *ui, int w, int h)
+{
+	static const char *const quit[] = {
+		"Quit: k = kill the program,", "l = leave it running,",
+		"c = cancel",
+	};
+	char msg[128], cut[128];
+	int y = h / 2 > 1 ? h / 2 - 1 : 0;
+
+	snprintf(msg, sizeof msg, "terminal too small (%dx%d)", w, h);
+	attrset(ht_color(HT_CR_STATUS_ERROR));
+	ht_ui_put(y++, 0, ht_fmt_cut(cut, sizeof cut, msg, (size_t)w,
+	                             ui->utf8), w);
+	attrset(A_NORMAL);
+	snprintf(msg, sizeof msg, "needs %dx%d; q quits",
+	         HT_UI_MIN_COLS, HT_UI_MIN_LINES);
+	ht_ui_put(y++, 0, ht_fmt_cut(cut, sizeof cut, msg, (size_t)w,
+	                             ui->utf8), w);
+	if (ui->prompt == HT_PROMPT_QUIT) {
+		attrset(ht_color(HT_CR_PROMPT));
+		for (size_t i = 0; i < sizeof quit / sizeof quit[0] &&
+		     y < h; i++)
+			ht_ui_put(y++, 0, ht_fmt_cut(cut, sizeof cut, quit[i],
+			                             (size_t)w, ui->utf8), w);
+		attrset(A_NORMAL);
+	} else if (ui->prompt != HT_PROMPT_NONE && h > 0) {
+		draw_status(ui, h - 1, w);
+	}
+}
+
 static void draw(struct ht_ui *ui)
 {
 	int w = COLS, h = LINES, top;
 
 	erase();
 	if (w < HT_UI_MIN_COLS || h < HT_UI_MIN_LINES) {
-		char msg[128];
-		int y = h / 2;
-
-		snprintf(msg, sizeof msg, "terminal too small (%dx%d)", w, h);
-		attrset(ht_color(HT_CR_STATUS_ERROR));
-		ht_ui_put(y > 0 ? y - 1 : 0, 0, msg, w);
-		attrset(A_NORMAL);
-		snprintf(msg, sizeof msg, "heaptop needs %dx%d; q quits",
-		         HT_UI_MIN_COLS, HT_UI_MIN_LINES);
-		ht_ui_put(y, 0, msg, w);
+		draw_too_small(ui, w, h);
 		refresh();
 		return;
 	}

@@ -37,6 +37,7 @@
 #include "core/proctree.h"
 #include "core/family.h"
 #include "core/symbolize.h"
+#include "ui/format.h"
 #ifdef HT_HAVE_UI
 #include "ui/ui.h"
 #endif
@@ -46,6 +47,8 @@
 #endif
 
 #define EXIT_USAGE 2
+/* Batch text shortens names longer than this (JSON keeps them whole). */
+#define BATCH_NAME_MAX 100
 
 struct options {
 	uint64_t rate;
@@ -330,6 +333,62 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Levenshtein distance between a and the first n bytes of b (short
+ * option names: at most 31 bytes are compared). */
+static size_t edit_distance(const char *a, const char *b, size_t n)
+{
+	size_t la = strlen(a), row[32], i, j;
+
+	if (la > 31)
+		la = 31;
+	if (n > 31)
+		n = 31;
+	for (j = 0; j <= n; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= n; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n];
+}
+
+/* An unknown option: name the nearest long option when one is within
+ * two edits ("unknown option --sortt; did you mean --sort?"). */
+static void die_unknown(const char *arg)
+{
+	const char *name = arg, *eq, *best = NULL;
+	size_t n, best_d = 3;
+
+	if (strncmp(name, "--", 2) == 0) {
+		name += 2;
+		eq = strchr(name, '=');
+		n = eq ? (size_t)(eq - name) : strlen(name);
+		for (size_t i = 0; longopts[i].name != NULL; i++) {
+			size_t d = edit_distance(longopts[i].name, name, n);
+
+			if (d < best_d) {
+				best_d = d;
+				best = longopts[i].name;
+			}
+		}
+	}
+	if (best != NULL)
+		die_usage("unknown option %.*s; did you mean --%s?",
+		          (int)(name - arg + n), arg, best);
+	die_usage("unknown option '%s'", arg);
+}
+
 static void add_fold(struct options *o, const char *pat)
 {
 	const char **n = realloc(o->fold, (o->nfold + 1) * sizeof *n);
@@ -496,7 +555,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 
 				die_usage("unknown option '%s'", s);
 			}
-			die_usage("unknown option '%s'", argv[optind - 1]);
+			die_unknown(argv[optind - 1]);
 		}
 	}
 	fold_from_env(o);
@@ -818,6 +877,21 @@ static void trend_text(char *buf, size_t n, const struct ht_fit *f,
 }
 
 /* The TREND column. */
+/* A function name for a batch text line: a name longer than
+ * BATCH_NAME_MAX columns loses its template arguments and parameter
+ * lists ("std::vector<...>::_M_allocate(...)"), then is cut with "~". */
+static const char *batch_name(char *buf, size_t len, const char *name)
+{
+	char tmp[BATCH_NAME_MAX * 8];
+
+	if (name == NULL)
+		return "?";
+	if (ht_fmt_columns(name, strlen(name)) <= BATCH_NAME_MAX)
+		return name;
+	ht_fmt_short_name(tmp, sizeof tmp, name, false);
+	return ht_fmt_cut(buf, len, tmp, BATCH_NAME_MAX, false);
+}
+
 static void trend_cell(char *buf, size_t n, const struct ht_site *st)
 {
 	trend_text(buf, n, &st->fit, st->trend);
@@ -1152,6 +1226,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		const struct ht_site *st = sites[i];
 		const struct ht_counts *c = &st->counts;
 		char ib[40], ab[40], io[40], ao[40], gb[48] = "", tr[48];
+		char nb[BATCH_NAME_MAX * 3 + 1];
 		const struct ht_frame *f = st->frame;
 
 		print_value(ib, sizeof ib, c->cur_bytes, c->var_cur_bytes);
@@ -1173,7 +1248,7 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		else
 			trend_cell(tr, sizeof tr, st);
 		printf("%12s %10s %12s %10s%s %-18s %s", ib, io, ab, ao, gb, tr,
-		       f->function ? f->function : "?");
+		       batch_name(nb, sizeof nb, f->function));
 		if (f->file && f->line > 0)
 			printf(" (%s:%d)", base_name(f->file), f->line);
 		else if (f->file)
@@ -1181,7 +1256,8 @@ static void print_text(struct ht_model *m, struct ht_session *s,
 		else if (f->module)
 			printf(" (%s)", f->module);
 		if (st->via && st->via->function)
-			printf(" via %s", st->via->function);
+			printf(" via %s", batch_name(nb, sizeof nb,
+			                             st->via->function));
 		printf("\n");
 		print_verdict(st);
 		/* which threads allocated it: only worth a line when the

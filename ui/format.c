@@ -153,3 +153,194 @@ const char *ht_fmt_basename(const char *path)
 	slash = strrchr(path, '/');
 	return slash ? slash + 1 : path;
 }
+
+/* A bounded writer for ht_fmt_short_name: keeps buf NUL-terminated and
+ * never splits a UTF-8 sequence it cannot finish. */
+struct sn_out {
+	char *buf;
+	size_t len, pos;
+};
+
+static void sn_put(struct sn_out *o, const char *s, size_t n)
+{
+	if (o->len == 0)
+		return;
+	if (o->pos + n + 1 > o->len) {
+		n = o->pos + 1 < o->len ? o->len - 1 - o->pos : 0;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(o->buf + o->pos, s, n);
+	o->pos += n;
+	o->buf[o->pos] = '\0';
+}
+
+/* The index just past the bracket that closes the one at s[i] ('<' or
+ * '('), or the end of s when it is never closed.  Inside '<' only angle
+ * brackets outside parentheses count. */
+static size_t sn_skip(const char *s, size_t i)
+{
+	int angle = 0, paren = 0;
+	bool in_angle = s[i] == '<';
+
+	for (; s[i] != '\0'; i++) {
+		if (s[i] == '(')
+			paren++;
+		else if (s[i] == ')')
+			paren--;
+		else if (in_angle && paren == 0 && s[i] == '<')
+			angle++;
+		else if (in_angle && paren == 0 && s[i] == '>')
+			angle--;
+		if (in_angle ? angle == 0 && paren == 0 : paren == 0)
+			return i + 1;
+	}
+	return i;
+}
+
+/* The length of the operator token after "operator" at s (not counting
+ * its template arguments): "()", "[]", or a run of operator characters. */
+static size_t sn_operator(const char *s)
+{
+	size_t n = 0;
+
+	if (s[0] == '(' && s[1] == ')')
+		return 2;
+	if (s[0] == '[' && s[1] == ']')
+		return 2;
+	while (s[n] != '\0' && strchr("<>=!+-*/%^&|~,", s[n]) != NULL)
+		n++;
+	return n;
+}
+
+/* True when a '<' at s[i] opens a qualified path ("<T as Trait>::f")
+ * rather than template arguments: it starts the name or a component. */
+static bool sn_qualified(const char *s, size_t i)
+{
+	return i == 0 || s[i - 1] == ' ' || s[i - 1] == '(' ||
+	       s[i - 1] == '<' || (i >= 2 && s[i - 1] == ':' &&
+	                           s[i - 2] == ':');
+}
+
+/* Write the bracket at s[i] ('<' or '(') as "<…>" or "(…)" ("()" when
+ * empty) and return the index past the one that closes it. */
+static size_t sn_elide(struct sn_out *o, const char *s, size_t i,
+                       const char *dots)
+{
+	char open = s[i], close = open == '<' ? '>' : ')';
+	size_t end = sn_skip(s, i);
+
+	sn_put(o, &open, 1);
+	if (!(end == i + 1 || (end == i + 2 && s[i + 1] == close)))
+		sn_put(o, dots, strlen(dots));
+	sn_put(o, &close, 1);
+	return end;
+}
+
+static size_t sn_copy(struct sn_out *o, const char *s, size_t i, char stop,
+                      const char *dots)
+{
+	static const char anon[] = "(anonymous namespace)";
+
+	while (s[i] != '\0' && s[i] != stop) {
+		if (strncmp(s + i, "operator", 8) == 0 &&
+		    (i == 0 || s[i - 1] == ':' || s[i - 1] == ' ')) {
+			size_t n = 8 + sn_operator(s + i + 8);
+
+			sn_put(o, s + i, n);
+			i += n;
+			/* "operator<< <char>": its template arguments */
+			while (s[i] == ' ')
+				sn_put(o, s + i++, 1);
+			if (s[i] == '<')
+				i = sn_elide(o, s, i, dots);
+		} else if (strncmp(s + i, anon, sizeof anon - 1) == 0) {
+			sn_put(o, anon, sizeof anon - 1);
+			i += sizeof anon - 1;
+		} else if (s[i] == '<' && sn_qualified(s, i)) {
+			sn_put(o, "<", 1);
+			i = sn_copy(o, s, i + 1, '>', dots);
+			if (s[i] == '>') {
+				sn_put(o, ">", 1);
+				i++;
+			}
+		} else if (s[i] == '<' || s[i] == '(') {
+			i = sn_elide(o, s, i, dots);
+		} else {
+			sn_put(o, s + i, 1);
+			i++;
+		}
+	}
+	return i;
+}
+
+char *ht_fmt_short_name(char *buf, size_t len, const char *name, bool utf8)
+{
+	struct sn_out o = { buf, len, 0 };
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (name == NULL)
+		return buf;
+	sn_copy(&o, name, 0, '\0', utf8 ? "\u2026" : "...");
+	return buf;
+}
+
+size_t ht_fmt_scope_cut(const char *name, size_t cols)
+{
+	size_t i = 0, last = 0;
+	int depth = 0;
+
+	if (ht_fmt_columns(name, strlen(name)) <= cols)
+		return 0;
+	while (name[i] != '\0') {
+		if (strncmp(name + i, "operator", 8) == 0) {
+			i += 8 + sn_operator(name + i + 8);
+			continue;
+		}
+		if (name[i] == '<' || name[i] == '(' || name[i] == '{' ||
+		    name[i] == '[')
+			depth++;
+		else if ((name[i] == '>' || name[i] == ')' || name[i] == '}' ||
+		          name[i] == ']') && depth > 0)
+			depth--;
+		else if (depth == 0 && name[i] == ':' && name[i + 1] == ':') {
+			last = i + 2;
+			if (ht_fmt_columns(name + last, strlen(name + last)) + 1
+			    <= cols)
+				return last;
+			i += 2;
+			continue;
+		}
+		i++;
+	}
+	return last;
+}
+
+char *ht_fmt_cut(char *buf, size_t len, const char *s, size_t cols,
+                 bool utf8)
+{
+	const char *mark = utf8 ? "\u2026" : "~";
+	size_t n, m = strlen(mark);
+	bool cut;
+
+	if (len == 0)
+		return buf;
+	if (s == NULL)
+		s = "";
+	n = ht_fmt_fit(s, cols);
+	cut = s[n] != '\0';
+	if (cut)
+		n = cols > 0 ? ht_fmt_fit(s, cols - 1) : 0;
+	if (n + (cut ? m : 0) + 1 > len) {
+		n = len > m + 1 ? len - m - 1 : 0;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+		cut = true;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (cut && cols > 0 && n + m + 1 <= len)
+		memcpy(buf + n, mark, m + 1);
+	return buf;
+}

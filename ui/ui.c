@@ -204,6 +204,43 @@ int ht_ui_put(int y, int x, const char *s, int cols)
 	return (int)ht_fmt_columns(s, bytes);
 }
 
+int ht_ui_put_name(int y, int x, const char *function, const char *loc,
+                   int cols, bool utf8, bool full, int fn_role,
+                   int loc_role)
+{
+	char name[512], cut[512];
+	int lc = loc != NULL ? (int)ht_fmt_columns(loc, strlen(loc)) : 0;
+	int room = loc != NULL ? cols - lc - 2 : cols, used = 0;
+
+	if (full)
+		snprintf(name, sizeof name, "%s", function ? function : "?");
+	else
+		ht_fmt_short_name(name, sizeof name, function ? function : "?",
+		                  utf8);
+	if (room < 2)   /* no room for a name: the location alone */
+		room = 0;
+	if (room > 0 && ht_fmt_columns(name, strlen(name)) > (size_t)room) {
+		/* too wide: its innermost scopes, then cut at the end */
+		size_t off = ht_fmt_scope_cut(name, (size_t)room);
+
+		if (off > 0) {
+			snprintf(cut, sizeof cut, "%s%s", utf8 ? "\u2026" : "~",
+			         name + off);
+			snprintf(name, sizeof name, "%s", cut);
+		}
+	}
+	attrset(ht_color((enum ht_color_role)fn_role));
+	if (room > 0)
+		used = ht_ui_put(y, x, ht_fmt_cut(cut, sizeof cut, name,
+		                                  (size_t)room, utf8), room);
+	if (loc == NULL)
+		return used;
+	attrset(ht_color((enum ht_color_role)loc_role));
+	if (used > 0)
+		used += 2;
+	return used + ht_ui_put(y, x + used, loc, cols - used);
+}
+
 bool ht_ui_move(enum ht_action a, size_t *cursor, size_t *scroll, size_t n,
                 int h)
 {
@@ -426,22 +463,45 @@ static void draw_footer(struct ht_ui *ui, int y, int w)
 	}
 }
 
+/* Below the minimum size: what is wrong, how to quit, and the quit
+ * question in short lines (the status line would not fit). */
+static void draw_too_small(struct ht_ui *ui, int w, int h)
+{
+	static const char *const quit[] = {
+		"Quit: k = kill the program,", "l = leave it running,",
+		"c = cancel",
+	};
+	char msg[128], cut[128];
+	int y = h / 2 > 1 ? h / 2 - 1 : 0;
+
+	snprintf(msg, sizeof msg, "terminal too small (%dx%d)", w, h);
+	attrset(ht_color(HT_CR_STATUS_ERROR));
+	ht_ui_put(y++, 0, ht_fmt_cut(cut, sizeof cut, msg, (size_t)w,
+	                             ui->utf8), w);
+	attrset(A_NORMAL);
+	snprintf(msg, sizeof msg, "needs %dx%d; q quits",
+	         HT_UI_MIN_COLS, HT_UI_MIN_LINES);
+	ht_ui_put(y++, 0, ht_fmt_cut(cut, sizeof cut, msg, (size_t)w,
+	                             ui->utf8), w);
+	if (ui->prompt == HT_PROMPT_QUIT) {
+		attrset(ht_color(HT_CR_PROMPT));
+		for (size_t i = 0; i < sizeof quit / sizeof quit[0] &&
+		     y < h; i++)
+			ht_ui_put(y++, 0, ht_fmt_cut(cut, sizeof cut, quit[i],
+			                             (size_t)w, ui->utf8), w);
+		attrset(A_NORMAL);
+	} else if (ui->prompt != HT_PROMPT_NONE && h > 0) {
+		draw_status(ui, h - 1, w);
+	}
+}
+
 static void draw(struct ht_ui *ui)
 {
 	int w = COLS, h = LINES, top;
 
 	erase();
 	if (w < HT_UI_MIN_COLS || h < HT_UI_MIN_LINES) {
-		char msg[128];
-		int y = h / 2;
-
-		snprintf(msg, sizeof msg, "terminal too small (%dx%d)", w, h);
-		attrset(ht_color(HT_CR_STATUS_ERROR));
-		ht_ui_put(y > 0 ? y - 1 : 0, 0, msg, w);
-		attrset(A_NORMAL);
-		snprintf(msg, sizeof msg, "heaptop needs %dx%d; q quits",
-		         HT_UI_MIN_COLS, HT_UI_MIN_LINES);
-		ht_ui_put(y, 0, msg, w);
+		draw_too_small(ui, w, h);
 		refresh();
 		return;
 	}

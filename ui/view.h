@@ -307,6 +307,14 @@ void ht_ui_switch(struct ht_ui *ui, const struct ht_view_ops *v);
 void ht_ui_request_options(struct ht_ui *ui);
 /* Draw text at (y, x) cut to `cols` columns; returns columns used. */
 int ht_ui_put(int y, int x, const char *s, int cols);
+/* Draw a function name (shortened by ht_fmt_short_name unless `full`), then
+ * two blanks and loc (its file:line, or NULL), in the colours of the
+ * roles fn_role and loc_role (enum ht_color_role), in `cols`
+ * columns: the name is cut with a marker so that loc stays whole.
+ * Returns columns used. */
+int ht_ui_put_name(int y, int x, const char *function, const char *loc,
+                   int cols, bool utf8, bool full, int fn_role,
+                   int loc_role);
 /* Keep a cursor within n rows (n > 0) and scroll so that it is visible
  * in h lines. */
 void ht_ui_clamp(size_t *cursor, size_t *scroll, size_t n, int h);

@@ -216,9 +216,13 @@ static enum ht_color_role cell_role(const struct ctx *c, uint32_t node,
 static void draw_cell(struct ht_ui *ui, const struct ctx *c,
                       const struct ht_flame_cell *cell, int y, size_t nth)
 {
-	const char *name = frame_name(&c->f->nodes[cell->node]);
+	char name[512];
 	int room = cell->w - 1;
-	size_t len = strlen(name);
+	size_t len;
+
+	ht_fmt_short_name(name, sizeof name,
+	                  frame_name(&c->f->nodes[cell->node]), ui->utf8);
+	len = strlen(name);
 
 	attrset(ht_color(cell_role(c, cell->node, nth)));
 	mvhline(y, cell->x, ' ', cell->w);
@@ -257,17 +261,16 @@ static void draw_detail(struct ht_ui *ui, const struct ctx *c, int y, int w)
 
 	move(y, 0);
 	clrtoeol();
-	attrset(ht_color(HT_CR_FUNCTION) | A_BOLD);
-	x += ht_ui_put(y, x, fr ? frame_name(n) : "[all allocations]", w - x);
 	buf[0] = '\0';
 	if (fr != NULL && fr->file != NULL)
 		snprintf(buf, sizeof buf, "%s:%d%s", ht_fmt_basename(fr->file),
 		         fr->line, fr->inlined ? " [inlined]" : "");
 	else if (fr != NULL && fr->module != NULL)
 		snprintf(buf, sizeof buf, "%s", fr->module);
-	attrset(ht_color(HT_CR_LOCATION));
-	if (buf[0] != '\0' && x + 2 < w)
-		x += 2 + ht_ui_put(y, x + 2, buf, w - x - 2);
+	/* the whole name, cut before its location is */
+	x += ht_ui_put_name(y, x, fr ? frame_name(n) : "[all allocations]",
+	                    buf[0] != '\0' ? buf : NULL, w - x, ui->utf8, true,
+	                    HT_CR_FUNCTION, HT_CR_LOCATION);
 	ht_fmt_bytes(num, sizeof num, v, false);
 	snprintf(buf, sizeof buf, "%s %s  %.1f%% of all", num,
 	         c->v == HT_FLAME_ALLOC ? "allocated" : "in use",

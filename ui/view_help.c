@@ -79,7 +79,7 @@ static void draw_help(struct ht_ui *ui, int y, int h, int w)
 		ui->help_scroll = total > (size_t)(h - 1) ? total - (size_t)(h - 1)
 		                                          : 0;
 	for (row = 1, i = ui->help_scroll; row < h && i < total; row++, i++) {
-		char line[512];
+		char line[512], cut[512];
 
 		if (i < n) {
 			const char *keys = ui->utf8 ? t[i].names : t[i].ascii;
@@ -90,17 +90,22 @@ static void draw_help(struct ht_ui *ui, int y, int h, int w)
 			attrset(A_NORMAL);
 			snprintf(line, sizeof line, "%s%s", t[i].help,
 			         scope_text(t[i].scope));
-			if (14 > 2 + kw)
-				ht_ui_put(y + row, 14, line, w - 14);
-			else
-				ht_ui_put(y + row, 2 + kw + 1, line,
-				          w - 3 - kw);
+			/* a line that does not fit ends with a marker */
+			if (14 > 2 + kw && w > 14)
+				ht_ui_put(y + row, 14, ht_fmt_cut(cut,
+				          sizeof cut, line, (size_t)(w - 14),
+				          ui->utf8), w - 14);
+			else if (w > 3 + kw)
+				ht_ui_put(y + row, 2 + kw + 1, ht_fmt_cut(cut,
+				          sizeof cut, line, (size_t)(w - 3 - kw),
+				          ui->utf8), w - 3 - kw);
 		} else {
 			const char *s = ui->utf8 ? legend[i - n]
 			                         : legend_ascii[i - n];
 
 			attrset(i - n == 1 ? ht_color(HT_CR_TITLE) : A_NORMAL);
-			ht_ui_put(y + row, 0, s, w);
+			ht_ui_put(y + row, 0, ht_fmt_cut(cut, sizeof cut, s,
+			          (size_t)w, ui->utf8), w);
 			attrset(A_NORMAL);
 		}
 	}

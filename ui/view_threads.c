@@ -63,13 +63,16 @@ static void draw_title(struct ht_ui *ui, const struct ht_ui_data *d, int y,
 		         "\u00b7 mode: %s%s \u00b7 T: the site", mode, count);
 	} else if (d != NULL && d->threads_site_frame != NULL) {
 		const struct ht_frame *f = d->threads_site_frame;
+		char name[256];
 
 		if (f->file != NULL) /* line 0: grouped by function */
 			snprintf(loc, sizeof loc, f->line > 0 ? "  %s:%d" :
 			         "  %s", ht_fmt_basename(f->file), f->line);
 		snprintf(title, sizeof title, "Threads of %s%s \u00b7 mode: %s"
 		         "%s \u00b7 T: whole profile",
-		         f->function ? f->function : "?", loc, mode, count);
+		         ht_fmt_short_name(name, sizeof name,
+		                           f->function ? f->function : "?",
+		                           ui->utf8), loc, mode, count);
 	} else {
 		snprintf(title, sizeof title, "Threads of the site \u00b7 mode: "
 		         "%s \u00b7 T: whole profile", mode);

@@ -228,32 +228,31 @@ static void draw_row(struct ht_ui *ui, const struct ht_ui_row *r, size_t rank,
 		}
 		case COL_SITE: {
 			const struct ht_frame *f = r->frame;
+			const char *loc = NULL;
 			int used;
 
-			attron(ht_color(ROLE(HT_CR_FUNCTION)));
-			used = ht_ui_put(y, x, f && f->function ? f->function
-			                                        : "?", cw);
-			attroff(ht_color(ROLE(HT_CR_FUNCTION)));
-			if (f && f->file && used + 2 < cw) {
-				if (f->line > 0)
-					snprintf(buf, sizeof buf, "%s:%d",
-					         ht_fmt_basename(f->file), f->line);
-				else
-					snprintf(buf, sizeof buf, "%s",
-					         ht_fmt_basename(f->file));
-				attron(ht_color(ROLE(HT_CR_LOCATION)));
-				used += 2 + ht_ui_put(y, x + used + 2, buf,
-				                      cw - used - 2);
-				attroff(ht_color(ROLE(HT_CR_LOCATION)));
-			} else if (f && f->module && used + 2 < cw) {
-				attron(ht_color(ROLE(HT_CR_LOCATION)));
-				used += 2 + ht_ui_put(y, x + used + 2,
-				                      f->module, cw - used - 2);
-				attroff(ht_color(ROLE(HT_CR_LOCATION)));
+			if (f && f->file && f->line > 0) {
+				snprintf(buf, sizeof buf, "%s:%d",
+				         ht_fmt_basename(f->file), f->line);
+				loc = buf;
+			} else if (f && f->file) {
+				loc = ht_fmt_basename(f->file);
+			} else if (f && f->module) {
+				loc = f->module;
 			}
+			/* the name is cut, never its location */
+			used = ht_ui_put_name(y, x, f ? f->function : NULL, loc,
+			                      cw, ui->utf8, false,
+			                      ROLE(HT_CR_FUNCTION),
+			                      ROLE(HT_CR_LOCATION));
+			attrset(sel ? ht_color(HT_CR_SELECTED) : A_NORMAL);
 			if (r->via && r->via->function && used + 6 < cw) {
+				char via[512];
+
 				snprintf(buf, sizeof buf, "via %s",
-				         r->via->function);
+				         ht_fmt_short_name(via, sizeof via,
+				                           r->via->function,
+				                           ui->utf8));
 				attron(ht_color(ROLE(HT_CR_DIM)));
 				ht_ui_put(y, x + used + 2, buf, cw - used - 2);
 				attroff(ht_color(ROLE(HT_CR_DIM)));

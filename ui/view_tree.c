@@ -44,8 +44,12 @@ static void draw_tree(struct ht_ui *ui, int y, int h, int w)
 		if (f->file != NULL)
 			snprintf(loc, sizeof loc, "  %s:%d",
 			         ht_fmt_basename(f->file), f->line);
+		char name[256];
+
 		snprintf(title, sizeof title, "Callers of %s%s \u00b7 mode: %s",
-		         f->function ? f->function : "?", loc,
+		         ht_fmt_short_name(name, sizeof name,
+		                           f->function ? f->function : "?",
+		                           ui->utf8), loc,
 		         alloc ? "allocated" : "in-use");
 	} else {
 		snprintf(title, sizeof title, "%s \u00b7 mode: %s",
@@ -142,34 +146,35 @@ static void draw_tree(struct ht_ui *ui, int y, int h, int w)
 
 			attrset(ht_color(ROLE(HT_CR_FUNCTION)));
 			if (d->tree_kind == HT_TREE_CALLERS && sf != NULL) {
-				x += ht_ui_put(row, x, sf->function ? sf->function
-				                                    : "?", w - x);
-				if (sf->file != NULL && x + 2 < w) {
+				const char *loc = NULL;
+
+				if (sf->file != NULL) {
 					/* line 0: grouped by function */
 					snprintf(buf, sizeof buf, sf->line > 0 ?
 					         "%s:%d" : "%s",
 					         ht_fmt_basename(sf->file),
 					         sf->line);
-					attrset(ht_color(ROLE(HT_CR_LOCATION)));
-					x += 2 + ht_ui_put(row, x + 2, buf,
-					                   w - x - 2);
+					loc = buf;
 				}
+				x += ht_ui_put_name(row, x, sf->function, loc,
+				                    w - x, ui->utf8, sel,
+				                    ROLE(HT_CR_FUNCTION),
+				                    ROLE(HT_CR_LOCATION));
 			} else {
 				x += ht_ui_put(row, x, "[all allocations]", w - x);
 			}
 		} else {
-			attrset(ht_color(ROLE(HT_CR_FUNCTION)));
-			x += ht_ui_put(row, x, f->function ? f->function : "?",
-			               w - x);
-			attrset(ht_color(ROLE(HT_CR_LOCATION)));
-			if (f->file != NULL && x + 2 < w) {
+			const char *loc = f->module;
+
+			if (f->file != NULL) {
 				snprintf(buf, sizeof buf, "%s:%d",
 				         ht_fmt_basename(f->file), f->line);
-				x += 2 + ht_ui_put(row, x + 2, buf, w - x - 2);
-			} else if (f->module != NULL && x + 2 < w) {
-				x += 2 + ht_ui_put(row, x + 2, f->module,
-				                   w - x - 2);
+				loc = buf;
 			}
+			/* the selected row keeps the whole name */
+			x += ht_ui_put_name(row, x, f->function, loc, w - x,
+			                    ui->utf8, sel, ROLE(HT_CR_FUNCTION),
+			                    ROLE(HT_CR_LOCATION));
 			if (f->inlined && x + 1 < w)
 				x += 1 + ht_ui_put(row, x + 1, "[inlined]",
 				                   w - x - 1);

@@ -1,6 +1,7 @@
 /*
  * Unit tests for ui/format.c: byte and count abbreviations, durations,
- * sparklines (UTF-8 and ASCII) and column fitting of UTF-8 strings.  Pure
+ * sparklines (UTF-8 and ASCII), column fitting of UTF-8 strings, shortened
+ * C++ and Rust names and cutting with a marker.  Pure
  * functions: no terminal needed.
  */
 #include "config.h"
@@ -110,6 +111,104 @@ static void test_fit(void **state)
 	assert_string_equal(ht_fmt_basename(NULL), "");
 }
 
+static void test_short_name(void **state)
+{
+	char b[256];
+
+	(void)state;
+#define SN(in, out) \
+	assert_string_equal(ht_fmt_short_name(b, sizeof b, in, true), out)
+	/* C names and names without brackets stay as they are */
+	SN("main", "main");
+	SN("shop::Ledger::record", "shop::Ledger::record");
+	SN("", "");
+	/* template arguments (nested) and parameter lists */
+	SN("std::_Vector_base<long, std::allocator<long> >::_M_allocate"
+	   "(unsigned long)",
+	   "std::_Vector_base<\u2026>::_M_allocate(\u2026)");
+	SN("std::_Rb_tree<int, std::pair<int const, long>, std::_Select1st<"
+	   "std::pair<int const, long> >, std::less<int>, std::allocator<"
+	   "std::pair<int const, long> > >::_M_get_node()",
+	   "std::_Rb_tree<\u2026>::_M_get_node()");
+	SN("shop::Ledger::record(long)", "shop::Ledger::record(\u2026)");
+	SN("void f<int>(int (*)(char), std::map<int, int>) const",
+	   "void f<\u2026>(\u2026) const");
+	/* operators keep their names */
+	SN("std::ostream::operator<<(int)", "std::ostream::operator<<(\u2026)");
+	SN("Foo::operator()(int) const", "Foo::operator()(\u2026) const");
+	SN("Foo::operator<(Foo const&)", "Foo::operator<(\u2026)");
+	SN("Foo::operator->()", "Foo::operator->()");
+	SN("std::operator<< <std::char_traits<char> >(std::ostream&, "
+	   "char const*)", "std::operator<< <\u2026>(\u2026)");
+	SN("Foo::operator new(unsigned long)",
+	   "Foo::operator new(\u2026)");
+	/* anonymous namespaces and lambdas */
+	SN("(anonymous namespace)::work(int)",
+	   "(anonymous namespace)::work(\u2026)");
+	SN("main::{lambda(int)#1}::operator()(int) const",
+	   "main::{lambda(\u2026)#1}::operator()(\u2026) const");
+	/* Rust: qualified paths keep their brackets, shortened inside */
+	SN("<alloc::vec::Vec<T> as core::clone::Clone>::clone",
+	   "<alloc::vec::Vec<\u2026> as core::clone::Clone>::clone");
+	SN("alloc::raw_vec::RawVec<T,A>::grow_one",
+	   "alloc::raw_vec::RawVec<\u2026>::grow_one");
+	/* cut names (unbalanced) do not run past the end */
+	SN("std::vector<long, std::alloc", "std::vector<\u2026>");
+	SN("f(int", "f(\u2026)");
+	SN("a>b)", "a>b)");
+#undef SN
+	assert_string_equal(ht_fmt_short_name(b, sizeof b, "v<int>(x)", false),
+	                    "v<...>(...)");
+	/* a small buffer: truncated, terminated, no split UTF-8 */
+	assert_string_equal(ht_fmt_short_name(b, 4, "ab<c>", true), "ab<");
+	assert_string_equal(ht_fmt_short_name(b, 5, "ab<c>", true), "ab<>");
+	assert_string_equal(ht_fmt_short_name(b, sizeof b, NULL, true), "");
+}
+
+static void test_scope_cut(void **state)
+{
+	const char *v = "std::_Vector_base<\u2026>::_M_allocate(\u2026)";
+
+	(void)state;
+	/* fits: nothing dropped */
+	assert_int_equal(ht_fmt_scope_cut(v, 100), 0);
+	assert_int_equal(ht_fmt_scope_cut("main", 2), 0);
+	/* the outermost scope that fits after a marker */
+	assert_string_equal(v + ht_fmt_scope_cut(v, 32),
+	                    "_Vector_base<\u2026>::_M_allocate(\u2026)");
+	assert_string_equal(v + ht_fmt_scope_cut(v, 31), "_M_allocate(\u2026)");
+	assert_string_equal(v + ht_fmt_scope_cut(v, 15), "_M_allocate(\u2026)");
+	/* none fits: the innermost */
+	assert_string_equal(v + ht_fmt_scope_cut(v, 5), "_M_allocate(\u2026)");
+	/* "::" inside brackets or after operator names does not split */
+	assert_string_equal(
+	    "a::b<c::d>::f(x::y)" + ht_fmt_scope_cut("a::b<c::d>::f(x::y)", 8),
+	    "f(x::y)");
+	assert_string_equal(
+	    "ns::operator<<(\u2026)" +
+	    ht_fmt_scope_cut("ns::operator<<(\u2026)", 16),
+	    "operator<<(\u2026)");
+}
+
+static void test_cut(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_string_equal(ht_fmt_cut(b, sizeof b, "hello", 5, true), "hello");
+	assert_string_equal(ht_fmt_cut(b, sizeof b, "hello!", 5, true),
+	                    "hell\u2026");
+	assert_string_equal(ht_fmt_cut(b, sizeof b, "hello!", 5, false),
+	                    "hell~");
+	assert_string_equal(ht_fmt_cut(b, sizeof b, "h\u00e9llo!", 3, true),
+	                    "h\u00e9\u2026");
+	assert_string_equal(ht_fmt_cut(b, sizeof b, "hello", 0, true), "");
+	assert_string_equal(ht_fmt_cut(b, sizeof b, "hello", 1, true),
+	                    "\u2026");
+	assert_string_equal(ht_fmt_cut(b, 6, "hello world", 20, false),
+	                    "hell~");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +217,9 @@ int main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_fit),
+		cmocka_unit_test(test_short_name),
+		cmocka_unit_test(test_scope_cut),
+		cmocka_unit_test(test_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,13 +2,15 @@
  * trend_cache: an LRU-like cache that fills to a bound and stays there,
  * for the trend classifier.
  *
- * cache_insert() allocates 4 KiB entries at 2 MiB/s into a FIFO of at most
- * 10 MiB (reached after 5 s); once full every insert first frees the
- * oldest entry (cache_evict).  Prints, flushed, at start:
+ * cache_insert() allocates 4 KiB entries at RATE MiB/s (default 2) into a
+ * FIFO of at most BOUND MiB (default 10: reached after 5 s); once full
+ * every insert first frees the oldest entry (cache_evict).  Prints,
+ * flushed, at start:
  *
  *   truth cache_insert bound_bytes=10485760 fill_s=5 rate_bytes_per_s=2097152
  *
- * Usage: trend_cache [SECONDS]   (default 30; 0 = until SIGTERM/SIGINT)
+ * Usage: trend_cache [SECONDS [BOUND_MIB [RATE_MIB]]]   (SECONDS default
+ * 30; 0 = until SIGTERM/SIGINT)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,18 +22,15 @@
 #include "trend_run.h"
 
 #define ENTRY 4096
-#define RATE (2 << 20)
-#define BOUND (10 << 20)
-#define NSLOTS (BOUND / ENTRY)
 
-static char *slots[NSLOTS];
-static size_t head, count;   /* oldest entry at head */
+static char **slots;
+static size_t nslots, head, count;   /* oldest entry at head */
 
 __attribute__((noinline)) static void cache_evict(void)
 {
 	free(slots[head]);
 	slots[head] = NULL;
-	head = (head + 1) % NSLOTS;
+	head = (head + 1) % nslots;
 	count--;
 }
 
@@ -39,27 +38,35 @@ __attribute__((noinline)) static void cache_insert(void)
 {
 	char *p;
 
-	if (count == NSLOTS)
+	if (count == nslots)
 		cache_evict();
 	p = malloc(ENTRY);
 	if (!p)
 		exit(2);
 	memset(p, 3, ENTRY);
-	slots[(head + count) % NSLOTS] = p;
+	slots[(head + count) % nslots] = p;
 	count++;
 }
 
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 30, start = now();
+	long bound = (argc > 2 ? atol(argv[2]) : 10) << 20;
+	long rate = (argc > 3 ? atol(argv[3]) : 2) << 20;
 	size_t inserted = 0;
 
+	if (bound < ENTRY || rate < ENTRY)
+		return 2;
+	nslots = (size_t)bound / ENTRY;
+	slots = calloc(nslots, sizeof *slots);
+	if (!slots)
+		return 2;
 	trend_signals();
-	printf("truth cache_insert bound_bytes=%d fill_s=%d rate_bytes_per_s=%d\n",
-	       BOUND, BOUND / RATE, RATE);
+	printf("truth cache_insert bound_bytes=%ld fill_s=%ld rate_bytes_per_s=%ld\n",
+	       bound, bound / rate, rate);
 	fflush(stdout);
 	while (trend_running(start, secs)) {
-		double due = (now() - start) * RATE / ENTRY;
+		double due = (now() - start) * (double)rate / ENTRY;
 
 		for (; inserted < due; inserted++)
 			cache_insert();

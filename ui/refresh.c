@@ -593,7 +593,9 @@ static struct ht_ui_data *build(struct worker *w,
 	if (d->state == HT_PROC_EXITED)
 		d->end_time_ns = p != NULL && p->exit_time_ns != 0
 		                 ? p->exit_time_ns : w->exit_seen_ns;
-	d->rss = w->rss;
+	/* a live snapshot carries RSS (without heaptop's own segment);
+	 * following dumps, the worker reads it */
+	d->rss = p != NULL && p->proc.have_rss ? p->proc.rss : w->rss;
 	d->proc = *ht_model_proc_diag(m);
 	d->have_events = ht_session_events(w->ui->session, &d->events);
 	if (ht_session_follower(w->ui->session) != NULL) {
@@ -748,11 +750,8 @@ static void snapshot(struct worker *w)
 		follow_snapshot(w, ht_session_follower(ui->session));
 		return;
 	}
-	if (ui->live) {
+	if (ui->live)
 		w->state = ht_session_state(ui->session, &w->exit_status);
-		w->rss = w->state == HT_PROC_EXITED ? 0
-		         : ht_session_rss_bytes(ui->session);
-	}
 	/* jemalloc's paced dumps: nothing new to read yet */
 	if (ht_model_profile(ui->model) != NULL &&
 	    !ht_session_has_news(ui->session))

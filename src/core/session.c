@@ -1118,7 +1118,7 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 	struct ht_segread_status st;
 	struct ht_profile *p = NULL;
 	char path[PATH_MAX];
-	double t0 = mono_s();
+	double t0 = mono_s(), cost = 0;
 	int err;
 
 	ht_segread_status(s->seg, &st);
@@ -1131,6 +1131,8 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 		snprintf(path, sizeof path, "%s/snapshot.heap", s->bridge_dir);
 		unlink(path);
 		err = ht_segread_command(s->seg, HT_CMD_DUMP, 0, path, cause);
+		/* the program's cost: its dump, not our reading of it */
+		cost = mono_s() - t0;
 		if (err == 0)
 			err = ht_fmt_load_file(path, &p, cause);
 		unlink(path);
@@ -1152,7 +1154,7 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 			/* jemalloc's samples since its last reset */
 			p->samples = p->totals.raw_cum_objs;
 			p->start_time_ns = ht_segread_start_time(s->seg);
-			p->alloc.dump_seconds = mono_s() - t0;
+			p->alloc.dump_seconds = cost;
 			s->bridge_next = t0 + ht_alloc_dump_interval(&p->alloc);
 			{
 				struct timespec ts;

@@ -1,6 +1,6 @@
 /*
  * Error messages for the user: the `char **cause` half of the core's
- * "0 or -errno, with a cause" contract (STYLE.md, after tmux).
+ * "0 or -errno, with a cause" contract (HACKING.md, "Errors").
  */
 #ifndef HT_CORE_CAUSE_H
 #define HT_CORE_CAUSE_H

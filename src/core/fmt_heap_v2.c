@@ -7,7 +7,7 @@
  * unsamples every count exactly as jeprof does (AdjustSamples), so that
  * `heaptop --load` and `jeprof --text` agree.  Writes heaptop's profiles
  * with counts pre-adjusted so that jeprof's scaling returns heaptop's
- * unbiased estimates (DESIGN.md, "heap_v2, exactly").
+ * unbiased estimates (share/doc/formats.md, "Writing").
  *
  * The reader trusts nothing: every number is checked for overflow, lines
  * are bounded, NUL and control bytes are rejected, a file cut short is

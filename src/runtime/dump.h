@@ -1,6 +1,6 @@
 /*
- * The heap_v2 writer: jemalloc's profile format (DESIGN.md "heap_v2,
- * exactly"), with counts pre-adjusted so jeprof's unsampling returns
+ * The heap_v2 writer: jemalloc's profile format (share/doc/formats.md,
+ * "heap_v2"), with counts pre-adjusted so jeprof's unsampling returns
  * heaptop's per-sample unbiased estimates.
  *
  * Runs in the target (control thread, exit handler, heaptop_dump callers):

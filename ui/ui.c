@@ -323,11 +323,18 @@ void ht_ui_request_options(struct ht_ui *ui)
 void ht_ui_request_tree(struct ht_ui *ui, enum ht_tree_kind kind,
                         uint64_t key)
 {
+	struct ht_u64map toggled = { 0 };
+
+	if (ht_u64map_copy(&toggled, &ui->toggled) < 0) {
+		ht_ui_status(ui, true, "tree: out of memory");
+		return;
+	}
 	pthread_mutex_lock(&ui->lock);
 	ui->req.tree_kind = kind;
 	ui->req.tree_key = key;
 	ui->req.tree_request = ++ui->tree_request;
-	ht_keyset_copy(&ui->req.toggled, &ui->toggled);
+	ht_u64map_free(&ui->req.toggled);
+	ui->req.toggled = toggled;
 	wake_worker(ui);
 	pthread_mutex_unlock(&ui->lock);
 }
@@ -693,7 +700,7 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		             : "paused");
 		break;
 	case HT_ACT_TOPDOWN:
-		ht_keyset_clear(&ui->toggled);
+		ht_u64map_free(&ui->toggled);
 		ui->tree_cursor = ui->tree_scroll = 0;
 		ui->tree_path_valid = false;
 		ht_ui_request_tree(ui, HT_TREE_TOPDOWN, 0);
@@ -1022,8 +1029,8 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	free(ui.worker_msg);
 	free(ui.req.filter);
 	free(ui.req.dump_path);
-	ht_keyset_clear(&ui.req.toggled);
-	ht_keyset_clear(&ui.toggled);
+	ht_u64map_free(&ui.req.toggled);
+	ht_u64map_free(&ui.toggled);
 	ht_view_output_free(&ui);
 	ht_view_flame_free(&ui);
 	close(ui.wake_pipe[0]);

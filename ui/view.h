@@ -17,6 +17,7 @@
 
 #include "core/model.h"
 #include "core/session.h"
+#include "core/u64map.h"
 #include "ui/keys.h"
 #include "ui/ui.h"
 
@@ -163,21 +164,6 @@ struct ht_ui_data {
 	bool switched;
 };
 
-/* A small set of 64-bit keys (tree paths the user toggled).  Zeroed is
- * empty; the set owns its slots. */
-struct ht_keyset {
-	uint64_t *slots;     /* 0 = empty; key 0 is stored as 1 */
-	size_t cap, n;
-};
-/* Is k in the set? */
-bool ht_keyset_has(const struct ht_keyset *s, uint64_t k);
-/* Add k, or remove it when present.  0 or -ENOMEM (set unchanged). */
-int ht_keyset_toggle(struct ht_keyset *s, uint64_t k);
-/* Make dst a copy of src (dst's old slots freed).  0 or -ENOMEM. */
-int ht_keyset_copy(struct ht_keyset *dst, const struct ht_keyset *src);
-/* Empty the set and free its slots. */
-void ht_keyset_clear(struct ht_keyset *s);
-
 /* Requests from the ui thread to the worker (under ui->lock). */
 struct ht_ui_requests {
 	bool refresh;          /* take a snapshot now */
@@ -191,8 +177,8 @@ struct ht_ui_requests {
 	enum ht_tree_kind tree_kind;
 	uint64_t tree_key;
 	uint64_t tree_request; /* bumped on every tree change */
-	struct ht_keyset toggled;  /* paths whose expansion differs from the
-	                            * default */
+	struct ht_u64map toggled;  /* paths whose expansion differs from the
+	                            * default (the set moves to the worker) */
 	enum ht_threads_kind threads_kind;
 	uint64_t threads_key;
 	uint64_t threads_request;  /* bumped on every threads change */
@@ -266,7 +252,9 @@ struct ht_ui {
 	size_t tree_cursor, tree_scroll;
 	uint64_t tree_path;
 	bool tree_path_valid;
-	struct ht_keyset toggled;          /* ui copy, sent with requests */
+	struct ht_u64map toggled;          /* tree paths the user toggled
+	                                    * (keys; a copy goes with each
+	                                    * tree request) */
 	/* help and output views */
 	size_t help_scroll, output_scroll;
 	bool output_follow;

@@ -378,7 +378,7 @@ static bool action_top(struct ht_ui *ui, enum ht_action a)
 		if (n == 0 || ui->top_cursor >= n)
 			return true;
 		remember_key(ui);
-		ht_keyset_clear(&ui->toggled);
+		ht_u64map_free(&ui->toggled);
 		ui->tree_cursor = ui->tree_scroll = 0;
 		ui->tree_path_valid = false;
 		ht_ui_request_tree(ui, HT_TREE_CALLERS, ui->top_key);

@@ -204,7 +204,8 @@ static void toggle(struct ht_ui *ui, const struct ht_ui_tree_row *t)
 {
 	if (t->nchildren == 0)
 		return;
-	if (ht_keyset_toggle(&ui->toggled, t->path) != 0) {
+	if (!ht_u64map_del(&ui->toggled, t->path, NULL) &&
+	    ht_u64map_put(&ui->toggled, t->path, 0, NULL, NULL) < 0) {
 		ht_ui_status(ui, true, "out of memory");
 		return;
 	}

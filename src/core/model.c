@@ -34,6 +34,13 @@ int model_fail(struct ht_model *m, int err, const char *fmt, ...)
 	return err;
 }
 
+/* A public call starts without a cause (no stale one answers for it). */
+void model_clear_cause(struct ht_model *m)
+{
+	free(m->cause);
+	m->cause = NULL;
+}
+
 /* The cause of the model's last error (model-owned), or NULL. */
 const char *ht_model_cause(const struct ht_model *m)
 {
@@ -454,6 +461,7 @@ int ht_model_update(struct ht_model *m, struct ht_profile *p)
 	struct sideinfo old = m->cur;
 	int err;
 
+	model_clear_cause(m);
 	if (!p)
 		return -EINVAL;
 	if (m->sym)
@@ -503,6 +511,7 @@ int ht_model_set_options(struct ht_model *m, const struct ht_model_options *o)
 	char *f = NULL;
 	int err;
 
+	model_clear_cause(m);
 	if (o->filter && *o->filter && !(f = strdup(o->filter)))
 		return -ENOMEM;
 	free(m->filter);
@@ -557,6 +566,7 @@ int ht_model_set_baseline(struct ht_model *m)
 {
 	int err;
 
+	model_clear_cause(m);
 	if (!m->cur.p)
 		return -EINVAL;
 	drop_base(m);
@@ -591,6 +601,7 @@ int ht_model_set_baseline_profile(struct ht_model *m, struct ht_profile *base)
 {
 	int err;
 
+	model_clear_cause(m);
 	if (!base)
 		return -EINVAL;
 	drop_base(m);

@@ -111,7 +111,7 @@ void ht_model_free(struct ht_model *m);
 struct ht_symbolizer *ht_model_symbolizer(struct ht_model *m);
 
 /* The cause of the model's last error (a message for the user; model-
- * owned, valid until the next call that fails), or NULL. */
+ * owned, valid until the next update or ht_model_set_*), or NULL. */
 const char *ht_model_cause(const struct ht_model *m);
 
 /* Take ownership of a new snapshot and recompute sites and history.

@@ -137,6 +137,8 @@ struct ht_model {
 /* Set the model's cause (ht_model_cause) and return err. */
 int model_fail(struct ht_model *m, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Forget the cause (at the start of a public call that may fail). */
+void model_clear_cause(struct ht_model *m);
 /* Rebuild the sites from the current stacks and the baseline aggregate.
  * 0, or -errno with the model's cause (then there are no sites). */
 int model_build_sites(struct ht_model *m);

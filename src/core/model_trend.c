@@ -292,6 +292,7 @@ const struct ht_proc_diag *ht_model_proc_diag(const struct ht_model *m)
 int ht_model_set_ages_source(struct ht_model *m, ht_ages_source fn,
                              void *arg)
 {
+	model_clear_cause(m);
 	m->ages_fn = fn;
 	m->ages_arg = arg;
 	return m->cur.p ? model_build_sites(m) : 0;

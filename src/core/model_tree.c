@@ -120,41 +120,33 @@ static struct ht_tree_node *new_root(uint64_t salt)
 	return &r->node;
 }
 
-/* Insert one stack: frames from `from` walking outward (callers) or
- * inward.  Adds c to the counts (or to base when is_base). */
+/* Add c to n's counts (or to its baseline counts when is_base). */
+static void node_add(struct ht_tree_node *n, const struct ht_counts *c,
+                     bool is_base)
+{
+	ht_counts_add(is_base ? &((struct node_ext *)n)->base : &n->counts, c);
+}
+
+/* Insert one stack: callers, from the site's caller walking outward;
+ * otherwise from the outermost frame inward, down to the leaf (library
+ * frames below the site stay).  Adds c to the counts (or to base when
+ * is_base). */
 static int tree_insert(struct ht_u64map *tree_index, struct ht_tree_node *root,
                        const struct stack_info *si, bool callers,
                        const struct ht_counts *c, bool is_base)
 {
 	struct ht_tree_node *n = root;
+	size_t nk = !si->nframes ? 0 : callers ? si->nframes - si->site - 1 :
+	            si->nframes - si->leaf;
 
-	if (is_base)
-		ht_counts_add(&((struct node_ext *)root)->base, c);
-	else
-		ht_counts_add(&root->counts, c);
-	if (!si->nframes)
-		return 0;
-	if (callers) {
-		for (size_t k = si->site + 1; k < si->nframes; k++) {
-			n = tree_child(tree_index, n, si->frames[k]);
-			if (!n)
-				return -ENOMEM;
-			if (is_base)
-				ht_counts_add(&((struct node_ext *)n)->base, c);
-			else
-				ht_counts_add(&n->counts, c);
-		}
-	} else {
-		/* down to the leaf: library frames below the site stay */
-		for (size_t k = si->nframes; k-- > si->leaf; ) {
-			n = tree_child(tree_index, n, si->frames[k]);
-			if (!n)
-				return -ENOMEM;
-			if (is_base)
-				ht_counts_add(&((struct node_ext *)n)->base, c);
-			else
-				ht_counts_add(&n->counts, c);
-		}
+	node_add(root, c, is_base);
+	for (size_t j = 0; j < nk; j++) {
+		size_t k = callers ? si->site + 1 + j : si->nframes - 1 - j;
+
+		n = tree_child(tree_index, n, si->frames[k]);
+		if (!n)
+			return -ENOMEM;
+		node_add(n, c, is_base);
 	}
 	return 0;
 }

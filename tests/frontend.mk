@@ -31,10 +31,12 @@ tests_unit_test_json_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_json_LDFLAGS = $(HT_SAN_CFLAGS)
 tests_unit_test_json_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_test_model_SOURCES = tests/unit/test_model.c
+tests_unit_test_model_SOURCES = tests/unit/test_model.c \
+	tests/unit/failalloc.h tests/unit/failalloc.c
 tests_unit_test_model_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS) \
 	-O0 -fno-inline -Wno-missing-prototypes
-tests_unit_test_model_LDFLAGS = $(HT_SAN_CFLAGS) -rdynamic
+tests_unit_test_model_LDFLAGS = $(HT_SAN_CFLAGS) -rdynamic \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 tests_unit_test_model_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS) -ldl
 
 # Targets.  fe_sym is optimised on purpose (an always_inline function must

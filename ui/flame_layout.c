@@ -10,38 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "ui/flame_layout.h"
 
 /* ---- the graph -------------------------------------------------------- */
-
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
-static uint64_t fnv_str(uint64_t h, const char *s)
-{
-	h = fnv(h, s ? s : "", s ? strlen(s) : 0);
-	return fnv(h, "", 1);
-}
 
 /* The path of a child: its parent's and the frame's identity (what the
  * model merges siblings by: function, file, module, inlined). */
 static uint64_t child_path(uint64_t parent, const struct ht_frame *f)
 {
-	uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), &parent, sizeof parent);
+	uint64_t h = ht_fnv(HT_FNV_INIT, &parent, sizeof parent);
 	bool inl = f != NULL && f->inlined;
 
 	if (f == NULL)
-		return fnv_str(h, "<root>");
-	h = fnv_str(h, f->function);
-	h = fnv_str(h, f->file);
-	h = fnv_str(h, f->module);
-	return fnv(h, &inl, 1);
+		return ht_fnv_str(h, "<root>");
+	h = ht_fnv_str(h, f->function);
+	h = ht_fnv_str(h, f->file);
+	h = ht_fnv_str(h, f->module);
+	return ht_fnv(h, &inl, 1);
 }
 
 static void copy_node(struct ht_flame_node *n, const struct ht_tree_node *t,

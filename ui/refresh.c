@@ -28,99 +28,9 @@
 #include "core/basefile.h"
 #include "ui/flame_layout.h"
 #include "core/family.h"
+#include "core/grow.h"
+#include "core/hash.h"
 #include "ui/view.h"
-
-/* ---- key sets ---------------------------------------------------------- */
-
-static uint64_t keyset_norm(uint64_t k)
-{
-	return k == 0 ? 1 : k;
-}
-
-bool ht_keyset_has(const struct ht_keyset *s, uint64_t k)
-{
-	size_t i;
-
-	if (s->cap == 0)
-		return false;
-	k = keyset_norm(k);
-	for (i = (size_t)(k * 0x9E3779B97F4A7C15ull) & (s->cap - 1);
-	     s->slots[i] != 0; i = (i + 1) & (s->cap - 1))
-		if (s->slots[i] == k)
-			return true;
-	return false;
-}
-
-static int keyset_insert(struct ht_keyset *s, uint64_t k)
-{
-	size_t i;
-
-	if ((s->n + 1) * 2 > s->cap) {
-		struct ht_keyset bigger = { NULL, s->cap ? s->cap * 2 : 64, 0 };
-
-		bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
-		if (bigger.slots == NULL)
-			return -ENOMEM;
-		for (i = 0; i < s->cap; i++)
-			if (s->slots[i] != 0)
-				keyset_insert(&bigger, s->slots[i]);
-		free(s->slots);
-		*s = bigger;
-	}
-	for (i = (size_t)(k * 0x9E3779B97F4A7C15ull) & (s->cap - 1);
-	     s->slots[i] != 0; i = (i + 1) & (s->cap - 1))
-		if (s->slots[i] == k)
-			return 0;
-	s->slots[i] = k;
-	s->n++;
-	return 0;
-}
-
-int ht_keyset_toggle(struct ht_keyset *s, uint64_t k)
-{
-	struct ht_keyset rebuilt = { NULL, 0, 0 };
-	size_t i;
-
-	k = keyset_norm(k);
-	if (!ht_keyset_has(s, k))
-		return keyset_insert(s, k);
-	/* Removal: rebuild without k (the sets are small). */
-	for (i = 0; i < s->cap; i++) {
-		if (s->slots[i] == 0 || s->slots[i] == k)
-			continue;
-		if (keyset_insert(&rebuilt, s->slots[i]) != 0) {
-			free(rebuilt.slots);
-			return -ENOMEM;
-		}
-	}
-	free(s->slots);
-	*s = rebuilt;
-	return 0;
-}
-
-int ht_keyset_copy(struct ht_keyset *dst, const struct ht_keyset *src)
-{
-	uint64_t *slots = NULL;
-
-	if (src->cap) {
-		slots = malloc(src->cap * sizeof *slots);
-		if (slots == NULL)
-			return -ENOMEM;
-		memcpy(slots, src->slots, src->cap * sizeof *slots);
-	}
-	free(dst->slots);
-	dst->slots = slots;
-	dst->cap = src->cap;
-	dst->n = src->n;
-	return 0;
-}
-
-void ht_keyset_clear(struct ht_keyset *s)
-{
-	free(s->slots);
-	s->slots = NULL;
-	s->cap = s->n = 0;
-}
 
 /* ---- copying out of the model ----------------------------------------- */
 
@@ -192,25 +102,19 @@ static void copy_counts(struct ht_ui_counts *c, const struct ht_counts *v,
 	}
 }
 
-static uint64_t hash_str(uint64_t h, const char *s)
-{
-	if (s == NULL)
-		s = "";
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001B3ull;
-	return (h ^ 0xFF) * 0x100000001B3ull;
-}
-
+/* A tree row's path: its parent's and its frame's identity (the key
+ * the ui's toggled set and tree cursor follow). */
 static uint64_t frame_path(uint64_t parent, const struct ht_frame *f)
 {
-	uint64_t h = parent * 31 + 0xCBF29CE484222325ull;
+	uint64_t h = ht_fnv(HT_FNV_INIT, &parent, sizeof parent);
+	bool inl = f != NULL && f->inlined;
 
 	if (f == NULL)
-		return hash_str(h, "<root>");
-	h = hash_str(h, f->function);
-	h = hash_str(h, f->file);
-	h = (h ^ (uint64_t)(unsigned)f->line) * 0x100000001B3ull;
-	return (h ^ (f->inlined ? 1u : 0u)) * 0x100000001B3ull;
+		return ht_fnv_str(h, "<root>");
+	h = ht_fnv_str(h, f->function);
+	h = ht_fnv_str(h, f->file);
+	h = ht_fnv(h, &f->line, sizeof f->line);
+	return ht_fnv(h, &inl, 1);
 }
 
 /* Is this node open when the user has not toggled it?  The root and its
@@ -227,7 +131,7 @@ struct flat {
 	struct ht_ui_tree_row *rows;
 	size_t n, cap;
 	bool truncated;
-	const struct ht_keyset *toggled;
+	const struct ht_u64map *toggled;
 };
 
 static int flatten(struct flat *f, const struct ht_tree_node *node,
@@ -241,15 +145,8 @@ static int flatten(struct flat *f, const struct ht_tree_node *node,
 		f->truncated = true;
 		return 0;
 	}
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 256;
-		struct ht_ui_tree_row *rows = realloc(f->rows, cap * sizeof *rows);
-
-		if (rows == NULL)
-			return -ENOMEM;
-		f->rows = rows;
-		f->cap = cap;
-	}
+	if (ht_grow(&f->rows, &f->cap, f->n + 1, sizeof *f->rows) < 0)
+		return -ENOMEM;
 	me = f->n++;
 	r = &f->rows[me];
 	memset(r, 0, sizeof *r);
@@ -260,8 +157,8 @@ static int flatten(struct flat *f, const struct ht_tree_node *node,
 	r->nchildren = node->nchildren;
 	r->parent = parent;
 	r->expanded = node->nchildren > 0 &&
-	              (default_expanded(node) != ht_keyset_has(f->toggled,
-	                                                       r->path));
+	              (default_expanded(node) !=
+	               (ht_u64map_get(f->toggled, r->path) != NULL));
 	if (!r->expanded)
 		return 0;
 	for (i = 0; i < node->nchildren; i++) {
@@ -330,7 +227,7 @@ struct worker {
 	/* the options the model has now, and the filter string they point to */
 	struct ht_model_options opts;
 	char *filter;
-	struct ht_keyset toggled;
+	struct ht_u64map toggled;
 	struct ht_ui_rowset *rows;  /* the rows published last (a reference) */
 	uint64_t rss;
 	enum ht_proc_state state;
@@ -713,6 +610,12 @@ static void save_baseline(struct worker *w)
 	free(cause);
 }
 
+/* Why the model failed with err: its cause, or the errno's text. */
+static const char *model_cause(const struct ht_model *m, int err)
+{
+	return ht_model_cause(m) ? ht_model_cause(m) : strerror(-err);
+}
+
 /* Once, after the first snapshot: the baseline an earlier viewer of the
  * segment set (b), saved with the segment's reset generation. */
 static void load_saved_baseline(struct worker *w)
@@ -727,8 +630,9 @@ static void load_saved_baseline(struct worker *w)
 	if (seg == NULL || cur == NULL || ht_model_has_baseline(w->ui->model))
 		return;
 	rc = ht_basefile_load(seg, cur->reset_generation, &bp, &cause);
-	if (rc == 0)
-		rc = ht_model_set_baseline_profile(w->ui->model, bp);
+	if (rc == 0 &&
+	    (rc = ht_model_set_baseline_profile(w->ui->model, bp)) < 0)
+		ht_cause_set(&cause, "%s", model_cause(w->ui->model, rc));
 	if (rc == 0)
 		set_msgf(w, false, "baseline kept with the segment: showing "
 		         "change since an earlier b (B clears it)");
@@ -793,7 +697,8 @@ static void snapshot(struct worker *w)
 	}
 	rc = ht_model_update(ui->model, p);
 	if (rc != 0)
-		set_msgf(w, true, "model update failed: %s", strerror(-rc));
+		set_msgf(w, true, "model update failed: %s",
+		         model_cause(ui->model, rc));
 	else if (!w->base_looked)
 		load_saved_baseline(w);
 	w->refresh_ms = mono_ms() - t0;
@@ -802,11 +707,9 @@ static void snapshot(struct worker *w)
 static void take_requests(struct ht_ui *ui, struct ht_ui_requests *rq)
 {
 	*rq = ui->req;
-	/* the strings move to rq; the key set is copied (later tree rebuilds
-	 * need it too) */
-	rq->toggled.slots = NULL;
-	rq->toggled.cap = rq->toggled.n = 0;
-	ht_keyset_copy(&rq->toggled, &ui->req.toggled);
+	/* the strings and the key set move to rq (the ui sends a new set
+	 * with each tree request) */
+	memset(&ui->req.toggled, 0, sizeof ui->req.toggled);
 	ui->req.filter = NULL;
 	ui->req.dump_path = NULL;
 	ui->req.refresh = ui->req.set_options = false;
@@ -832,7 +735,6 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 	bool snap = due || rq->refresh;
 	int rc;
 
-	ht_keyset_copy(&w->toggled, &rq->toggled);
 	if (rq->switch_to && switch_process(w, rq->switch_to))
 		snap = true;
 	if (rq->reset) {
@@ -869,7 +771,7 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 		rc = ht_model_set_options(ui->model, &w->opts);
 		if (rc != 0)
 			set_msgf(w, true, "cannot apply options: %s",
-			         strerror(-rc));
+			         model_cause(ui->model, rc));
 	}
 	if (snap) {
 		snapshot(w);
@@ -886,7 +788,7 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 		rc = ht_model_set_baseline(ui->model);
 		if (rc != 0)
 			set_msgf(w, true, "cannot set a baseline: %s",
-			         strerror(-rc));
+			         model_cause(ui->model, rc));
 		else
 			save_baseline(w);
 	}
@@ -962,6 +864,13 @@ static void *worker_main(void *arg)
 			                  ? ui->opt->delay * 1000.0 : 50.0);
 		first = false;
 		take_requests(ui, &rq);
+		if (rq.tree_request != tree_seen) {
+			/* the tree request's key set: the worker's from now on */
+			struct ht_u64map t = w.toggled;
+
+			w.toggled = rq.toggled;
+			rq.toggled = t;
+		}
 		tree_seen = rq.tree_request;
 		threads_seen = rq.threads_request;
 		garbage = ui->garbage;
@@ -974,7 +883,7 @@ static void *worker_main(void *arg)
 		free(rq.filter);
 		free(rq.dump_path);
 		free(rq.switch_to);
-		ht_keyset_clear(&rq.toggled);
+		ht_u64map_free(&rq.toggled);
 		wake_ui(ui);
 
 		pthread_mutex_lock(&ui->lock);
@@ -983,7 +892,7 @@ static void *worker_main(void *arg)
 	free(w.filter);
 	ht_family_free(w.family);
 	rowset_put(w.rows);
-	ht_keyset_clear(&w.toggled);
+	ht_u64map_free(&w.toggled);
 	return NULL;
 }
 

@@ -323,11 +323,18 @@ void ht_ui_request_options(struct ht_ui *ui)
 void ht_ui_request_tree(struct ht_ui *ui, enum ht_tree_kind kind,
                         uint64_t key)
 {
+	struct ht_u64map toggled = { 0 };
+
+	if (ht_u64map_copy(&toggled, &ui->toggled) < 0) {
+		ht_ui_status(ui, true, "tree: out of memory");
+		return;
+	}
 	pthread_mutex_lock(&ui->lock);
 	ui->req.tree_kind = kind;
 	ui->req.tree_key = key;
 	ui->req.tree_request = ++ui->tree_request;
-	ht_keyset_copy(&ui->req.toggled, &ui->toggled);
+	ht_u64map_free(&ui->req.toggled);
+	ui->req.toggled = toggled;
 	wake_worker(ui);
 	pthread_mutex_unlock(&ui->lock);
 }
@@ -343,21 +350,20 @@ void ht_ui_request_threads(struct ht_ui *ui, enum ht_threads_kind kind,
 	pthread_mutex_unlock(&ui->lock);
 }
 
+void ht_ui_come_back_here(struct ht_ui *ui)
+{
+	ui->back = ui->view;
+}
+
 void ht_ui_switch(struct ht_ui *ui, const struct ht_view_ops *v)
 {
 	if (v == ui->view)
 		return;
-	if (ui->view == &ht_view_top || ui->view == &ht_view_tree ||
-	    ui->view == &ht_view_threads || ui->view == &ht_view_flame)
-		ui->back = ui->view;
-	if (v == &ht_view_top) {
-		ui->back = &ht_view_top;
-		if (ui->req.tree_kind != HT_TREE_NONE)   /* stop building it */
-			ht_ui_request_tree(ui, HT_TREE_NONE, 0);
-		if (ui->req.threads_kind != HT_THREADS_NONE)
-			ht_ui_request_threads(ui, HT_THREADS_NONE, 0);
-	}
+	if (ui->view->leave != NULL)
+		ui->view->leave(ui);
 	ui->view = v;
+	if (v->enter != NULL)
+		v->enter(ui);
 	/* the table and the tree follow every publication already */
 	if (v->data != NULL && v != &ht_view_top && v != &ht_view_tree)
 		v->data(ui);
@@ -693,21 +699,15 @@ static enum loop_end global_action(struct ht_ui *ui, enum ht_action a)
 		             : "paused");
 		break;
 	case HT_ACT_TOPDOWN:
-		ht_keyset_clear(&ui->toggled);
-		ui->tree_cursor = ui->tree_scroll = 0;
-		ui->tree_path_valid = false;
-		ht_ui_request_tree(ui, HT_TREE_TOPDOWN, 0);
-		ht_ui_switch(ui, &ht_view_tree);
+		ht_view_tree_open(ui, HT_TREE_TOPDOWN, 0);
 		break;
 	case HT_ACT_FLAME:
 		ht_view_flame_open(ui);
 		break;
 	case HT_ACT_OUTPUT:
-		ui->output_follow = true;
 		ht_ui_switch(ui, &ht_view_output);
 		break;
 	case HT_ACT_HELP:
-		ui->help_scroll = 0;
 		ht_ui_switch(ui, &ht_view_help);
 		break;
 	case HT_ACT_THREADS:
@@ -749,7 +749,7 @@ static enum loop_end prompt_key(struct ht_ui *ui, int ch)
 		} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 			snprintf(ui->filter, sizeof ui->filter, "%s", ui->edit);
 			ui->prompt = HT_PROMPT_NONE;
-			ui->top_cursor = ui->top_scroll = 0;
+			ht_view_top_reset(ui);
 			ht_ui_request_options(ui);
 			if (ui->filter[0])
 				ht_ui_status(ui, false, "filter: %s", ui->filter);
@@ -867,6 +867,12 @@ static void drain(int fd)
 }
 
 
+/* Every view (their state is reset when a screen starts). */
+static const struct ht_view_ops *const views[] = {
+	&ht_view_top, &ht_view_tree, &ht_view_help, &ht_view_output,
+	&ht_view_threads, &ht_view_flame, &ht_view_procs,
+};
+
 int ht_ui_run(struct ht_session *s, struct ht_model *m,
               const struct ht_ui_options *o, enum ht_ui_exit *how,
               char **cause)
@@ -898,7 +904,9 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	ui.opt = o;
 	ui.live = ht_session_kind(s) != HT_SESS_LOAD || refresh_loaded;
 	ui.view = ui.back = &ht_view_top;
-	ui.output_follow = true;
+	for (size_t i = 0; i < sizeof views / sizeof *views; i++)
+		if (views[i]->reset != NULL)
+			views[i]->reset(&ui);
 	mo = ht_model_options(m);
 	ui.group = mo->group;
 	ui.lib_sites = mo->lib_sites;
@@ -1022,8 +1030,8 @@ int ht_ui_run(struct ht_session *s, struct ht_model *m,
 	free(ui.worker_msg);
 	free(ui.req.filter);
 	free(ui.req.dump_path);
-	ht_keyset_clear(&ui.req.toggled);
-	ht_keyset_clear(&ui.toggled);
+	ht_u64map_free(&ui.req.toggled);
+	ht_u64map_free(&ui.toggled);
 	ht_view_output_free(&ui);
 	ht_view_flame_free(&ui);
 	close(ui.wake_pipe[0]);

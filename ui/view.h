@@ -17,6 +17,7 @@
 
 #include "core/model.h"
 #include "core/session.h"
+#include "core/u64map.h"
 #include "ui/keys.h"
 #include "ui/ui.h"
 
@@ -163,21 +164,6 @@ struct ht_ui_data {
 	bool switched;
 };
 
-/* A small set of 64-bit keys (tree paths the user toggled).  Zeroed is
- * empty; the set owns its slots. */
-struct ht_keyset {
-	uint64_t *slots;     /* 0 = empty; key 0 is stored as 1 */
-	size_t cap, n;
-};
-/* Is k in the set? */
-bool ht_keyset_has(const struct ht_keyset *s, uint64_t k);
-/* Add k, or remove it when present.  0 or -ENOMEM (set unchanged). */
-int ht_keyset_toggle(struct ht_keyset *s, uint64_t k);
-/* Make dst a copy of src (dst's old slots freed).  0 or -ENOMEM. */
-int ht_keyset_copy(struct ht_keyset *dst, const struct ht_keyset *src);
-/* Empty the set and free its slots. */
-void ht_keyset_clear(struct ht_keyset *s);
-
 /* Requests from the ui thread to the worker (under ui->lock). */
 struct ht_ui_requests {
 	bool refresh;          /* take a snapshot now */
@@ -191,8 +177,8 @@ struct ht_ui_requests {
 	enum ht_tree_kind tree_kind;
 	uint64_t tree_key;
 	uint64_t tree_request; /* bumped on every tree change */
-	struct ht_keyset toggled;  /* paths whose expansion differs from the
-	                            * default */
+	struct ht_u64map toggled;  /* paths whose expansion differs from the
+	                            * default (the set moves to the worker) */
 	enum ht_threads_kind threads_kind;
 	uint64_t threads_key;
 	uint64_t threads_request;  /* bumped on every threads change */
@@ -200,6 +186,28 @@ struct ht_ui_requests {
 };
 
 struct ht_ui;
+
+/* A list view's cursor (cursor.c): the row under it, the first row shown,
+ * and the key of the item it is on, which it follows when new rows come.
+ * Until the user moves it (ht_cursor_remember) it stays on its row, or,
+ * sticky, follows from the first rows on. */
+struct ht_cursor {
+	size_t row, scroll;
+	uint64_t key;
+	bool key_valid;
+	bool sticky;
+};
+/* The key of row i of rows. */
+typedef uint64_t (*ht_row_key)(const void *rows, size_t i);
+/* Back to the first row, following nothing. */
+void ht_cursor_reset(struct ht_cursor *c);
+/* Follow the item under the cursor from now on (rows: n of them, may be
+ * NULL). */
+void ht_cursor_remember(struct ht_cursor *c, const void *rows, size_t n,
+                        ht_row_key key_of);
+/* New rows: the cursor on the row of its item, else within the rows. */
+void ht_cursor_follow(struct ht_cursor *c, const void *rows, size_t n,
+                      ht_row_key key_of);
 
 struct ht_view_ops {
 	const char *name;
@@ -210,7 +218,15 @@ struct ht_view_ops {
 	bool (*action)(struct ht_ui *ui, enum ht_action a);
 	/* New data was published. */
 	void (*data)(struct ht_ui *ui);
+	/* The view becomes the shown one (NULL: nothing to do). */
+	void (*enter)(struct ht_ui *ui);
+	/* The view stops being shown (NULL: nothing to do). */
+	void (*leave)(struct ht_ui *ui);
+	/* A new screen starts: forget the view's state (NULL: none). */
+	void (*reset)(struct ht_ui *ui);
 };
+/* A leave hook: Esc from the next view comes back to this one. */
+void ht_ui_come_back_here(struct ht_ui *ui);
 
 extern const struct ht_view_ops ht_view_top;
 extern const struct ht_view_ops ht_view_tree;
@@ -258,29 +274,14 @@ struct ht_ui {
 	enum ht_group group;
 	bool lib_sites;                    /* library frames name sites */
 	char filter[128];
-	/* top view */
-	size_t top_cursor, top_scroll;
-	uint64_t top_key;
-	bool top_key_valid;
-	/* tree view */
-	size_t tree_cursor, tree_scroll;
-	uint64_t tree_path;
-	bool tree_path_valid;
-	struct ht_keyset toggled;          /* ui copy, sent with requests */
-	/* help and output views */
-	size_t help_scroll, output_scroll;
-	bool output_follow;
+	struct ht_u64map toggled;          /* tree paths the user toggled
+	                                    * (keys; a copy goes with each
+	                                    * tree request) */
 	struct ht_output_text *output;     /* view_output.c's lines */
 	uint64_t tree_request;             /* last tree request sent */
-	/* threads view */
-	size_t threads_cursor, threads_scroll;
-	uint64_t threads_thread;           /* thread number under the cursor */
-	bool threads_thread_valid;
 	uint64_t threads_request;          /* last threads request sent */
 	/* flame view */
 	struct ht_flame_view *flame;       /* view_flame.c's state */
-	/* processes view */
-	size_t procs_cursor, procs_scroll;
 	/* status line and prompts */
 	char status[512];
 	bool status_error;
@@ -331,6 +332,17 @@ double ht_ui_now(void);
 int ht_refresh_start(struct ht_ui *ui, char **cause);
 void ht_refresh_stop(struct ht_ui *ui);
 void ht_ui_data_free(struct ht_ui_data *d);
+
+/* view_top.c: the key of the site under the cursor (follow: the table
+ * follows it from now on); false when the table is empty.  Reset: the
+ * cursor back on the first row, following nothing. */
+bool ht_view_top_selected(struct ht_ui *ui, uint64_t *key, bool follow);
+void ht_view_top_reset(struct ht_ui *ui);
+
+/* view_tree.c: open the tree view on a new tree (kind, key) from its
+ * root, every node as the default has it. */
+void ht_view_tree_open(struct ht_ui *ui, enum ht_tree_kind kind,
+                       uint64_t key);
 
 /* view_threads.c: open the threads view for the site under the top
  * view's cursor (the whole profile when the table is empty), or say in the

@@ -559,4 +559,5 @@ const struct ht_view_ops ht_view_flame = {
 	.draw = draw_flame,
 	.action = action_flame,
 	.data = data_flame,
+	.leave = ht_ui_come_back_here,
 };

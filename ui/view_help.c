@@ -12,6 +12,9 @@
 #include "ui/format.h"
 #include "ui/view.h"
 
+/* The first line shown. */
+static size_t first_line;
+
 static const char *const legend[] = {
 	"",
 	"Marks and columns",
@@ -75,10 +78,10 @@ static void draw_help(struct ht_ui *ui, int y, int h, int w)
 	attrset(ht_color(HT_CR_TITLE));
 	ht_ui_put(y, 0, "heaptop help: keys (Esc or q to go back)", w);
 	attrset(A_NORMAL);
-	if (h > 1 && ui->help_scroll + (size_t)(h - 1) > total)
-		ui->help_scroll = total > (size_t)(h - 1) ? total - (size_t)(h - 1)
+	if (h > 1 && first_line + (size_t)(h - 1) > total)
+		first_line = total > (size_t)(h - 1) ? total - (size_t)(h - 1)
 		                                          : 0;
-	for (row = 1, i = ui->help_scroll; row < h && i < total; row++, i++) {
+	for (row = 1, i = first_line; row < h && i < total; row++, i++) {
 		char line[512], cut[512];
 
 		if (i < n) {
@@ -113,19 +116,25 @@ static void draw_help(struct ht_ui *ui, int y, int h, int w)
 
 static bool action_help(struct ht_ui *ui, enum ht_action a)
 {
-	size_t cursor = ui->help_scroll, total = help_lines();
+	size_t cursor = first_line, total = help_lines();
 	int h = ui->body_lines - 1;
 
 	/* scroll the page: the "cursor" is the first line shown */
 	if (a == HT_ACT_END) {
-		ui->help_scroll = total > (size_t)h ? total - (size_t)h : 0;
+		first_line = total > (size_t)h ? total - (size_t)h : 0;
 		return true;
 	}
 	if (ht_ui_move(a, &cursor, &cursor, total, 1)) {
-		ui->help_scroll = cursor;
+		first_line = cursor;
 		return true;
 	}
 	return false;
+}
+
+/* Opened: from the first line. */
+static void enter_help(struct ht_ui *ui)
+{
+	first_line = 0;
 }
 
 const struct ht_view_ops ht_view_help = {
@@ -134,4 +143,5 @@ const struct ht_view_ops ht_view_help = {
 	.draw = draw_help,
 	.action = action_help,
 	.data = NULL,
+	.enter = enter_help,
 };

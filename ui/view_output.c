@@ -17,6 +17,10 @@
 #include "ui/colors.h"
 #include "ui/view.h"
 
+/* The first line shown; follow: the last lines, as they come. */
+static size_t first_line;
+static bool follow;
+
 #define TAIL_BYTES (256 * 1024)
 
 struct ht_output_text {
@@ -154,10 +158,10 @@ static void draw_output(struct ht_ui *ui, int y, int h, int w)
 	}
 	if (h <= 1)
 		return;
-	if (ui->output_follow || ui->output_scroll + (size_t)(h - 1) > o->nlines)
-		ui->output_scroll = o->nlines > (size_t)(h - 1)
+	if (follow || first_line + (size_t)(h - 1) > o->nlines)
+		first_line = o->nlines > (size_t)(h - 1)
 		                    ? o->nlines - (size_t)(h - 1) : 0;
-	first = ui->output_scroll;
+	first = first_line;
 	for (row = 1, i = first; row < h && i < o->nlines; row++, i++)
 		ht_ui_put(y + row, 0, o->buf + o->lines[i], w);
 }
@@ -165,16 +169,16 @@ static void draw_output(struct ht_ui *ui, int y, int h, int w)
 static bool action_output(struct ht_ui *ui, enum ht_action a)
 {
 	size_t n = ui->output ? ui->output->nlines : 0;
-	size_t cursor = ui->output_scroll;
+	size_t cursor = first_line;
 	int h = ui->body_lines - 1;
 
 	if (a == HT_ACT_END) {
-		ui->output_follow = true;
+		follow = true;
 		return true;
 	}
 	if (ht_ui_move(a, &cursor, &cursor, n, 1)) {
-		ui->output_scroll = cursor;
-		ui->output_follow = h > 0 && cursor + (size_t)h >= n;
+		first_line = cursor;
+		follow = h > 0 && cursor + (size_t)h >= n;
 		return true;
 	}
 	return false;
@@ -185,10 +189,17 @@ static void data_output(struct ht_ui *ui)
 	load(ui);
 }
 
+/* Opened: show the newest lines, and keep showing them as they come. */
+static void enter_output(struct ht_ui *ui)
+{
+	follow = true;
+}
+
 const struct ht_view_ops ht_view_output = {
 	.name = "output",
 	.scope = HT_SCOPE_OUTPUT,
 	.draw = draw_output,
 	.action = action_output,
 	.data = data_output,
+	.enter = enter_output,
 };

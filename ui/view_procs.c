@@ -18,6 +18,9 @@
 #include "ui/format.h"
 #include "ui/view.h"
 
+/* The list's cursor (a row; the list is short and rarely changes). */
+static struct ht_cursor procs;
+
 static const char *state_word(const struct ht_ui_proc_row *r, char *buf,
                               size_t n)
 {
@@ -77,9 +80,9 @@ static void draw_procs(struct ht_ui *ui, int y, int h, int w)
 		attrset(A_NORMAL);
 		return;
 	}
-	ht_ui_clamp(&ui->procs_cursor, &ui->procs_scroll, d->nprocs, rows_h);
-	for (r = ui->procs_scroll, i = 0; r < d->nprocs && i < rows_h; r++, i++)
-		draw_row(d, &d->procs[r], y + 2 + i, w, r == ui->procs_cursor);
+	ht_ui_clamp(&procs.row, &procs.scroll, d->nprocs, rows_h);
+	for (r = procs.scroll, i = 0; r < d->nprocs && i < rows_h; r++, i++)
+		draw_row(d, &d->procs[r], y + 2 + i, w, r == procs.row);
 }
 
 /* Ask the worker to show the selected process (the first: back home). */
@@ -89,9 +92,9 @@ static void open_proc(struct ht_ui *ui)
 	const struct ht_ui_proc_row *r;
 	char *name;
 
-	if (d == NULL || ui->procs_cursor >= d->nprocs)
+	if (d == NULL || procs.row >= d->nprocs)
 		return;
-	r = &d->procs[ui->procs_cursor];
+	r = &d->procs[procs.row];
 	name = strdup(r->name);
 	if (!name)
 		return;
@@ -100,8 +103,7 @@ static void open_proc(struct ht_ui *ui)
 	ui->req.switch_to = name;
 	pthread_cond_signal(&ui->cond);
 	pthread_mutex_unlock(&ui->lock);
-	ui->top_cursor = ui->top_scroll = 0;
-	ui->top_key_valid = false;
+	ht_view_top_reset(ui);
 	ht_ui_status(ui, false, "showing pid %d: %s", r->pid, r->command);
 	ht_ui_switch(ui, &ht_view_top);
 }
@@ -115,16 +117,21 @@ static bool action_procs(struct ht_ui *ui, enum ht_action a)
 		open_proc(ui);
 		return true;
 	}
-	return ht_ui_move(a, &ui->procs_cursor, &ui->procs_scroll, n,
+	return ht_ui_move(a, &procs.row, &procs.scroll, n,
 	                  ui->body_lines - 2);
+}
+
+static void reset_procs(struct ht_ui *ui)
+{
+	ht_cursor_reset(&procs);
 }
 
 static void data_procs(struct ht_ui *ui)
 {
 	const struct ht_ui_data *d = ui->data;
 
-	if (d != NULL && ui->procs_cursor >= d->nprocs)
-		ui->procs_cursor = d->nprocs ? d->nprocs - 1 : 0;
+	if (d != NULL && procs.row >= d->nprocs)
+		procs.row = d->nprocs ? d->nprocs - 1 : 0;
 }
 
 const struct ht_view_ops ht_view_procs = {
@@ -133,4 +140,5 @@ const struct ht_view_ops ht_view_procs = {
 	.draw = draw_procs,
 	.action = action_procs,
 	.data = data_procs,
+	.reset = reset_procs,
 };

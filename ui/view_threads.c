@@ -16,6 +16,9 @@
 #include "ui/format.h"
 #include "ui/view.h"
 
+/* The cursor, on a thread (by number). */
+static struct ht_cursor cur;
+
 /* The thread rows when they answer the request last sent, else NULL. */
 static const struct ht_ui_data *current(const struct ht_ui *ui)
 {
@@ -197,30 +200,30 @@ static void draw_threads(struct ht_ui *ui, int y, int h, int w)
 		dim_line(y + 2, w, "no per-thread counts here");
 		return;
 	}
-	ht_ui_clamp(&ui->threads_cursor, &ui->threads_scroll, d->nthreads,
-	            rows_h);
-	for (r = ui->threads_scroll, i = 0; r < d->nthreads && i < rows_h;
+	ht_ui_clamp(&cur.row, &cur.scroll, d->nthreads, rows_h);
+	for (r = cur.scroll, i = 0; r < d->nthreads && i < rows_h;
 	     r++, i++)
 		draw_row(ui, d, &d->threads[r], y + 2 + i, w,
-		         r == ui->threads_cursor);
+		         r == cur.row);
+}
+
+static uint64_t thread_key(const void *rows, size_t i)
+{
+	return ((const struct ht_ui_data *)rows)->threads[i].thread;
 }
 
 static void remember_thread(struct ht_ui *ui)
 {
 	const struct ht_ui_data *d = current(ui);
 
-	if (d != NULL && ui->threads_cursor < d->nthreads) {
-		ui->threads_thread = d->threads[ui->threads_cursor].thread;
-		ui->threads_thread_valid = true;
-	}
+	ht_cursor_remember(&cur, d, d ? d->nthreads : 0, thread_key);
 }
 
 /* Ask for a breakdown and show it from its top row. */
 static void request(struct ht_ui *ui, enum ht_threads_kind kind,
                     uint64_t key)
 {
-	ui->threads_cursor = ui->threads_scroll = 0;
-	ui->threads_thread_valid = false;
+	ht_cursor_reset(&cur);
 	ht_ui_request_threads(ui, kind, key);
 }
 
@@ -233,7 +236,8 @@ static void request(struct ht_ui *ui, enum ht_threads_kind kind,
 void ht_view_threads_open(struct ht_ui *ui)
 {
 	const struct ht_ui_data *d = ui->data;
-	bool have_site = d != NULL && ui->top_cursor < d->nrows;
+	uint64_t site;
+	bool have_site = ht_view_top_selected(ui, &site, false);
 
 	if (d == NULL || !d->have_profile) {
 		ht_ui_status(ui, false, "no profile yet: waiting for data");
@@ -247,15 +251,13 @@ void ht_view_threads_open(struct ht_ui *ui)
 		if (ui->req.threads_kind == HT_THREADS_SITE || !have_site)
 			request(ui, HT_THREADS_ALL, 0);
 		else
-			request(ui, HT_THREADS_SITE,
-			        d->rows[ui->top_cursor].key);
+			request(ui, HT_THREADS_SITE, site);
 		return;
 	}
 	if (have_site) {
 		/* the site stays selected when the table comes back */
-		ui->top_key = d->rows[ui->top_cursor].key;
-		ui->top_key_valid = true;
-		request(ui, HT_THREADS_SITE, ui->top_key);
+		ht_view_top_selected(ui, &site, true);
+		request(ui, HT_THREADS_SITE, site);
 	} else {
 		request(ui, HT_THREADS_ALL, 0);
 	}
@@ -267,7 +269,7 @@ static bool action_threads(struct ht_ui *ui, enum ht_action a)
 	const struct ht_ui_data *d = current(ui);
 	size_t n = d ? d->nthreads : 0;
 
-	if (ht_ui_move(a, &ui->threads_cursor, &ui->threads_scroll, n,
+	if (ht_ui_move(a, &cur.row, &cur.scroll, n,
 	               ui->body_lines - 2)) {
 		remember_thread(ui);
 		return true;
@@ -279,22 +281,14 @@ static bool action_threads(struct ht_ui *ui, enum ht_action a)
 static void data_threads(struct ht_ui *ui)
 {
 	const struct ht_ui_data *d = current(ui);
-	size_t i;
 
-	if (d == NULL)
-		return;
-	if (ui->threads_thread_valid) {
-		for (i = 0; i < d->nthreads; i++) {
-			if (d->threads[i].thread == ui->threads_thread) {
-				ui->threads_cursor = i;
-				return;
-			}
-		}
-	}
-	if (ui->threads_cursor >= d->nthreads)
-		ui->threads_cursor = d->nthreads ? d->nthreads - 1 : 0;
-	if (ui->threads_thread_valid)
-		remember_thread(ui);
+	if (d != NULL)
+		ht_cursor_follow(&cur, d, d->nthreads, thread_key);
+}
+
+static void reset_threads(struct ht_ui *ui)
+{
+	ht_cursor_reset(&cur);
 }
 
 const struct ht_view_ops ht_view_threads = {
@@ -303,4 +297,6 @@ const struct ht_view_ops ht_view_threads = {
 	.draw = draw_threads,
 	.action = action_threads,
 	.data = data_threads,
+	.leave = ht_ui_come_back_here,
+	.reset = reset_threads,
 };

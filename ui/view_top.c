@@ -15,6 +15,9 @@
 #include "ui/format.h"
 #include "ui/view.h"
 
+/* The table's cursor, on a site (by key). */
+static struct ht_cursor top;
+
 enum col_kind {
 	COL_RANK, COL_BYTES, COL_SHARE, COL_OBJS, COL_OTHER, COL_DBYTES,
 	COL_DOBJS, COL_TREND, COL_GROWTH, COL_VERDICT, COL_SITE,
@@ -335,12 +338,12 @@ static void draw_top(struct ht_ui *ui, int y, int h, int w)
 	}
 	if (ui->sort == HT_SORT_SUSPECT && rows_h > 2)
 		rows_h--;  /* the last line: the selected site's verdict */
-	ht_ui_clamp(&ui->top_cursor, &ui->top_scroll, d->nrows, rows_h);
-	for (r = ui->top_scroll, i = 0; r < d->nrows && i < rows_h; r++, i++)
+	ht_ui_clamp(&top.row, &top.scroll, d->nrows, rows_h);
+	for (r = top.scroll, i = 0; r < d->nrows && i < rows_h; r++, i++)
 		draw_row(ui, &d->rows[r], r, y + 2 + i, w, c, ncols,
-		         r == ui->top_cursor);
-	if (ui->sort == HT_SORT_SUSPECT && ui->top_cursor < d->nrows) {
-		const struct ht_ui_row *sel = &d->rows[ui->top_cursor];
+		         r == top.row);
+	if (ui->sort == HT_SORT_SUSPECT && top.row < d->nrows) {
+		const struct ht_ui_row *sel = &d->rows[top.row];
 
 		snprintf(title, sizeof title, "%s%s",
 		         sel->verdict_text ? "verdict: " : "",
@@ -354,64 +357,73 @@ static void draw_top(struct ht_ui *ui, int y, int h, int w)
 	}
 }
 
+static uint64_t site_key(const void *rows, size_t i)
+{
+	return ((const struct ht_ui_data *)rows)->keys[i];
+}
+
 static void remember_key(struct ht_ui *ui)
 {
 	const struct ht_ui_data *d = ui->data;
 
-	if (d != NULL && ui->top_cursor < d->nrows) {
-		ui->top_key = d->rows[ui->top_cursor].key;
-		ui->top_key_valid = true;
-	}
+	ht_cursor_remember(&top, d, d ? d->nrows : 0, site_key);
+}
+
+bool ht_view_top_selected(struct ht_ui *ui, uint64_t *key, bool follow)
+{
+	const struct ht_ui_data *d = ui->data;
+
+	if (d == NULL || top.row >= d->nrows)
+		return false;
+	if (follow)
+		remember_key(ui);
+	*key = d->keys[top.row];
+	return true;
+}
+
+void ht_view_top_reset(struct ht_ui *ui)
+{
+	ht_cursor_reset(&top);
 }
 
 static bool action_top(struct ht_ui *ui, enum ht_action a)
 {
 	const struct ht_ui_data *d = ui->data;
 	size_t n = d ? d->nrows : 0;
+	uint64_t key;
 
-	if (ht_ui_move(a, &ui->top_cursor, &ui->top_scroll, n,
+	if (ht_ui_move(a, &top.row, &top.scroll, n,
 	               ui->body_lines - 2 - (ui->sort == HT_SORT_SUSPECT))) {
 		remember_key(ui);
 		return true;
 	}
 	if (a == HT_ACT_ENTER) {
-		if (n == 0 || ui->top_cursor >= n)
-			return true;
-		remember_key(ui);
-		ht_keyset_clear(&ui->toggled);
-		ui->tree_cursor = ui->tree_scroll = 0;
-		ui->tree_path_valid = false;
-		ht_ui_request_tree(ui, HT_TREE_CALLERS, ui->top_key);
-		ht_ui_switch(ui, &ht_view_tree);
+		if (ht_view_top_selected(ui, &key, true))
+			ht_view_tree_open(ui, HT_TREE_CALLERS, key);
 		return true;
 	}
 	return false;
 }
 
-/* New rows: put the cursor back on the site it was on. */
+/* New rows: put the cursor back on the site it was on.  Until the user
+ * moves, the cursor stays on the top row (whatever site climbs there);
+ * after that it follows the site. */
 static void data_top(struct ht_ui *ui)
 {
 	const struct ht_ui_data *d = ui->data;
-	size_t i;
 
-	if (d == NULL)
-		return;
-	if (ui->top_key_valid) {
-		for (i = 0; i < d->nrows; i++) {
-			if (d->keys[i] == ui->top_key) {
-				ui->top_cursor = i;
-				return;
-			}
-		}
-	}
-	if (d->nrows == 0)
-		ui->top_cursor = 0;
-	else if (ui->top_cursor >= d->nrows)
-		ui->top_cursor = d->nrows - 1;
-	/* Until the user moves, the cursor stays on the top row (whatever
-	 * site climbs there); after that it follows the site. */
-	if (ui->top_key_valid)
-		remember_key(ui);
+	if (d != NULL)
+		ht_cursor_follow(&top, d, d->nrows, site_key);
+}
+
+/* Back on the table: stop building trees and breakdowns nobody sees. */
+static void enter_top(struct ht_ui *ui)
+{
+	ui->back = &ht_view_top;
+	if (ui->req.tree_kind != HT_TREE_NONE)
+		ht_ui_request_tree(ui, HT_TREE_NONE, 0);
+	if (ui->req.threads_kind != HT_THREADS_NONE)
+		ht_ui_request_threads(ui, HT_THREADS_NONE, 0);
 }
 
 const struct ht_view_ops ht_view_top = {
@@ -420,4 +432,7 @@ const struct ht_view_ops ht_view_top = {
 	.draw = draw_top,
 	.action = action_top,
 	.data = data_top,
+	.enter = enter_top,
+	.leave = ht_ui_come_back_here,
+	.reset = ht_view_top_reset,
 };

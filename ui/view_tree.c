@@ -15,6 +15,9 @@
 #include "ui/format.h"
 #include "ui/view.h"
 
+/* The cursor, on a node (by path). */
+static struct ht_cursor cur;
+
 /* The tree rows when they answer the request last sent, else NULL. */
 static const struct ht_ui_data *current(const struct ht_ui *ui)
 {
@@ -94,11 +97,11 @@ static void draw_tree(struct ht_ui *ui, int y, int h, int w)
 		attrset(A_NORMAL);
 		return;
 	}
-	ht_ui_clamp(&ui->tree_cursor, &ui->tree_scroll, d->ntree, rows_h);
-	for (r = ui->tree_scroll, i = 0; r < d->ntree && i < rows_h; r++, i++) {
+	ht_ui_clamp(&cur.row, &cur.scroll, d->ntree, rows_h);
+	for (r = cur.scroll, i = 0; r < d->ntree && i < rows_h; r++, i++) {
 		const struct ht_ui_tree_row *t = &d->tree[r];
 		const struct ht_frame *f = t->frame;
-		bool sel = r == ui->tree_cursor;
+		bool sel = r == cur.row;
 		double v = alloc ? t->c.cum_bytes : t->c.cur_bytes;
 		double total = alloc ? d->tree[0].c.cum_bytes
 		                     : d->tree[0].c.cur_bytes;
@@ -183,28 +186,31 @@ static void draw_tree(struct ht_ui *ui, int y, int h, int w)
 #undef ROLE
 	}
 	if (d->tree_truncated && rows_h > 0 &&
-	    ui->tree_scroll + (size_t)rows_h >= d->ntree) {
+	    cur.scroll + (size_t)rows_h >= d->ntree) {
 		attrset(ht_color(HT_CR_DIM));
 		ht_ui_put(y + h - 1, 0, "(tree cut: too many open nodes)", w);
 		attrset(A_NORMAL);
 	}
 }
 
+static uint64_t row_path(const void *rows, size_t i)
+{
+	return ((const struct ht_ui_data *)rows)->tree[i].path;
+}
+
 static void remember_path(struct ht_ui *ui)
 {
 	const struct ht_ui_data *d = current(ui);
 
-	if (d != NULL && ui->tree_cursor < d->ntree) {
-		ui->tree_path = d->tree[ui->tree_cursor].path;
-		ui->tree_path_valid = true;
-	}
+	ht_cursor_remember(&cur, d, d ? d->ntree : 0, row_path);
 }
 
 static void toggle(struct ht_ui *ui, const struct ht_ui_tree_row *t)
 {
 	if (t->nchildren == 0)
 		return;
-	if (ht_keyset_toggle(&ui->toggled, t->path) != 0) {
+	if (!ht_u64map_del(&ui->toggled, t->path, NULL) &&
+	    ht_u64map_put(&ui->toggled, t->path, 0, NULL, NULL) < 0) {
 		ht_ui_status(ui, true, "out of memory");
 		return;
 	}
@@ -217,16 +223,16 @@ static bool action_tree(struct ht_ui *ui, enum ht_action a)
 	const struct ht_ui_tree_row *t;
 	size_t n = d ? d->ntree : 0;
 
-	if (ht_ui_move(a, &ui->tree_cursor, &ui->tree_scroll, n,
+	if (ht_ui_move(a, &cur.row, &cur.scroll, n,
 	               ui->body_lines - 2)) {
 		remember_path(ui);
 		return true;
 	}
 	if (a != HT_ACT_ENTER && a != HT_ACT_EXPAND && a != HT_ACT_COLLAPSE)
 		return false;
-	if (d == NULL || ui->tree_cursor >= n)
+	if (d == NULL || cur.row >= n)
 		return true;
-	t = &d->tree[ui->tree_cursor];
+	t = &d->tree[cur.row];
 	remember_path(ui);
 	switch (a) {
 	case HT_ACT_ENTER:
@@ -235,17 +241,17 @@ static bool action_tree(struct ht_ui *ui, enum ht_action a)
 	case HT_ACT_EXPAND:
 		if (t->nchildren > 0 && !t->expanded)
 			toggle(ui, t);
-		else if (t->nchildren > 0 && ui->tree_cursor + 1 < n)
-			ht_ui_move(HT_ACT_DOWN, &ui->tree_cursor,
-			           &ui->tree_scroll, n, ui->body_lines - 2);
+		else if (t->nchildren > 0 && cur.row + 1 < n)
+			ht_ui_move(HT_ACT_DOWN, &cur.row,
+			           &cur.scroll, n, ui->body_lines - 2);
 		break;
 	case HT_ACT_COLLAPSE:
 		if (t->nchildren > 0 && t->expanded) {
 			toggle(ui, t);
 		} else if (t->parent != SIZE_MAX) {
-			ui->tree_cursor = t->parent;
-			if (ui->tree_cursor < ui->tree_scroll)
-				ui->tree_scroll = ui->tree_cursor;
+			cur.row = t->parent;
+			if (cur.row < cur.scroll)
+				cur.scroll = cur.row;
 		}
 		break;
 	default:
@@ -259,21 +265,26 @@ static bool action_tree(struct ht_ui *ui, enum ht_action a)
 static void data_tree(struct ht_ui *ui)
 {
 	const struct ht_ui_data *d = current(ui);
-	size_t i;
 
-	if (d == NULL)
-		return;
-	if (ui->tree_path_valid) {
-		for (i = 0; i < d->ntree; i++) {
-			if (d->tree[i].path == ui->tree_path) {
-				ui->tree_cursor = i;
-				return;
-			}
-		}
-	}
-	if (ui->tree_cursor >= d->ntree)
-		ui->tree_cursor = d->ntree ? d->ntree - 1 : 0;
-	remember_path(ui);
+	if (d != NULL)
+		ht_cursor_follow(&cur, d, d->ntree, row_path);
+}
+
+/* A new tree from its root (the cursor follows its node from the first
+ * rows on), every node as the default has it. */
+static void reset_tree(struct ht_ui *ui)
+{
+	ht_cursor_reset(&cur);
+	cur.sticky = true;
+	ht_u64map_free(&ui->toggled);
+}
+
+void ht_view_tree_open(struct ht_ui *ui, enum ht_tree_kind kind,
+                       uint64_t key)
+{
+	reset_tree(ui);
+	ht_ui_request_tree(ui, kind, key);
+	ht_ui_switch(ui, &ht_view_tree);
 }
 
 const struct ht_view_ops ht_view_tree = {
@@ -282,4 +293,6 @@ const struct ht_view_ops ht_view_tree = {
 	.draw = draw_tree,
 	.action = action_tree,
 	.data = data_tree,
+	.leave = ht_ui_come_back_here,
+	.reset = reset_tree,
 };

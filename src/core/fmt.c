@@ -75,31 +75,6 @@ int ht_fmt_fail(char **cause, int err, const char *fmt, ...)
 	return err;
 }
 
-/* See fmt_priv.h. */
-int ht_fmt_grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-	void **p = arr;
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 16;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2)
-			return -ENOMEM;
-		ncap *= 2;
-	}
-	if (ncap > SIZE_MAX / elem)
-		return -ENOMEM;
-	n = realloc(*p, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*p = n;
-	*cap = ncap;
-	return 0;
-}
-
 static int parse_hex(const char **sp, const char *end, uint64_t *out)
 {
 	const char *s = *sp;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/fmt.h"
+#include "core/grow.h"
 #include "core/profile.h"
 #include "core/symbolize.h"
 
@@ -33,9 +34,8 @@ int ht_fmt_errorf(char **cause, const char *filename, size_t line,
 int ht_fmt_fail(char **cause, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Grow *arr (elements of size `elem`) so that it holds at least `need`
- * elements; *cap is updated.  0 or -ENOMEM (also on size overflow). */
-int ht_fmt_grow(void *arr, size_t *cap, size_t need, size_t elem);
+/* Grow an array by doubling: the core's one helper (grow.h). */
+#define ht_fmt_grow ht_grow
 
 /*
  * Parse maps text (the format of /proc/<pid>/maps) into modules: one per

@@ -110,8 +110,13 @@ void ht_model_free(struct ht_model *m);
 /* The model's symbolizer (owned by the model; NULL without symbols). */
 struct ht_symbolizer *ht_model_symbolizer(struct ht_model *m);
 
+/* The cause of the model's last error (a message for the user; model-
+ * owned, valid until the next update or ht_model_set_*), or NULL. */
+const char *ht_model_cause(const struct ht_model *m);
+
 /* Take ownership of a new snapshot and recompute sites and history.
- * Returns 0 or -errno. */
+ * Returns 0 or -errno (ht_model_cause says why).  Whatever fails, the
+ * sites stay consistent: none, or every one of them complete. */
 int ht_model_update(struct ht_model *m, struct ht_profile *p);
 
 /* The current profile (NULL before the first update). */
@@ -150,7 +155,9 @@ const char *ht_model_thread_name(const struct ht_model *m, uint64_t thread);
 
 /* Baseline: the current snapshot becomes the baseline (live mode), or a
  * given profile (the model takes ownership; --base OLD, stacks matched by
- * symbolized frames, not addresses).  Clear drops it. */
+ * symbolized frames, not addresses; -errno with ht_model_cause when its
+ * symbolizer cannot be made, never a silent diff of raw addresses; the
+ * profile is freed on error).  Clear drops it. */
 int ht_model_set_baseline(struct ht_model *m);
 int ht_model_set_baseline_profile(struct ht_model *m, struct ht_profile *base);
 void ht_model_clear_baseline(struct ht_model *m);
@@ -198,8 +205,6 @@ struct ht_tree_node {
 	size_t nchildren;
 	struct ht_tree_node *parent;
 	uint32_t depth;                 /* root = 0 */
-	bool expanded;                  /* ui state, kept across rebuilds
-	                                 * where the same path exists */
 };
 
 /* Callers of a site: the root's children are the site frame's callers,

@@ -102,6 +102,26 @@ int ht_u64map_put(struct ht_u64map *m, uint64_t key, size_t v, size_t **out,
 	return 0;
 }
 
+int ht_u64map_copy(struct ht_u64map *dst, const struct ht_u64map *src)
+{
+	struct ht_u64map c = { NULL, NULL, src->cap, src->n };
+
+	if (src->cap) {
+		c.keys = malloc(src->cap * sizeof *c.keys);
+		c.vals = malloc(src->cap * sizeof *c.vals);
+		if (!c.keys || !c.vals) {
+			free(c.keys);
+			free(c.vals);
+			return -ENOMEM;
+		}
+		memcpy(c.keys, src->keys, src->cap * sizeof *c.keys);
+		memcpy(c.vals, src->vals, src->cap * sizeof *c.vals);
+	}
+	ht_u64map_free(dst);
+	*dst = c;
+	return 0;
+}
+
 bool ht_u64map_del(struct ht_u64map *m, uint64_t key, size_t *old)
 {
 	size_t mask = m->cap - 1, i, j;

@@ -36,6 +36,10 @@ size_t *ht_u64map_get(const struct ht_u64map *m, uint64_t key);
 int ht_u64map_put(struct ht_u64map *m, uint64_t key, size_t v, size_t **out,
                   bool *isnew);
 
+/* Make dst a copy of src (dst's old arrays freed).  0 or -ENOMEM (dst
+ * unchanged). */
+int ht_u64map_copy(struct ht_u64map *dst, const struct ht_u64map *src);
+
 /* Remove key; true when it was present (its value in *old, may be
  * NULL). */
 bool ht_u64map_del(struct ht_u64map *m, uint64_t key, size_t *old);

@@ -4,11 +4,13 @@
  * own functions (and libc's malloc), and the model symbolizes them with
  * the real symbolizer over this process's modules, so site frames,
  * grouping, baselines matched by symbols, trees and history are checked
- * against code whose names and lines we know.
+ * against code whose names and lines we know.  Out of memory is real too:
+ * failalloc fails one chosen allocation of the model.
  */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <math.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include <cmocka.h>
 
 #include "core/model.h"
+#include "failalloc.h"
 
 /* Code the stacks point into.  Never called for real, just named. */
 __attribute__((noinline, used)) void fe_site_alpha(void);
@@ -452,13 +455,15 @@ static void test_trees(void **state)
 	assert_true(one->counts.cur_bytes == 3000);
 	assert_int_equal(one->nchildren, 2);
 
-	/* expanded state survives a rebuild at the next update */
-	one->expanded = true;
+	/* the tree is rebuilt at the next update, with the same paths (the
+	 * screen keeps what is expanded, by path) */
 	assert_int_equal(ht_model_update(m, make_profile(3000, 1000, 50000, 0)),
 	                 0);
 	t = ht_model_topdown(m);
-	assert_true(t->children[0]->children[0]->expanded);
-	assert_false(t->children[0]->children[1]->expanded);
+	assert_string_equal(t->children[0]->children[0]->frame->function,
+	                    "fe_caller_one");
+	assert_string_equal(t->children[0]->children[1]->frame->function,
+	                    "fe_caller_two");
 
 	/* tree deltas with a baseline */
 	assert_int_equal(ht_model_set_baseline(m), 0);
@@ -652,6 +657,121 @@ static void test_threads(void **state)
 	ht_model_free(m);
 }
 
+/* Every site the model lists is the one ht_model_site finds by its key,
+ * and each key of `keys` is unknown or leads to its own site. */
+static void assert_sites_consistent(struct ht_model *m, const uint64_t *keys,
+                                    size_t nkeys)
+{
+	struct ht_site *const *sites;
+	size_t n;
+
+	sites = ht_model_sites(m, &n);
+	for (size_t i = 0; i < n; i++)
+		assert_ptr_equal(ht_model_site(m, sites[i]->key), sites[i]);
+	for (size_t k = 0; k < nkeys; k++) {
+		const struct ht_site *s = ht_model_site(m, keys[k]);
+
+		if (s)
+			assert_true(s->key == keys[k]);
+	}
+}
+
+/* Fail each allocation of an update in turn (raw addresses, grouped by
+ * stack: every allocation is the model's own): the update fails with
+ * -ENOMEM and a cause, or succeeds; the sites stay consistent (no key
+ * leads into a site array that is not there); the next update gives the
+ * right sites, whose newest history value is their bytes in use (no
+ * history index past the array). */
+static void test_nomem_update(void **state)
+{
+	uint64_t keys[3];
+	size_t n, nfail = 0;
+
+	{
+		struct ht_model *ref = ht_model_new(NULL);
+		struct ht_site *const *sites;
+
+		set_opts(ref, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
+		assert_int_equal(ht_model_update(ref, make_profile(30, 20, 10,
+		                                                   0)), 0);
+		sites = ht_model_sites(ref, &n);
+		assert_int_equal(n, 3);
+		for (size_t i = 0; i < 3; i++)
+			keys[i] = sites[i]->key;
+		ht_model_free(ref);
+	}
+	for (unsigned long at = 1;; at++) {
+		struct ht_model *m = ht_model_new(NULL);
+		struct ht_profile *p = make_profile(30, 20, 10, 0);
+		struct ht_site *const *sites;
+		int rc;
+
+		set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
+		failalloc_arm(at);
+		rc = ht_model_update(m, p);
+		failalloc_arm(0);
+		if (!failalloc_fired()) {
+			assert_int_equal(rc, 0);
+			ht_model_free(m);
+			break;
+		}
+		if (rc < 0) {
+			nfail++;
+			assert_int_equal(rc, -ENOMEM);
+			assert_non_null(ht_model_cause(m));
+		}
+		assert_sites_consistent(m, keys, 3);
+		assert_int_equal(ht_model_update(m, make_profile(300, 200, 100,
+		                                                 0)), 0);
+		assert_sites_consistent(m, keys, 3);
+		sites = ht_model_sites(m, &n);
+		assert_int_equal(n, 3);
+		assert_true(sites[0]->counts.cur_bytes == 300);
+		assert_true(sites[2]->counts.cur_bytes == 0);
+		for (size_t i = 0; i < n; i++) {
+			assert_true(sites[i]->hist_len >= 1);
+			assert_true(sites[i]->history[sites[i]->hist_len - 1] ==
+			            sites[i]->counts.cur_bytes);
+		}
+		ht_model_free(m);
+	}
+	assert_true(nfail > 5);
+}
+
+/* A baseline profile whose symbolizer cannot be made is an error with a
+ * cause, not a silent diff of raw addresses (every site new). */
+static void test_nomem_baseline_symbolizer(void **state)
+{
+	struct ht_profile *p = make_profile(8000, 0, 100, 0);
+	struct ht_profile *base = make_profile(3000, 0, 100, 2);
+	struct ht_model *m = new_model(p);
+	struct ht_site *const *sites;
+	size_t n;
+	int rc;
+
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_GROWTH, NULL);
+	assert_int_equal(ht_model_update(m, p), 0);
+	failalloc_arm(1);   /* the symbolizer's first allocation */
+	rc = ht_model_set_baseline_profile(m, base);
+	failalloc_arm(0);
+	assert_int_equal(rc, -ENOMEM);
+	assert_non_null(ht_model_cause(m));
+	assert_non_null(strstr(ht_model_cause(m), "baseline"));
+	assert_false(ht_model_has_baseline(m));
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_false(sites[0]->has_delta);
+
+	/* with memory again, the same baseline matches by symbols */
+	assert_int_equal(ht_model_set_baseline_profile(m, make_profile(3000, 0,
+	                                                               100, 2)),
+	                 0);
+	sites = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_true(sites[0]->delta.cur_bytes == 5000);
+	ht_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -664,6 +784,8 @@ int main(void)
 		cmocka_unit_test(test_no_symbolizer),
 		cmocka_unit_test(test_rel_stderr),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_nomem_update),
+		cmocka_unit_test(test_nomem_baseline_symbolizer),
 	};
 
 	/* libc's own malloc (under ASan the default one is its interceptor) */

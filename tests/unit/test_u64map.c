@@ -105,11 +105,39 @@ static void test_zero_key(void **state)
 	ht_u64map_free(&m);
 }
 
+/* A copy holds the same entries and lives on its own: changing either
+ * leaves the other as it was; copying an empty map empties dst. */
+static void test_copy(void **state)
+{
+	struct ht_u64map a = { 0 }, b = { 0 }, empty = { 0 };
+
+	(void)state;
+	for (uint64_t k = 1; k <= 1000; k++)
+		assert_int_equal(ht_u64map_put(&a, k * 4096, (size_t)k, NULL,
+		                               NULL), 0);
+	assert_int_equal(ht_u64map_put(&b, 7, 7, NULL, NULL), 0);
+	assert_int_equal(ht_u64map_copy(&b, &a), 0);
+	assert_int_equal(b.n, 1000);
+	assert_null(ht_u64map_get(&b, 7));
+	for (uint64_t k = 1; k <= 1000; k++)
+		assert_int_equal(*ht_u64map_get(&b, k * 4096), k);
+	assert_true(ht_u64map_del(&a, 4096, NULL));
+	assert_non_null(ht_u64map_get(&b, 4096));
+	assert_true(ht_u64map_del(&b, 8192, NULL));
+	assert_non_null(ht_u64map_get(&a, 8192));
+	assert_int_equal(ht_u64map_copy(&b, &empty), 0);
+	assert_int_equal(b.n, 0);
+	assert_null(ht_u64map_get(&b, 8192));
+	ht_u64map_free(&a);
+	ht_u64map_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_against_array),
 		cmocka_unit_test(test_zero_key),
+		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,259 @@
+/*
+ * The model's stacks: each stack of a profile symbolized into frames
+ * (inlines expanded; raw addresses without a symbolizer), its allocator
+ * leaf and site frame placed, and its identities hashed (the full stack,
+ * and the site it groups into under the current options).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/grow.h"
+#include "core/hash.h"
+#include "core/model_priv.h"
+
+/* Symbolic identity of a frame: function, file, module (no address, no
+ * line: stable across runs and builds). */
+uint64_t model_frame_hash(uint64_t h, const struct ht_frame *f)
+{
+	h = ht_fnv_str(h, f->function);
+	h = ht_fnv_str(h, f->file);
+	h = ht_fnv_str(h, f->module);
+	return ht_fnv(h, &f->inlined, 1);
+}
+
+/* A frame of a full stack: its symbolic identity and its line (two calls
+ * on two lines are two stacks; still no address). */
+static uint64_t stack_frame_hash(uint64_t h, const struct ht_frame *f)
+{
+	h = model_frame_hash(h, f);
+	return ht_fnv(h, &f->line, sizeof f->line);
+}
+/* A frame for pc when there is no symbolizer: "0x...". */
+static const struct ht_frame *raw_frame(struct ht_model *m, uint64_t pc)
+{
+	size_t *v;
+	bool isnew;
+	struct ht_frame *f;
+	char buf[32];
+
+	if (ht_u64map_put(&m->raw_by_pc, pc, 0, &v, &isnew) < 0)
+		return NULL;
+	if (!isnew)
+		return m->rawp[*v];
+	if (ht_grow(&m->rawp, &m->capraw, m->nraw + 1, sizeof *m->rawp) < 0) {
+		ht_u64map_del(&m->raw_by_pc, pc, NULL);
+		return NULL;
+	}
+	f = calloc(1, sizeof *f);
+	snprintf(buf, sizeof buf, "0x%" PRIx64, pc);
+	if (!f || !(f->function = strdup(buf))) {
+		free(f);
+		ht_u64map_del(&m->raw_by_pc, pc, NULL);
+		return NULL;
+	}
+	f->pc = pc;
+	m->rawp[m->nraw] = f;
+	*v = m->nraw++;
+	return f;
+}
+
+/* Place the site of a stack: the innermost frame past the allocator
+ * (leaf), then, unless the options show library frames as sites, past
+ * the standard library's frames (ht_frame.library) to the program's own
+ * code; via names the library frame it called.  A stack of library
+ * frames only keeps its leaf. */
+static void place_site(const struct ht_model *m, struct stack_info *s)
+{
+	size_t k = s->leaf;
+
+	s->site = s->leaf;
+	s->via = NO_VIA;
+	if (m->opt.lib_sites || !s->nframes)
+		return;
+	while (k < s->nframes && s->frames[k]->library)
+		k++;
+	if (k == s->nframes || k == s->leaf)
+		return;
+	s->site = k;
+	s->via = k - 1;
+}
+
+/* Group identity of a stack under the current grouping. */
+static uint64_t group_key(const struct ht_model *m, const struct stack_info *s)
+{
+	const struct ht_frame *f;
+	uint64_t h = HT_FNV_INIT;
+
+	if (m->opt.group == HT_GROUP_STACK || !s->nframes)
+		return s->skey;
+	f = s->frames[s->site];
+	h = ht_fnv(h, "g", 1);
+	h = ht_fnv_str(h, f->function);
+	h = ht_fnv_str(h, f->module);
+	if (m->opt.group == HT_GROUP_LINE) {
+		h = ht_fnv_str(h, f->file);
+		h = ht_fnv(h, &f->line, sizeof f->line);
+	}
+	return h;
+}
+
+/* Free sd's stack infos (not its profile). */
+void model_free_side(struct sideinfo *sd)
+{
+	if (sd->si && sd->p)
+		for (size_t i = 0; i < sd->p->nstacks; i++)
+			free(sd->si[i].frames);
+	free(sd->si);
+	sd->si = NULL;
+}
+
+/* Live snapshots of one process keep their stack ids (the runtime never
+ * moves a stack table entry): a stack already symbolized in the previous
+ * snapshot takes over its frames instead of being looked up again. */
+static bool same_source(const struct sideinfo *a, const struct ht_profile *b,
+                        struct ht_symbolizer *sym)
+{
+	return a && a->p && a->si && a->sym == sym &&
+	       a->p->kind == HT_SOURCE_LIVE && b->kind == HT_SOURCE_LIVE &&
+	       a->p->pid == b->pid && a->p->start_time_ns == b->start_time_ns;
+}
+
+/* Symbolize every stack of sd->p with sym (NULL: raw addresses). */
+int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
+                         struct ht_symbolizer *sym, struct sideinfo *prev)
+{
+	struct ht_profile *p = sd->p;
+	struct ht_u64map prev_by_id = { 0 };
+	bool reuse = same_source(prev, p, sym);
+
+	model_free_side(sd);
+	sd->sym = sym;
+	sd->si = calloc(p->nstacks ? p->nstacks : 1, sizeof *sd->si);
+	if (!sd->si)
+		goto nomem;
+	if (reuse)
+		for (size_t j = 0; j < prev->p->nstacks; j++)
+			if (ht_u64map_put(&prev_by_id, (uint64_t)prev->p->stacks[j].id
+			             + 1, j, NULL, NULL) < 0) {
+				reuse = false;
+				break;
+			}
+	for (size_t i = 0; i < p->nstacks; i++) {
+		const struct ht_stack *st = &p->stacks[i];
+		struct stack_info *s = &sd->si[i];
+		size_t cap = st->depth + 4;
+		uint64_t h = HT_FNV_INIT;
+		size_t *v = reuse ? ht_u64map_get(&prev_by_id, (uint64_t)st->id + 1) :
+		            NULL;
+
+		if (v) {
+			struct stack_info *o = &prev->si[*v];
+			const struct ht_stack *ost = &prev->p->stacks[*v];
+
+			if (o->frames && ost->depth == st->depth &&
+			    !memcmp(ost->pcs, st->pcs,
+			            st->depth * sizeof *st->pcs)) {
+				*s = *o;
+				o->frames = NULL;
+				continue;
+			}
+		}
+
+		s->frames = malloc(cap * sizeof *s->frames);
+		if (!s->frames)
+			goto nomem;
+		for (uint32_t k = 0; k < st->depth; k++) {
+			const struct ht_frame *fr;
+			size_t n = 1;
+
+			if (sym) {
+				ht_symbolize(sym, st->pcs[k], &fr, &n);
+			} else {
+				fr = raw_frame(m, st->pcs[k]);
+				if (!fr)
+					goto nomem;
+			}
+			if (ht_grow(&s->frames, &cap, s->nframes + n,
+			            sizeof *s->frames) < 0)
+				goto nomem;
+			for (size_t j = 0; j < n; j++)
+				s->frames[s->nframes++] = &fr[j];
+		}
+		for (size_t k = 0; k < s->nframes; k++)
+			h = stack_frame_hash(h, s->frames[k]);
+		s->leaf = ht_allocator_run(s->frames, s->nframes);
+		if (s->leaf == s->nframes)
+			s->leaf = 0;    /* allocator frames only: keep them */
+		s->site = s->leaf;
+		s->via = NO_VIA;
+		if (!s->nframes)
+			h = ht_fnv(h, "(no stack)", 10);
+		s->skey = h;
+	}
+	ht_u64map_free(&prev_by_id);
+	return 0;
+nomem:
+	ht_u64map_free(&prev_by_id);
+	return model_fail(m, -ENOMEM, "symbolizing %zu stacks: out of memory",
+	                  p->nstacks);
+}
+
+/* Place every stack's site and compute its group key. */
+void model_regroup_keys(struct ht_model *m, struct sideinfo *sd)
+{
+	if (!sd->p || !sd->si)
+		return;
+	for (size_t i = 0; i < sd->p->nstacks; i++) {
+		place_site(m, &sd->si[i]);
+		sd->si[i].gkey = group_key(m, &sd->si[i]);
+	}
+}
+
+/* "(unknown)" frame for stacks the unwinder could not walk. */
+static const struct ht_frame unknown_frame = {
+	.function = "(unknown stack)",
+};
+
+const struct ht_frame *model_site_frame_of(const struct stack_info *s)
+{
+	return s->nframes ? s->frames[s->site] : &unknown_frame;
+}
+
+const struct ht_frame *model_via_frame_of(const struct stack_info *s)
+{
+	return s->nframes && s->via != NO_VIA ? s->frames[s->via] : NULL;
+}
+
+/* Frames of stack i, innermost first (model-owned), NULL when out of
+ * range. */
+const struct ht_frame *const *ht_model_stack_frames(struct ht_model *m,
+                                                    size_t i, size_t *n)
+{
+	*n = 0;
+	if (!m->cur.p || i >= m->cur.p->nstacks)
+		return NULL;
+	*n = m->cur.si[i].nframes;
+	return m->cur.si[i].frames;
+}
+
+/* Index of the leaf frame (past the allocator's) of stack i. */
+size_t ht_model_stack_leaf_index(struct ht_model *m, size_t i)
+{
+	if (!m->cur.p || i >= m->cur.p->nstacks)
+		return 0;
+	return m->cur.si[i].leaf;
+}
+
+/* Index of the site frame in the frames of stack i (0 when none). */
+size_t ht_model_stack_site_index(struct ht_model *m, size_t i)
+{
+	if (!m->cur.p || i >= m->cur.p->nstacks)
+		return 0;
+	return m->cur.si[i].site;
+}
+

@@ -1,0 +1,348 @@
+/*
+ * The model over time: each stack key's in-use history and trend series,
+ * a site's series summed from its stacks, and the leak diagnosis drawn
+ * from them (each site's trend, ages and verdict; the process's heap and
+ * RSS trends and memory verdict).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/grow.h"
+#include "core/model_priv.h"
+
+/* The histories of a site's stacks, each stack key once (several stacks
+ * of a site may share a key): the next one from cursor *k (start at 0),
+ * marked with stamp; NULL at the end. */
+static struct hist *next_site_hist(struct ht_model *m,
+                                   const struct ht_site *site, size_t *k,
+                                   size_t stamp)
+{
+	while (*k < site->nstacks) {
+		const struct stack_info *si = &m->cur.si[site->stack_idx[(*k)++]];
+		size_t *v = ht_u64map_get(&m->hist_by_key, si->skey);
+		struct hist *h;
+
+		if (!v)
+			continue;
+		h = &m->hist[*v];
+		if (h->stamp == stamp)
+			continue;
+		h->stamp = stamp;
+		return h;
+	}
+	return NULL;
+}
+
+/* A site's history[]: the sum of its stacks' histories, newest values
+ * aligned. */
+void model_fill_history(struct ht_model *m, struct ht_site *site,
+                        size_t stamp)
+{
+	struct hist *h;
+	size_t k = 0;
+
+	site->hist_len = 0;  /* history[] is zero: sites are calloc'd */
+	while ((h = next_site_hist(m, site, &k, stamp)) != NULL) {
+		if (h->len > site->hist_len) {
+			/* shift what we have so newest values stay aligned */
+			size_t add = h->len - site->hist_len;
+
+			memmove(site->history + add, site->history,
+			        site->hist_len * sizeof *site->history);
+			memset(site->history, 0, add * sizeof *site->history);
+			site->hist_len = h->len;
+		}
+		for (size_t j = 0; j < h->len; j++) {
+			/* j-th newest of the ring -> position from the end */
+			size_t ring = (h->head + HT_HISTORY_LEN - 1 - j) %
+			              HT_HISTORY_LEN;
+
+			site->history[site->hist_len - 1 - j] += h->v[ring];
+		}
+	}
+}
+
+/* Halve the trend series: keep every other point, oldest first. */
+static void trend_decimate(struct ht_model *m)
+{
+	size_t k = 0;
+
+	for (size_t j = 0; j < m->tr_len; j += 2, k++) {
+		m->tr_t[k] = m->tr_t[j];
+		for (size_t i = 0; i < m->nhist; i++) {
+			m->hist[i].tr_bytes[k] = m->hist[i].tr_bytes[j];
+			m->hist[i].tr_var[k] = m->hist[i].tr_var[j];
+		}
+	}
+	for (size_t j = 0, k2 = 0; j < m->tr_len; j += 2, k2++)
+		m->tr_rss[k2] = m->tr_rss[j];
+	m->tr_len = k;
+	m->tr_step *= 2;
+}
+
+/* Record this update's pending values as the trend series' newest point
+ * (a new one when tr_step has passed since the last, else in its place). */
+static void push_trend(struct ht_model *m, const struct ht_profile *p)
+{
+	uint64_t time_ns = p->snapshot_time_ns;
+	double t = time_ns ? (double)time_ns / 1e9 :
+	           m->tr_len ? m->tr_t[m->tr_len - 1] + 1 : 0;
+	size_t at;
+
+	if (m->tr_step <= 0)
+		m->tr_step = HT_TREND_STEP_S;
+	if (m->tr_len && t < m->tr_t[m->tr_len - 1])
+		t = m->tr_t[m->tr_len - 1];   /* a clock step back */
+	if (!m->tr_len || t - m->tr_t[m->tr_len - 1] >= m->tr_step * 0.95) {
+		if (m->tr_len == HT_TREND_POINTS)
+			trend_decimate(m);
+		at = m->tr_len++;
+	} else {
+		at = m->tr_len - 1;
+	}
+	m->tr_t[at] = t;
+	m->tr_rss[at] = p->proc.have_rss ? (float)p->proc.rss : -1.0f;
+	for (size_t i = 0; i < m->nhist; i++) {
+		m->hist[i].tr_bytes[at] = (float)m->hist[i].pending;
+		m->hist[i].tr_var[at] = (float)m->hist[i].pending_var;
+	}
+}
+
+size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
+                            double *t, double *bytes, double *var)
+{
+	size_t n = m->tr_len, k = 0;
+	struct hist *h;
+
+	if (!site)
+		return 0;
+	memcpy(t, m->tr_t, n * sizeof *t);
+	memset(bytes, 0, n * sizeof *bytes);
+	memset(var, 0, n * sizeof *var);
+	m->stamp_base += m->nall + 1;   /* a stamp no site uses */
+	while ((h = next_site_hist(m, site, &k, m->stamp_base)) != NULL)
+		for (size_t j = 0; j < n; j++) {
+			bytes[j] += h->tr_bytes[j];
+			var[j] += h->tr_var[j];
+		}
+	return n;
+}
+
+size_t ht_model_total_series(const struct ht_model *m, double *t,
+                             double *bytes, double *var)
+{
+	size_t n = m->tr_len;
+
+	memcpy(t, m->tr_t, n * sizeof *t);
+	memset(bytes, 0, n * sizeof *bytes);
+	memset(var, 0, n * sizeof *var);
+	for (size_t i = 0; i < m->nhist; i++)
+		for (size_t j = 0; j < n; j++) {
+			bytes[j] += m->hist[i].tr_bytes[j];
+			var[j] += m->hist[i].tr_var[j];
+		}
+	return n;
+}
+
+/* Fit a series of n points into *f and classify it. */
+static enum ht_trend fit_points(struct ht_model *m, size_t n, const double *t,
+                                const double *b, const double *v,
+                                double rate, struct ht_fit *f)
+{
+	ht_series_clear(m->series);
+	for (size_t j = 0; j < n; j++)
+		if (!(b[j] < 0))   /* unknown points (RSS) are left out */
+			ht_series_push(m->series, t[j], b[j], v[j]);
+	ht_fit_series(m->series, rate, f);
+	return ht_trend_classify(f, rate);
+}
+
+/* The ages of site's objects from the ages source, as the verdict wants
+ * them.  False when there is no source or it failed. */
+static bool site_ages(struct ht_model *m, struct ht_site *site,
+                      struct ht_age_summary *as)
+{
+	const struct ht_profile *p = m->cur.p;
+	const struct ht_ages_summary *a = &site->ages;
+
+	if (!m->ages_fn || !site->nstacks)
+		return false;
+	if (site->nstacks > m->capids) {
+		uint32_t *n = realloc(m->ids, site->nstacks * sizeof *n);
+
+		if (!n)
+			return false;
+		m->ids = n;
+		m->capids = site->nstacks;
+	}
+	for (size_t k = 0; k < site->nstacks; k++)
+		m->ids[k] = p->stacks[site->stack_idx[k]].id;
+	if (m->ages_fn(m->ages_arg, m->ids, site->nstacks, &site->ages) != 0)
+		return false;
+	memset(as, 0, sizeof *as);
+	as->valid = true;
+	as->live = a->live;
+	as->oldest_age = a->oldest_s;
+	as->median_age = a->median_s;
+	as->freed = a->freed;
+	as->median_lifetime = a->lifetime_median_s;
+	as->span = a->span_s;
+	if (a->span_s > 0) {
+		as->alloc_rate = a->alloc_bytes / a->span_s;
+		as->free_rate = a->freed_bytes / a->span_s;
+	}
+	return true;
+}
+
+/* Trend, ages and verdict of every site. */
+int model_diagnose_sites(struct ht_model *m)
+{
+	double rate = m->cur.p ? (double)m->cur.p->rate : 0;
+
+	if (!m->series && !(m->series = malloc(sizeof *m->series)))
+		return model_fail(m, -ENOMEM, "trends: out of memory");
+	for (size_t i = 0; i < m->nall; i++) {
+		struct ht_site *site = &m->all[i];
+		struct ht_age_summary as;
+		size_t n = ht_model_site_series(m, site, m->sr_t, m->sr_b,
+		                                m->sr_v);
+
+		site->trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
+		                         &site->fit);
+		site->has_ages = site_ages(m, site, &as);
+		ht_site_verdict(&site->fit, site->trend,
+		                site->has_ages ? &as : NULL, &site->verdict);
+	}
+	return 0;
+}
+
+/* The process: heap and RSS trends, and the memory verdict. */
+void model_diagnose_process(struct ht_model *m)
+{
+	const struct ht_profile *p = m->cur.p;
+	struct ht_proc_diag *d = &m->proc;
+	struct ht_mem_inputs in;
+	double rate = p ? (double)p->rate : 0;
+	size_t n;
+
+	memset(d, 0, sizeof *d);
+	if (!p || (!m->series && !(m->series = malloc(sizeof *m->series))))
+		return;
+	n = ht_model_total_series(m, m->sr_t, m->sr_b, m->sr_v);
+	d->heap_trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
+	                           &d->heap_fit);
+	for (size_t j = 0; j < n; j++) {
+		m->sr_b[j] = m->tr_rss[j];
+		m->sr_v[j] = 0;
+	}
+	d->have_rss = p->proc.have_rss;
+	/* RSS moves by pages, not samples: its "rate" is a page */
+	d->rss_trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, 4096,
+	                          &d->rss_fit);
+	memset(&in, 0, sizeof in);
+	in.heap = p->totals.cur_bytes;
+	in.heap_slope = d->heap_fit.slope;
+	in.heap_trend = d->heap_trend;
+	switch (p->proc.astat_kind) {
+	case 1:  /* glibc mallinfo2 */
+		in.allocator = HT_MEM_ALLOC_GLIBC;
+		in.have_alloc_stats = true;
+		in.glibc_arena = (double)p->proc.astat[0];
+		in.glibc_inuse = (double)p->proc.astat[1];
+		in.glibc_free = (double)p->proc.astat[2];
+		in.glibc_mmapped = (double)p->proc.astat[3];
+		break;
+	case 2:  /* jemalloc stats */
+		in.allocator = HT_MEM_ALLOC_JEMALLOC;
+		in.have_alloc_stats = true;
+		in.je_allocated = (double)p->proc.astat[0];
+		in.je_active = (double)p->proc.astat[1];
+		in.je_resident = (double)p->proc.astat[2];
+		in.je_retained = (double)p->proc.astat[3];
+		break;
+	default:
+		in.allocator = p->alloc.kind == HT_ALLOC_GLIBC ? HT_MEM_ALLOC_GLIBC :
+		               p->alloc.kind == HT_ALLOC_JEMALLOC ?
+		               HT_MEM_ALLOC_JEMALLOC :
+		               p->alloc.kind ? HT_MEM_ALLOC_OTHER :
+		               HT_MEM_ALLOC_UNKNOWN;
+		break;
+	}
+	in.have_rss = p->proc.have_rss;
+	in.rss = (double)p->proc.rss;
+	in.rss_slope = d->rss_fit.slope;
+	in.rss_trend = d->rss_trend;
+	in.have_proc = p->proc.have_map;
+	in.proc_brk_heap = (double)p->proc.map_brk_heap;
+	in.proc_stacks = (double)p->proc.map_stacks;
+	in.proc_anon = (double)p->proc.map_anon;
+	in.proc_file = (double)p->proc.map_file;
+	in.proc_shmem = (double)p->proc.map_shmem;
+	d->verdict = ht_mem_verdict(&in, d->text, sizeof d->text);
+}
+
+const struct ht_proc_diag *ht_model_proc_diag(const struct ht_model *m)
+{
+	return &m->proc;
+}
+
+int ht_model_set_ages_source(struct ht_model *m, ht_ages_source fn,
+                             void *arg)
+{
+	model_clear_cause(m);
+	m->ages_fn = fn;
+	m->ages_arg = arg;
+	return m->cur.p ? model_build_sites(m) : 0;
+}
+
+/* Append this update's in-use bytes to every stack key's history.  The
+ * array grows before the map learns a new key, so that every index the
+ * map holds is in the array. */
+int model_push_history(struct ht_model *m)
+{
+	struct ht_profile *p = m->cur.p;
+
+	for (size_t i = 0; i < m->nhist; i++)
+		m->hist[i].pending = m->hist[i].pending_var = 0;
+	for (size_t i = 0; i < p->nstacks; i++) {
+		size_t *v;
+		bool isnew;
+
+		if (ht_grow(&m->hist, &m->caphist, m->nhist + 1,
+		            sizeof *m->hist) < 0 ||
+		    ht_u64map_put(&m->hist_by_key, m->cur.si[i].skey, m->nhist,
+		                  &v, &isnew) < 0)
+			return model_fail(m, -ENOMEM, "history of %zu stacks: out "
+			                  "of memory", m->nhist + 1);
+		if (isnew)
+			memset(&m->hist[m->nhist++], 0, sizeof *m->hist);
+		m->hist[*v].pending += p->stacks[i].counts.cur_bytes;
+		m->hist[*v].pending_var += p->stacks[i].counts.var_cur_bytes;
+	}
+	for (size_t i = 0; i < m->nhist; i++) {
+		struct hist *h = &m->hist[i];
+
+		h->v[h->head] = h->pending;
+		h->head = (h->head + 1) % HT_HISTORY_LEN;
+		if (h->len < HT_HISTORY_LEN)
+			h->len++;
+	}
+	push_trend(m, p);
+	return 0;
+}
+
+/* Forget the per-site history (after a reset). */
+void ht_model_clear_history(struct ht_model *m)
+{
+	for (size_t i = 0; i < m->nhist; i++) {
+		m->hist[i].len = 0;
+		m->hist[i].head = 0;
+	}
+	for (size_t i = 0; i < m->nall; i++)
+		m->all[i].hist_len = 0;
+	m->tr_len = 0;
+	m->tr_step = HT_TREND_STEP_S;
+}

@@ -4,7 +4,9 @@
 #   ./quickstart.sh demo   install build dependencies, build, run heaptop on
 #                          the bundled demo program
 #   ./quickstart.sh test   install build dependencies, build, run the whole
-#                          test suite (what CI runs)
+#                          test suite (what CI runs): in ./build, then
+#                          again in ./build-san built with ASan and UBSan,
+#                          then cppcheck (make lint)
 #   ./quickstart.sh deps   only install the dependencies
 #
 # The dependencies include Debian's source of jemalloc (a deb-src entry is
@@ -22,7 +24,7 @@ DEPS="build-essential autoconf automake libtool pkg-config
  protobuf-c-compiler libjemalloc-dev libjemalloc2 libcmocka-dev
  elfutils protobuf-compiler tmux procps libiberty-dev
  libgoogle-perftools-dev libmimalloc-dev dpkg-dev python3
- chromium libxml2-utils"
+ chromium libxml2-utils cppcheck"
 
 # The rustc the tests use: $CARGO's, then PATH, then ~/.cargo/bin (as
 # tests/integration/alloc_lib.sh looks); Debian's when there is none.
@@ -106,11 +108,65 @@ build() {
 	make -j"$(nproc)" -s
 }
 
+# The sanitizer build, in ./build-san.
+sanbuild() {
+	mkdir -p build-san
+	(cd build-san && { [ -f Makefile ] ||
+		../configure --enable-tests --enable-sanitizers -q; } &&
+		make -j"$(nproc)" -s)
+}
+
+# make check in DIR; its closing counts are added to the totals.
+passed=0 failed=0 skipped=0 summary=""
+check_in() { # dir label
+	echo "quickstart: the test suite in $1 ($2)"
+	(cd "$1" && make -j"$(nproc)" -s check) 2>&1 | tee "$1/check.log"
+	count "$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1/check.log" | tail -n 1)" "$1"
+}
+
+count() { # "N passed, N failed[, N skipped]" label
+	set -- "$1" "$2" $(echo "$1" | tr -c '0-9\n' ' ')
+	if [ $# -lt 4 ]; then
+		echo "quickstart: $2: the suite did not finish"
+		failed=$((failed + 1)) summary="$summary $2: did not finish;"
+		return
+	fi
+	passed=$((passed + $3)) failed=$((failed + $4)) skipped=$((skipped + ${5:-0}))
+	summary="$summary $2: $1;"
+}
+
+# cppcheck over src/ and ui/ (make lint): one more check in the totals.
+lint() {
+	if (cd build && make -s lint); then
+		passed=$((passed + 1)) summary="$summary lint: clean"
+	else
+		failed=$((failed + 1)) summary="$summary lint: FAILED"
+	fi
+}
+
+total() {
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+}
+
 case "$what" in
 deps) deps ;;
 demo) deps; build; exec ./heaptop --demo ;;
 test)
 	deps; build
-	make -j"$(nproc)" -s check ;;
+	cd ..
+	# the suite twice: the normal build, then everything built with
+	# AddressSanitizer and UndefinedBehaviorSanitizer (--enable-sanitizers:
+	# the frontend, the core, the tests; the preloaded runtime with UBSan
+	# only); then the static analysis (make lint)
+	check_in build "the normal build"
+	sanbuild
+	# the sanitizer tree uses the normal tree's static _rjem_ jemalloc
+	[ -d build-san/tests/jemalloc-rjem ] || { mkdir -p build-san/tests &&
+		cp -a build/tests/jemalloc-rjem build-san/tests/; }
+	check_in build-san "the sanitizer build"
+	lint
+	echo "quickstart: $summary"
+	total ;;
 *) echo "usage: $0 demo|test|deps" >&2; exit 2 ;;
 esac

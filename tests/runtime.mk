@@ -2,7 +2,7 @@
 # with libhtrt.la), the test-only segment reader and the target programs
 # the integration tests (tests/integration/t_runtime_*.sh) run.
 
-HT_RT_TEST_LIBS = libhtrt.la $(CMOCKA_LIBS) -lm -lpthread -lrt
+HT_RT_TEST_LIBS = $(HT_RT_TEST_LIB) $(CMOCKA_LIBS) -lm -lpthread -lrt $(HT_SAN_CFLAGS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_sampler tests/unit/test_weights \

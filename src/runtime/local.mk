@@ -1,11 +1,14 @@
 # src/runtime rules: libheaptop.so, the sampling runtime preloaded into (or
 # linked with) the program under study.  The modules that do not touch
 # process-wide state live in a convenience library, libhtrt.la, that the
-# unit tests link as well.  Never built with sanitizers; compiled with
-# -fvisibility=hidden so only the malloc family and heaptop_* are exported.
+# unit tests link as well.  Compiled with -fvisibility=hidden so only the
+# malloc family and heaptop_* are exported.  configure --enable-sanitizers
+# builds the runtime with UBSan only (ASan must own malloc, which the
+# runtime replaces) and gives the unit tests libhtrt_san.la, the same
+# modules with ASan and UBSan.
 
 HT_RT_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-strict-aliasing \
-	$(LIBUNWIND_CFLAGS)
+	$(LIBUNWIND_CFLAGS) $(HT_RT_SAN_CFLAGS)
 
 noinst_LTLIBRARIES += libhtrt.la
 libhtrt_la_SOURCES = \
@@ -22,11 +25,21 @@ libhtrt_la_SOURCES = \
 	src/runtime/allocscan.h src/runtime/allocscan.c
 libhtrt_la_CFLAGS = $(HT_RT_CFLAGS)
 
+if HT_SANITIZERS
+noinst_LTLIBRARIES += libhtrt_san.la
+libhtrt_san_la_SOURCES = $(libhtrt_la_SOURCES)
+libhtrt_san_la_CFLAGS = $(AM_CFLAGS) -fno-strict-aliasing $(LIBUNWIND_CFLAGS) \
+	$(HT_SAN_CFLAGS)
+HT_RT_TEST_LIB = libhtrt_san.la
+else
+HT_RT_TEST_LIB = libhtrt.la
+endif
+
 lib_LTLIBRARIES += libheaptop.la
 libheaptop_la_SOURCES = \
 	src/runtime/runtime.h src/runtime/runtime.c \
 	src/runtime/interpose.c src/runtime/control.c \
 	src/runtime/allocator.h src/runtime/allocator.c
 libheaptop_la_CFLAGS = $(HT_RT_CFLAGS)
-libheaptop_la_LDFLAGS = -avoid-version -no-undefined
+libheaptop_la_LDFLAGS = -avoid-version -no-undefined $(HT_RT_SAN_CFLAGS)
 libheaptop_la_LIBADD = libhtrt.la $(LIBUNWIND_LIBS) -lpthread -ldl -lm -lrt

@@ -36,6 +36,7 @@ HT_UI_CPPFLAGS =
 
 bin_PROGRAMS += heaptop
 heaptop_SOURCES = src/heaptop.c
+heaptop_SOURCES += src/options.h src/options.c src/report.h src/report_text.c src/report_json.c
 heaptop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(HT_UI_CPPFLAGS)
 heaptop_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS)
 heaptop_LDFLAGS = $(HT_SAN_CFLAGS)

@@ -25,6 +25,7 @@ libhtcore_a_SOURCES = \
 	src/core/family.h src/core/family.c \
 	src/core/symbolize.h src/core/fmt.h
 libhtcore_a_SOURCES += src/core/units.h src/core/units.c
+libhtcore_a_SOURCES += src/core/session_priv.h src/core/session_launch.c src/core/session_snap.c
 libhtcore_a_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(LIBDW_CFLAGS) \
 	$(ZLIB_CFLAGS) $(PROTOBUF_C_CFLAGS)
 

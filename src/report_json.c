@@ -221,16 +221,23 @@ static void json_counts(FILE *f, const struct ht_counts *c, bool stderrs)
 	}
 }
 
-static void json_frame(FILE *f, const struct ht_frame *fr)
+/* "function":...,"file":...,"line":N,"module":... of a frame. */
+static void json_location(FILE *f, const struct ht_frame *fr)
 {
-	char addr[32];
-
-	fputs("{\"function\":", f);
+	fputs("\"function\":", f);
 	ht_json_string(f, fr->function);
 	fputs(",\"file\":", f);
 	ht_json_string(f, fr->file);
 	fprintf(f, ",\"line\":%d,\"module\":", fr->line);
 	ht_json_string(f, fr->module);
+}
+
+static void json_frame(FILE *f, const struct ht_frame *fr)
+{
+	char addr[32];
+
+	fputc('{', f);
+	json_location(f, fr);
 	snprintf(addr, sizeof addr, "0x%" PRIx64, fr->pc);
 	fprintf(f, ",\"inlined\":%s,\"address\":\"%s\"}",
 	        fr->inlined ? "true" : "false", addr);
@@ -348,12 +355,8 @@ void print_json(struct ht_model *m, struct ht_session *s,
 
 		if (i)
 			fputc(',', f);
-		fputs("{\"function\":", f);
-		ht_json_string(f, fr->function);
-		fputs(",\"file\":", f);
-		ht_json_string(f, fr->file);
-		fprintf(f, ",\"line\":%d,\"module\":", fr->line);
-		ht_json_string(f, fr->module);
+		fputc('{', f);
+		json_location(f, fr);
 		if (st->via) {
 			fputs(",\"via\":", f);
 			ht_json_string(f, st->via->function);

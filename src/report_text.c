@@ -49,6 +49,22 @@ static void print_value(char *buf, size_t n, double v, double var)
 	         ht_rel_stderr(v, var) > HT_UNCERTAIN_REL ? "±" : "");
 }
 
+/* The four count columns of a row: in use and allocated, bytes and
+ * objects, with "±" where the estimate is uncertain. */
+struct cells {
+	char ib[40], ab[40], io[40], ao[40];
+};
+
+static void count_cells(struct cells *cl, const struct ht_counts *c)
+{
+	print_value(cl->ib, sizeof cl->ib, c->cur_bytes, c->var_cur_bytes);
+	print_value(cl->ab, sizeof cl->ab, c->cum_bytes, c->var_cum_bytes);
+	snprintf(cl->io, sizeof cl->io, "%.0f%s", c->cur_objs,
+	         ht_rel_stderr(c->cur_objs, c->var_cur_objs) >
+	         HT_UNCERTAIN_REL ? "±" : "");
+	snprintf(cl->ao, sizeof cl->ao, "%.0f", c->cum_objs);
+}
+
 /* "thread N (name)" with the name's control characters made visible
  * (names come from files). */
 static void thread_label(char *buf, size_t n, const struct ht_model *m,
@@ -75,17 +91,13 @@ static void print_thread_row(const struct ht_model *m,
                              const char *indent)
 {
 	const struct ht_counts *c = &t->counts;
-	char ib[40], ab[40], io[40], ao[40], label[160];
+	struct cells cl;
+	char label[160];
 
-	print_value(ib, sizeof ib, c->cur_bytes, c->var_cur_bytes);
-	print_value(ab, sizeof ab, c->cum_bytes, c->var_cum_bytes);
-	snprintf(io, sizeof io, "%.0f%s", c->cur_objs,
-	         ht_rel_stderr(c->cur_objs, c->var_cur_objs) >
-	         HT_UNCERTAIN_REL ? "±" : "");
-	snprintf(ao, sizeof ao, "%.0f", c->cum_objs);
+	count_cells(&cl, c);
 	thread_label(label, sizeof label, m, t->thread);
 	/* under a site: past its TREND column; in the thread table: none */
-	printf("%12s %10s %12s %10s%s %s%s%s\n", ib, io, ab, ao,
+	printf("%12s %10s %12s %10s%s %s%s%s\n", cl.ib, cl.io, cl.ab, cl.ao,
 	       delta ? "             " : "", *indent ? "                   " : " ",
 	       indent, label);
 }
@@ -360,16 +372,12 @@ void print_text(struct ht_model *m, struct ht_session *s,
 	for (size_t i = 0; i < shown; i++) {
 		const struct ht_site *st = sites[i];
 		const struct ht_counts *c = &st->counts;
-		char ib[40], ab[40], io[40], ao[40], gb[48] = "", tr[48];
+		struct cells cl;
+		char gb[48] = "", tr[48];
 		char nb[BATCH_NAME_MAX * 3 + 1];
 		const struct ht_frame *f = st->frame;
 
-		print_value(ib, sizeof ib, c->cur_bytes, c->var_cur_bytes);
-		print_value(ab, sizeof ab, c->cum_bytes, c->var_cum_bytes);
-		snprintf(io, sizeof io, "%.0f%s", c->cur_objs,
-		         ht_rel_stderr(c->cur_objs, c->var_cur_objs) >
-		         HT_UNCERTAIN_REL ? "±" : "");
-		snprintf(ao, sizeof ao, "%.0f", c->cum_objs);
+		count_cells(&cl, c);
 		if (delta && st->has_delta) {
 			char h[24], sh[32];
 
@@ -382,7 +390,8 @@ void print_text(struct ht_model *m, struct ht_session *s,
 			snprintf(tr, sizeof tr, "-");  /* one profile: no trend */
 		else
 			trend_cell(tr, sizeof tr, st);
-		printf("%12s %10s %12s %10s%s %-18s %s", ib, io, ab, ao, gb, tr,
+		printf("%12s %10s %12s %10s%s %-18s %s", cl.ib, cl.io, cl.ab,
+		       cl.ao, gb, tr,
 		       batch_name(nb, sizeof nb, f->function));
 		if (f->file && f->line > 0)
 			printf(" (%s:%d)", ht_fmt_basename(f->file), f->line);

@@ -82,3 +82,17 @@ tests_targets_fe_static_LDFLAGS = -all-static
 
 # Built by its test with rustc (no cargo, no crates).
 EXTRA_DIST += tests/targets/fe_rs.rs tests/targets/fe_librs.rs
+
+# Unit tests of the session's launch side and of profile.c.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_session tests/unit/test_profile
+HT_UNIT_TESTS += tests/unit/test_session tests/unit/test_profile
+endif
+tests_unit_test_session_SOURCES = tests/unit/test_session.c
+tests_unit_test_session_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_session_LDFLAGS = $(HT_SAN_CFLAGS)
+tests_unit_test_session_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_profile_SOURCES = tests/unit/test_profile.c
+tests_unit_test_profile_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_profile_LDFLAGS = $(HT_SAN_CFLAGS)
+tests_unit_test_profile_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS)

@@ -6,6 +6,7 @@ check_PROGRAMS += tests/unit/test_ui_format
 HT_UNIT_TESTS += tests/unit/test_ui_format
 tests_unit_test_ui_format_SOURCES = tests/unit/test_ui_format.c \
 	ui/format.c ui/format.h
+tests_unit_test_ui_format_SOURCES += src/core/units.c src/core/units.h
 tests_unit_test_ui_format_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_unit_test_ui_format_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_ui_format_LDADD = $(CMOCKA_LIBS) -lm

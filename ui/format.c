@@ -1,5 +1,6 @@
 /*
- * Text formatting helpers for the screen (see format.h).  Must stay free of
+ * Text formatting helpers for the screen (see format.h); numbers and
+ * durations are core/units.c's.  Must stay free of
  * curses and of allocation: views call these for every visible cell on
  * every redraw, and the unit tests call them without a terminal.
  */
@@ -10,64 +11,6 @@
 #include <string.h>
 
 #include "ui/format.h"
-
-static char *fmt_scaled(char *buf, size_t len, double v, bool sign,
-                        double base, const char *units)
-{
-	const char *pfx = "";
-	double a = fabs(v);
-	int u = 0;
-
-	if (v < 0)
-		pfx = "-";
-	else if (sign && v > 0)
-		pfx = "+";
-	if (!isfinite(v)) {
-		snprintf(buf, len, "?");
-		return buf;
-	}
-	/* Round before choosing the unit so 1023.96 reads "1.0K", not "1024". */
-	while (units[u + 1] != '\0' && a >= base - 0.5) {
-		a /= base;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%s%.0f", pfx, a);
-	else if (a < 9.95)
-		snprintf(buf, len, "%s%.1f%c", pfx, a, units[u]);
-	else
-		snprintf(buf, len, "%s%.0f%c", pfx, a, units[u]);
-	return buf;
-}
-
-char *ht_fmt_bytes(char *buf, size_t len, double bytes, bool sign)
-{
-	return fmt_scaled(buf, len, bytes, sign, 1024.0, " KMGTPE");
-}
-
-char *ht_fmt_count(char *buf, size_t len, double n, bool sign)
-{
-	return fmt_scaled(buf, len, n, sign, 1000.0, " kMGTPE");
-}
-
-char *ht_fmt_duration(char *buf, size_t len, double secs)
-{
-	unsigned long long s;
-
-	if (!isfinite(secs) || secs < 0)
-		secs = 0;
-	s = (unsigned long long)(secs + 0.5);
-	if (s < 60)
-		snprintf(buf, len, "%llus", s);
-	else if (s < 3600)
-		snprintf(buf, len, "%llu:%02llu", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(buf, len, "%llu:%02llu:%02llu", s / 3600, s / 60 % 60,
-		         s % 60);
-	else
-		snprintf(buf, len, "%llud%02lluh", s / 86400, s / 3600 % 24);
-	return buf;
-}
 
 char *ht_fmt_sparkline(char *buf, size_t len, const double *values, size_t n,
                        size_t width, bool utf8)
@@ -142,16 +85,6 @@ size_t ht_fmt_fit(const char *s, size_t cols)
 		i = next;
 	}
 	return i;
-}
-
-const char *ht_fmt_basename(const char *path)
-{
-	const char *slash;
-
-	if (path == NULL)
-		return "";
-	slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
 }
 
 /* A bounded writer for ht_fmt_short_name: keeps buf NUL-terminated and

@@ -1,6 +1,6 @@
 /*
- * Text formatting for the screen: byte and count abbreviations, durations,
- * sparklines, shortened C++ names, and cutting strings to a column width.  Pure functions over
+ * Text formatting for the screen (bytes, counts and durations come from
+ * core/units.h): sparklines, shortened C++ names, and cutting strings to a column width.  Pure functions over
  * caller buffers: no curses, no allocation, so the unit tests can check
  * them without a terminal.
  */
@@ -10,17 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Bytes as a short human value ("0", "999", "1.2K", "34.5M", "1.0G"),
- * 1024-based, at most 6 characters.  With `sign`, positive values get a
- * leading '+' (for deltas); negative values always get '-'.  Writes at most
- * `len` bytes (NUL included) to buf and returns buf. */
-char *ht_fmt_bytes(char *buf, size_t len, double bytes, bool sign);
-
-/* Counts abbreviated the same way but 1000-based ("999", "12.3k", "4.5M"). */
-char *ht_fmt_count(char *buf, size_t len, double n, bool sign);
-
-/* A duration in seconds as "12s", "3:04", "1:02:03" or "2d03h". */
-char *ht_fmt_duration(char *buf, size_t len, double secs);
+#include "core/units.h"   /* ht_fmt_bytes, _count, _duration, _basename */
 
 /*
  * A sparkline of `n` values (oldest first) in `width` cells, using the
@@ -66,8 +56,5 @@ size_t ht_fmt_scope_cut(const char *name, size_t cols);
  * `utf8`).  Returns buf. */
 char *ht_fmt_cut(char *buf, size_t len, const char *s, size_t cols,
                  bool utf8);
-
-/* The last path component of a file name ("a/b/c.c" -> "c.c"); NULL -> "". */
-const char *ht_fmt_basename(const char *path);
 
 #endif /* HT_UI_FORMAT_H */

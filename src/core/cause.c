@@ -9,17 +9,23 @@
 
 #include "core/cause.h"
 
-void ht_cause_set(char **cause, const char *fmt, ...)
+void ht_cause_vset(char **cause, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *s = NULL;
 
 	if (!cause)
 		return;
-	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
-	va_end(ap);
 	free(*cause);
 	*cause = s;
+}
+
+void ht_cause_set(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ht_cause_vset(cause, fmt, ap);
+	va_end(ap);
 }

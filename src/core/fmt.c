@@ -18,47 +18,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cause.h"
 #include "core/fmt.h"
 #include "core/fmt_priv.h"
 
 #define HT_FMT_MAX_FILE (1024ull * 1024 * 1024)
-
-static char *vformat(const char *fmt, va_list ap)
-{
-	char *s = NULL;
-
-	if (vasprintf(&s, fmt, ap) < 0)
-		return NULL;
-	return s;
-}
 
 /* See fmt_priv.h. */
 int ht_fmt_errorf(char **cause, const char *filename, size_t line,
                   const char *fmt, ...)
 {
 	va_list ap;
-	char *msg, *full = NULL;
+	char *msg = NULL;
 
 	if (!cause)
 		return -EINVAL;
 	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
+	ht_cause_vset(&msg, fmt, ap);
 	va_end(ap);
-	if (!msg) {
-		*cause = NULL;
-		return -EINVAL;
-	}
-	if (line > 0) {
-		if (asprintf(&full, "%s:%zu: %s", filename ? filename : "<input>",
-		             line, msg) < 0)
-			full = NULL;
-	} else {
-		if (asprintf(&full, "%s: %s", filename ? filename : "<input>",
-		             msg) < 0)
-			full = NULL;
-	}
+	if (line > 0)
+		ht_cause_set(cause, "%s:%zu: %s", filename ? filename : "<input>",
+		             line, msg ? msg : "out of memory");
+	else
+		ht_cause_set(cause, "%s: %s", filename ? filename : "<input>",
+		             msg ? msg : "out of memory");
 	free(msg);
-	*cause = full;
 	return -EINVAL;
 }
 
@@ -67,11 +51,9 @@ int ht_fmt_fail(char **cause, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cause) {
-		va_start(ap, fmt);
-		*cause = vformat(fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	ht_cause_vset(cause, fmt, ap);
+	va_end(ap);
 	return err;
 }
 

@@ -24,13 +24,14 @@
 /* Highest thread number that gets a name slot (names above are dropped). */
 #define HT_FMT_MAX_THREAD_NAME 65535u
 
-/* Set *cause to a malloc'd "FILE:LINE: message" (line 0: no line part).
+/* Set *cause through ht_cause_set to "FILE:LINE: message" (line 0: no
+ * line part).
  * Returns -EINVAL, for `return ht_fmt_errorf(...)`.  cause may be NULL. */
 int ht_fmt_errorf(char **cause, const char *filename, size_t line,
                   const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Set *cause to a malloc'd message and return err (a -errno). */
+/* Set *cause through ht_cause_set and return err (a -errno). */
 int ht_fmt_fail(char **cause, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

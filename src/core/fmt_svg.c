@@ -26,6 +26,7 @@
 #include "core/fmt.h"
 #include "core/fmt_priv.h"
 #include "core/fmt_svg.h"
+#include "core/units.h"
 
 /* Geometry, in pixels; the script reads it from the root's data-*. */
 #define FRAME_H 16
@@ -514,20 +515,9 @@ static void put_label(FILE *f, const char *name, double w)
 		put_cut(f, name, (size_t)floor(w / CHAR_W));
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-
-	return s ? s + 1 : path;
-}
-
 /* "12.3 MiB" (1024-based) or "1,234 objects". */
 static void value_str(char *buf, size_t n, double v, enum ht_fmt_value what)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
-	                                     "PiB" };
-	int u = 0;
-
 	if (what == HT_VAL_INUSE_OBJS || what == HT_VAL_ALLOC_OBJS) {
 		char digits[32], grouped[48];
 		size_t len, j = 0;
@@ -547,14 +537,7 @@ static void value_str(char *buf, size_t n, double v, enum ht_fmt_value what)
 		snprintf(buf, n, "%s object%s", grouped, v == 1 ? "" : "s");
 		return;
 	}
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, n, "%.0f B", v);
-	else
-		snprintf(buf, n, "%.1f %s", v, units[u]);
+	ht_units_fmt(buf, n, v, false, &ht_units_iec_bytes);
 }
 
 /* "45.6%", "0.042%" (the script's pct() does the same). */
@@ -579,13 +562,13 @@ static void put_location(FILE *f, const struct ht_svg *g,
 		return;
 	}
 	if (nd->file) {
-		put_xml(f, base_name(nd->file), SIZE_MAX, XML_NO_PARENS);
+		put_xml(f, ht_fmt_basename(nd->file), SIZE_MAX, XML_NO_PARENS);
 		for (size_t k = 0; k < nd->nlines && k < 3; k++)
 			fprintf(f, "%c%d", k ? ',' : ':', nd->lines[k]);
 		if (nd->nlines > 3)
 			fputs(",...", f);
 	} else if (nd->module) {
-		put_xml(f, base_name(nd->module), SIZE_MAX, XML_NO_PARENS);
+		put_xml(f, ht_fmt_basename(nd->module), SIZE_MAX, XML_NO_PARENS);
 	} else {
 		fputs("unknown", f);
 	}

@@ -27,6 +27,8 @@ libhtcore_a_SOURCES = \
 	src/core/proctree.h src/core/proctree.c \
 	src/core/family.h src/core/family.c \
 	src/core/symbolize.h src/core/fmt.h
+libhtcore_a_SOURCES += src/core/units.h src/core/units.c
+libhtcore_a_SOURCES += src/core/session_priv.h src/core/session_launch.c src/core/session_snap.c
 libhtcore_a_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(LIBDW_CFLAGS) \
 	$(ZLIB_CFLAGS) $(PROTOBUF_C_CFLAGS)
 
@@ -38,6 +40,7 @@ HT_UI_CPPFLAGS =
 
 bin_PROGRAMS += heaptop
 heaptop_SOURCES = src/heaptop.c
+heaptop_SOURCES += src/options.h src/options.c src/report.h src/report_text.c src/report_json.c
 heaptop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(HT_UI_CPPFLAGS)
 heaptop_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS)
 heaptop_LDFLAGS = $(HT_SAN_CFLAGS)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/trend.h"
+#include "core/units.h"
 
 /* ---- history ---- */
 
@@ -381,16 +382,7 @@ const char *ht_verdict_name(enum ht_verdict v)
 /* "1.2 MB" style, decimal units, 2-3 significant digits. */
 static void fmt_bytes(char *buf, size_t len, double b)
 {
-	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
-	double a = fabs(b);
-	int u = 0;
-
-	while (a >= 1000 && u < 4) {
-		a /= 1000;
-		u++;
-	}
-	snprintf(buf, len, "%s%.*f %s", b < 0 ? "-" : "", u && a < 10 ? 1 : 0,
-	         a, unit[u]);
+	ht_units_fmt(buf, len, b, false, &ht_units_si_bytes);
 }
 
 /* "+1.2 MB/min" */

@@ -464,10 +464,11 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	so.sysroot = o.sysroot;
 	so.debug_dir = o.debug_dir;
-	if (o.list)
-		return do_list(o.list_all);
-	if (o.clean)
-		return do_clean();
+	if (o.list || o.clean) {
+		rc = o.list ? do_list(o.list_all) : do_clean();
+		free_options(&o);
+		return rc;
+	}
 	if (o.demo) {
 		demo = find_demo();
 		if (!demo) {
@@ -574,8 +575,10 @@ int main(int argc, char **argv)
 	}
 	ht_model_set_symbol_options(m, &so);
 	ht_model_set_ages_source(m, ht_session_ages, s);
-	if (o.nfold)
-		ht_model_set_fold(m, o.fold, o.nfold);
+	if (o.nfold && (err = ht_model_set_fold(m, o.fold, o.nfold)) < 0) {
+		fprintf(stderr, "heaptop: --fold: %s\n", strerror(-err));
+		goto out;
+	}
 	{
 		struct ht_model_options mo = {
 			.group = o.group, .sort = o.sort, .filter = o.filter,
@@ -602,6 +605,7 @@ int main(int argc, char **argv)
 		err = ht_model_set_baseline_profile(m, bp);
 		if (err < 0) {
 			fprintf(stderr, "heaptop: baseline: %s\n",
+			        ht_model_cause(m) ? ht_model_cause(m) :
 			        strerror(-err));
 			goto out;
 		}
@@ -644,5 +648,6 @@ out:
 	ht_model_free(m);
 	ht_session_free(s);
 	free(demo);
+	free_options(&o);
 	return rc;
 }

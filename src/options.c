@@ -337,7 +337,7 @@ static void fold_from_env(struct options *o)
 
 	if (!env || !*env)
 		return;
-	copy = strdup(env);
+	copy = o->fold_env = strdup(env);
 	if (!copy)
 		return;
 	for (start = w = p = copy; ; p++) {
@@ -359,6 +359,15 @@ static void fold_from_env(struct options *o)
 		}
 		*w++ = *p;
 	}
+}
+
+void free_options(struct options *o)
+{
+	free(o->fold);
+	free(o->fold_env);
+	o->fold = NULL;
+	o->fold_env = NULL;
+	o->nfold = 0;
 }
 
 void parse_options(int argc, char **argv, struct options *o)

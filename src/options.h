@@ -45,10 +45,14 @@ struct options {
 	bool lib_sites;             /* --lib-sites: no folding */
 	const char **fold;          /* --fold, then HEAPTOP_FOLD's */
 	size_t nfold;
+	char *fold_env;             /* the copy of HEAPTOP_FOLD fold points into */
 	char **argv;                /* program to launch */
 };
 
 /* Fill o from argv; exits on --help, --version and usage errors. */
 void parse_options(int argc, char **argv, struct options *o);
+
+/* Free what parse_options allocated. */
+void free_options(struct options *o);
 
 #endif /* HT_OPTIONS_H */

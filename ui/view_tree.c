@@ -159,12 +159,12 @@ static void draw_tree(struct ht_ui *ui, int y, int h, int w)
 					         sf->line);
 					loc = buf;
 				}
-				x += ht_ui_put_name(row, x, sf->function, loc,
-				                    w - x, ui->utf8, sel,
-				                    ROLE(HT_CR_FUNCTION),
-				                    ROLE(HT_CR_LOCATION));
+				ht_ui_put_name(row, x, sf->function, loc,
+				               w - x, ui->utf8, sel,
+				               ROLE(HT_CR_FUNCTION),
+				               ROLE(HT_CR_LOCATION));
 			} else {
-				x += ht_ui_put(row, x, "[all allocations]", w - x);
+				ht_ui_put(row, x, "[all allocations]", w - x);
 			}
 		} else {
 			const char *loc = f->module;
@@ -179,8 +179,7 @@ static void draw_tree(struct ht_ui *ui, int y, int h, int w)
 			                    ui->utf8, sel, ROLE(HT_CR_FUNCTION),
 			                    ROLE(HT_CR_LOCATION));
 			if (f->inlined && x + 1 < w)
-				x += 1 + ht_ui_put(row, x + 1, "[inlined]",
-				                   w - x - 1);
+				ht_ui_put(row, x + 1, "[inlined]", w - x - 1);
 		}
 		attrset(A_NORMAL);
 #undef ROLE

@@ -389,7 +389,7 @@ int ht_fmt_write_file(const struct ht_fmt *fmt, const char *path,
 		return rc;
 	}
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
-		rc = -errno ? -errno : -EIO;
+		rc = errno ? -errno : -EIO;
 		fclose(f);
 		goto fail_msg;
 	}

@@ -119,7 +119,7 @@ struct builder {
 	size_t nlocs, caplocs;
 	struct kmap locmap;      /* (pc, 0) -> id */
 	PMapping **maps;
-	size_t nmaps, capmaps;
+	size_t nmaps;
 	PSample **samples;
 	size_t nsamples, capsamples;
 	PValueType *vt[4], period_type;

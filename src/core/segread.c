@@ -1348,7 +1348,7 @@ int ht_live_parse(const char *buf, size_t len, uint32_t stacks_cap,
                   struct ht_live_obj **out, size_t *n, uint64_t *now_ns,
                   char **cause)
 {
-	const char *p = buf, *end = buf + len;
+	const char *p = buf, *end;
 	uint64_t now = 0, rate = 0, count = 0, line = 1;
 	struct ht_live_obj *objs;
 	size_t k = 0;
@@ -1360,6 +1360,7 @@ int ht_live_parse(const char *buf, size_t len, uint32_t stacks_cap,
 		ht_cause_set(cause, "live objects: file too large (%zu bytes)", len);
 		return -EFBIG;
 	}
+	end = buf + len;
 	if (!p_lit(&p, end, HT_LIVE_MAGIC " now_ns=") || !p_dec(&p, end, &now) ||
 	    !p_lit(&p, end, " rate=") || !p_dec(&p, end, &rate) ||
 	    !p_lit(&p, end, " count=") || !p_dec(&p, end, &count) ||

@@ -137,7 +137,7 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 	struct ht_segread_status st;
 	struct ht_profile *p = NULL;
 	char path[PATH_MAX];
-	double t0 = mono_s(), cost = 0;
+	double t0 = mono_s(), cost;
 	int err;
 
 	ht_segread_status(s->seg, &st);

@@ -193,7 +193,8 @@ static int tail_cached(const struct ht_fpw_bounds *b, uintptr_t pc, uintptr_t sp
  * Continue with libunwind from the frame (pc, sp, bp), whose pc is already
  * out[n - 1].  Teaches the table the verdict of each address it passes and
  * keeps the tail in b when it reached the end in HT_FPW_TAIL frames.
- * Returns the depth or -1.
+ * Returns the depth or -1.  Out of line: its frame (libunwind's context
+ * and cursor, ~2 KiB) is only set up when the thread's last tail missed.
  */
 static __attribute__((noinline)) int tail(struct ht_fpw_bounds *b, uintptr_t pc, uintptr_t sp,
 					  uintptr_t bp, uint64_t *out, uint32_t n, uint32_t max)
@@ -203,8 +204,6 @@ static __attribute__((noinline)) int tail(struct ht_fpw_bounds *b, uintptr_t pc,
 	unw_cursor_t c;
 	int r;
 
-	if ((r = tail_cached(b, pc, sp, bp, out, n, max)) >= 0)
-		return r;
 	if (unw_getcontext(&uc) != 0)
 		return -1;
 	/* pc - 1: inside the call instruction, so the unwind row is the
@@ -265,8 +264,11 @@ int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *o
 		 * cached walk is cheaper than the tail */
 		if (v == HT_FPW_OTHER && n == 1)
 			return -1;
-		if (v != HT_FPW_FP)
-			return tail(b, pc, sp, bp, out, n, max);
+		if (v != HT_FPW_FP) {
+			int r = tail_cached(b, pc, sp, bp, out, n, max);
+
+			return r >= 0 ? r : tail(b, pc, sp, bp, out, n, max);
+		}
 		/* the caller's frame: inside this thread's stack, above ours */
 		if (bp < sp || (bp & 7) || bp >= b->hi - 16)
 			return -1;

@@ -9,16 +9,17 @@
 #   make bench-bridge                         heaptop reading jemalloc's profiler
 #   make bench-bridge BRIDGE_ARGS='-r 3' RJEM_LIB=/path/libjemalloc_pic.a
 #   make bench-ring                           what the event ring costs
+#   make bench-sample                         what one sample costs, and where
 
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh \
 	bench/malloc_bench.c bench/passthrough.c bench/bridge.sh \
 	bench/cpusplit.c bench/manystacks.c bench/rjem_bench.rs \
-	bench/ring.sh bench/ringloop.c
+	bench/ring.sh bench/ringloop.c bench/samplecost.sh
 
 BENCH_ARGS =
 BRIDGE_ARGS =
 
-.PHONY: bench bench-malloc bench-bridge bench-ring
+.PHONY: bench bench-malloc bench-bridge bench-ring bench-sample
 bench: bench-malloc
 bench-malloc: $(lib_LTLIBRARIES)
 	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
@@ -34,3 +35,8 @@ bench-bridge: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
 bench-ring: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
 	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
 	  $(SHELL) $(abs_top_srcdir)/bench/ring.sh $(RING_ARGS)
+
+# Not part of `make bench`: callgrind, about a minute.
+bench-sample: $(lib_LTLIBRARIES)
+	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
+	  $(SHELL) $(abs_top_srcdir)/bench/samplecost.sh $(SAMPLE_ARGS)

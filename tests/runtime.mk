@@ -8,15 +8,23 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
 	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
-	tests/unit/test_ownstack tests/unit/test_allocscan
+	tests/unit/test_ownstack tests/unit/test_allocscan tests/unit/test_budget \
+	tests/unit/test_modules
 HT_UNIT_TESTS += tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
 	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
-	tests/unit/test_ownstack tests/unit/test_allocscan
+	tests/unit/test_ownstack tests/unit/test_allocscan tests/unit/test_budget \
+	tests/unit/test_modules
 endif
 tests_unit_test_sampler_SOURCES = tests/unit/test_sampler.c
 tests_unit_test_sampler_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sampler_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_budget_SOURCES = tests/unit/test_budget.c
+tests_unit_test_budget_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_budget_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_modules_SOURCES = tests/unit/test_modules.c
+tests_unit_test_modules_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_modules_LDADD = $(HT_RT_TEST_LIBS) -ldl
 tests_unit_test_weights_SOURCES = tests/unit/test_weights.c
 tests_unit_test_weights_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_weights_LDADD = $(HT_RT_TEST_LIBS)
@@ -61,6 +69,25 @@ tests_targets_rt_liveread_SOURCES = tests/targets/rt_liveread.c
 tests_targets_rt_liveread_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS)
 tests_targets_rt_liveread_LDADD = $(HT_CORE_LIBS)
 tests_targets_rt_liveread_LDFLAGS = $(HT_TARGET_LINK) $(HT_SAN_CFLAGS)
+
+# The stack walker's target, with frame pointers and without
+# (t_runtime_fpwalk.sh).
+check_PROGRAMS += tests/targets/rt_fpwalk_fp tests/targets/rt_fpwalk_nofp
+tests_targets_rt_fpwalk_fp_SOURCES = tests/targets/rt_fpwalk.c
+tests_targets_rt_fpwalk_fp_CFLAGS = -O2 -g -fno-omit-frame-pointer
+tests_targets_rt_fpwalk_fp_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_fpwalk_fp_LDADD = -lpthread
+tests_targets_rt_fpwalk_nofp_SOURCES = tests/targets/rt_fpwalk.c
+tests_targets_rt_fpwalk_nofp_CFLAGS = -O2 -g -fomit-frame-pointer
+tests_targets_rt_fpwalk_nofp_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_fpwalk_nofp_LDADD = -lpthread
+
+# A target whose sampling interval changes as it runs (t_runtime_budget.sh).
+check_PROGRAMS += tests/targets/rt_ratechange
+tests_targets_rt_ratechange_SOURCES = tests/targets/rt_ratechange.c
+tests_targets_rt_ratechange_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_ratechange_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_ratechange_LDADD = libheaptop.la
 
 # Target programs.
 check_PROGRAMS += tests/targets/rt_live tests/targets/rt_sites tests/targets/rt_threads \

@@ -31,14 +31,17 @@ int heaptop_dump(const char *path);
 /*
  * Reset all counters, with jemalloc's prof.reset semantics: counts restart
  * from zero; objects live at the reset are forgotten, and their later frees
- * are not subtracted.  Returns 0 or -errno.
+ * are not subtracted.  Returns 0, or -errno (-ENOSYS when the runtime is
+ * disabled).
  */
 int heaptop_reset(void);
 
 /*
  * Set the mean sampling interval in bytes (1 = record every allocation).
- * Takes effect for each thread at its next sample.  Returns 0, or -EINVAL
- * for 0.
+ * Takes effect for each thread at its next sample.  Returns 0, or -errno
+ * (-EINVAL for 0, -ENOSYS when the runtime is disabled).  An overhead
+ * budget (HEAPTOP_BUDGET) chooses the interval itself and may replace
+ * this one at its next evaluation, about once a second.
  */
 int heaptop_set_rate(uint64_t bytes);
 

@@ -42,7 +42,7 @@
 
 #define HT_SEG_MAGIC UINT64_C(0x31504f5450414548) /* "HEAPTOP1" little-endian */
 #define HT_SEG_MAJOR 1
-#define HT_SEG_MINOR 2
+#define HT_SEG_MINOR 3
 
 /* Segment names: shm_open names without the leading '/', at most
  * HT_SEG_NAME_MAX bytes, characters [A-Za-z0-9._-] only. */
@@ -148,7 +148,22 @@ struct ht_seg_header {
 	uint32_t astat_seq;       /* seqlock: odd while the control thread writes */
 	uint64_t astat_time_ns;   /* CLOCK_MONOTONIC of the last update, 0 = never */
 	uint64_t astat[6];        /* bytes; see enum ht_astat_kind */
-	uint64_t reserved[5];     /* zero; room for minor additions */
+
+	/* the overhead budget and the stack walker (minor 3); zero from an
+	 * older runtime.  `rate` above is the interval in force either way. */
+	uint64_t budget_ppm;      /* HEAPTOP_BUDGET in millionths of the
+	                           * program's CPU time; 0 = no budget (the
+	                           * rate stays where it was set) */
+	uint64_t overhead_ppm;    /* with a budget: the runtime's estimated cost
+	                           * at `rate`, millionths of the program's CPU
+	                           * time, re-evaluated about once a second;
+	                           * 0 = not measured yet (or no budget) */
+	uint64_t sample_ns;       /* with a budget: measured mean cost of one
+	                           * sample and its free, ns; 0 = not yet */
+	uint64_t walked;          /* samples unwound by the frame-pointer
+	                           * walker (counted per thread in batches of
+	                           * 64: approximate) */
+	uint64_t reserved[1];     /* zero; room for minor additions */
 };
 
 /* What astat[] holds (astat_kind).
@@ -352,8 +367,10 @@ _Static_assert(sizeof(struct ht_seg_stack) == 104, "stack entry");
 _Static_assert(sizeof(struct ht_seg_ring) == 64, "ring header");
 _Static_assert(sizeof(struct ht_seg_event) == 64, "event slot");
 _Static_assert(offsetof(struct ht_seg_header, astat_kind) == 1544 &&
-	       offsetof(struct ht_seg_header, reserved) + 5 * 8 ==
+	       offsetof(struct ht_seg_header, budget_ppm) + 5 * 8 ==
 	       sizeof(struct ht_seg_header), "header: minor 2 fields take reserved[0..7]");
-_Static_assert(sizeof(struct ht_seg_header) == 1648, "header size (minor 1 and 2)");
+_Static_assert(offsetof(struct ht_seg_header, reserved) + 8 == sizeof(struct ht_seg_header),
+	       "header: minor 3 fields take reserved[0..3] of minor 2");
+_Static_assert(sizeof(struct ht_seg_header) == 1648, "header size (minors 1 to 3)");
 
 #endif /* HEAPTOP_SEGMENT_H */

@@ -676,6 +676,11 @@ static void read_status(struct ht_segread *r, struct ht_segread_status *st)
 	}
 	if (r->lay.minor >= 2)
 		read_astat(h, &st->astat);
+	if (r->lay.minor >= 3) {
+		st->budget_ppm = ld64(&h->budget_ppm);
+		st->overhead_ppm = ld64(&h->overhead_ppm);
+		st->sample_ns = ld64(&h->sample_ns);
+	}
 	/* a heartbeat from the future is from a previous boot */
 	st->heartbeat_age_ns = !hb ? 0 : now >= hb ? now - hb : UINT64_MAX;
 }

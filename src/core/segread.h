@@ -54,6 +54,13 @@ struct ht_segread_status {
 	struct ht_alloc_desc alloc;  /* zero until the runtime has looked */
 	struct ht_alloc_stats astat; /* read under its seqlock; zero for
 	                              * minor < 2 or when it kept changing */
+	/* the overhead budget (minor 3; zero before): `rate` is the interval
+	 * in force, with or without one */
+	uint64_t budget_ppm;   /* the budget, millionths of the program's CPU
+	                        * time; 0 = none */
+	uint64_t overhead_ppm; /* the runtime's estimated cost at `rate`, same
+	                        * unit; 0 = not measured (or no budget) */
+	uint64_t sample_ns;    /* measured mean cost of one sample, ns; 0 = not yet */
 };
 
 /* Where a segment sits in its process tree, from the header: the parent

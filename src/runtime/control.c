@@ -2,8 +2,9 @@
  * The control thread: carries out the frontend's commands (reset, dump, live,
  * set rate, ping) from the segment's control page within 100 ms, even
  * while the program is idle; bumps the heartbeat; republishes the module
- * list after dlopen/dlclose; publishes the allocator's statistics about
- * once a second (outside every runtime lock).
+ * list after dlopen/dlclose; publishes the allocator's statistics and,
+ * with an overhead budget, chooses the sampling interval about once a
+ * second (outside every runtime lock but cmd_lock).
  *
  * It runs with every signal blocked and its recursion guard permanently
  * set (nothing it does is sampled).  It never blocks on the frontend: a
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "runtime/allocator.h"
+#include "runtime/budget.h"
 #include "runtime/runtime.h"
 #include "runtime/util.h"
 
@@ -66,6 +68,48 @@ static int execute(struct ht_seg_control *ctl)
 	}
 }
 
+/* The budget's last observations (budget.h). */
+struct budget_mark {
+	uint64_t samples, cost_ns, timed, cpu_ns;
+};
+
+static void budget_take(struct ht_seg_header *h, struct budget_mark *m)
+{
+	m->samples = __atomic_load_n(&h->samples, __ATOMIC_RELAXED);
+	m->cost_ns = __atomic_load_n(&ht_rt.cost_ns, __ATOMIC_RELAXED);
+	m->timed = __atomic_load_n(&ht_rt.cost_timed, __ATOMIC_RELAXED);
+	m->cpu_ns = ht_now_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+/* About once a second with a budget: choose the next interval from the
+ * last period and publish it with the estimated overhead.  Not with
+ * jemalloc's profiler as the source (it changes its rate only with a
+ * reset). */
+static void budget_step(struct ht_seg_header *h, struct budget_mark *last)
+{
+	struct budget_mark now;
+	struct ht_budget_obs o;
+	struct ht_budget_next nx;
+
+	if (!ht_rt.budget_ppm || ht_allocator_bridge())
+		return;
+	budget_take(h, &now);
+	o.rate = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
+	o.budget_ppm = ht_rt.budget_ppm;
+	o.samples = now.samples - last->samples;
+	o.cost_ns = now.cost_ns - last->cost_ns;
+	o.timed = now.timed - last->timed;
+	o.cpu_ns = now.cpu_ns - last->cpu_ns;
+	ht_budget_next(&o, &nx);
+	if (nx.rate != o.rate && ht_cmd_set_rate(nx.rate) != 0)
+		return;
+	if (nx.overhead_ppm || o.samples < HT_BUDGET_MIN_SAMPLES)
+		__atomic_store_n(&h->overhead_ppm, nx.overhead_ppm, __ATOMIC_RELAXED);
+	if (now.timed)
+		__atomic_store_n(&h->sample_ns, now.cost_ns / now.timed, __ATOMIC_RELAXED);
+	*last = now;
+}
+
 static void *control_main(void *unused)
 {
 	struct ht_seg_view *v = &ht_rt.seg;
@@ -73,13 +117,15 @@ static void *control_main(void *unused)
 	struct ht_seg_header *h = v->hdr;
 	unsigned tick = 0;
 	uint64_t astat_last = 0;
+	struct budget_mark mark;
 
 	(void)unused;
-	ht_tls.guard = 1;
+	ht_guard_enter(&ht_tls); /* for the thread's life: no exit */
 	prctl(PR_SET_NAME, "heaptop-ctl", 0, 0, 0);
 	/* here, not in the constructor: it may start the program's own
 	 * allocator (jemalloc initialises on its first call) */
 	ht_allocator_detect(h);
+	budget_take(h, &mark);
 	for (;;) {
 		uint32_t req = __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE);
 		uint64_t now;
@@ -98,6 +144,7 @@ static void *control_main(void *unused)
 		if (now - astat_last >= 1000000000ull) {
 			astat_last = now;
 			ht_allocator_stats(h);
+			budget_step(h, &mark);
 		}
 		if (req == __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE))
 			futex_wait(&ctl->req_seq, req, 50 * 1000 * 1000L);

@@ -336,7 +336,7 @@ static uint64_t slow_begin(struct ht_tls *t, size_t size)
 	rate = ht_sample_decide(t, size);
 	errno = saved;
 	if (rate)
-		t->guard = 1;
+		ht_guard_enter(t);
 	return rate;
 }
 
@@ -346,12 +346,32 @@ static void slow_end(struct ht_tls *t, void *p, size_t size, uint64_t rate)
 
 	if (p)
 		ht_record_alloc(p, size, rate);
-	t->guard = 0;
+	ht_guard_exit(t, 0);
 	errno = saved;
 }
 
-static __attribute__((noinline)) void *alloc_slow(enum kind k, size_t a, size_t b,
-						  size_t size)
+/*
+ * The slow paths that may record a sample keep a frame pointer and are
+ * entered by a jump from the hook: their frame's saved rbp and return
+ * address are then the program's, where the stack walker starts
+ * (fpwalk.h).  A hook that called instead of jumping leaves a return
+ * address in the runtime, and the walker declines.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SAMPLING_SLOW __attribute__((noinline, optimize("no-omit-frame-pointer")))
+#define NOTE_CALLER(t)                                                      \
+	do {                                                                \
+		uintptr_t *f_ = __builtin_frame_address(0);                 \
+		(t)->walk.pc = f_[1];                                       \
+		(t)->walk.fp = f_[0];                                       \
+		(t)->walk.sp = (uintptr_t)(f_ + 2);                         \
+	} while (0)
+#else
+#define SAMPLING_SLOW __attribute__((noinline))
+#define NOTE_CALLER(t) ((t)->walk.pc = 0)
+#endif
+
+static SAMPLING_SLOW void *alloc_slow(enum kind k, size_t a, size_t b, size_t size)
 {
 	struct ht_tls *t = &ht_tls;
 	uint64_t rate = slow_begin(t, size);
@@ -359,6 +379,7 @@ static __attribute__((noinline)) void *alloc_slow(enum kind k, size_t a, size_t 
 
 	if (!rate)
 		return call_real(k, a, b);
+	NOTE_CALLER(t);
 	p = call_real(k, a, b);
 	slow_end(t, p, size, rate);
 	return p;
@@ -377,15 +398,15 @@ static __attribute__((noinline)) void free_slow(void *p)
 		return;
 	}
 	saved = errno;
-	t->guard = 1;
+	ht_guard_enter(t);
 	if (ht_take(p, &rec))
 		ht_settle_free(&rec);
 	real_free(p);
-	t->guard = 0;
+	ht_guard_exit(t, 0);
 	errno = saved;
 }
 
-static __attribute__((noinline)) void *realloc_slow(void *p, size_t n, int hit)
+static SAMPLING_SLOW void *realloc_slow(void *p, size_t n, int hit)
 {
 	struct ht_tls *t = &ht_tls;
 	struct ht_addr_rec rec;
@@ -411,7 +432,9 @@ static __attribute__((noinline)) void *realloc_slow(void *p, size_t n, int hit)
 	saved = errno;
 	if (t->countdown <= 0)
 		rate = ht_sample_decide(t, n);
-	t->guard = 1;
+	if (rate)
+		NOTE_CALLER(t);
+	ht_guard_enter(t);
 	if (hit)
 		taken = ht_take(p, &rec);
 	errno = saved;
@@ -425,7 +448,7 @@ static __attribute__((noinline)) void *realloc_slow(void *p, size_t n, int hit)
 	}
 	if (q && rate)
 		ht_record_alloc(q, n, rate);
-	t->guard = 0;
+	ht_guard_exit(t, 0);
 	errno = saved;
 	return q;
 }
@@ -485,8 +508,7 @@ HT_EXPORT void *reallocarray(void *p, size_t n, size_t m)
 	return realloc(p, sz);
 }
 
-static __attribute__((noinline)) int posix_memalign_slow(void **out, size_t align,
-							 size_t n)
+static SAMPLING_SLOW int posix_memalign_slow(void **out, size_t align, size_t n)
 {
 	struct ht_tls *t = &ht_tls;
 	uint64_t rate = slow_begin(t, n);
@@ -494,6 +516,7 @@ static __attribute__((noinline)) int posix_memalign_slow(void **out, size_t alig
 
 	if (!rate)
 		return real_posix_memalign(out, align, n);
+	NOTE_CALLER(t);
 	r = real_posix_memalign(out, align, n);
 	slow_end(t, r == 0 ? *out : NULL, n, rate);
 	return r;

@@ -15,6 +15,7 @@ libhtrt_la_SOURCES = \
 	src/runtime/util.h src/runtime/util.c \
 	src/runtime/sampler.h src/runtime/sampler.c \
 	src/runtime/weights.h src/runtime/weights.c \
+	src/runtime/budget.h src/runtime/budget.c \
 	src/runtime/ring.h src/runtime/ring.c \
 	src/runtime/stacks.h src/runtime/stacks.c \
 	src/runtime/addrmap.h src/runtime/addrmap.c \
@@ -39,6 +40,7 @@ lib_LTLIBRARIES += libheaptop.la
 libheaptop_la_SOURCES = \
 	src/runtime/runtime.h src/runtime/runtime.c \
 	src/runtime/interpose.c src/runtime/control.c \
+	src/runtime/fpwalk.h src/runtime/fpwalk.c \
 	src/runtime/allocator.h src/runtime/allocator.c
 libheaptop_la_CFLAGS = $(HT_RT_CFLAGS)
 libheaptop_la_LDFLAGS = -avoid-version -no-undefined $(HT_RT_SAN_CFLAGS)

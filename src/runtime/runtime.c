@@ -24,6 +24,7 @@
 #include <heaptop/heaptop.h>
 
 #include "runtime/allocator.h"
+#include "runtime/budget.h"
 #include "runtime/dump.h"
 #include "runtime/modules.h"
 #include "runtime/ownstack.h"
@@ -136,17 +137,52 @@ static __attribute__((noinline)) int short_of_stack(void)
 /* Unwind the caller's stack into buf (cap entries, innermost first) and
  * drop the runtime's own leading frames.  Returns the depth (0 when the
  * unwinder failed) and stores in *first the index of the first kept frame.
- * One buffer for both. */
+ * One buffer for both.  The frame-pointer walker first, when the slow path
+ * noted where the program's frames start; libunwind when it declines. */
 static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t max,
 						  int *first)
 {
-	int n = unw_backtrace(buf, cap);
-	int i = 0;
+	struct ht_fpw_start start = ht_tls.walk;
+	int n, i = 0;
 
+	ht_tls.walk.pc = 0;
+	if (start.pc && !ht_rt.libunwind_only) {
+		n = ht_fpwalk(&start, &ht_tls.bounds, (uint64_t *)(void *)buf, max,
+			      ht_rt.self_lo, ht_rt.self_hi);
+		if (n >= 0) {
+			ht_tls.acc_walked++;
+			*first = 0;
+			return (uint32_t)n;
+		}
+	}
+	n = unw_backtrace(buf, cap);
 	while (i < n && (uintptr_t)buf[i] >= ht_rt.self_lo && (uintptr_t)buf[i] < ht_rt.self_hi)
 		i++;
 	*first = i;
 	return n - i < 0 ? 0 : ((uint32_t)(n - i) < max ? (uint32_t)(n - i) : max);
+}
+
+/* This thread's share of the budget's measurements and of the walker's
+ * counter, batched: one atomic add per HT_ACC_BATCH samples.  since_ns:
+ * when this sample's timed part began (the clock is read again only with
+ * a budget). */
+static void account(struct ht_seg_header *h, uint64_t since_ns)
+{
+	struct ht_tls *t = &ht_tls;
+
+	if (ht_rt.budget_ppm)
+		t->acc_ns += ht_now_ns(CLOCK_MONOTONIC) - since_ns;
+	if (++t->acc_n < HT_ACC_BATCH)
+		return;
+	if (ht_rt.budget_ppm) {
+		__atomic_fetch_add(&ht_rt.cost_ns, t->acc_ns, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&ht_rt.cost_timed, t->acc_n, __ATOMIC_RELAXED);
+	}
+	if (t->acc_walked)
+		__atomic_fetch_add(&h->walked, t->acc_walked, __ATOMIC_RELAXED);
+	t->acc_ns = 0;
+	t->acc_n = 0;
+	t->acc_walked = 0;
 }
 
 struct sample {
@@ -180,6 +216,8 @@ static void record(void *arg)
 	rec.born_ns = ht_now_ns(CLOCK_MONOTONIC);
 	if (s->unwind)
 		depth = capture(buf, (int)(ht_rt.max_depth + 16), ht_rt.max_depth, &first);
+	else
+		ht_tls.walk.pc = 0;
 	pcs = (const uint64_t *)(const void *)&buf[first];
 	if (depth == 0)
 		count(&h->unwind_failures);
@@ -206,6 +244,7 @@ static void record(void *arg)
 	count(&h->samples);
 	push_event(HT_EV_ALLOC, rec.addr, s->size, rec.w.est_bytes, idx, rec.born_ns,
 		   rec.born_ns);
+	account(h, rec.born_ns);
 }
 
 void ht_record_alloc(void *p, size_t size, uint64_t rate)
@@ -230,12 +269,16 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 {
 	struct ht_seg_header *h = ht_rt.seg.hdr;
 	uint64_t gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
+	/* with a budget, a sample's cost includes its free */
+	uint64_t t0 = ht_rt.budget_ppm ? ht_now_ns(CLOCK_MONOTONIC) : 0;
 
 	if (rec->gen == (uint32_t)gen)
 		ht_stacks_sub(&ht_rt.stacks, rec->stack, rec->size, &rec->w);
 	count(&h->sampled_frees);
 	push_event(HT_EV_FREE, rec->addr, rec->size, rec->w.est_bytes, rec->stack, 0,
 		   rec->born_ns);
+	if (t0)
+		ht_tls.acc_ns += ht_now_ns(CLOCK_MONOTONIC) - t0;
 }
 
 void ht_put_back(const struct ht_addr_rec *rec)
@@ -254,8 +297,11 @@ void ht_modules_refresh(int force)
 		return;
 	if (!force && !ht_modules_changed())
 		return;
-	if (ht_modules_publish(&ht_rt.seg, (uintptr_t)&ht_modules_refresh) > 0)
+	if (ht_modules_publish(&ht_rt.seg, (uintptr_t)&ht_modules_refresh) > 0) {
+		/* an unloaded object's addresses may hold other code later */
+		ht_fpwalk_forget();
 		push_event(HT_EV_MODULES, 0, 0, 0, 0, 0, 0);
+	}
 }
 
 /* ---- commands ------------------------------------------------------- */
@@ -500,6 +546,7 @@ static int create_segment(const char *base, int with_pid, uint32_t flags,
 	if (parent)
 		ht_strlcpy(h->parent_name, parent, sizeof h->parent_name);
 	h->rate = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
+	h->budget_ppm = ht_rt.budget_ppm;
 	h->heartbeat_ns = h->start_mono_ns;
 	ht_strlcpy(ht_rt.name, name, sizeof ht_rt.name);
 	ht_stacks_attach(&ht_rt.stacks, ht_rt.seg.stacks, h->stacks_cap, ht_rt.seg.frames,
@@ -539,6 +586,15 @@ static void config(char *base, size_t base_size, int *explicit_name)
 		else
 			ht_log3("HEAPTOP_MAX_DEPTH=", v, ": not a number in 1..256; using 64");
 	}
+	v = getenv("HEAPTOP_BUDGET");
+	if (v && *v && ht_budget_parse(v, &ht_rt.budget_ppm) != 0) {
+		ht_rt.budget_ppm = 0;
+		ht_log3("HEAPTOP_BUDGET=", v,
+			": not a percentage in (0, 50] (1, 0.5); sampling at a fixed rate");
+	}
+	v = getenv("HEAPTOP_UNWIND");
+	if (v && strcmp(v, "libunwind") == 0)
+		ht_rt.libunwind_only = 1;
 	v = getenv("HEAPTOP_SHM");
 	if (v && *v) {
 		if (ht_name_valid(v)) {
@@ -593,20 +649,20 @@ static void dump_at_exit(int suffix_pid)
 static void on_exit_handler(int status, void *arg)
 {
 	struct ht_seg_header *h;
-	uint32_t saved_guard = ht_tls.guard;
+	uint32_t saved_guard;
 
 	(void)arg;
 	if (__atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_READY ||
 	    !__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE))
 		return;
-	ht_tls.guard = 1;
+	saved_guard = ht_guard_enter(&ht_tls);
 	h = ht_rt.seg.hdr;
 	if (ht_rt.dump_at_exit[0])
 		dump_at_exit(ht_rt.dump_suffix_pid || (h->flags & HT_SEG_F_CHILD));
 	__atomic_store_n(&h->exit_status, (int32_t)(status & 0xff), __ATOMIC_RELAXED);
 	__atomic_store_n(&h->exit_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
 	__atomic_store_n(&h->state, (uint32_t)HT_STATE_EXITED, __ATOMIC_RELEASE);
-	ht_tls.guard = saved_guard;
+	ht_guard_exit(&ht_tls, saved_guard);
 }
 
 /*
@@ -619,11 +675,11 @@ static void on_exit_handler(int status, void *arg)
  */
 static void atfork_child(void)
 {
-	uint32_t saved_guard = ht_tls.guard;
+	uint32_t saved_guard;
 
 	if (__atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_READY)
 		return;
-	ht_tls.guard = 1;
+	saved_guard = ht_guard_enter(&ht_tls);
 	ht_tls.tid = 0; /* the only thread of the child has a new id */
 	/* never write the parent's segment again */
 	__atomic_store_n(&ht_rt.have_seg, 0, __ATOMIC_RELEASE);
@@ -639,7 +695,7 @@ static void atfork_child(void)
 	if (!__atomic_load_n(&ht_rt.child_pending, __ATOMIC_RELAXED))
 		ht_strlcpy(ht_rt.parent_name, ht_rt.name, sizeof ht_rt.parent_name);
 	__atomic_store_n(&ht_rt.child_pending, 1, __ATOMIC_RELEASE);
-	ht_tls.guard = saved_guard;
+	ht_guard_exit(&ht_tls, saved_guard);
 }
 
 int ht_child_segment(void)
@@ -683,15 +739,16 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 	const char *v;
 	void *prime[4];
 	int explicit_name, err;
+	uint32_t saved;
 
 	if (__atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_OFF)
 		return;
-	ht_tls.guard = 1;
+	saved = ht_guard_enter(&ht_tls);
 	ht_interpose_resolve();
 	v = getenv("HEAPTOP_DISABLE");
 	if (v && strcmp(v, "1") == 0) {
 		__atomic_store_n(&ht_rt.state, HT_RT_DISABLED, __ATOMIC_RELEASE);
-		ht_tls.guard = 0;
+		ht_guard_exit(&ht_tls, saved);
 		return;
 	}
 	config(base, sizeof base, &explicit_name);
@@ -703,14 +760,14 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 	    ht_addrmap_init(&ht_rt.addrs, 22) != 0) {
 		ht_log3("cannot initialise (out of memory); profiling disabled", NULL, NULL);
 		__atomic_store_n(&ht_rt.state, HT_RT_DISABLED, __ATOMIC_RELEASE);
-		ht_tls.guard = 0;
+		ht_guard_exit(&ht_tls, saved);
 		return;
 	}
 	err = create_segment(base, explicit_name, 0, NULL);
 	if (err != 0) {
 		ht_log3("cannot create the shared segment ", base, "; profiling disabled");
 		__atomic_store_n(&ht_rt.state, HT_RT_DISABLED, __ATOMIC_RELEASE);
-		ht_tls.guard = 0;
+		ht_guard_exit(&ht_tls, saved);
 		return;
 	}
 	ht_modules_refresh(1);
@@ -722,27 +779,20 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 	__atomic_store_n(&ht_rt.state, HT_RT_READY, __ATOMIC_RELEASE);
 	if (ht_control_start() != 0)
 		count(&ht_rt.seg.hdr->internal_errors);
-	ht_tls.guard = 0;
+	ht_guard_exit(&ht_tls, saved);
 }
 
 /* ---- public API ----------------------------------------------------- */
 
 /* True when the runtime runs and this process has its segment (a fork
- * child creates it now if it has not sampled yet). */
+ * child creates it now if it has not sampled yet).  Guard set. */
 static int api_ready(void)
 {
-	uint32_t saved;
-	int ok;
-
 	if (__atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_READY)
 		return 0;
 	if (__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE))
 		return 1;
-	saved = ht_tls.guard;
-	ht_tls.guard = 1;
-	ok = ht_child_segment();
-	ht_tls.guard = saved;
-	return ok;
+	return ht_child_segment();
 }
 
 HT_EXPORT int heaptop_dump(const char *path)
@@ -752,49 +802,49 @@ HT_EXPORT int heaptop_dump(const char *path)
 
 	if (!path || !*path)
 		return -EINVAL;
-	if (!api_ready())
-		return -ENOSYS;
-	saved = ht_tls.guard;
-	ht_tls.guard = 1;
-	err = ht_cmd_dump(path);
-	ht_tls.guard = saved;
+	saved = ht_guard_enter(&ht_tls);
+	err = api_ready() ? ht_cmd_dump(path) : -ENOSYS;
+	ht_guard_exit(&ht_tls, saved);
 	errno = e;
 	return err;
 }
 
 HT_EXPORT int heaptop_reset(void)
 {
-	uint32_t saved;
-	int err;
+	uint32_t saved = ht_guard_enter(&ht_tls);
+	int err = api_ready() ? ht_cmd_reset() : -ENOSYS;
 
-	if (!api_ready())
-		return -ENOSYS;
-	saved = ht_tls.guard;
-	ht_tls.guard = 1;
-	err = ht_cmd_reset();
-	ht_tls.guard = saved;
+	ht_guard_exit(&ht_tls, saved);
 	return err;
 }
 
 HT_EXPORT int heaptop_set_rate(uint64_t bytes)
 {
+	uint32_t saved;
+	int err;
+
 	if (bytes == 0)
 		return -EINVAL;
-	if (!api_ready())
-		return -ENOSYS;
-	return ht_cmd_set_rate(bytes);
+	saved = ht_guard_enter(&ht_tls);
+	err = api_ready() ? ht_cmd_set_rate(bytes) : -ENOSYS;
+	ht_guard_exit(&ht_tls, saved);
+	return err;
 }
 
 HT_EXPORT uint64_t heaptop_get_rate(void)
 {
-	if (!api_ready())
-		return 0;
-	return __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
+	uint32_t saved = ht_guard_enter(&ht_tls);
+	uint64_t rate = api_ready() ? __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED) : 0;
+
+	ht_guard_exit(&ht_tls, saved);
+	return rate;
 }
 
 HT_EXPORT const char *heaptop_segment_name(void)
 {
-	if (!api_ready())
-		return NULL;
-	return ht_rt.name;
+	uint32_t saved = ht_guard_enter(&ht_tls);
+	const char *name = api_ready() ? ht_rt.name : NULL;
+
+	ht_guard_exit(&ht_tls, saved);
+	return name;
 }

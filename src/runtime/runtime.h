@@ -15,6 +15,7 @@
 #include <heaptop/segment.h>
 
 #include "runtime/addrmap.h"
+#include "runtime/fpwalk.h"
 #include "runtime/sampler.h"
 #include "runtime/segment.h"
 #include "runtime/stacks.h"
@@ -28,8 +29,36 @@ struct ht_tls {
 	uint32_t resolving; /* this thread is resolving the real functions */
 	uint32_t tid;       /* cached kernel thread id, 0 = not yet */
 	struct ht_rng rng;
+	struct ht_fpw_start walk;    /* the sampled call's program frame (pc 0: none) */
+	struct ht_fpw_bounds bounds; /* this thread's stack, for the walker */
+	/* batched into ht_rt / the header every HT_ACC_BATCH samples */
+	uint64_t acc_ns;    /* with a budget: what this thread's samples cost */
+	uint32_t acc_n;     /* samples since the last flush */
+	uint32_t acc_walked; /* of which the frame-pointer walker unwound */
 };
+#define HT_ACC_BATCH 64u
 extern __thread struct ht_tls ht_tls __attribute__((tls_model("initial-exec")));
+
+/*
+ * The one way into and out of the runtime for code that may take its locks
+ * or allocate below it: every public API entry point, the exit and fork
+ * handlers, start-up, the control thread and the hooks' slow paths.
+ * ht_guard_enter sets the recursion guard (the hooks then pass straight
+ * through to the real allocator) and returns its previous value, which the
+ * matching ht_guard_exit restores: entries nest.
+ */
+static inline uint32_t ht_guard_enter(struct ht_tls *t)
+{
+	uint32_t saved = t->guard;
+
+	t->guard = 1;
+	return saved;
+}
+
+static inline void ht_guard_exit(struct ht_tls *t, uint32_t saved)
+{
+	t->guard = saved;
+}
 
 enum ht_rt_state {
 	HT_RT_OFF = 0,      /* not initialised yet: pass through */
@@ -44,6 +73,10 @@ struct ht_runtime {
 	int state;                 /* enum ht_rt_state, atomic */
 	uint64_t rate;             /* current mean interval, atomic */
 	uint32_t max_depth;
+	int libunwind_only;        /* HEAPTOP_UNWIND=libunwind: no frame-pointer walk */
+	uint64_t budget_ppm;       /* HEAPTOP_BUDGET, millionths; 0 = none */
+	uint64_t cost_ns;          /* with a budget: flushed sample costs, atomic */
+	uint64_t cost_timed;       /* how many samples cost_ns covers, atomic */
 	int have_seg;
 	struct ht_seg_view seg;
 	struct ht_stack_table stacks;

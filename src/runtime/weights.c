@@ -19,11 +19,15 @@ double ht_weight_prob(uint64_t size, uint64_t rate)
 
 static uint64_t to_u64(double v)
 {
+	uint64_t i;
+
 	if (!(v > 0.0))
 		return 0;
 	if (v >= 0x1.0p63)
 		return UINT64_C(1) << 63;
-	return (uint64_t)llround(v);
+	/* llround's result for v > 0 without its libm call: v - i is exact */
+	i = (uint64_t)v;
+	return i + (v - (double)i >= 0.5);
 }
 
 int ht_weight_compute(uint64_t size, uint64_t rate, struct ht_weight *w)

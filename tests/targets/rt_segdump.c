@@ -286,6 +286,9 @@ int main(int argc, char **argv)
 	printf("internal_errors %llu\nreset_generation %llu\nstacks_used %u\nframes_used %u\n",
 	       (unsigned long long)H->internal_errors, (unsigned long long)H->reset_generation,
 	       H->stacks_used, H->frames_used);
+	printf("budget_ppm %llu\noverhead_ppm %llu\nsample_ns %llu\nwalked %llu\n",
+	       (unsigned long long)H->budget_ppm, (unsigned long long)H->overhead_ppm,
+	       (unsigned long long)H->sample_ns, (unsigned long long)H->walked);
 	printf("heartbeat_ns %llu\nexe %.*s\ncmdline %.*s\n", (unsigned long long)H->heartbeat_ns,
 	       (int)sizeof H->exe, H->exe, (int)sizeof H->cmdline, H->cmdline);
 

@@ -1,0 +1,300 @@
+/*
+ * The sampled path's stack walker (see fpwalk.h): frame pointers through
+ * return addresses libunwind vouched for, libunwind for the rest.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/fpwalk.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+
+#include <ucontext.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+/* ---- the verdict table ----------------------------------------------- */
+
+/* One word per return address: pc << 2 | verdict; 0 is empty.  Lock-free:
+ * a slot is claimed with a compare-and-swap and only ever changes to OTHER
+ * (two observations that disagree) or back to empty (forget). */
+#define VT_BITS 14
+#define VT_SIZE (1u << VT_BITS)
+#define VT_PROBE 16
+static uint64_t vt[VT_SIZE];
+
+static uint32_t vt_slot(uintptr_t pc)
+{
+	return (uint32_t)(((uint64_t)pc * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - VT_BITS));
+}
+
+int ht_fpwalk_verdict(uintptr_t pc)
+{
+	uint32_t i = vt_slot(pc);
+
+	for (uint32_t n = 0; n < VT_PROBE; n++, i = (i + 1) & (VT_SIZE - 1)) {
+		uint64_t e = __atomic_load_n(&vt[i], __ATOMIC_RELAXED);
+
+		if (e == 0)
+			return HT_FPW_UNKNOWN;
+		if (e >> 2 == (uint64_t)pc)
+			return (int)(e & 3);
+	}
+	return HT_FPW_UNKNOWN;
+}
+
+static void learn(uintptr_t pc, int verdict)
+{
+	uint32_t i = vt_slot(pc);
+	uint64_t want = (uint64_t)pc << 2 | (uint64_t)verdict;
+
+	if (!pc || (uint64_t)pc >> 62)
+		return;
+	for (uint32_t n = 0; n < VT_PROBE; n++, i = (i + 1) & (VT_SIZE - 1)) {
+		uint64_t e = __atomic_load_n(&vt[i], __ATOMIC_RELAXED);
+
+		if (e == 0 && __atomic_compare_exchange_n(&vt[i], &e, want, 0, __ATOMIC_RELAXED,
+							  __ATOMIC_RELAXED))
+			return;
+		if (e >> 2 == (uint64_t)pc) {
+			/* seen otherwise before: trust it no more */
+			if ((int)(e & 3) != verdict)
+				__atomic_store_n(&vt[i], (uint64_t)pc << 2 | HT_FPW_OTHER,
+						 __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	/* full around here: the address stays unknown (libunwind for it) */
+}
+
+void ht_fpwalk_forget(void)
+{
+	for (uint32_t i = 0; i < VT_SIZE; i++)
+		__atomic_store_n(&vt[i], 0, __ATOMIC_RELAXED);
+}
+
+/* ---- the thread's stack bounds ---------------------------------------- */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* "lo-hi ..." at the start of line: 0 and the range, or -1. */
+static int parse_range(const char *line, uintptr_t *lo, uintptr_t *hi)
+{
+	uintptr_t v[2] = { 0, 0 };
+	int k = 0, d, digits = 0;
+
+	for (const char *p = line; *p && k < 2; p++) {
+		if ((d = hexval(*p)) >= 0) {
+			v[k] = v[k] << 4 | (uintptr_t)d;
+			digits++;
+		} else if (digits && ((k == 0 && *p == '-') || (k == 1 && *p == ' '))) {
+			k++;
+			digits = 0;
+		} else {
+			return -1;
+		}
+	}
+	if (k < 2)
+		return -1;
+	*lo = v[0];
+	*hi = v[1];
+	return 0;
+}
+
+/* The mapping of /proc/self/maps that contains sp.  0 or -1. */
+static int stack_mapping(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
+{
+	char buf[1024];
+	size_t have = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	int found = -1;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+		char *line = buf, *nl;
+
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = '\0';
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+			*nl = '\0';
+			if (parse_range(line, lo, hi) == 0 && sp >= *lo && sp < *hi) {
+				found = 0;
+				goto out;
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		if (have == sizeof buf - 1)
+			have = 0; /* an over-long line: its start was its range */
+		memmove(buf, line, have);
+	}
+out:
+	close(fd);
+	return found;
+}
+
+static int in_bounds(struct ht_fpw_bounds *b, uintptr_t sp)
+{
+	uintptr_t hi = b->hi;
+
+	if (sp >= b->lo && sp < b->hi)
+		return 1;
+	/* a new thread, the main stack grown down, or a stack of the
+	 * program's own (coroutines): look it up; a thread that keeps
+	 * changing stacks is left to libunwind after a few */
+	if (b->lookups >= 8)
+		return 0;
+	if (stack_mapping(sp, &b->lo, &b->hi) != 0) {
+		b->lo = b->hi = 0;
+		b->lookups++;
+		return 0;
+	}
+	if (b->hi != hi)
+		b->lookups++;
+	return 1;
+}
+
+/* ---- the libunwind tail ----------------------------------------------- */
+
+/* The thread's last tail, when the frame (pc, sp, bp) and the stack still
+ * hold it: appended to out.  Returns the depth, or -1 on a miss. */
+static int tail_cached(const struct ht_fpw_bounds *b, uintptr_t pc, uintptr_t sp, uintptr_t bp,
+		       uint64_t *out, uint32_t n, uint32_t max)
+{
+	const struct ht_fpw_tail *c = &b->tail;
+
+	if (c->pc != pc || c->sp != sp || c->bp != bp || !pc)
+		return -1;
+	for (uint32_t i = 0; i < c->n; i++)
+		if (c->slot[i] < b->lo || c->slot[i] > b->hi - 8 ||
+		    *(const uintptr_t *)c->slot[i] != c->ip[i])
+			return -1;
+	for (uint32_t i = 0; i < c->n && n < max; i++)
+		out[n++] = c->ip[i];
+	return (int)n;
+}
+
+/*
+ * Continue with libunwind from the frame (pc, sp, bp), whose pc is already
+ * out[n - 1].  Teaches the table the verdict of each address it passes and
+ * keeps the tail in b when it reached the end in HT_FPW_TAIL frames.
+ * Returns the depth or -1.  Out of line: its frame (libunwind's context
+ * and cursor, ~2 KiB) is only set up when the thread's last tail missed.
+ */
+static __attribute__((noinline)) int tail(struct ht_fpw_bounds *b, uintptr_t pc, uintptr_t sp,
+					  uintptr_t bp, uint64_t *out, uint32_t n, uint32_t max)
+{
+	struct ht_fpw_tail t = { pc, sp, bp, 0, { 0 }, { 0 } };
+	unw_context_t uc;
+	unw_cursor_t c;
+	int r;
+
+	if (unw_getcontext(&uc) != 0)
+		return -1;
+	/* pc - 1: inside the call instruction, so the unwind row is the
+	 * call site's even after a call to a noreturn function */
+	uc.uc_mcontext.gregs[REG_RIP] = (greg_t)(pc - 1);
+	uc.uc_mcontext.gregs[REG_RSP] = (greg_t)sp;
+	uc.uc_mcontext.gregs[REG_RBP] = (greg_t)bp;
+	if (unw_init_local(&c, &uc) != 0)
+		return -1;
+	for (;;) {
+		unw_word_t nip, nsp, nbp;
+
+		r = unw_step(&c);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			learn(pc, HT_FPW_ROOT);
+			if (t.n <= HT_FPW_TAIL)
+				b->tail = t;
+			return (int)n;
+		}
+		if (unw_get_reg(&c, UNW_REG_IP, &nip) < 0 || unw_get_reg(&c, UNW_REG_SP, &nsp) < 0 ||
+		    unw_get_reg(&c, UNW_X86_64_RBP, &nbp) < 0)
+			return -1;
+		learn(pc, bp && bp + 16 == nsp ? HT_FPW_FP : HT_FPW_OTHER);
+		if (n >= max)
+			return (int)n;
+		out[n++] = nip;
+		if (t.n < HT_FPW_TAIL) {
+			t.ip[t.n] = nip;
+			t.slot[t.n] = nsp - 8;
+		}
+		t.n++;
+		pc = nip;
+		sp = nsp;
+		bp = nbp;
+	}
+}
+
+/* ---- the walk --------------------------------------------------------- */
+
+int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
+	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi)
+{
+	uintptr_t pc = s->pc, sp = s->sp, bp = s->fp;
+	uint32_t n = 0;
+
+	if (max == 0 || (pc >= self_lo && pc < self_hi) || !in_bounds(b, sp))
+		return -1;
+	for (;;) {
+		int v = ht_fpwalk_verdict(pc);
+		const uintptr_t *f = (const uintptr_t *)bp;
+
+		out[n++] = pc;
+		if (n >= max || v == HT_FPW_ROOT)
+			return (int)n;
+		/* code without frame pointers from the start: libunwind's own
+		 * cached walk is cheaper than the tail */
+		if (v == HT_FPW_OTHER && n == 1)
+			return -1;
+		if (v != HT_FPW_FP) {
+			int r = tail_cached(b, pc, sp, bp, out, n, max);
+
+			return r >= 0 ? r : tail(b, pc, sp, bp, out, n, max);
+		}
+		/* the caller's frame: inside this thread's stack, above ours */
+		if (bp < sp || (bp & 7) || bp >= b->hi - 16)
+			return -1;
+		pc = f[1];
+		sp = bp + 16;
+		bp = f[0];
+	}
+}
+
+#else /* not x86-64 with GCC */
+
+int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
+	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi)
+{
+	(void)s, (void)b, (void)out, (void)max, (void)self_lo, (void)self_hi;
+	return -1;
+}
+
+int ht_fpwalk_verdict(uintptr_t pc)
+{
+	(void)pc;
+	return HT_FPW_UNKNOWN;
+}
+
+void ht_fpwalk_forget(void)
+{
+}
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * The sampled path's stack walker: frame pointers where the code keeps
+ * them, libunwind everywhere else, and never a stack libunwind would not
+ * have produced.
+ *
+ * A walk starts at the program's frame that called the allocator (its
+ * return address, stack pointer and frame pointer, noted by the hook's slow
+ * path).  It follows the frame-pointer chain only through return addresses
+ * libunwind has already vouched for: a process-wide table records, per
+ * return address, what libunwind observed there:
+ *   HT_FPW_FP    the function keeps rbp = CFA - 16 at this call site, so
+ *                the caller's frame is [rbp] and its return address [rbp+8]
+ *                (a static property of the code at that address);
+ *   HT_FPW_ROOT  libunwind's walk ends here (_start, clone3);
+ *   HT_FPW_OTHER anything else.
+ * At the first address not known as FP or ROOT the walk continues with
+ * libunwind from that frame's registers (a synthetic context), and that
+ * tail teaches the table what it sees; the thread keeps its last tail and
+ * reuses it while the stack still holds it (struct ht_fpw_tail).  Any doubt (a frame pointer outside
+ * the thread's stack or not increasing, a libunwind error) returns -1 and
+ * the caller unwinds with libunwind from scratch.
+ *
+ * Runs inside malloc: no allocation, the table lives in .bss; the thread's
+ * stack bounds are read once per thread from /proc/self/maps with read(2).
+ * x86-64 with GCC only (elsewhere ht_fpwalk always returns -1).
+ */
+#ifndef HT_RUNTIME_FPWALK_H
+#define HT_RUNTIME_FPWALK_H
+
+#include <stdint.h>
+
+enum { HT_FPW_UNKNOWN = 0, HT_FPW_FP = 1, HT_FPW_ROOT = 2, HT_FPW_OTHER = 3 };
+
+/* Where a walk starts: the program's frame that called the allocator. */
+struct ht_fpw_start {
+	uintptr_t pc; /* return address into the program */
+	uintptr_t sp; /* its stack pointer after that return */
+	uintptr_t fp; /* its rbp */
+};
+
+/* The libunwind tail a thread saw last: from the frame (pc, sp, bp) on,
+ * return addresses ip[0..n) read from the stack slots slot[0..n), ending
+ * where libunwind's walk ends.  It is reused while the frame and every
+ * slot still hold the same values (the outer frames are then the same:
+ * typically the thread's root, start_thread or __libc_start_main). */
+#define HT_FPW_TAIL 8
+struct ht_fpw_tail {
+	uintptr_t pc, sp, bp; /* pc 0: empty */
+	uint32_t n;
+	uintptr_t ip[HT_FPW_TAIL], slot[HT_FPW_TAIL];
+};
+
+/* Per-thread state: the stack bounds the walker may read between (0, 0:
+ * unknown) and the last tail. */
+struct ht_fpw_bounds {
+	uintptr_t lo, hi;
+	uint32_t lookups; /* /proc/self/maps reads so far (bounded) */
+	struct ht_fpw_tail tail;
+};
+
+/*
+ * Walk into out[0..max) (innermost first).  [self_lo, self_hi) is the
+ * runtime's own text: a start there means the hook called its slow path
+ * instead of jumping to it, and the walk declines.  Returns the depth, or
+ * -1 when the caller must use libunwind from its own frame instead.
+ */
+int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
+	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi);
+
+/* The table's verdict for a return address (HT_FPW_*). */
+int ht_fpwalk_verdict(uintptr_t pc);
+
+/* Forget every verdict (objects were unloaded: their addresses may hold
+ * other code later). */
+void ht_fpwalk_forget(void);
+
+#endif /* HT_RUNTIME_FPWALK_H */

@@ -23,9 +23,8 @@ static uint8_t filter_count[HT_FILTER_GRANULES] __attribute__((aligned(4096)));
  * the lock stripes are spread over cache lines. */
 #define FILTER_LOCKS 64
 static struct {
-	int lock;
-	char pad[60];
-} filter_locks[FILTER_LOCKS] __attribute__((aligned(64)));
+	_Alignas(64) int lock;       /* one cache line each */
+} filter_locks[FILTER_LOCKS];
 
 static uint32_t granule(const void *p)
 {
@@ -163,7 +162,7 @@ static int reserve_one(struct ht_addrmap *m, struct ht_addr_shard *sh)
 	if (ncap > m->max_cap)
 		ncap = m->max_cap;
 	if (ncap == sh->cap)
-		return sh->count + 1 <= m->max_used ? 0 : -ENOSPC;
+		return 0;       /* full size, and count + 1 <= max_used */
 	nt = new_table(ncap);
 	if (!nt)
 		return -ENOSPC;

@@ -128,9 +128,9 @@ size_t ht_strlcpy(char *dst, const char *src, size_t size)
 
 	if (size == 0)
 		return 0;
-	/* cppcheck reads src as the shortest string passed anywhere */
-	// cppcheck-suppress arrayIndexOutOfBoundsCond
 	while (src[n] && n + 1 < size) {
+		/* cppcheck reads src as the shortest string passed anywhere */
+		// cppcheck-suppress arrayIndexOutOfBoundsCond
 		dst[n] = src[n];
 		n++;
 	}

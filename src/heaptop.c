@@ -506,6 +506,7 @@ int main(int argc, char **argv)
 			                o.dump_at_exit : NULL,
 			.rate = o.rate,
 			.max_depth = o.max_depth,
+			.budget = o.budget,
 			/* the program reads heaptop's stdin unless the
 			 * screen takes the terminal from it */
 			.keep_stdin = o.batch || !isatty(STDIN_FILENO),

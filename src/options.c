@@ -16,6 +16,7 @@
 #include <heaptop/segment.h>
 
 #include "options.h"
+#include "runtime/budget.h"
 
 static void usage(FILE *f)
 {
@@ -32,6 +33,9 @@ static void usage(FILE *f)
 "Sampling (launch):\n"
 "  -r, --rate BYTES        mean sampling interval (K/M/G suffixes; 1 = every\n"
 "                          allocation; default 512K)\n"
+"      --budget PCT        let the runtime choose the finest interval that\n"
+"                          keeps its cost under PCT%% of the program's CPU\n"
+"                          time (0 < PCT <= 50; -r sets where it starts)\n"
 "      --max-depth N       frames recorded per stack (1-256, default 64)\n"
 "      --runtime PATH      the libheaptop.so to preload\n"
 "      --app-output FILE   the program's stdout and stderr (default: heaptop's\n"
@@ -220,6 +224,7 @@ enum {
 	OPT_LOAD, OPT_BASE, OPT_SYSROOT, OPT_DEBUG_DIR, OPT_LIST, OPT_ALL, OPT_CLEAN, OPT_DEMO,
 	OPT_NO_COLOR, OPT_MAX_DEPTH, OPT_FILTER, OPT_VALUE, OPT_THREADS,
 	OPT_NO_THREADS, OPT_FOLLOW, OPT_FOLLOW_WAIT, OPT_LIB_SITES, OPT_FOLD,
+	OPT_BUDGET,
 };
 
 static const struct option longopts[] = {
@@ -255,6 +260,7 @@ static const struct option longopts[] = {
 	{ "demo", no_argument, NULL, OPT_DEMO },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
 	{ "lib-sites", no_argument, NULL, OPT_LIB_SITES },
 	{ "fold", required_argument, NULL, OPT_FOLD },
 	{ NULL, 0, NULL, 0 },
@@ -468,6 +474,16 @@ void parse_options(int argc, char **argv, struct options *o)
 		case OPT_CLEAN: o->clean = true; break;
 		case OPT_DEMO: o->demo = true; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
+		case OPT_BUDGET: {
+			uint64_t ppm;
+
+			if (ht_budget_parse(optarg, &ppm) != 0)
+				die_usage("invalid --budget '%s' (percent of the "
+				          "program's CPU time, above 0 and at "
+				          "most 50, e.g. 1 or 0.5)", optarg);
+			o->budget = optarg;
+			break;
+		}
 		case OPT_MAX_DEPTH:
 			if (!parse_long(optarg, 1, 256, &v))
 				die_usage("invalid --max-depth '%s' (1 to 256)",
@@ -506,6 +522,10 @@ void parse_options(int argc, char **argv, struct options *o)
 	if (sources > 1)
 		die_usage("%s", "choose one of PROGRAM, --attach-shm, --load, "
 		          "--follow, --demo, --list, --clean");
+	if (o->budget && !o->argv && !o->demo)
+		die_usage("%s", "--budget goes with a program heaptop launches "
+		          "(start others with HEAPTOP_BUDGET=PCT in their "
+		          "environment)");
 	if (o->list_all && !o->list)
 		die_usage("%s", "--all goes with --list");
 	if (o->base && !o->load && !o->attach && !o->argv && !o->demo &&

@@ -45,6 +45,7 @@ struct options {
 	bool lib_sites;             /* --lib-sites: no folding */
 	const char **fold;          /* --fold, then HEAPTOP_FOLD's */
 	size_t nfold;
+	const char *budget;         /* --budget PCT, as given (checked) */
 	char *fold_env;             /* the copy of HEAPTOP_FOLD fold points into */
 	char **argv;                /* program to launch */
 };

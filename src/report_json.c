@@ -325,8 +325,15 @@ void print_json(struct ht_model *m, struct ht_session *s,
 		fprintf(f, "%d", p->exit_status);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"final\":%s,\"rate\":%" PRIu64 ",\"command\":",
-	        final ? "true" : "false", p->rate);
+	fprintf(f, ",\"final\":%s,\"rate\":%" PRIu64, final ? "true" : "false",
+	        p->rate);
+	/* with a budget the runtime chooses the rate; null: none, or the
+	 * cost is not measured yet */
+	json_opt_number(f, "budget_pct", p->budget_ppm > 0,
+	                (double)p->budget_ppm / 1e4);
+	json_opt_number(f, "overhead_pct", p->overhead_ppm > 0,
+	                (double)p->overhead_ppm / 1e4);
+	fputs(",\"command\":", f);
 	ht_json_string(f, ht_session_command(s));
 	json_allocator(f, p, s);
 	json_memory(f, m, s);

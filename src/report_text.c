@@ -342,8 +342,14 @@ void print_text(struct ht_model *m, struct ht_session *s,
 	printf("heaptop - %s%s", tm, final ? " final" : "");
 	if (p->pid > 0)
 		printf(" pid %d", p->pid);
-	printf(" %s, rate %s, in use %s in %.0f objects, allocated %s in "
-	       "%.0f objects", state, rate, b1, t->cur_objs, b2, t->cum_objs);
+	printf(" %s, rate %s", state, rate);
+	if (p->budget_ppm > 0 && p->overhead_ppm > 0)
+		printf(" (budget %g%%, costs %.2f%%)", (double)p->budget_ppm / 1e4,
+		       (double)p->overhead_ppm / 1e4);
+	else if (p->budget_ppm > 0)
+		printf(" (budget %g%%, measuring)", (double)p->budget_ppm / 1e4);
+	printf(", in use %s in %.0f objects, allocated %s in %.0f objects", b1,
+	       t->cur_objs, b2, t->cum_objs);
 	if (ht_session_kind(s) != HT_SESS_LOAD &&
 	    ht_session_kind(s) != HT_SESS_FOLLOW)
 		printf(", samples %" PRIu64 ", drops %" PRIu64, p->samples,

@@ -196,6 +196,17 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	if (d->rate > 0)
 		item(&l, "rate", ht_fmt_bytes(a, sizeof a, (double)d->rate,
 		                              false), HT_CR_HEADER_VALUE);
+	if (d->budget_ppm > 0) {
+		/* the runtime chooses the rate: its cost against the budget */
+		if (d->overhead_ppm > 0)
+			snprintf(v, sizeof v, "%g%% (costs %.2f%%)",
+			         (double)d->budget_ppm / 1e4,
+			         (double)d->overhead_ppm / 1e4);
+		else
+			snprintf(v, sizeof v, "%g%% (measuring)",
+			         (double)d->budget_ppm / 1e4);
+		item(&l, "budget", v, HT_CR_HEADER_VALUE);
+	}
 	if (kind != HT_SESS_LOAD && kind != HT_SESS_FOLLOW) {
 		enum ht_alloc_source src = ht_alloc_source(&d->alloc);
 

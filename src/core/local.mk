@@ -13,6 +13,7 @@ libhtcore_a_SOURCES = \
 	src/core/session.h src/core/session.c \
 	src/core/alloc.h src/core/alloc.c \
 	src/runtime/allocscan.h src/runtime/allocscan.c \
+	src/runtime/budget.h src/runtime/budget.c \
 	src/core/follow.h src/core/follow.c \
 	src/core/u64map.h src/core/u64map.c \
 	src/core/ages.h src/core/ages.c \

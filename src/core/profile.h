@@ -108,7 +108,13 @@ enum ht_proc_state {
 
 struct ht_profile {
 	enum ht_source_kind kind;
-	uint64_t rate;                 /* mean sampling interval, bytes */
+	uint64_t rate;                 /* mean sampling interval, bytes (with
+	                                * a budget: the one in force) */
+	uint64_t budget_ppm;           /* the runtime's overhead budget,
+	                                * millionths of the program's CPU
+	                                * time; 0 = none */
+	uint64_t overhead_ppm;         /* with a budget: its estimated cost
+	                                * at `rate`; 0 = not measured yet */
 	int pid;                       /* 0 when unknown */
 	enum ht_proc_state state;
 	int exit_status;               /* valid when state == EXITED */

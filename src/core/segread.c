@@ -762,6 +762,8 @@ static int read_snapshot(struct ht_segread *r, struct ht_profile *p,
 	p->state = st.state;
 	p->exit_status = st.exit_status;
 	p->rate = st.rate;
+	p->budget_ppm = st.budget_ppm;
+	p->overhead_ppm = st.overhead_ppm;
 	p->alloc = st.alloc;
 	p->start_time_ns = r->lay.start_time_ns;
 	/* a time before the start is a lie: unknown */

@@ -30,6 +30,7 @@ struct ht_launch_options {
 	                           * <runtime dir>/heaptop-<pid>.log */
 	const char *dump_at_exit; /* HEAPTOP_DUMP_AT_EXIT, NULL = none */
 	uint64_t rate;            /* 0 = runtime default */
+	const char *budget;       /* HEAPTOP_BUDGET (percent), NULL = none */
 	unsigned max_depth;       /* 0 = runtime default */
 	bool keep_stdin;          /* pass heaptop's stdin to the program */
 	bool output_to_stderr;    /* no app_output: write to heaptop's stderr */

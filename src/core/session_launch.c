@@ -231,7 +231,7 @@ char **ht_launch_child_env(const struct ht_launch_options *o,
 
 	while (environ[n])
 		n++;
-	env = calloc(n + 8, sizeof *env);
+	env = calloc(n + 9, sizeof *env);
 	if (!env)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -240,6 +240,7 @@ char **ht_launch_child_env(const struct ht_launch_options *o,
 		if (!strncmp(e, "LD_PRELOAD=", 11) ||
 		    !strncmp(e, "HEAPTOP_SHM=", 12) ||
 		    (o->rate && !strncmp(e, "HEAPTOP_RATE=", 13)) ||
+		    (o->budget && !strncmp(e, "HEAPTOP_BUDGET=", 15)) ||
 		    (o->max_depth && !strncmp(e, "HEAPTOP_MAX_DEPTH=", 18)) ||
 		    (o->dump_at_exit &&
 		     !strncmp(e, "HEAPTOP_DUMP_AT_EXIT=", 21)) ||
@@ -259,6 +260,9 @@ char **ht_launch_child_env(const struct ht_launch_options *o,
 		goto fail;
 	if (o->rate && asprintf(&env[k++], "HEAPTOP_RATE=%llu",
 	                        (unsigned long long)o->rate) < 0)
+		goto fail;
+	if (o->budget && asprintf(&env[k++], "HEAPTOP_BUDGET=%s",
+	                          o->budget) < 0)
 		goto fail;
 	if (o->max_depth && asprintf(&env[k++], "HEAPTOP_MAX_DEPTH=%u",
 	                             o->max_depth) < 0)

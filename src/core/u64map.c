@@ -129,3 +129,15 @@ bool ht_u64map_del(struct ht_u64map *m, uint64_t key, size_t *old)
 	m->n--;
 	return true;
 }
+
+uint64_t ht_hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}

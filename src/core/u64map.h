@@ -40,4 +40,8 @@ int ht_u64map_put(struct ht_u64map *m, uint64_t key, size_t v, size_t **out,
  * NULL). */
 bool ht_u64map_del(struct ht_u64map *m, uint64_t key, size_t *old);
 
+/* The core's hash of a byte string (64-bit FNV-1a), for maps keyed by
+ * the hash of a name. */
+uint64_t ht_hash_bytes(const void *p, size_t n);
+
 #endif /* HT_CORE_U64MAP_H */

@@ -43,7 +43,7 @@ bench_symbench_SOURCES = bench/symbench.c
 bench_symbench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 bench_symbench_CFLAGS = $(AM_CFLAGS) $(LIBDW_CFLAGS)
 bench_symbench_LDADD = $(HT_CORE_LIBS)
-EXTRA_DIST += bench/symbolize.sh
+EXTRA_DIST += bench/symbolize.sh bench/symbench.c
 
 .PHONY: bench-symbolize
 bench-symbolize: bench/symbench$(EXEEXT)

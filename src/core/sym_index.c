@@ -153,6 +153,24 @@ Dwarf_Die *sym_cu_of(struct sym_module *sm, Dwarf_Addr a, Dwarf_Addr *bias,
 
 /* ---- building a unit's index ---- */
 
+/* Room in *arr (capacity *cap elements of `size`) for element n. */
+static int grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void **arr = arrp;
+	size_t nc;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : first;
+	p = realloc(*arr, nc * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
 static int push_scope(struct sym_cu *c, Dwarf_Die *die, int tag,
                       uint32_t parent)
 {
@@ -164,29 +182,16 @@ static int push_scope(struct sym_cu *c, Dwarf_Die *die, int tag,
 	while ((r = dwarf_ranges(die, r, &base, &lo, &hi)) > 0) {
 		if (hi <= lo)
 			continue;
-		if (c->nown == c->capown) {
-			size_t nc = c->capown ? c->capown * 2 : 256;
-			struct ix_range *n = realloc(c->own, nc * sizeof *n);
-
-			if (!n)
-				return -ENOMEM;
-			c->own = n;
-			c->capown = nc;
-		}
+		if (grow(&c->own, &c->capown, c->nown, sizeof *c->own, 256) < 0)
+			return -ENOMEM;
 		c->own[c->nown++] = (struct ix_range){ lo, hi,
 		                                       (uint32_t)c->nscopes };
 	}
 	if (c->nown == first)
 		return 1;               /* no code: libdw prunes it */
-	if (c->nscopes == c->capscopes) {
-		size_t nc = c->capscopes ? c->capscopes * 2 : 128;
-		struct ix_scope *n = realloc(c->scopes, nc * sizeof *n);
-
-		if (!n)
-			return -ENOMEM;
-		c->scopes = n;
-		c->capscopes = nc;
-	}
+	if (grow(&c->scopes, &c->capscopes, c->nscopes, sizeof *c->scopes,
+	         128) < 0)
+		return -ENOMEM;
 	sc = &c->scopes[c->nscopes++];
 	memset(sc, 0, sizeof *sc);
 	sc->off = dwarf_dieoffset(die);
@@ -292,15 +297,8 @@ static struct sym_index *index_of(struct ht_symbolizer *s, Dwfl_Module *mod)
 
 	if (at)
 		return s->ixs[*at];
-	if (s->nixs == s->capixs) {
-		size_t nc = s->capixs ? s->capixs * 2 : 8;
-		struct sym_index **n = realloc(s->ixs, nc * sizeof *n);
-
-		if (!n)
-			return NULL;
-		s->ixs = n;
-		s->capixs = nc;
-	}
+	if (grow(&s->ixs, &s->capixs, s->nixs, sizeof *s->ixs, 8) < 0)
+		return NULL;
 	ix = calloc(1, sizeof *ix);
 	if (!ix || ht_u64map_put(&s->ixbymod, (uint64_t)(uintptr_t)mod,
 	                         s->nixs, NULL, NULL) < 0) {
@@ -321,15 +319,8 @@ static struct sym_cu *cu_index(struct sym_index *ix, Dwarf_Die *cudie)
 
 	if (at)
 		return ix->cus[*at];
-	if (ix->ncus == ix->capcus) {
-		size_t nc = ix->capcus ? ix->capcus * 2 : 64;
-		struct sym_cu **n = realloc(ix->cus, nc * sizeof *n);
-
-		if (!n)
-			return NULL;
-		ix->cus = n;
-		ix->capcus = nc;
-	}
+	if (grow(&ix->cus, &ix->capcus, ix->ncus, sizeof *ix->cus, 64) < 0)
+		return NULL;
 	c = cu_build(cudie);
 	if (!c || ht_u64map_put(&ix->byoff, off, ix->ncus, NULL, NULL) < 0) {
 		cu_free(c);

@@ -105,11 +105,22 @@ static void test_zero_key(void **state)
 	ht_u64map_free(&m);
 }
 
+/* The core's byte hash is 64-bit FNV-1a (its published test vectors). */
+static void test_hash_bytes(void **state)
+{
+	(void)state;
+	assert_true(ht_hash_bytes("", 0) == UINT64_C(0xcbf29ce484222325));
+	assert_true(ht_hash_bytes("a", 1) == UINT64_C(0xaf63dc4c8601ec8c));
+	assert_true(ht_hash_bytes("foobar", 6) ==
+	            UINT64_C(0x85944171f73967e8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_against_array),
 		cmocka_unit_test(test_zero_key),
+		cmocka_unit_test(test_hash_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

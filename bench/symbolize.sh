@@ -32,7 +32,7 @@ drv=$b/bench/symbench
 for t in rustc llvm-symbolizer addr2line; do
 	command -v $t >/dev/null || { echo "symbolize.sh: needs $t"; exit 2; }
 done
-work=$(mktemp -d "${TMPDIR:-/tmp}/ht-symbench.XXXXXX")
+work=$(mktemp -d -t ht-symbench.XXXXXX)
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
 
 # The program: MODULES modules of generic code that the optimizer inlines

@@ -40,3 +40,18 @@ bench-ring: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
 bench-sample: $(lib_LTLIBRARIES)
 	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
 	  $(SHELL) $(abs_top_srcdir)/bench/samplecost.sh $(SAMPLE_ARGS)
+
+# bench/symbench: the symbolizer's per-unit index against the per-address
+# walk, llvm-symbolizer and addr2line on 20,000 addresses of a large
+# program with full debug info (bench/symbolize.sh builds one with rustc).
+EXTRA_PROGRAMS += bench/symbench
+bench_symbench_SOURCES = bench/symbench.c
+bench_symbench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+bench_symbench_CFLAGS = $(AM_CFLAGS) $(LIBDW_CFLAGS)
+bench_symbench_LDADD = $(HT_CORE_LIBS)
+EXTRA_DIST += bench/symbolize.sh bench/symbench.c
+
+.PHONY: bench-symbolize
+bench-symbolize: bench/symbench$(EXEEXT)
+	HT_BUILDDIR='$(abs_top_builddir)' \
+	  $(SHELL) $(abs_top_srcdir)/bench/symbolize.sh $(SYM_ARGS)

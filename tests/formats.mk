@@ -100,3 +100,16 @@ fuzz: fuzz/fuzz_heap_v2
 	  -timeout=10 -rss_limit_mb=2048 fuzz/corpus
 .PHONY: fuzz
 CLEANFILES += fuzz/fuzz_heap_v2
+
+# The symbolizer's DWARF index against the walk it replaced, a known
+# inline chain, code no function describes, and a truncated debug file.
+check_PROGRAMS += tests/targets/sym_inline tests/unit/test_symindex
+HT_UNIT_TESTS += tests/unit/test_symindex
+tests_targets_sym_inline_SOURCES = tests/targets/sym_inline.c
+tests_targets_sym_inline_CFLAGS = -O2 -g
+tests_targets_sym_inline_LDFLAGS = $(HT_TARGET_LINK)
+tests_unit_test_symindex_SOURCES = tests/unit/test_symindex.c \
+	tests/unit/test_fmt_util.h
+tests_unit_test_symindex_CFLAGS = $(HT_FMT_TEST_CFLAGS)
+tests_unit_test_symindex_LDFLAGS = $(HT_SAN_CFLAGS)
+tests_unit_test_symindex_LDADD = $(HT_FMT_TEST_LIBS)

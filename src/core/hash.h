@@ -1,8 +1,8 @@
 /*
  * FNV-1a, the one string and byte hash of the frontend (model keys, tree
- * paths, flame layout ids): inline, for keys that must stay the same
- * across runs (symbolic identities), never for hash table slots (the
- * 64-bit key map spreads its keys itself, u64map.h).
+ * paths, flame layout ids, the symbolizer's string table): inline, and
+ * the same across runs (symbolic identities).  The 64-bit key map spreads
+ * its keys itself (u64map.h).
  */
 #ifndef HT_CORE_HASH_H
 #define HT_CORE_HASH_H

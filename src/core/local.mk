@@ -49,7 +49,8 @@ heaptop_LDADD = $(HT_UI_LDADD) $(HT_CORE_LIBS) $(NCURSES_LIBS)
 
 # Symbolization and the profile formats (heap_v2, collapsed, pprof, svg).  The
 # pprof schema is compiled with protoc-c at build time.
-libhtcore_a_SOURCES += src/core/symbolize.c \
+libhtcore_a_SOURCES += src/core/symbolize.c src/core/sym_priv.h src/core/sym_names.c \
+	src/core/sym_modules.c src/core/sym_index.c src/core/sym_walk.c \
 	src/core/fmt_priv.h src/core/fmt.c src/core/fmt_heap_v2.c \
 	src/core/fmt_collapsed.c src/core/fmt_pprof.c \
 	src/core/fmt_svg.h src/core/fmt_svg.c src/core/fmt_svg_js.c

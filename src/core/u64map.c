@@ -149,3 +149,4 @@ bool ht_u64map_del(struct ht_u64map *m, uint64_t key, size_t *old)
 	m->n--;
 	return true;
 }
+

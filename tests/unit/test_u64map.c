@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "core/hash.h"
 #include "core/u64map.h"
 
 #define KEYS 4096
@@ -132,12 +133,24 @@ static void test_copy(void **state)
 	ht_u64map_free(&b);
 }
 
+/* The core's byte hash (core/hash.h) is 64-bit FNV-1a: its published
+ * test vectors. */
+static void test_hash_bytes(void **state)
+{
+	(void)state;
+	assert_true(ht_fnv(HT_FNV_INIT, "", 0) == UINT64_C(0xcbf29ce484222325));
+	assert_true(ht_fnv(HT_FNV_INIT, "a", 1) == UINT64_C(0xaf63dc4c8601ec8c));
+	assert_true(ht_fnv(HT_FNV_INIT, "foobar", 6) ==
+	            UINT64_C(0x85944171f73967e8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_against_array),
 		cmocka_unit_test(test_zero_key),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_hash_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

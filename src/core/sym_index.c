@@ -29,7 +29,6 @@ struct ix_scope {
 	uint32_t range0, nranges; /* its ranges in sym_cu.own */
 	int tag;
 	bool named;             /* name read (may be NULL) */
-	bool called;            /* call site read */
 	const char *name;
 	const char *call_file;
 	int call_line;

@@ -9,7 +9,8 @@ libhtcore_a_SOURCES = \
 	src/core/cause.h src/core/cause.c \
 	src/core/profile.h src/core/profile.c \
 	src/core/basefile.h src/core/basefile.c \
-	src/core/segread.h src/core/segread.c \
+	src/core/segread.h src/core/segread.c src/core/segread_priv.h \
+	src/core/segread_cmd.c src/core/segread_ring.c src/core/segread_live.c \
 	src/core/session.h src/core/session.c \
 	src/core/alloc.h src/core/alloc.c \
 	src/runtime/allocscan.h src/runtime/allocscan.c \

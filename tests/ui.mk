@@ -30,5 +30,5 @@ tests_unit_test_ui_flame_SOURCES = tests/unit/test_ui_flame.c \
 	ui/flame_layout.c ui/flame_layout.h
 tests_unit_test_ui_flame_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_unit_test_ui_flame_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_ui_flame_LDADD = $(CMOCKA_LIBS) -lm
+tests_unit_test_ui_flame_LDADD = $(HT_CORE_LIBS) $(CMOCKA_LIBS) -lm
 endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/hash.h"
 #include "ui/flame_layout.h"
 
@@ -185,17 +186,8 @@ bool ht_flame_under(const struct ht_flame *f, uint32_t a, uint32_t b)
 
 static int push_cell(struct ht_flame_layout *l, uint32_t node, int x, int w)
 {
-	if (l->n == l->cap) {
-		size_t c = l->cap ? l->cap * 2 : 64;
-		struct ht_flame_cell *cells;
-
-		cells = realloc(l->cells, c * sizeof *cells);
-
-		if (cells == NULL)
-			return -ENOMEM;
-		l->cells = cells;
-		l->cap = c;
-	}
+	if (ht_grow(&l->cells, &l->cap, l->n + 1, sizeof *l->cells) < 0)
+		return -ENOMEM;
 	l->cells[l->n++] = (struct ht_flame_cell){ node, x, w };
 	return 0;
 }

@@ -15,32 +15,23 @@
 /* The first line shown. */
 static size_t first_line;
 
-static const char *const legend[] = {
-	"",
-	"Marks and columns",
-	"  \u00b1        the estimate rests on few samples (relative standard "
-	"error > 20%)",
-	"  \u0394        change since the baseline (b sets it, B clears it)",
-	"  TREND    in-use bytes of the site over recent updates",
-	"  SHARE    the site's part of all in-use (or allocated) bytes",
-	"  FLAME    f: each frame as wide as its bytes; with a baseline red "
-	"grew, green shrank; / marks matches",
-	"  Sampled estimates: bytes are what the program asked for; set the "
-	"rate with -r.",
-};
-
-static const char *const legend_ascii[] = {
-	"",
-	"Marks and columns",
-	"  ~        the estimate rests on few samples (relative standard "
-	"error > 20%)",
-	"  d...     change since the baseline (b sets it, B clears it)",
-	"  TREND    in-use bytes of the site over recent updates",
-	"  SHARE    the site's part of all in-use (or allocated) bytes",
-	"  FLAME    f: each frame as wide as its bytes; with a baseline red "
-	"grew, green shrank; / marks matches",
-	"  Sampled estimates: bytes are what the program asked for; set the "
-	"rate with -r.",
+/* The legend: a mark (as drawn with UTF-8, and without) and its text. */
+static const struct {
+	const char *mark, *mark_ascii, *text;
+} legend[] = {
+	{ "", "", "" },
+	{ "", "", "Marks and columns" },
+	{ "\u00b1", "~", "the estimate rests on few samples (relative "
+	  "standard error > 20%)" },
+	{ "\u0394", "d...", "change since the baseline (b sets it, B clears "
+	  "it)" },
+	{ "TREND", "TREND", "in-use bytes of the site over recent updates" },
+	{ "SHARE", "SHARE", "the site's part of all in-use (or allocated) "
+	  "bytes" },
+	{ "FLAME", "FLAME", "f: each frame as wide as its bytes; with a "
+	  "baseline red grew, green shrank; / marks matches" },
+	{ "", "", "  Sampled estimates: bytes are what the program asked "
+	  "for; set the rate with -r." },
 };
 
 #define NLEGEND (sizeof legend / sizeof legend[0])
@@ -103,9 +94,17 @@ static void draw_help(struct ht_ui *ui, int y, int h, int w)
 				          sizeof cut, line, (size_t)(w - 3 - kw),
 				          ui->utf8), w - 3 - kw);
 		} else {
-			const char *s = ui->utf8 ? legend[i - n]
-			                         : legend_ascii[i - n];
+			const char *mark = ui->utf8 ? legend[i - n].mark
+			                            : legend[i - n].mark_ascii;
+			char s[256];
 
+			if (*mark)   /* the mark in a column of 9 */
+				snprintf(s, sizeof s, "  %-*s%s",
+				         9 + (int)(strlen(mark) -
+				                   ht_fmt_columns(mark, strlen(mark))),
+				         mark, legend[i - n].text);
+			else
+				snprintf(s, sizeof s, "%s", legend[i - n].text);
 			attrset(i - n == 1 ? ht_color(HT_CR_TITLE) : A_NORMAL);
 			ht_ui_put(y + row, 0, ht_fmt_cut(cut, sizeof cut, s,
 			          (size_t)w, ui->utf8), w);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/ages.h"
 #include "core/u64map.h"
 
@@ -88,15 +89,8 @@ static struct stk *stack_get(struct ht_ages *a, uint32_t stack, bool create)
 		return &a->stks[*v];
 	if (!create)
 		return NULL;
-	if (a->nstks == a->capstks) {
-		size_t nc = a->capstks ? a->capstks * 2 : 64;
-		struct stk *n = realloc(a->stks, nc * sizeof *n);
-
-		if (!n)
-			return NULL;
-		a->stks = n;
-		a->capstks = nc;
-	}
+	if (ht_grow(&a->stks, &a->capstks, a->nstks + 1, sizeof *a->stks) < 0)
+		return NULL;
 	if (ht_u64map_put(&a->by_stack, (uint64_t)stack + 1, a->nstks, NULL,
 	                  NULL) < 0)
 		return NULL;
@@ -144,18 +138,10 @@ static int insert(struct ht_ages *a, uint64_t addr, uint32_t stack,
 		i = a->free_head;
 		a->free_head = a->objs[i].next;
 	} else {
-		if (a->nobjs == a->capobjs) {
-			size_t nc = a->capobjs ? a->capobjs * 2 : 256;
-			struct obj *n;
-
-			if (nc >= NONE)
-				return -ENOMEM;
-			n = realloc(a->objs, nc * sizeof *n);
-			if (!n)
-				return -ENOMEM;
-			a->objs = n;
-			a->capobjs = nc;
-		}
+		if (a->nobjs >= NONE ||
+		    ht_grow(&a->objs, &a->capobjs, a->nobjs + 1,
+		            sizeof *a->objs) < 0)
+			return -ENOMEM;
 		i = (uint32_t)a->nobjs++;
 	}
 	if (ht_u64map_put(&a->by_addr, addr, i, NULL, NULL) < 0) {
@@ -317,15 +303,9 @@ int ht_ages_summarize(struct ht_ages *a, const uint32_t *stacks, size_t n,
 			double age = now_ns > o->born_ns ?
 			             (double)(now_ns - o->born_ns) / 1e9 : 0;
 
-			if (k == a->capscratch) {
-				size_t nc = a->capscratch ? a->capscratch * 2 : 256;
-				double *ns = realloc(a->scratch, nc * sizeof *ns);
-
-				if (!ns)
-					return -ENOMEM;
-				a->scratch = ns;
-				a->capscratch = nc;
-			}
+			if (ht_grow(&a->scratch, &a->capscratch, k + 1,
+			            sizeof *a->scratch) < 0)
+				return -ENOMEM;
 			a->scratch[k++] = age;
 			out->live_bytes += o->bytes;
 			out->age_hist[age_bucket(age)] += o->bytes;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/grow.h"
 #include "core/cause.h"
 #include "core/fmt.h"
 #include "core/follow.h"
@@ -281,15 +282,8 @@ static int scan(struct ht_follow *f, struct entry **out, size_t *nout,
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 32;
-			struct entry *nv = realloc(v, nc * sizeof *nv);
-
-			if (!nv)
-				goto nomem;
-			v = nv;
-			cap = nc;
-		}
+		if (ht_grow(&v, &cap, n + 1, sizeof *v) < 0)
+			goto nomem;
 		e.name = strdup(de->d_name);
 		if (!e.name)
 			goto nomem;

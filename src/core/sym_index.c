@@ -18,6 +18,7 @@
 
 #include <dwarf.h>
 
+#include "core/grow.h"
 #include "core/sym_priv.h"
 
 #define NONE UINT32_MAX
@@ -84,16 +85,9 @@ static void build_cus(struct sym_module *sm, Dwarf *dw)
 			while ((r = dwarf_ranges(&die, r, &base, &lo, &hi)) > 0) {
 				if (hi <= lo)
 					continue;
-				if (sm->ncus == cap) {
-					size_t nc = cap ? cap * 2 : 64;
-					struct cu_range *n = realloc(sm->cus,
-					                             nc * sizeof *n);
-
-					if (!n)
-						goto done;
-					sm->cus = n;
-					cap = nc;
-				}
+				if (ht_grow(&sm->cus, &cap, sm->ncus + 1,
+				            sizeof *sm->cus) < 0)
+					goto done;
 				sm->cus[sm->ncus++] = (struct cu_range){
 					lo, hi, off + hsize };
 			}
@@ -152,24 +146,6 @@ Dwarf_Die *sym_cu_of(struct sym_module *sm, Dwarf_Addr a, Dwarf_Addr *bias,
 
 /* ---- building a unit's index ---- */
 
-/* Room in *arr (capacity *cap elements of `size`) for element n. */
-static int grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
-{
-	void **arr = arrp;
-	size_t nc;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : first;
-	p = realloc(*arr, nc * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = nc;
-	return 0;
-}
-
 static int push_scope(struct sym_cu *c, Dwarf_Die *die, int tag,
                       uint32_t parent)
 {
@@ -181,15 +157,14 @@ static int push_scope(struct sym_cu *c, Dwarf_Die *die, int tag,
 	while ((r = dwarf_ranges(die, r, &base, &lo, &hi)) > 0) {
 		if (hi <= lo)
 			continue;
-		if (grow(&c->own, &c->capown, c->nown, sizeof *c->own, 256) < 0)
+		if (ht_grow(&c->own, &c->capown, c->nown + 1, sizeof *c->own) < 0)
 			return -ENOMEM;
 		c->own[c->nown++] = (struct ix_range){ lo, hi,
 		                                       (uint32_t)c->nscopes };
 	}
 	if (c->nown == first)
 		return 1;               /* no code: libdw prunes it */
-	if (grow(&c->scopes, &c->capscopes, c->nscopes, sizeof *c->scopes,
-	         128) < 0)
+	if (ht_grow(&c->scopes, &c->capscopes, c->nscopes + 1, sizeof *c->scopes) < 0)
 		return -ENOMEM;
 	sc = &c->scopes[c->nscopes++];
 	memset(sc, 0, sizeof *sc);
@@ -296,7 +271,7 @@ static struct sym_index *index_of(struct ht_symbolizer *s, Dwfl_Module *mod)
 
 	if (at)
 		return s->ixs[*at];
-	if (grow(&s->ixs, &s->capixs, s->nixs, sizeof *s->ixs, 8) < 0)
+	if (ht_grow(&s->ixs, &s->capixs, s->nixs + 1, sizeof *s->ixs) < 0)
 		return NULL;
 	ix = calloc(1, sizeof *ix);
 	if (!ix || ht_u64map_put(&s->ixbymod, (uint64_t)(uintptr_t)mod,
@@ -318,7 +293,7 @@ static struct sym_cu *cu_index(struct sym_index *ix, Dwarf_Die *cudie)
 
 	if (at)
 		return ix->cus[*at];
-	if (grow(&ix->cus, &ix->capcus, ix->ncus, sizeof *ix->cus, 64) < 0)
+	if (ht_grow(&ix->cus, &ix->capcus, ix->ncus + 1, sizeof *ix->cus) < 0)
 		return NULL;
 	c = cu_build(cudie);
 	if (!c || ht_u64map_put(&ix->byoff, off, ix->ncus, NULL, NULL) < 0) {

@@ -19,6 +19,7 @@
 #include <elfutils/libdwelf.h>
 #include <gelf.h>
 
+#include "core/grow.h"
 #include "core/sym_priv.h"
 
 
@@ -242,16 +243,10 @@ int sym_add_modules(struct ht_symbolizer *s, const struct ht_profile *p)
 		known = find_known(s, first, pm);
 		if (known)
 			continue;
-		if (s->nmods == s->capmods) {
-			size_t ncap = s->capmods ? s->capmods * 2 : 32;
-			struct sym_module *n = realloc(s->mods, ncap * sizeof *n);
-
-			if (!n) {
-				dwfl_report_end(s->dwfl, NULL, NULL);
-				return -ENOMEM;
-			}
-			s->mods = n;
-			s->capmods = ncap;
+		if (ht_grow(&s->mods, &s->capmods, s->nmods + 1,
+		            sizeof *s->mods) < 0) {
+			dwfl_report_end(s->dwfl, NULL, NULL);
+			return -ENOMEM;
 		}
 		m = &s->mods[s->nmods];
 		memset(m, 0, sizeof *m);

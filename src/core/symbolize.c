@@ -26,6 +26,7 @@
 #include <dwarf.h>
 #include <gelf.h>
 
+#include "core/grow.h"
 #include "core/cause.h"
 #include "core/hash.h"
 #include "core/sym_priv.h"
@@ -457,15 +458,9 @@ static struct cache_entry *cache_add(struct ht_symbolizer *s, uint64_t pc,
 {
 	struct cache_entry *e;
 
-	if (s->ncache == s->capcache) {
-		size_t nc = s->capcache ? s->capcache * 2 : 1024;
-		struct cache_entry *n = realloc(s->cache, nc * sizeof *n);
-
-		if (!n)
-			return NULL;
-		s->cache = n;
-		s->capcache = nc;
-	}
+	if (ht_grow(&s->cache, &s->capcache, s->ncache + 1,
+	            sizeof *s->cache) < 0)
+		return NULL;
 	e = &s->cache[s->ncache];
 	e->frames = malloc(k * sizeof *e->frames);
 	if (!e->frames)

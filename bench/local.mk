@@ -19,6 +19,21 @@ EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh \
 BENCH_ARGS =
 BRIDGE_ARGS =
 
+# bench/ui_latency: key latency of the screen while it refreshes 100,000
+# sites.  Not built by `make all` or `make check`; `make bench-ui` runs it.
+EXTRA_PROGRAMS = bench/ui_latency
+bench_ui_latency_SOURCES = bench/ui_latency.c
+bench_ui_latency_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+bench_ui_latency_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS)
+bench_ui_latency_LDFLAGS = $(HT_SAN_CFLAGS)
+bench_ui_latency_LDADD = libhtui.a $(HT_CORE_LIBS) $(NCURSES_LIBS) -lutil
+EXTRA_DIST += bench/ui_latency.c
+
+.PHONY: bench-ui
+bench: bench-ui
+bench-ui: bench/ui_latency$(EXEEXT)
+	./bench/ui_latency$(EXEEXT) $(BENCH_UI_ARGS)
+
 .PHONY: bench bench-malloc bench-bridge bench-ring bench-sample
 bench: bench-malloc
 bench-malloc: $(lib_LTLIBRARIES)

@@ -1,57 +1,50 @@
-# tests for the runtime area: unit tests of the runtime modules (linked
-# with libhtrt.la), the test-only segment reader and the target programs
-# the integration tests (tests/integration/t_runtime_*.sh) run.
+# Tests of the runtime (src/runtime): the unit tests of its modules
+# (tests/unit/test_<module>.c, linked with the modules' library), the
+# test-only segment reader and the target programs the integration tests
+# (tests/integration/t_runtime_*.sh) run.
 
-HT_RT_TEST_LIBS = $(HT_RT_TEST_LIB) $(CMOCKA_LIBS) -lm -lpthread -lrt $(HT_SAN_CFLAGS)
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_sampler tests/unit/test_weights \
+HT_UNIT_RUNTIME = tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
 	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
 	tests/unit/test_ownstack tests/unit/test_allocscan tests/unit/test_budget \
 	tests/unit/test_modules
-HT_UNIT_TESTS += tests/unit/test_sampler tests/unit/test_weights \
-	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
-	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
-	tests/unit/test_ownstack tests/unit/test_allocscan tests/unit/test_budget \
-	tests/unit/test_modules
-endif
-tests_unit_test_sampler_SOURCES = tests/unit/test_sampler.c
-tests_unit_test_sampler_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+HT_RT_TEST_LIBS = $(HT_RT_TEST_LIB) $(CMOCKA_LIBS) -lm -lpthread -lrt
+tests_unit_test_sampler_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_sampler_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_sampler_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_budget_SOURCES = tests/unit/test_budget.c
-tests_unit_test_budget_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_budget_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_modules_SOURCES = tests/unit/test_modules.c
-tests_unit_test_modules_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_modules_LDADD = $(HT_RT_TEST_LIBS) -ldl
-tests_unit_test_weights_SOURCES = tests/unit/test_weights.c
-tests_unit_test_weights_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_weights_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_weights_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_weights_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_ring_SOURCES = tests/unit/test_ring.c
-tests_unit_test_ring_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_ring_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_ring_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_ring_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_stacks_SOURCES = tests/unit/test_stacks.c
-tests_unit_test_stacks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_stacks_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_stacks_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_stacks_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_dump_SOURCES = tests/unit/test_dump.c
-tests_unit_test_dump_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dump_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_dump_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_dump_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_addrmap_SOURCES = tests/unit/test_addrmap.c
-tests_unit_test_addrmap_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_addrmap_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_addrmap_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_addrmap_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_segment_SOURCES = tests/unit/test_segment.c
-tests_unit_test_segment_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_segment_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_segment_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_segment_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_allocscan_SOURCES = tests/unit/test_allocscan.c
-tests_unit_test_allocscan_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_allocscan_LDADD = $(HT_RT_TEST_LIBS)
-tests_unit_test_ownstack_SOURCES = tests/unit/test_ownstack.c
-tests_unit_test_ownstack_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBUNWIND_CFLAGS)
-tests_unit_test_ownstack_LDADD = $(HT_RT_TEST_LIBS) $(LIBUNWIND_LIBS)
-tests_unit_test_util_SOURCES = tests/unit/test_util.c
-tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_util_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_util_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_util_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_ownstack_CFLAGS = $(HT_UNIT_CF) $(LIBUNWIND_CFLAGS)
+tests_unit_test_ownstack_LDFLAGS = $(HT_UNIT_LINK)
+tests_unit_test_ownstack_LDADD = $(HT_RT_TEST_LIBS) $(LIBUNWIND_LIBS)
+tests_unit_test_allocscan_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_allocscan_LDFLAGS = $(HT_UNIT_LINK)
+tests_unit_test_allocscan_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_budget_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_budget_LDFLAGS = $(HT_UNIT_LINK)
+tests_unit_test_budget_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_modules_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_modules_LDFLAGS = $(HT_UNIT_LINK)
+tests_unit_test_modules_LDADD = $(HT_RT_TEST_LIBS) -ldl
 
 # The segment reader used by the integration tests (test-only: prints a
 # segment's header, modules and per-stack counters with frames symbolized

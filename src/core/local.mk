@@ -1,8 +1,7 @@
-# src/core rules: the headless frontend library (libhtcore.a) and the
-# heaptop program.  Other areas append their core sources with
-#   libhtcore_a_SOURCES += src/core/...
-# and the ui links into heaptop through HT_UI_LDADD / HT_UI_CPPFLAGS
-# (ui/local.mk: HT_UI_LDADD += libhtui.a, HT_UI_CPPFLAGS += -DHT_HAVE_UI).
+# src/core rules: the headless frontend library (libhtcore.a).  Its
+# sources include the runtime's pure modules the frontend also needs
+# (allocscan: which allocator an ELF image carries; budget: the overhead
+# budget's grammar).
 
 noinst_LIBRARIES += libhtcore.a
 libhtcore_a_SOURCES = \
@@ -37,16 +36,6 @@ libhtcore_a_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS) $(LIBDW_CFLAGS) \
 HT_CORE_LIBS = libhtcore.a $(LIBDW_LIBS) $(ZLIB_LIBS) $(PROTOBUF_C_LIBS) \
 	-lm -lrt -lpthread
 
-HT_UI_LDADD =
-HT_UI_CPPFLAGS =
-
-bin_PROGRAMS += heaptop
-heaptop_SOURCES = src/heaptop.c
-heaptop_SOURCES += src/options.h src/options.c src/report.h src/report_text.c src/report_json.c
-heaptop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(HT_UI_CPPFLAGS)
-heaptop_CFLAGS = $(AM_CFLAGS) $(HT_SAN_CFLAGS)
-heaptop_LDFLAGS = $(HT_SAN_CFLAGS)
-heaptop_LDADD = $(HT_UI_LDADD) $(HT_CORE_LIBS) $(NCURSES_LIBS)
 
 # Symbolization and the profile formats (heap_v2, collapsed, pprof, svg).  The
 # pprof schema is compiled with protoc-c at build time.

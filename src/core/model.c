@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,59 @@ static int cmp_sites(const void *pa, const void *pb, void *arg)
 	return a->key < b->key ? -1 : a->key > b->key;
 }
 
+/* A view row's sort keys, copied out of its site: the sort then reads
+ * 32 bytes a row, not two pointers into 1 KB sites. */
+struct sort_ent {
+	double v1, v2;       /* what cmp_sites compares first, then second */
+	uint64_t key;
+	struct ht_site *s;
+};
+
+/* cmp_sites over sort_ents (not by name): the same order. */
+static int cmp_ents(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ent *a = pa, *b = pb;
+	const struct ht_model *m = arg;
+
+	if (m->opt.sort == HT_SORT_SUSPECT) {
+		if (a->v1 != b->v1)
+			return a->v1 < b->v1 ? 1 : -1;
+	} else if (a->v1 != b->v1) {
+		return (a->v1 < b->v1) == m->opt.descending ? 1 : -1;
+	}
+	if (a->v2 != b->v2)
+		return a->v2 < b->v2 ? 1 : -1;
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Sort the view (cmp_sites' order).  0 or -ENOMEM. */
+static int sort_view(struct ht_model *m)
+{
+	if (m->nview < 2)
+		return 0;
+	if (m->opt.sort == HT_SORT_NAME) {   /* strings: no keys to copy */
+		qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
+		return 0;
+	}
+	if (ht_grow(&m->sorted, &m->capsorted, m->nview, sizeof *m->sorted) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nview; i++) {
+		struct ht_site *x = m->view[i];
+		struct sort_ent *e = &m->sorted[i];
+		bool suspect = m->opt.sort == HT_SORT_SUSPECT;
+
+		e->v1 = suspect ? x->verdict.score :
+		        sort_value(m, &x->counts, &x->delta, x->has_delta);
+		e->v2 = suspect ? x->counts.cur_bytes : x->counts.cum_bytes;
+		e->key = x->key;
+		e->s = x;
+	}
+	qsort_r(m->sorted, m->nview, sizeof *m->sorted, cmp_ents, m);
+	for (size_t i = 0; i < m->nview; i++)
+		m->view[i] = m->sorted[i].s;
+	return 0;
+}
+
 static bool matches_filter(const struct ht_model *m, const struct ht_site *s)
 {
 	if (!m->filter || !*m->filter)
@@ -216,29 +270,48 @@ static bool matches_filter(const struct ht_model *m, const struct ht_site *s)
 	       (s->frame->file && strstr(s->frame->file, m->filter));
 }
 
-/* Forget the sites (the map first: no key may lead into a freed array). */
+/* Forget the sites; their arrays stay for the next update. */
 static void drop_sites(struct ht_model *m)
 {
 	model_drop_threads(m);
+	ht_u64map_clear(&m->site_by_key);
+	m->nall = m->nview = 0;
+}
+
+/* Free the sites' arrays (the map first: no key may lead into a freed
+ * array). */
+static void free_sites(struct ht_model *m)
+{
+	drop_sites(m);
 	ht_u64map_free(&m->site_by_key);
 	free(m->all);
 	free(m->view);
 	free(m->idx);
-	m->all = NULL;
-	m->view = NULL;
-	m->idx = NULL;
-	m->nall = m->nview = 0;
+	free(m->scratch);
+	free(m->sorted);
+}
+
+/* A site as calloc would give it, but for history[], which is only read
+ * up to hist_len (model_diagnose_sites writes what it reads): zeroing it
+ * would touch 1 KB per site and update. */
+static void clear_site(struct ht_site *s)
+{
+	size_t tail = offsetof(struct ht_site, hist_len);
+
+	memset(s, 0, offsetof(struct ht_site, history));
+	memset((char *)s + tail, 0, sizeof *s - tail);
 }
 
 /* Number the sites of the current stacks: site_by_key, idx[i] = site of
  * stack i, count[site] = its stacks, first[site] = its first stack; then
- * allocate them (struct ht_site is large: only as many as there are,
- * plus those only the baseline has) with key, frame, counts and stack
- * lists.  0 or -ENOMEM. */
-static int number_sites(struct ht_model *m, size_t *count, size_t *first)
+ * fill them (all[] grown to as many as there are, plus those only the
+ * baseline has) with key, frame, counts and stack lists; site_of is
+ * scratch of nstacks entries.  0 or -ENOMEM. */
+static int number_sites(struct ht_model *m, size_t *count, size_t *first,
+                        size_t *site_of)
 {
 	const struct ht_profile *p = m->cur.p;
-	size_t nst = p ? p->nstacks : 0, *site_of;
+	size_t nst = p ? p->nstacks : 0;
 
 	for (size_t i = 0; i < nst; i++) {
 		size_t *v;
@@ -252,16 +325,13 @@ static int number_sites(struct ht_model *m, size_t *count, size_t *first)
 		m->idx[i] = *v;
 		count[*v]++;
 	}
-	m->all = calloc(m->nall + m->nbase + 1, sizeof *m->all);
-	/* site of each stack, saved before idx becomes the lists */
-	site_of = malloc((nst + 1) * sizeof *site_of);
-	if (!m->all || !site_of) {
-		free(site_of);
+	if (ht_grow(&m->all, &m->capall, m->nall + m->nbase + 1,
+	            sizeof *m->all) < 0)
 		return -ENOMEM;
-	}
 	for (size_t k = 0; k < m->nall; k++) {
 		const struct stack_info *si = &m->cur.si[first[k]];
 
+		clear_site(&m->all[k]);
 		m->all[k].key = si->gkey;
 		label_site(m, &m->all[k], model_site_frame_of(si));
 		m->all[k].via = model_via_frame_of(si);
@@ -279,7 +349,6 @@ static int number_sites(struct ht_model *m, size_t *count, size_t *first)
 		m->idx[first[site_of[i]]++] = i;
 		s->nstacks++;
 	}
-	free(site_of);
 	return 0;
 }
 
@@ -306,6 +375,7 @@ static int add_base_sites(struct ht_model *m)
 		v = ht_u64map_get(&m->site_by_key, key);
 		if (!v) {
 			s = &m->all[m->nall];
+			clear_site(s);
 			s->key = key;
 			label_site(m, s, m->base_frame[bi]);
 			s->via = m->base_via[bi];
@@ -332,38 +402,42 @@ static int add_base_sites(struct ht_model *m)
 int model_build_sites(struct ht_model *m)
 {
 	size_t nst = m->cur.p ? m->cur.p->nstacks : 0;
-	size_t *count, *first;
+	size_t nsc = nst + m->nbase + 1;
 	int err = -ENOMEM;
 
 	m->generation++;
 	drop_sites(m);
-	count = calloc(nst + m->nbase + 1, sizeof *count);
-	first = calloc(nst + m->nbase + 1, sizeof *first);
-	m->idx = calloc(nst + 1, sizeof *m->idx);
-	if (!m->idx || !count || !first || number_sites(m, count, first) < 0 ||
+	/* count, first and site_of (number_sites), in one array; count
+	 * starts at zero */
+	if (nsc <= SIZE_MAX / 3 &&
+	    ht_grow(&m->scratch, &m->capscratch, 3 * nsc,
+	            sizeof *m->scratch) == 0)
+		memset(m->scratch, 0, nsc * sizeof *m->scratch);
+	if (nsc > SIZE_MAX / 3 || m->capscratch < 3 * nsc ||
+	    ht_grow(&m->idx, &m->capidx, nst + 1, sizeof *m->idx) < 0 ||
+	    number_sites(m, m->scratch, m->scratch + nsc,
+	                 m->scratch + 2 * nsc) < 0 ||
 	    add_base_sites(m) < 0 ||
-	    !(m->view = calloc(m->nall + 1, sizeof *m->view))) {
+	    ht_grow(&m->view, &m->capview, m->nall + 1, sizeof *m->view) < 0) {
 		err = model_fail(m, -ENOMEM, "grouping %zu stacks into sites: "
 		                 "out of memory", nst);
 		goto out;
 	}
-	for (size_t i = 0; i < m->nall; i++) {
-		model_fill_history(m, &m->all[i], m->stamp_base + i + 1);
-		if (matches_filter(m, &m->all[i]))
-			m->view[m->nview++] = &m->all[i];
-	}
-	m->stamp_base += m->nall + 2;
 	err = model_diagnose_sites(m);
 	if (err < 0)
 		goto out;
-	if (m->nview > 1)
-		qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
+	for (size_t i = 0; i < m->nall; i++)
+		if (matches_filter(m, &m->all[i]))
+			m->view[m->nview++] = &m->all[i];
+	if (sort_view(m) < 0) {
+		err = model_fail(m, -ENOMEM, "sorting %zu sites: out of memory",
+		                 m->nview);
+		goto out;
+	}
 	err = model_build_threads(m);
 out:
 	if (err < 0)
 		drop_sites(m);
-	free(count);
-	free(first);
 	return err;
 }
 
@@ -423,10 +497,8 @@ void ht_model_free(struct ht_model *m)
 	drop_base(m);
 	model_free_side(&m->cur);
 	ht_profile_free(m->cur.p);
-	ht_u64map_free(&m->site_by_key);
 	ht_u64map_free(&m->hist_by_key);
 	ht_u64map_free(&m->raw_by_pc);
-	model_drop_threads(m);
 	for (size_t i = 0; i < m->nraw; i++) {
 		free((char *)m->rawp[i]->function);
 		free(m->rawp[i]);
@@ -439,9 +511,7 @@ void ht_model_free(struct ht_model *m)
 	free(m->hist);
 	free(m->series);
 	free(m->ids);
-	free(m->all);
-	free(m->view);
-	free(m->idx);
+	free_sites(m);
 	free(m->filter);
 	for (size_t i = 0; i < m->nfold; i++)
 		free(m->fold[i]);
@@ -480,7 +550,7 @@ int ht_model_update(struct ht_model *m, struct ht_profile *p)
 		model_build_sites(m);
 		return err;
 	}
-	model_regroup_keys(m, &m->cur);
+	model_group_new_keys(m, &m->cur);
 	/* the old snapshot may be the baseline: then the baseline keeps it */
 	if (m->has_base && m->base.p == old.p) {
 		model_free_side(&old);

@@ -234,31 +234,83 @@ static int cmp_ents(const void *pa, const void *pb, void *arg)
 	return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* Sort the view (cmp_sites' order).  0 or -ENOMEM. */
+/* Site x's sort keys. */
+static void fill_ent(const struct ht_model *m, struct ht_site *x,
+                     struct sort_ent *e)
+{
+	bool suspect = m->opt.sort == HT_SORT_SUSPECT;
+
+	e->v1 = suspect ? x->verdict.score :
+	        sort_value(m, &x->counts, &x->delta, x->has_delta);
+	e->v2 = suspect ? x->counts.cur_bytes : x->counts.cum_bytes;
+	e->key = x->key;
+	e->s = x;
+}
+
+/* The view's sort keys into sorted[], in the last update's order (its
+ * keys in m->order) as far as the sites are still there, then the rest:
+ * from one update to the next most rows keep their place.  mark is
+ * scratch of nall entries (number_sites is done with it). */
+static void ents_in_last_order(struct ht_model *m, size_t *mark)
+{
+	size_t k = 0;
+
+	memset(mark, 0, m->nall * sizeof *mark);
+	for (size_t i = 0; i < m->nview; i++)
+		mark[m->view[i] - m->all] = 1;
+	for (size_t i = 0; i < m->norder; i++) {
+		size_t *v = ht_u64map_get(&m->site_by_key, m->order[i]);
+
+		if (v && mark[*v] == 1) {
+			mark[*v] = 2;
+			fill_ent(m, &m->all[*v], &m->sorted[k++]);
+		}
+	}
+	for (size_t i = 0; i < m->nview; i++)
+		if (mark[m->view[i] - m->all] == 1)
+			fill_ent(m, m->view[i], &m->sorted[k++]);
+}
+
+/* Sort the view (cmp_sites' order, a total one: keys are unique).  The
+ * rows are taken in the last update's order; those already in order stay
+ * (the greedy ascending run), the others are sorted apart and merged in:
+ * little more than a pass when few rows moved, a full sort at worst.
+ * 0 or -ENOMEM. */
 static int sort_view(struct ht_model *m)
 {
+	struct sort_ent *run, *rest;
+	size_t nrun = 0, nrest = 0, i = 0, j = 0, k = 0;
+
 	if (m->nview < 2)
 		return 0;
 	if (m->opt.sort == HT_SORT_NAME) {   /* strings: no keys to copy */
 		qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
 		return 0;
 	}
-	if (ht_grow(&m->sorted, &m->capsorted, m->nview, sizeof *m->sorted) < 0)
+	if (m->nview > SIZE_MAX / 2 ||
+	    ht_grow(&m->sorted, &m->capsorted, 2 * m->nview,
+	            sizeof *m->sorted) < 0 ||
+	    ht_grow(&m->order, &m->caporder, m->nview, sizeof *m->order) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < m->nview; i++) {
-		struct ht_site *x = m->view[i];
-		struct sort_ent *e = &m->sorted[i];
-		bool suspect = m->opt.sort == HT_SORT_SUSPECT;
-
-		e->v1 = suspect ? x->verdict.score :
-		        sort_value(m, &x->counts, &x->delta, x->has_delta);
-		e->v2 = suspect ? x->counts.cur_bytes : x->counts.cum_bytes;
-		e->key = x->key;
-		e->s = x;
+	ents_in_last_order(m, m->scratch);
+	run = m->sorted;
+	rest = m->sorted + m->nview;
+	for (size_t x = 0; x < m->nview; x++) {
+		if (nrun && cmp_ents(&run[nrun - 1], &m->sorted[x], m) > 0)
+			rest[nrest++] = m->sorted[x];
+		else
+			run[nrun++] = m->sorted[x];
 	}
-	qsort_r(m->sorted, m->nview, sizeof *m->sorted, cmp_ents, m);
-	for (size_t i = 0; i < m->nview; i++)
-		m->view[i] = m->sorted[i].s;
+	qsort_r(rest, nrest, sizeof *rest, cmp_ents, m);
+	while (i < nrun || j < nrest) {
+		bool from_run = j == nrest ||
+		                (i < nrun && cmp_ents(&run[i], &rest[j], m) < 0);
+		struct sort_ent *e = from_run ? &run[i++] : &rest[j++];
+
+		m->view[k] = e->s;
+		m->order[k++] = e->key;
+	}
+	m->norder = m->nview;
 	return 0;
 }
 
@@ -288,18 +340,22 @@ static void free_sites(struct ht_model *m)
 	free(m->view);
 	free(m->idx);
 	free(m->scratch);
+	free(m->order);
 	free(m->sorted);
 }
 
-/* A site as calloc would give it, but for history[], which is only read
- * up to hist_len (model_diagnose_sites writes what it reads): zeroing it
- * would touch 1 KB per site and update. */
+/* A site as calloc would give it, as far as anyone reads it: history[]
+ * is only read up to hist_len and ages only with has_ages (their writers
+ * write what they read), and fit, trend and verdict are written for
+ * every site by model_diagnose_sites.  Zeroing the rest too would touch
+ * 1.5 KB per site and update. */
 static void clear_site(struct ht_site *s)
 {
-	size_t tail = offsetof(struct ht_site, hist_len);
-
 	memset(s, 0, offsetof(struct ht_site, history));
-	memset((char *)s + tail, 0, sizeof *s - tail);
+	s->hist_len = 0;
+	s->stack_idx = NULL;
+	s->nstacks = 0;
+	s->has_ages = false;
 }
 
 /* Number the sites of the current stacks: site_by_key, idx[i] = site of

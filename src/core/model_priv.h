@@ -88,8 +88,10 @@ struct ht_model {
 	 * otherwise fault in fresh pages every update) */
 	size_t capall, capview, capidx;
 	size_t *scratch, capscratch;
-	struct sort_ent *sorted;         /* the view's sort keys */
+	struct sort_ent *sorted;         /* the view's sort keys (twice) */
 	size_t capsorted;
+	uint64_t *order;                 /* the keys of the last sorted view */
+	size_t norder, caporder;
 	struct ht_u64map site_by_key;         /* gkey -> index into all */
 	struct ht_u64map base_by_key;         /* gkey -> index into base_counts */
 	struct ht_counts *base_counts;
@@ -111,6 +113,10 @@ struct ht_model {
 	 * HT_TREND_POINTS points */
 	double tr_t[HT_TREND_POINTS];
 	float tr_rss[HT_TREND_POINTS];   /* RSS, < 0: unknown */
+	/* the sums over hist[] of tr_bytes and tr_var, point by point (in
+	 * hist[] order, as ht_model_total_series once summed them on each
+	 * call), kept by model_push_history */
+	double tr_tot_b[HT_TREND_POINTS], tr_tot_v[HT_TREND_POINTS];
 	size_t tr_len;
 	double tr_step;
 	/* leak diagnosis: where ages come from, scratch for the fits */

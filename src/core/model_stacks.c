@@ -168,34 +168,14 @@ static uint64_t reuse_key(enum reuse mode, const struct ht_stack *st)
 	return h ? h : 1;
 }
 
-/* Index prev's stacks by reuse key; REUSE_NONE when out of memory. */
-static enum reuse index_prev(enum reuse mode, const struct sideinfo *prev,
-                             struct ht_u64map *by_key)
+/* Take over prev's stack j into s when it is stack st (same addresses,
+ * frames not taken yet).  True when taken. */
+static bool take_stack(struct sideinfo *prev, size_t j,
+                       const struct ht_stack *st, struct stack_info *s)
 {
-	if (mode == REUSE_NONE)
-		return mode;
-	for (size_t j = 0; j < prev->p->nstacks; j++)
-		if (ht_u64map_put(by_key, reuse_key(mode, &prev->p->stacks[j]), j,
-		                  NULL, NULL) < 0)
-			return REUSE_NONE;
-	return mode;
-}
+	struct stack_info *o = &prev->si[j];
+	const struct ht_stack *ost = &prev->p->stacks[j];
 
-/* Take over stack st's info from prev into s when prev has it (same
- * addresses, frames not taken yet).  True when taken. */
-static bool take_prev(enum reuse mode, const struct ht_u64map *by_key,
-                      struct sideinfo *prev, const struct ht_stack *st,
-                      struct stack_info *s)
-{
-	size_t *v = mode != REUSE_NONE ?
-	            ht_u64map_get(by_key, reuse_key(mode, st)) : NULL;
-	struct stack_info *o;
-	const struct ht_stack *ost;
-
-	if (!v)
-		return false;
-	o = &prev->si[*v];
-	ost = &prev->p->stacks[*v];
 	if (!o->frames || ost->depth != st->depth ||
 	    memcmp(ost->pcs, st->pcs, st->depth * sizeof *st->pcs))
 		return false;
@@ -204,14 +184,38 @@ static bool take_prev(enum reuse mode, const struct ht_u64map *by_key,
 	return true;
 }
 
+/* Take over stack i (st) of the new snapshot from prev into s when prev
+ * has it: at the same index (a snapshot mostly lists its stacks in the
+ * last one's order), else by reuse key, prev's stacks indexed on the
+ * first miss.  True when taken; out of memory, reuse stops (*mode). */
+static bool take_prev(enum reuse *mode, struct ht_u64map *by_key,
+                      struct sideinfo *prev, size_t i,
+                      const struct ht_stack *st, struct stack_info *s)
+{
+	size_t *v;
+
+	if (*mode == REUSE_NONE)
+		return false;
+	if (i < prev->p->nstacks && take_stack(prev, i, st, s))
+		return true;
+	if (!by_key->n)
+		for (size_t j = 0; j < prev->p->nstacks; j++)
+			if (ht_u64map_put(by_key, reuse_key(*mode,
+			                  &prev->p->stacks[j]), j, NULL, NULL) < 0) {
+				*mode = REUSE_NONE;
+				return false;
+			}
+	v = ht_u64map_get(by_key, reuse_key(*mode, st));
+	return v && take_stack(prev, *v, st, s);
+}
+
 /* Symbolize every stack of sd->p with sym (NULL: raw addresses). */
 int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
                          struct ht_symbolizer *sym, struct sideinfo *prev)
 {
 	struct ht_profile *p = sd->p;
 	struct ht_u64map prev_by_key = { 0 };
-	enum reuse reuse = index_prev(reuse_mode(prev, p, sym), prev,
-	                              &prev_by_key);
+	enum reuse reuse = reuse_mode(prev, p, sym);
 
 	model_free_side(sd);
 	sd->sym = sym;
@@ -224,7 +228,7 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
 		size_t cap = st->depth + 4;
 		uint64_t h = HT_FNV_INIT;
 
-		if (take_prev(reuse, &prev_by_key, prev, st, s))
+		if (take_prev(&reuse, &prev_by_key, prev, i, st, s))
 			continue;
 		s->hist = NO_HIST;
 		s->frames = malloc(cap * sizeof *s->frames);

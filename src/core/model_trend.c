@@ -67,6 +67,8 @@ static void trend_decimate(struct ht_model *m)
 
 	for (size_t j = 0; j < m->tr_len; j += 2, k++) {
 		m->tr_t[k] = m->tr_t[j];
+		m->tr_tot_b[k] = m->tr_tot_b[j];
+		m->tr_tot_v[k] = m->tr_tot_v[j];
 		for (size_t i = 0; i < m->nhist; i++) {
 			m->hist[i].tr_bytes[k] = m->hist[i].tr_bytes[j];
 			m->hist[i].tr_var[k] = m->hist[i].tr_var[j];
@@ -141,13 +143,8 @@ size_t ht_model_total_series(const struct ht_model *m, double *t,
 	size_t n = m->tr_len;
 
 	memcpy(t, m->tr_t, n * sizeof *t);
-	memset(bytes, 0, n * sizeof *bytes);
-	memset(var, 0, n * sizeof *var);
-	for (size_t i = 0; i < m->nhist; i++)
-		for (size_t j = 0; j < n; j++) {
-			bytes[j] += m->hist[i].tr_bytes[j];
-			var[j] += m->hist[i].tr_var[j];
-		}
+	memcpy(bytes, m->tr_tot_b, n * sizeof *bytes);
+	memcpy(var, m->tr_tot_v, n * sizeof *var);
 	return n;
 }
 
@@ -201,6 +198,26 @@ static bool site_ages(struct ht_model *m, struct ht_site *site,
 	return true;
 }
 
+/* Start loading what sum_site will read and write of site i (a site and
+ * a history entry are larger than the hardware prefetcher follows), a
+ * few sites ahead: the walk is bound by memory latency. */
+static void prefetch_site(const struct ht_model *m, size_t i)
+{
+	const struct ht_site *s = &m->all[i];
+	const struct stack_info *si;
+
+	if (i >= m->nall || !s->nstacks)
+		return;
+	__builtin_prefetch(&s->hist_len, 1);
+	__builtin_prefetch(&s->verdict, 1);
+	si = &m->cur.si[s->stack_idx[0]];
+	if (si->hist == NO_HIST)
+		return;
+	__builtin_prefetch(&m->hist[si->hist].stamp, 1);
+	__builtin_prefetch(&m->hist[si->hist].tr_bytes[0]);
+	__builtin_prefetch(&m->hist[si->hist].tr_var[0]);
+}
+
 /* History, trend, ages and verdict of every site: one pass over the
  * sites (each is large: a pass costs cache misses). */
 int model_diagnose_sites(struct ht_model *m)
@@ -212,7 +229,10 @@ int model_diagnose_sites(struct ht_model *m)
 	for (size_t i = 0; i < m->nall; i++) {
 		struct ht_site *site = &m->all[i];
 		struct ht_age_summary as;
-		size_t n = sum_site(m, site, site, m->sr_t, m->sr_b, m->sr_v);
+		size_t n;
+
+		prefetch_site(m, i + 4);
+		n = sum_site(m, site, site, m->sr_t, m->sr_b, m->sr_v);
 
 		site->trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
 		                         &site->fit);
@@ -336,6 +356,7 @@ int model_push_history(struct ht_model *m)
 		m->hist[si->hist].pending_var += p->stacks[i].counts.var_cur_bytes;
 	}
 	at = push_trend(m, p);
+	m->tr_tot_b[at] = m->tr_tot_v[at] = 0;
 	/* one pass: each entry is large, a pass costs a cache miss each */
 	for (size_t i = 0; i < m->nhist; i++) {
 		struct hist *h = &m->hist[i];
@@ -346,6 +367,8 @@ int model_push_history(struct ht_model *m)
 			h->len++;
 		h->tr_bytes[at] = (float)h->pending;
 		h->tr_var[at] = (float)h->pending_var;
+		m->tr_tot_b[at] += h->tr_bytes[at];
+		m->tr_tot_v[at] += h->tr_var[at];
 		h->pending = h->pending_var = 0;
 	}
 	return 0;

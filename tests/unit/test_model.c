@@ -848,6 +848,22 @@ static void test_stack_cache(void **state)
 	assert_ptr_equal(ht_model_stack_frames(m, 0, &n), fr0);
 	assert_int_equal(ht_model_sites(m, &n)[0]->hist_len, 1);
 	assert_as_fresh(m, as_file(make_profile(4000, 200, 100, 0)));
+	/* rows that change places, some filtered out (the sort starts from
+	 * the last order) */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, "fe_site_alpha");
+	assert_int_equal(ht_model_update(m, as_file(make_profile(100, 5000,
+	                                                         100, 0))), 0);
+	assert_int_equal(ht_model_sites(m, &n)[0]->counts.cur_bytes, 5000);
+	assert_int_equal(n, 2);
+	assert_as_fresh(m, as_file(make_profile(100, 5000, 100, 0)));
+	set_opts(m, HT_GROUP_STACK, HT_SORT_ALLOC_BYTES, NULL);
+	assert_int_equal(ht_model_update(m, as_file(make_profile(100, 50,
+	                                                         9000, 0))), 0);
+	assert_as_fresh(m, as_file(make_profile(100, 50, 9000, 0)));
+	/* the first row of the last order filtered out */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_ALLOC_BYTES, "fe_site_alpha");
+	assert_as_fresh(m, as_file(make_profile(100, 50, 9000, 0)));
+	set_opts(m, HT_GROUP_LINE, HT_SORT_INUSE_BYTES, NULL);
 	/* the modules moved (here: one less): every stack symbolized again */
 	p = as_file(make_profile(4000, 200, 100, 0));
 	free(p->modules[--p->nmodules].path);

@@ -249,26 +249,31 @@ static void fill_ent(const struct ht_model *m, struct ht_site *x,
 
 /* The view's sort keys into sorted[], in the last update's order (its
  * keys in m->order) as far as the sites are still there, then the rest:
- * from one update to the next most rows keep their place.  mark is
- * scratch of nall entries (number_sites is done with it). */
-static void ents_in_last_order(struct ht_model *m, size_t *mark)
+ * from one update to the next most rows keep their place.  The keys are
+ * read in the sites' order first, into tmp (sites are large: reading
+ * them in the last order would miss the cache on each); mark is scratch
+ * of nall entries (number_sites is done with it): tmp index + 1. */
+static void ents_in_last_order(struct ht_model *m, struct sort_ent *tmp,
+                               size_t *mark)
 {
 	size_t k = 0;
 
 	memset(mark, 0, m->nall * sizeof *mark);
-	for (size_t i = 0; i < m->nview; i++)
-		mark[m->view[i] - m->all] = 1;
+	for (size_t i = 0; i < m->nview; i++) {
+		fill_ent(m, m->view[i], &tmp[i]);
+		mark[m->view[i] - m->all] = i + 1;
+	}
 	for (size_t i = 0; i < m->norder; i++) {
 		size_t *v = ht_u64map_get(&m->site_by_key, m->order[i]);
 
-		if (v && mark[*v] == 1) {
-			mark[*v] = 2;
-			fill_ent(m, &m->all[*v], &m->sorted[k++]);
+		if (v && mark[*v]) {
+			m->sorted[k++] = tmp[mark[*v] - 1];
+			mark[*v] = 0;
 		}
 	}
 	for (size_t i = 0; i < m->nview; i++)
-		if (mark[m->view[i] - m->all] == 1)
-			fill_ent(m, m->view[i], &m->sorted[k++]);
+		if (mark[m->view[i] - m->all])
+			m->sorted[k++] = tmp[i];
 }
 
 /* Sort the view (cmp_sites' order, a total one: keys are unique).  The
@@ -292,9 +297,9 @@ static int sort_view(struct ht_model *m)
 	            sizeof *m->sorted) < 0 ||
 	    ht_grow(&m->order, &m->caporder, m->nview, sizeof *m->order) < 0)
 		return -ENOMEM;
-	ents_in_last_order(m, m->scratch);
 	run = m->sorted;
-	rest = m->sorted + m->nview;
+	rest = m->sorted + m->nview;   /* first the keys in the view's order */
+	ents_in_last_order(m, rest, m->scratch);
 	for (size_t x = 0; x < m->nview; x++) {
 		if (nrun && cmp_ents(&run[nrun - 1], &m->sorted[x], m) > 0)
 			rest[nrest++] = m->sorted[x];
@@ -346,8 +351,8 @@ static void free_sites(struct ht_model *m)
 
 /* A site as calloc would give it, as far as anyone reads it: history[]
  * is only read up to hist_len and ages only with has_ages (their writers
- * write what they read), and fit, trend and verdict are written for
- * every site by model_diagnose_sites.  Zeroing the rest too would touch
+ * write what they read), and fit, trend, has_ages and verdict are written
+ * for every site by model_diagnose_sites.  Zeroing the rest too would touch
  * 1.5 KB per site and update. */
 static void clear_site(struct ht_site *s)
 {
@@ -355,7 +360,6 @@ static void clear_site(struct ht_site *s)
 	s->hist_len = 0;
 	s->stack_idx = NULL;
 	s->nstacks = 0;
-	s->has_ages = false;
 }
 
 /* Number the sites of the current stacks: site_by_key, idx[i] = site of

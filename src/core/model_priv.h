@@ -31,6 +31,10 @@ struct stack_info {
 	                                  * NO_HIST: not known yet */
 	bool grouped;                    /* site and gkey placed under the
 	                                  * current options */
+	/* the site's frame and via's (model_site_frame_of, _via_frame_of),
+	 * kept with site: reading them through frames[] costs a cache miss
+	 * per site and update */
+	const struct ht_frame *site_frame, *via_frame;
 };
 #define NO_HIST SIZE_MAX
 
@@ -183,7 +187,8 @@ void model_free_side(struct sideinfo *sd);
 void model_regroup_keys(struct ht_model *m, struct sideinfo *sd);
 /* The same for the stacks new in this snapshot only. */
 void model_group_new_keys(struct ht_model *m, struct sideinfo *sd);
-/* A stack's site frame, and the library frame it called (or NULL). */
+/* A stack's site frame, and the library frame it called (or NULL), once
+ * grouped. */
 const struct ht_frame *model_site_frame_of(const struct stack_info *s);
 const struct ht_frame *model_via_frame_of(const struct stack_info *s);
 

@@ -270,11 +270,19 @@ nomem:
 	                  p->nstacks);
 }
 
+/* "(unknown)" frame for stacks the unwinder could not walk. */
+static const struct ht_frame unknown_frame = {
+	.function = "(unknown stack)",
+};
+
 /* Place stack s's site and compute its group key. */
 static void group_stack(const struct ht_model *m, struct stack_info *s)
 {
 	place_site(m, s);
 	s->gkey = group_key(m, s);
+	s->site_frame = s->nframes ? s->frames[s->site] : &unknown_frame;
+	s->via_frame = s->nframes && s->via != NO_VIA ? s->frames[s->via] :
+	               NULL;
 	s->grouped = true;
 }
 
@@ -299,19 +307,14 @@ void model_group_new_keys(struct ht_model *m, struct sideinfo *sd)
 			group_stack(m, &sd->si[i]);
 }
 
-/* "(unknown)" frame for stacks the unwinder could not walk. */
-static const struct ht_frame unknown_frame = {
-	.function = "(unknown stack)",
-};
-
 const struct ht_frame *model_site_frame_of(const struct stack_info *s)
 {
-	return s->nframes ? s->frames[s->site] : &unknown_frame;
+	return s->site_frame;
 }
 
 const struct ht_frame *model_via_frame_of(const struct stack_info *s)
 {
-	return s->nframes && s->via != NO_VIA ? s->frames[s->via] : NULL;
+	return s->via_frame;
 }
 
 /* Frames of stack i, innermost first (model-owned), NULL when out of

@@ -391,6 +391,12 @@ static int number_sites(struct ht_model *m, size_t *count, size_t *first,
 	for (size_t k = 0; k < m->nall; k++) {
 		const struct stack_info *si = &m->cur.si[first[k]];
 
+		if (k + 4 < m->nall) {   /* sites are too far apart for the
+		                          * hardware prefetcher */
+			__builtin_prefetch(&m->all[k + 4], 1);
+			__builtin_prefetch(&m->all[k + 4].counts.var_cur_objs, 1);
+			__builtin_prefetch(&m->all[k + 4].hist_len, 1);
+		}
 		clear_site(&m->all[k]);
 		m->all[k].key = si->gkey;
 		label_site(m, &m->all[k], model_site_frame_of(si));

@@ -205,17 +205,22 @@ static void prefetch_site(const struct ht_model *m, size_t i)
 {
 	const struct ht_site *s = &m->all[i];
 	const struct stack_info *si;
+	const struct hist *h;
 
 	if (i >= m->nall || !s->nstacks)
 		return;
 	__builtin_prefetch(&s->hist_len, 1);
+	__builtin_prefetch(&s->history[0], 1);
 	__builtin_prefetch(&s->verdict, 1);
 	si = &m->cur.si[s->stack_idx[0]];
 	if (si->hist == NO_HIST)
 		return;
-	__builtin_prefetch(&m->hist[si->hist].stamp, 1);
-	__builtin_prefetch(&m->hist[si->hist].tr_bytes[0]);
-	__builtin_prefetch(&m->hist[si->hist].tr_var[0]);
+	h = &m->hist[si->hist];
+	__builtin_prefetch(&h->stamp, 1);
+	__builtin_prefetch(&h->v[(h->head + HT_HISTORY_LEN - 1) %
+	                         HT_HISTORY_LEN]);
+	__builtin_prefetch(&h->tr_bytes[0]);
+	__builtin_prefetch(&h->tr_var[0]);
 }
 
 /* History, trend, ages and verdict of every site: one pass over the

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,116 @@ static int cmp_sites(const void *pa, const void *pb, void *arg)
 	return a->key < b->key ? -1 : a->key > b->key;
 }
 
+/* A view row's sort keys, copied out of its site: the sort then reads
+ * 32 bytes a row, not two pointers into 1 KB sites. */
+struct sort_ent {
+	double v1, v2;       /* what cmp_sites compares first, then second */
+	uint64_t key;
+	struct ht_site *s;
+};
+
+/* cmp_sites over sort_ents (not by name): the same order. */
+static int cmp_ents(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ent *a = pa, *b = pb;
+	const struct ht_model *m = arg;
+
+	if (m->opt.sort == HT_SORT_SUSPECT) {
+		if (a->v1 != b->v1)
+			return a->v1 < b->v1 ? 1 : -1;
+	} else if (a->v1 != b->v1) {
+		return (a->v1 < b->v1) == m->opt.descending ? 1 : -1;
+	}
+	if (a->v2 != b->v2)
+		return a->v2 < b->v2 ? 1 : -1;
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Site x's sort keys. */
+static void fill_ent(const struct ht_model *m, struct ht_site *x,
+                     struct sort_ent *e)
+{
+	bool suspect = m->opt.sort == HT_SORT_SUSPECT;
+
+	e->v1 = suspect ? x->verdict.score :
+	        sort_value(m, &x->counts, &x->delta, x->has_delta);
+	e->v2 = suspect ? x->counts.cur_bytes : x->counts.cum_bytes;
+	e->key = x->key;
+	e->s = x;
+}
+
+/* The view's sort keys into sorted[], in the last update's order (its
+ * keys in m->order) as far as the sites are still there, then the rest:
+ * from one update to the next most rows keep their place.  The keys are
+ * read in the sites' order first, into tmp (sites are large: reading
+ * them in the last order would miss the cache on each); mark is scratch
+ * of nall entries (number_sites is done with it): tmp index + 1. */
+static void ents_in_last_order(struct ht_model *m, struct sort_ent *tmp,
+                               size_t *mark)
+{
+	size_t k = 0;
+
+	memset(mark, 0, m->nall * sizeof *mark);
+	for (size_t i = 0; i < m->nview; i++) {
+		fill_ent(m, m->view[i], &tmp[i]);
+		mark[m->view[i] - m->all] = i + 1;
+	}
+	for (size_t i = 0; i < m->norder; i++) {
+		size_t *v = ht_u64map_get(&m->site_by_key, m->order[i]);
+
+		if (v && mark[*v]) {
+			m->sorted[k++] = tmp[mark[*v] - 1];
+			mark[*v] = 0;
+		}
+	}
+	for (size_t i = 0; i < m->nview; i++)
+		if (mark[m->view[i] - m->all])
+			m->sorted[k++] = tmp[i];
+}
+
+/* Sort the view (cmp_sites' order, a total one: keys are unique).  The
+ * rows are taken in the last update's order; those already in order stay
+ * (the greedy ascending run), the others are sorted apart and merged in:
+ * little more than a pass when few rows moved, a full sort at worst.
+ * 0 or -ENOMEM. */
+static int sort_view(struct ht_model *m)
+{
+	struct sort_ent *run, *rest;
+	size_t nrun = 0, nrest = 0, i = 0, j = 0, k = 0;
+
+	if (m->nview < 2)
+		return 0;
+	if (m->opt.sort == HT_SORT_NAME) {   /* strings: no keys to copy */
+		qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
+		return 0;
+	}
+	if (m->nview > SIZE_MAX / 2 ||
+	    ht_grow(&m->sorted, &m->capsorted, 2 * m->nview,
+	            sizeof *m->sorted) < 0 ||
+	    ht_grow(&m->order, &m->caporder, m->nview, sizeof *m->order) < 0)
+		return -ENOMEM;
+	run = m->sorted;
+	rest = m->sorted + m->nview;   /* first the keys in the view's order */
+	ents_in_last_order(m, rest, m->scratch);
+	for (size_t x = 0; x < m->nview; x++) {
+		if (nrun && cmp_ents(&run[nrun - 1], &m->sorted[x], m) > 0)
+			rest[nrest++] = m->sorted[x];
+		else
+			run[nrun++] = m->sorted[x];
+	}
+	qsort_r(rest, nrest, sizeof *rest, cmp_ents, m);
+	while (i < nrun || j < nrest) {
+		bool from_run = j == nrest ||
+		                (i < nrun && cmp_ents(&run[i], &rest[j], m) < 0);
+		struct sort_ent *e = from_run ? &run[i++] : &rest[j++];
+
+		m->view[k] = e->s;
+		m->order[k++] = e->key;
+	}
+	m->norder = m->nview;
+	return 0;
+}
+
 static bool matches_filter(const struct ht_model *m, const struct ht_site *s)
 {
 	if (!m->filter || !*m->filter)
@@ -216,29 +327,51 @@ static bool matches_filter(const struct ht_model *m, const struct ht_site *s)
 	       (s->frame->file && strstr(s->frame->file, m->filter));
 }
 
-/* Forget the sites (the map first: no key may lead into a freed array). */
+/* Forget the sites; their arrays stay for the next update. */
 static void drop_sites(struct ht_model *m)
 {
 	model_drop_threads(m);
+	ht_u64map_clear(&m->site_by_key);
+	m->nall = m->nview = 0;
+}
+
+/* Free the sites' arrays (the map first: no key may lead into a freed
+ * array). */
+static void free_sites(struct ht_model *m)
+{
+	drop_sites(m);
 	ht_u64map_free(&m->site_by_key);
 	free(m->all);
 	free(m->view);
 	free(m->idx);
-	m->all = NULL;
-	m->view = NULL;
-	m->idx = NULL;
-	m->nall = m->nview = 0;
+	free(m->scratch);
+	free(m->order);
+	free(m->sorted);
+}
+
+/* A site as calloc would give it, as far as anyone reads it: history[]
+ * is only read up to hist_len and ages only with has_ages (their writers
+ * write what they read), and fit, trend, has_ages and verdict are written
+ * for every site by model_diagnose_sites.  Zeroing the rest too would touch
+ * 1.5 KB per site and update. */
+static void clear_site(struct ht_site *s)
+{
+	memset(s, 0, offsetof(struct ht_site, history));
+	s->hist_len = 0;
+	s->stack_idx = NULL;
+	s->nstacks = 0;
 }
 
 /* Number the sites of the current stacks: site_by_key, idx[i] = site of
  * stack i, count[site] = its stacks, first[site] = its first stack; then
- * allocate them (struct ht_site is large: only as many as there are,
- * plus those only the baseline has) with key, frame, counts and stack
- * lists.  0 or -ENOMEM. */
-static int number_sites(struct ht_model *m, size_t *count, size_t *first)
+ * fill them (all[] grown to as many as there are, plus those only the
+ * baseline has) with key, frame, counts and stack lists; site_of is
+ * scratch of nstacks entries.  0 or -ENOMEM. */
+static int number_sites(struct ht_model *m, size_t *count, size_t *first,
+                        size_t *site_of)
 {
 	const struct ht_profile *p = m->cur.p;
-	size_t nst = p ? p->nstacks : 0, *site_of;
+	size_t nst = p ? p->nstacks : 0;
 
 	for (size_t i = 0; i < nst; i++) {
 		size_t *v;
@@ -252,16 +385,19 @@ static int number_sites(struct ht_model *m, size_t *count, size_t *first)
 		m->idx[i] = *v;
 		count[*v]++;
 	}
-	m->all = calloc(m->nall + m->nbase + 1, sizeof *m->all);
-	/* site of each stack, saved before idx becomes the lists */
-	site_of = malloc((nst + 1) * sizeof *site_of);
-	if (!m->all || !site_of) {
-		free(site_of);
+	if (ht_grow(&m->all, &m->capall, m->nall + m->nbase + 1,
+	            sizeof *m->all) < 0)
 		return -ENOMEM;
-	}
 	for (size_t k = 0; k < m->nall; k++) {
 		const struct stack_info *si = &m->cur.si[first[k]];
 
+		if (k + 4 < m->nall) {   /* sites are too far apart for the
+		                          * hardware prefetcher */
+			__builtin_prefetch(&m->all[k + 4], 1);
+			__builtin_prefetch(&m->all[k + 4].counts.var_cur_objs, 1);
+			__builtin_prefetch(&m->all[k + 4].hist_len, 1);
+		}
+		clear_site(&m->all[k]);
 		m->all[k].key = si->gkey;
 		label_site(m, &m->all[k], model_site_frame_of(si));
 		m->all[k].via = model_via_frame_of(si);
@@ -279,7 +415,6 @@ static int number_sites(struct ht_model *m, size_t *count, size_t *first)
 		m->idx[first[site_of[i]]++] = i;
 		s->nstacks++;
 	}
-	free(site_of);
 	return 0;
 }
 
@@ -306,6 +441,7 @@ static int add_base_sites(struct ht_model *m)
 		v = ht_u64map_get(&m->site_by_key, key);
 		if (!v) {
 			s = &m->all[m->nall];
+			clear_site(s);
 			s->key = key;
 			label_site(m, s, m->base_frame[bi]);
 			s->via = m->base_via[bi];
@@ -332,38 +468,42 @@ static int add_base_sites(struct ht_model *m)
 int model_build_sites(struct ht_model *m)
 {
 	size_t nst = m->cur.p ? m->cur.p->nstacks : 0;
-	size_t *count, *first;
+	size_t nsc = nst + m->nbase + 1;
 	int err = -ENOMEM;
 
 	m->generation++;
 	drop_sites(m);
-	count = calloc(nst + m->nbase + 1, sizeof *count);
-	first = calloc(nst + m->nbase + 1, sizeof *first);
-	m->idx = calloc(nst + 1, sizeof *m->idx);
-	if (!m->idx || !count || !first || number_sites(m, count, first) < 0 ||
+	/* count, first and site_of (number_sites), in one array; count
+	 * starts at zero */
+	if (nsc <= SIZE_MAX / 3 &&
+	    ht_grow(&m->scratch, &m->capscratch, 3 * nsc,
+	            sizeof *m->scratch) == 0)
+		memset(m->scratch, 0, nsc * sizeof *m->scratch);
+	if (nsc > SIZE_MAX / 3 || m->capscratch < 3 * nsc ||
+	    ht_grow(&m->idx, &m->capidx, nst + 1, sizeof *m->idx) < 0 ||
+	    number_sites(m, m->scratch, m->scratch + nsc,
+	                 m->scratch + 2 * nsc) < 0 ||
 	    add_base_sites(m) < 0 ||
-	    !(m->view = calloc(m->nall + 1, sizeof *m->view))) {
+	    ht_grow(&m->view, &m->capview, m->nall + 1, sizeof *m->view) < 0) {
 		err = model_fail(m, -ENOMEM, "grouping %zu stacks into sites: "
 		                 "out of memory", nst);
 		goto out;
 	}
-	for (size_t i = 0; i < m->nall; i++) {
-		model_fill_history(m, &m->all[i], m->stamp_base + i + 1);
-		if (matches_filter(m, &m->all[i]))
-			m->view[m->nview++] = &m->all[i];
-	}
-	m->stamp_base += m->nall + 2;
 	err = model_diagnose_sites(m);
 	if (err < 0)
 		goto out;
-	if (m->nview > 1)
-		qsort_r(m->view, m->nview, sizeof *m->view, cmp_sites, m);
+	for (size_t i = 0; i < m->nall; i++)
+		if (matches_filter(m, &m->all[i]))
+			m->view[m->nview++] = &m->all[i];
+	if (sort_view(m) < 0) {
+		err = model_fail(m, -ENOMEM, "sorting %zu sites: out of memory",
+		                 m->nview);
+		goto out;
+	}
 	err = model_build_threads(m);
 out:
 	if (err < 0)
 		drop_sites(m);
-	free(count);
-	free(first);
 	return err;
 }
 
@@ -423,10 +563,8 @@ void ht_model_free(struct ht_model *m)
 	drop_base(m);
 	model_free_side(&m->cur);
 	ht_profile_free(m->cur.p);
-	ht_u64map_free(&m->site_by_key);
 	ht_u64map_free(&m->hist_by_key);
 	ht_u64map_free(&m->raw_by_pc);
-	model_drop_threads(m);
 	for (size_t i = 0; i < m->nraw; i++) {
 		free((char *)m->rawp[i]->function);
 		free(m->rawp[i]);
@@ -439,9 +577,7 @@ void ht_model_free(struct ht_model *m)
 	free(m->hist);
 	free(m->series);
 	free(m->ids);
-	free(m->all);
-	free(m->view);
-	free(m->idx);
+	free_sites(m);
 	free(m->filter);
 	for (size_t i = 0; i < m->nfold; i++)
 		free(m->fold[i]);
@@ -480,7 +616,7 @@ int ht_model_update(struct ht_model *m, struct ht_profile *p)
 		model_build_sites(m);
 		return err;
 	}
-	model_regroup_keys(m, &m->cur);
+	model_group_new_keys(m, &m->cur);
 	/* the old snapshot may be the baseline: then the baseline keeps it */
 	if (m->has_base && m->base.p == old.p) {
 		model_free_side(&old);

@@ -26,7 +26,17 @@ struct stack_info {
 	                                  * site (site - 1), NO_VIA: none */
 	uint64_t skey;                   /* full-stack identity */
 	uint64_t gkey;                   /* grouping identity */
+	size_t hist;                     /* its entry of the model's hist[]
+	                                  * (entries are never removed), or
+	                                  * NO_HIST: not known yet */
+	bool grouped;                    /* site and gkey placed under the
+	                                  * current options */
+	/* the site's frame and via's (model_site_frame_of, _via_frame_of),
+	 * kept with site: reading them through frames[] costs a cache miss
+	 * per site and update */
+	const struct ht_frame *site_frame, *via_frame;
 };
+#define NO_HIST SIZE_MAX
 
 struct sideinfo {                        /* a profile plus its stack infos */
 	struct ht_profile *p;
@@ -77,6 +87,15 @@ struct ht_model {
 	struct ht_site **view;           /* filtered, sorted */
 	size_t nview;
 	size_t *idx;                     /* stack indexes grouped by site */
+	/* capacities of all, view and idx, and the grouping's scratch
+	 * arrays: kept from one update to the next (a large profile would
+	 * otherwise fault in fresh pages every update) */
+	size_t capall, capview, capidx;
+	size_t *scratch, capscratch;
+	struct sort_ent *sorted;         /* the view's sort keys (twice) */
+	size_t capsorted;
+	uint64_t *order;                 /* the keys of the last sorted view */
+	size_t norder, caporder;
 	struct ht_u64map site_by_key;         /* gkey -> index into all */
 	struct ht_u64map base_by_key;         /* gkey -> index into base_counts */
 	struct ht_counts *base_counts;
@@ -98,6 +117,10 @@ struct ht_model {
 	 * HT_TREND_POINTS points */
 	double tr_t[HT_TREND_POINTS];
 	float tr_rss[HT_TREND_POINTS];   /* RSS, < 0: unknown */
+	/* the sums over hist[] of tr_bytes and tr_var, point by point (in
+	 * hist[] order, as ht_model_total_series once summed them on each
+	 * call), kept by model_push_history */
+	double tr_tot_b[HT_TREND_POINTS], tr_tot_v[HT_TREND_POINTS];
 	size_t tr_len;
 	double tr_step;
 	/* leak diagnosis: where ages come from, scratch for the fits */
@@ -162,7 +185,10 @@ void model_free_side(struct sideinfo *sd);
 /* Place every stack's site and compute its group key (the options
  * changed, or the stacks are new). */
 void model_regroup_keys(struct ht_model *m, struct sideinfo *sd);
-/* A stack's site frame, and the library frame it called (or NULL). */
+/* The same for the stacks new in this snapshot only. */
+void model_group_new_keys(struct ht_model *m, struct sideinfo *sd);
+/* A stack's site frame, and the library frame it called (or NULL), once
+ * grouped. */
 const struct ht_frame *model_site_frame_of(const struct stack_info *s);
 const struct ht_frame *model_via_frame_of(const struct stack_info *s);
 
@@ -170,11 +196,8 @@ const struct ht_frame *model_via_frame_of(const struct stack_info *s);
 /* Append this update's in-use bytes to every stack key's history and
  * the trend series.  0 or -ENOMEM (cause set; history unchanged). */
 int model_push_history(struct ht_model *m);
-/* A site's history[] from its stacks' histories (stamp: unique per site
- * and pass). */
-void model_fill_history(struct ht_model *m, struct ht_site *site,
-                        size_t stamp);
-/* Trend, ages and verdict of every site.  0 or -ENOMEM (cause set). */
+/* History (summed from its stacks'), trend, ages and verdict of every
+ * site.  0 or -ENOMEM (cause set). */
 int model_diagnose_sites(struct ht_model *m);
 /* Heap and RSS trends of the process, and the memory verdict. */
 void model_diagnose_process(struct ht_model *m);

@@ -112,15 +112,101 @@ void model_free_side(struct sideinfo *sd)
 	sd->si = NULL;
 }
 
-/* Live snapshots of one process keep their stack ids (the runtime never
- * moves a stack table entry): a stack already symbolized in the previous
- * snapshot takes over its frames instead of being looked up again. */
-static bool same_source(const struct sideinfo *a, const struct ht_profile *b,
-                        struct ht_symbolizer *sym)
+/* Two profiles whose modules are the same files at the same places: an
+ * address means in one what it means in the other. */
+static bool same_modules(const struct ht_profile *a, const struct ht_profile *b)
 {
-	return a && a->p && a->si && a->sym == sym &&
-	       a->p->kind == HT_SOURCE_LIVE && b->kind == HT_SOURCE_LIVE &&
-	       a->p->pid == b->pid && a->p->start_time_ns == b->start_time_ns;
+	if (a->nmodules != b->nmodules)
+		return false;
+	for (size_t i = 0; i < a->nmodules; i++) {
+		const struct ht_module *x = &a->modules[i], *y = &b->modules[i];
+
+		if (x->start != y->start || x->end != y->end ||
+		    x->base != y->base || x->offset != y->offset ||
+		    x->unloaded != y->unloaded || x->main != y->main ||
+		    x->build_id_len != y->build_id_len ||
+		    x->build_id_len > sizeof x->build_id ||
+		    memcmp(x->build_id, y->build_id, x->build_id_len) ||
+		    strcmp(x->path ? x->path : "", y->path ? y->path : ""))
+			return false;
+	}
+	return true;
+}
+
+/* How a snapshot finds the stacks it shares with the previous one. */
+enum reuse {
+	REUSE_NONE,
+	REUSE_BY_ID,     /* live snapshots of one process keep their stack
+	                  * ids (the runtime never moves a stack table entry) */
+	REUSE_BY_PCS,    /* any other: by the stack's address sequence */
+};
+
+/* A stack already symbolized in the previous snapshot, by the same
+ * symbolizer over the same modules, takes over its frames, keys and
+ * history entry instead of being looked up and hashed again. */
+static enum reuse reuse_mode(const struct sideinfo *a,
+                             const struct ht_profile *b,
+                             struct ht_symbolizer *sym)
+{
+	if (!a || !a->p || !a->si || a->sym != sym || !same_modules(a->p, b))
+		return REUSE_NONE;
+	if (a->p->kind == HT_SOURCE_LIVE && b->kind == HT_SOURCE_LIVE &&
+	    a->p->pid == b->pid && a->p->start_time_ns == b->start_time_ns)
+		return REUSE_BY_ID;
+	return REUSE_BY_PCS;
+}
+
+/* The key a stack is found by in the previous snapshot (never 0). */
+static uint64_t reuse_key(enum reuse mode, const struct ht_stack *st)
+{
+	uint64_t h;
+
+	if (mode == REUSE_BY_ID)
+		return (uint64_t)st->id + 1;
+	h = ht_fnv(HT_FNV_INIT, &st->depth, sizeof st->depth);
+	h = ht_fnv(h, st->pcs, st->depth * sizeof *st->pcs);
+	return h ? h : 1;
+}
+
+/* Take over prev's stack j into s when it is stack st (same addresses,
+ * frames not taken yet).  True when taken. */
+static bool take_stack(struct sideinfo *prev, size_t j,
+                       const struct ht_stack *st, struct stack_info *s)
+{
+	struct stack_info *o = &prev->si[j];
+	const struct ht_stack *ost = &prev->p->stacks[j];
+
+	if (!o->frames || ost->depth != st->depth ||
+	    memcmp(ost->pcs, st->pcs, st->depth * sizeof *st->pcs))
+		return false;
+	*s = *o;
+	o->frames = NULL;
+	return true;
+}
+
+/* Take over stack i (st) of the new snapshot from prev into s when prev
+ * has it: at the same index (a snapshot mostly lists its stacks in the
+ * last one's order), else by reuse key, prev's stacks indexed on the
+ * first miss.  True when taken; out of memory, reuse stops (*mode). */
+static bool take_prev(enum reuse *mode, struct ht_u64map *by_key,
+                      struct sideinfo *prev, size_t i,
+                      const struct ht_stack *st, struct stack_info *s)
+{
+	size_t *v;
+
+	if (*mode == REUSE_NONE)
+		return false;
+	if (i < prev->p->nstacks && take_stack(prev, i, st, s))
+		return true;
+	if (!by_key->n)
+		for (size_t j = 0; j < prev->p->nstacks; j++)
+			if (ht_u64map_put(by_key, reuse_key(*mode,
+			                  &prev->p->stacks[j]), j, NULL, NULL) < 0) {
+				*mode = REUSE_NONE;
+				return false;
+			}
+	v = ht_u64map_get(by_key, reuse_key(*mode, st));
+	return v && take_stack(prev, *v, st, s);
 }
 
 /* Symbolize every stack of sd->p with sym (NULL: raw addresses). */
@@ -128,42 +214,23 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
                          struct ht_symbolizer *sym, struct sideinfo *prev)
 {
 	struct ht_profile *p = sd->p;
-	struct ht_u64map prev_by_id = { 0 };
-	bool reuse = same_source(prev, p, sym);
+	struct ht_u64map prev_by_key = { 0 };
+	enum reuse reuse = reuse_mode(prev, p, sym);
 
 	model_free_side(sd);
 	sd->sym = sym;
 	sd->si = calloc(p->nstacks ? p->nstacks : 1, sizeof *sd->si);
 	if (!sd->si)
 		goto nomem;
-	if (reuse)
-		for (size_t j = 0; j < prev->p->nstacks; j++)
-			if (ht_u64map_put(&prev_by_id, (uint64_t)prev->p->stacks[j].id
-			             + 1, j, NULL, NULL) < 0) {
-				reuse = false;
-				break;
-			}
 	for (size_t i = 0; i < p->nstacks; i++) {
 		const struct ht_stack *st = &p->stacks[i];
 		struct stack_info *s = &sd->si[i];
 		size_t cap = st->depth + 4;
 		uint64_t h = HT_FNV_INIT;
-		size_t *v = reuse ? ht_u64map_get(&prev_by_id, (uint64_t)st->id + 1) :
-		            NULL;
 
-		if (v) {
-			struct stack_info *o = &prev->si[*v];
-			const struct ht_stack *ost = &prev->p->stacks[*v];
-
-			if (o->frames && ost->depth == st->depth &&
-			    !memcmp(ost->pcs, st->pcs,
-			            st->depth * sizeof *st->pcs)) {
-				*s = *o;
-				o->frames = NULL;
-				continue;
-			}
-		}
-
+		if (take_prev(&reuse, &prev_by_key, prev, i, st, s))
+			continue;
+		s->hist = NO_HIST;
 		s->frames = malloc(cap * sizeof *s->frames);
 		if (!s->frames)
 			goto nomem;
@@ -195,23 +262,12 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
 			h = ht_fnv(h, "(no stack)", 10);
 		s->skey = h;
 	}
-	ht_u64map_free(&prev_by_id);
+	ht_u64map_free(&prev_by_key);
 	return 0;
 nomem:
-	ht_u64map_free(&prev_by_id);
+	ht_u64map_free(&prev_by_key);
 	return model_fail(m, -ENOMEM, "symbolizing %zu stacks: out of memory",
 	                  p->nstacks);
-}
-
-/* Place every stack's site and compute its group key. */
-void model_regroup_keys(struct ht_model *m, struct sideinfo *sd)
-{
-	if (!sd->p || !sd->si)
-		return;
-	for (size_t i = 0; i < sd->p->nstacks; i++) {
-		place_site(m, &sd->si[i]);
-		sd->si[i].gkey = group_key(m, &sd->si[i]);
-	}
 }
 
 /* "(unknown)" frame for stacks the unwinder could not walk. */
@@ -219,14 +275,46 @@ static const struct ht_frame unknown_frame = {
 	.function = "(unknown stack)",
 };
 
+/* Place stack s's site and compute its group key. */
+static void group_stack(const struct ht_model *m, struct stack_info *s)
+{
+	place_site(m, s);
+	s->gkey = group_key(m, s);
+	s->site_frame = s->nframes ? s->frames[s->site] : &unknown_frame;
+	s->via_frame = s->nframes && s->via != NO_VIA ? s->frames[s->via] :
+	               NULL;
+	s->grouped = true;
+}
+
+/* Place every stack's site and compute its group key. */
+void model_regroup_keys(struct ht_model *m, struct sideinfo *sd)
+{
+	if (!sd->p || !sd->si)
+		return;
+	for (size_t i = 0; i < sd->p->nstacks; i++)
+		group_stack(m, &sd->si[i]);
+}
+
+/* The same for the stacks not taken over from the previous snapshot
+ * (those were grouped under the current options: every change of them
+ * regroups the current stacks). */
+void model_group_new_keys(struct ht_model *m, struct sideinfo *sd)
+{
+	if (!sd->p || !sd->si)
+		return;
+	for (size_t i = 0; i < sd->p->nstacks; i++)
+		if (!sd->si[i].grouped)
+			group_stack(m, &sd->si[i]);
+}
+
 const struct ht_frame *model_site_frame_of(const struct stack_info *s)
 {
-	return s->nframes ? s->frames[s->site] : &unknown_frame;
+	return s->site_frame;
 }
 
 const struct ht_frame *model_via_frame_of(const struct stack_info *s)
 {
-	return s->nframes && s->via != NO_VIA ? s->frames[s->via] : NULL;
+	return s->via_frame;
 }
 
 /* Frames of stack i, innermost first (model-owned), NULL when out of

@@ -22,12 +22,13 @@ static struct hist *next_site_hist(struct ht_model *m,
 {
 	while (*k < site->nstacks) {
 		const struct stack_info *si = &m->cur.si[site->stack_idx[(*k)++]];
-		size_t *v = ht_u64map_get(&m->hist_by_key, si->skey);
+		size_t *v = si->hist != NO_HIST ? NULL :
+		            ht_u64map_get(&m->hist_by_key, si->skey);
 		struct hist *h;
 
-		if (!v)
+		if (si->hist == NO_HIST && !v)
 			continue;
-		h = &m->hist[*v];
+		h = &m->hist[si->hist != NO_HIST ? si->hist : *v];
 		if (h->stamp == stamp)
 			continue;
 		h->stamp = stamp;
@@ -36,32 +37,26 @@ static struct hist *next_site_hist(struct ht_model *m,
 	return NULL;
 }
 
-/* A site's history[]: the sum of its stacks' histories, newest values
- * aligned. */
-void model_fill_history(struct ht_model *m, struct ht_site *site,
-                        size_t stamp)
+/* Add a stack key's history h to the site's history[], newest values
+ * aligned (history[] is only valid up to hist_len: the part it grows
+ * into is zeroed here). */
+static void add_history(struct ht_site *site, const struct hist *h)
 {
-	struct hist *h;
-	size_t k = 0;
+	if (h->len > site->hist_len) {
+		/* shift what we have so newest values stay aligned */
+		size_t add = h->len - site->hist_len;
 
-	site->hist_len = 0;  /* history[] is zero: sites are calloc'd */
-	while ((h = next_site_hist(m, site, &k, stamp)) != NULL) {
-		if (h->len > site->hist_len) {
-			/* shift what we have so newest values stay aligned */
-			size_t add = h->len - site->hist_len;
+		memmove(site->history + add, site->history,
+		        site->hist_len * sizeof *site->history);
+		memset(site->history, 0, add * sizeof *site->history);
+		site->hist_len = h->len;
+	}
+	for (size_t j = 0; j < h->len; j++) {
+		/* j-th newest of the ring -> position from the end */
+		size_t ring = (h->head + HT_HISTORY_LEN - 1 - j) %
+		              HT_HISTORY_LEN;
 
-			memmove(site->history + add, site->history,
-			        site->hist_len * sizeof *site->history);
-			memset(site->history, 0, add * sizeof *site->history);
-			site->hist_len = h->len;
-		}
-		for (size_t j = 0; j < h->len; j++) {
-			/* j-th newest of the ring -> position from the end */
-			size_t ring = (h->head + HT_HISTORY_LEN - 1 - j) %
-			              HT_HISTORY_LEN;
-
-			site->history[site->hist_len - 1 - j] += h->v[ring];
-		}
+		site->history[site->hist_len - 1 - j] += h->v[ring];
 	}
 }
 
@@ -72,6 +67,8 @@ static void trend_decimate(struct ht_model *m)
 
 	for (size_t j = 0; j < m->tr_len; j += 2, k++) {
 		m->tr_t[k] = m->tr_t[j];
+		m->tr_tot_b[k] = m->tr_tot_b[j];
+		m->tr_tot_v[k] = m->tr_tot_v[j];
 		for (size_t i = 0; i < m->nhist; i++) {
 			m->hist[i].tr_bytes[k] = m->hist[i].tr_bytes[j];
 			m->hist[i].tr_var[k] = m->hist[i].tr_var[j];
@@ -83,9 +80,9 @@ static void trend_decimate(struct ht_model *m)
 	m->tr_step *= 2;
 }
 
-/* Record this update's pending values as the trend series' newest point
- * (a new one when tr_step has passed since the last, else in its place). */
-static void push_trend(struct ht_model *m, const struct ht_profile *p)
+/* Make room for this update's point of the trend series (a new one when
+ * tr_step has passed since the last, else in its place); its index. */
+static size_t push_trend(struct ht_model *m, const struct ht_profile *p)
 {
 	uint64_t time_ns = p->snapshot_time_ns;
 	double t = time_ns ? (double)time_ns / 1e9 :
@@ -105,30 +102,39 @@ static void push_trend(struct ht_model *m, const struct ht_profile *p)
 	}
 	m->tr_t[at] = t;
 	m->tr_rss[at] = p->proc.have_rss ? (float)p->proc.rss : -1.0f;
-	for (size_t i = 0; i < m->nhist; i++) {
-		m->hist[i].tr_bytes[at] = (float)m->hist[i].pending;
-		m->hist[i].tr_var[at] = (float)m->hist[i].pending_var;
+	return at;
+}
+
+/* A site's trend series, summed from its stacks' (each stack key once);
+ * with hist_into (the site itself), its history[] too, in the same walk.
+ * The series' length. */
+static size_t sum_site(struct ht_model *m, const struct ht_site *site,
+                       struct ht_site *hist_into, double *t, double *bytes,
+                       double *var)
+{
+	size_t n = m->tr_len, k = 0, stamp = ++m->stamp_base;
+	struct hist *h;
+
+	if (hist_into)
+		hist_into->hist_len = 0;
+	memcpy(t, m->tr_t, n * sizeof *t);
+	memset(bytes, 0, n * sizeof *bytes);
+	memset(var, 0, n * sizeof *var);
+	while ((h = next_site_hist(m, site, &k, stamp)) != NULL) {
+		if (hist_into)
+			add_history(hist_into, h);
+		for (size_t j = 0; j < n; j++) {
+			bytes[j] += h->tr_bytes[j];
+			var[j] += h->tr_var[j];
+		}
 	}
+	return n;
 }
 
 size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
                             double *t, double *bytes, double *var)
 {
-	size_t n = m->tr_len, k = 0;
-	struct hist *h;
-
-	if (!site)
-		return 0;
-	memcpy(t, m->tr_t, n * sizeof *t);
-	memset(bytes, 0, n * sizeof *bytes);
-	memset(var, 0, n * sizeof *var);
-	m->stamp_base += m->nall + 1;   /* a stamp no site uses */
-	while ((h = next_site_hist(m, site, &k, m->stamp_base)) != NULL)
-		for (size_t j = 0; j < n; j++) {
-			bytes[j] += h->tr_bytes[j];
-			var[j] += h->tr_var[j];
-		}
-	return n;
+	return site ? sum_site(m, site, NULL, t, bytes, var) : 0;
 }
 
 size_t ht_model_total_series(const struct ht_model *m, double *t,
@@ -137,13 +143,8 @@ size_t ht_model_total_series(const struct ht_model *m, double *t,
 	size_t n = m->tr_len;
 
 	memcpy(t, m->tr_t, n * sizeof *t);
-	memset(bytes, 0, n * sizeof *bytes);
-	memset(var, 0, n * sizeof *var);
-	for (size_t i = 0; i < m->nhist; i++)
-		for (size_t j = 0; j < n; j++) {
-			bytes[j] += m->hist[i].tr_bytes[j];
-			var[j] += m->hist[i].tr_var[j];
-		}
+	memcpy(bytes, m->tr_tot_b, n * sizeof *bytes);
+	memcpy(var, m->tr_tot_v, n * sizeof *var);
 	return n;
 }
 
@@ -197,7 +198,33 @@ static bool site_ages(struct ht_model *m, struct ht_site *site,
 	return true;
 }
 
-/* Trend, ages and verdict of every site. */
+/* Start loading what sum_site will read and write of site i (a site and
+ * a history entry are larger than the hardware prefetcher follows), a
+ * few sites ahead: the walk is bound by memory latency. */
+static void prefetch_site(const struct ht_model *m, size_t i)
+{
+	const struct ht_site *s = &m->all[i];
+	const struct stack_info *si;
+	const struct hist *h;
+
+	if (i >= m->nall || !s->nstacks)
+		return;
+	__builtin_prefetch(&s->hist_len, 1);
+	__builtin_prefetch(&s->history[0], 1);
+	__builtin_prefetch(&s->verdict, 1);
+	si = &m->cur.si[s->stack_idx[0]];
+	if (si->hist == NO_HIST)
+		return;
+	h = &m->hist[si->hist];
+	__builtin_prefetch(&h->stamp, 1);
+	__builtin_prefetch(&h->v[(h->head + HT_HISTORY_LEN - 1) %
+	                         HT_HISTORY_LEN]);
+	__builtin_prefetch(&h->tr_bytes[0]);
+	__builtin_prefetch(&h->tr_var[0]);
+}
+
+/* History, trend, ages and verdict of every site: one pass over the
+ * sites (each is large: a pass costs cache misses). */
 int model_diagnose_sites(struct ht_model *m)
 {
 	double rate = m->cur.p ? (double)m->cur.p->rate : 0;
@@ -207,8 +234,10 @@ int model_diagnose_sites(struct ht_model *m)
 	for (size_t i = 0; i < m->nall; i++) {
 		struct ht_site *site = &m->all[i];
 		struct ht_age_summary as;
-		size_t n = ht_model_site_series(m, site, m->sr_t, m->sr_b,
-		                                m->sr_v);
+		size_t n;
+
+		prefetch_site(m, i + 4);
+		n = sum_site(m, site, site, m->sr_t, m->sr_b, m->sr_v);
 
 		site->trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
 		                         &site->fit);
@@ -304,24 +333,36 @@ int ht_model_set_ages_source(struct ht_model *m, ht_ages_source fn,
 int model_push_history(struct ht_model *m)
 {
 	struct ht_profile *p = m->cur.p;
+	size_t at;
 
-	for (size_t i = 0; i < m->nhist; i++)
-		m->hist[i].pending = m->hist[i].pending_var = 0;
+	/* pending is 0 here: a new entry's, or reset by the last push */
 	for (size_t i = 0; i < p->nstacks; i++) {
+		struct stack_info *si = &m->cur.si[i];
 		size_t *v;
 		bool isnew;
 
-		if (ht_grow(&m->hist, &m->caphist, m->nhist + 1,
-		            sizeof *m->hist) < 0 ||
-		    ht_u64map_put(&m->hist_by_key, m->cur.si[i].skey, m->nhist,
-		                  &v, &isnew) < 0)
-			return model_fail(m, -ENOMEM, "history of %zu stacks: out "
-			                  "of memory", m->nhist + 1);
-		if (isnew)
-			memset(&m->hist[m->nhist++], 0, sizeof *m->hist);
-		m->hist[*v].pending += p->stacks[i].counts.cur_bytes;
-		m->hist[*v].pending_var += p->stacks[i].counts.var_cur_bytes;
+		if (si->hist == NO_HIST) {
+			/* a stack new to this snapshot: find or add its key's */
+			if (ht_grow(&m->hist, &m->caphist, m->nhist + 1,
+			            sizeof *m->hist) < 0 ||
+			    ht_u64map_put(&m->hist_by_key, si->skey, m->nhist,
+			                  &v, &isnew) < 0) {
+				for (size_t j = 0; j < m->nhist; j++)
+					m->hist[j].pending = m->hist[j].pending_var = 0;
+				return model_fail(m, -ENOMEM, "history of %zu "
+				                  "stacks: out of memory",
+				                  m->nhist + 1);
+			}
+			if (isnew)
+				memset(&m->hist[m->nhist++], 0, sizeof *m->hist);
+			si->hist = *v;
+		}
+		m->hist[si->hist].pending += p->stacks[i].counts.cur_bytes;
+		m->hist[si->hist].pending_var += p->stacks[i].counts.var_cur_bytes;
 	}
+	at = push_trend(m, p);
+	m->tr_tot_b[at] = m->tr_tot_v[at] = 0;
+	/* one pass: each entry is large, a pass costs a cache miss each */
 	for (size_t i = 0; i < m->nhist; i++) {
 		struct hist *h = &m->hist[i];
 
@@ -329,8 +370,12 @@ int model_push_history(struct ht_model *m)
 		h->head = (h->head + 1) % HT_HISTORY_LEN;
 		if (h->len < HT_HISTORY_LEN)
 			h->len++;
+		h->tr_bytes[at] = (float)h->pending;
+		h->tr_var[at] = (float)h->pending_var;
+		m->tr_tot_b[at] += h->tr_bytes[at];
+		m->tr_tot_v[at] += h->tr_var[at];
+		h->pending = h->pending_var = 0;
 	}
-	push_trend(m, p);
 	return 0;
 }
 

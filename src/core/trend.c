@@ -457,11 +457,19 @@ static void verdict_text(const struct ht_fit *f, enum ht_trend trend,
                          const struct ht_age_summary *a,
                          struct ht_site_verdict *o)
 {
-	char r[40], b[32], c[32];
+	char r[40] = "", b[32] = "", c[32];
 	bool ages = ages_usable(a);
 
-	fmt_rate(r, sizeof r, f->slope);
-	fmt_bytes(b, sizeof b, f->last);
+	/* formatted only where a text uses them: this runs for every site
+	 * on every update */
+	if (o->verdict == HT_VERDICT_LEAK || o->verdict == HT_VERDICT_GROWING ||
+	    o->verdict == HT_VERDICT_CACHE_FILLING ||
+	    (o->verdict == HT_VERDICT_NONE && trend == HT_TREND_SHRINKING))
+		fmt_rate(r, sizeof r, f->slope);
+	else if (o->verdict == HT_VERDICT_BOUNDED ||
+	         o->verdict == HT_VERDICT_CHURN ||
+	         (o->verdict == HT_VERDICT_NONE && trend != HT_TREND_UNKNOWN))
+		fmt_bytes(b, sizeof b, f->last);
 	switch (o->verdict) {
 	case HT_VERDICT_LEAK:
 		if (a->freed)

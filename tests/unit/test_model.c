@@ -772,6 +772,121 @@ static void test_nomem_baseline_symbolizer(void **state)
 	ht_model_free(m);
 }
 
+/* m lists the sites a fresh model (no earlier snapshot, nothing cached)
+ * lists for profile p under the same options: the same keys in the same
+ * order, names, counts and newest history value. */
+static void assert_as_fresh(struct ht_model *m, struct ht_profile *p)
+{
+	struct ht_model *f = new_model(p);
+	struct ht_site *const *a, *const *b;
+	size_t na, nb;
+
+	assert_int_equal(ht_model_set_options(f, ht_model_options(m)), 0);
+	assert_int_equal(ht_model_update(f, p), 0);
+	a = ht_model_sites(m, &na);
+	b = ht_model_sites(f, &nb);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_true(a[i]->key == b[i]->key);
+		assert_string_equal(fn(a[i]), fn(b[i]));
+		assert_true(a[i]->counts.cur_bytes == b[i]->counts.cur_bytes);
+		assert_int_equal(a[i]->nstacks, b[i]->nstacks);
+		assert_true(a[i]->history[a[i]->hist_len - 1] ==
+		            b[i]->history[b[i]->hist_len - 1]);
+	}
+	ht_model_free(f);
+}
+
+/* A copy of p's stacks as a file profile would give them (no stack ids
+ * to go by). */
+static struct ht_profile *as_file(struct ht_profile *p)
+{
+	p->kind = HT_SOURCE_HEAPTOP;
+	p->pid = 0;
+	for (size_t i = 0; i < p->nstacks; i++)
+		p->stacks[i].id = 0;
+	return p;
+}
+
+/* The stacks a snapshot shares with the previous one keep their
+ * symbolized frames (no lookup, no hashing): by stack id for a live
+ * process, by address sequence otherwise; and the sites are what a
+ * fresh model finds, across a change of grouping, a baseline, a history
+ * reset, a stack id given to other addresses, and modules that moved
+ * (then nothing is taken over). */
+static void test_stack_cache(void **state)
+{
+	struct ht_profile *p = as_file(make_profile(1000, 200, 100, 0));
+	struct ht_model *m = new_model(p);
+	const struct ht_frame *const *fr0;
+	size_t n;
+
+	assert_int_equal(ht_model_update(m, p), 0);
+	fr0 = ht_model_stack_frames(m, 0, &n);
+	/* the same addresses, from a file: taken over */
+	p = as_file(make_profile(2000, 200, 100, 0));
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_ptr_equal(ht_model_stack_frames(m, 0, &n), fr0);
+	assert_as_fresh(m, as_file(make_profile(2000, 200, 100, 0)));
+	/* another grouping: the taken-over stacks are regrouped */
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+	assert_int_equal(ht_model_update(m, as_file(make_profile(3000, 200,
+	                                                         100, 0))), 0);
+	assert_ptr_equal(ht_model_stack_frames(m, 0, &n), fr0);
+	assert_int_equal(ht_model_sites(m, &n)[0]->nstacks, 2);
+	assert_as_fresh(m, as_file(make_profile(3000, 200, 100, 0)));
+	set_opts(m, HT_GROUP_LINE, HT_SORT_INUSE_BYTES, NULL);
+	/* a baseline, then a history reset */
+	assert_int_equal(ht_model_set_baseline(m), 0);
+	assert_int_equal(ht_model_update(m, as_file(make_profile(3500, 200,
+	                                                         100, 0))), 0);
+	assert_true(ht_model_sites(m, &n)[0]->delta.cur_bytes == 500);
+	ht_model_clear_baseline(m);
+	ht_model_clear_history(m);
+	assert_int_equal(ht_model_update(m, as_file(make_profile(4000, 200,
+	                                                         100, 0))), 0);
+	assert_ptr_equal(ht_model_stack_frames(m, 0, &n), fr0);
+	assert_int_equal(ht_model_sites(m, &n)[0]->hist_len, 1);
+	assert_as_fresh(m, as_file(make_profile(4000, 200, 100, 0)));
+	/* rows that change places, some filtered out (the sort starts from
+	 * the last order) */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, "fe_site_alpha");
+	assert_int_equal(ht_model_update(m, as_file(make_profile(100, 5000,
+	                                                         100, 0))), 0);
+	assert_int_equal(ht_model_sites(m, &n)[0]->counts.cur_bytes, 5000);
+	assert_int_equal(n, 2);
+	assert_as_fresh(m, as_file(make_profile(100, 5000, 100, 0)));
+	set_opts(m, HT_GROUP_STACK, HT_SORT_ALLOC_BYTES, NULL);
+	assert_int_equal(ht_model_update(m, as_file(make_profile(100, 50,
+	                                                         9000, 0))), 0);
+	assert_as_fresh(m, as_file(make_profile(100, 50, 9000, 0)));
+	/* the first row of the last order filtered out */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_ALLOC_BYTES, "fe_site_alpha");
+	assert_as_fresh(m, as_file(make_profile(100, 50, 9000, 0)));
+	set_opts(m, HT_GROUP_LINE, HT_SORT_INUSE_BYTES, NULL);
+	/* the modules moved (here: one less): every stack symbolized again */
+	p = as_file(make_profile(4000, 200, 100, 0));
+	free(p->modules[--p->nmodules].path);
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_ptr_not_equal(ht_model_stack_frames(m, 0, &n), fr0);
+	ht_model_free(m);
+
+	/* live: by stack id; an id now holding other addresses (the stack
+	 * table was reset) is symbolized again */
+	p = make_profile(1000, 200, 100, 0);
+	m = new_model(p);
+	assert_int_equal(ht_model_update(m, p), 0);
+	fr0 = ht_model_stack_frames(m, 1, &n);
+	p = make_profile(1000, 200, 100, 0);
+	p->stacks[0].pcs[1] = ra(fe_site_beta, 8);
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_ptr_equal(ht_model_stack_frames(m, 1, &n), fr0);
+	p = make_profile(1000, 200, 100, 0);
+	p->stacks[0].pcs[1] = ra(fe_site_beta, 8);
+	assert_as_fresh(m, p);
+	ht_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_nomem_update),
 		cmocka_unit_test(test_nomem_baseline_symbolizer),
+		cmocka_unit_test(test_stack_cache),
 	};
 
 	/* libc's own malloc (under ASan the default one is its interceptor) */

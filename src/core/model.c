@@ -469,7 +469,7 @@ int model_build_sites(struct ht_model *m)
 {
 	size_t nst = m->cur.p ? m->cur.p->nstacks : 0;
 	size_t nsc = nst + m->nbase + 1;
-	int err = -ENOMEM;
+	int err;
 
 	m->generation++;
 	drop_sites(m);

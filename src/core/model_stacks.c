@@ -146,7 +146,7 @@ enum reuse {
  * history entry instead of being looked up and hashed again. */
 static enum reuse reuse_mode(const struct sideinfo *a,
                              const struct ht_profile *b,
-                             struct ht_symbolizer *sym)
+                             const struct ht_symbolizer *sym)
 {
 	if (!a || !a->p || !a->si || a->sym != sym || !same_modules(a->p, b))
 		return REUSE_NONE;

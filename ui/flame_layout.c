@@ -16,9 +16,8 @@
 
 /* ---- the graph -------------------------------------------------------- */
 
-/* The path of a child: its parent's and the frame's identity (what the
- * model merges siblings by: function, file, module, inlined). */
-static uint64_t child_path(uint64_t parent, const struct ht_frame *f)
+uint64_t ht_frame_path(uint64_t parent, const struct ht_frame *f,
+                       bool by_line)
 {
 	uint64_t h = ht_fnv(HT_FNV_INIT, &parent, sizeof parent);
 	bool inl = f != NULL && f->inlined;
@@ -27,7 +26,8 @@ static uint64_t child_path(uint64_t parent, const struct ht_frame *f)
 		return ht_fnv_str(h, "<root>");
 	h = ht_fnv_str(h, f->function);
 	h = ht_fnv_str(h, f->file);
-	h = ht_fnv_str(h, f->module);
+	h = by_line ? ht_fnv(h, &f->line, sizeof f->line)
+	            : ht_fnv_str(h, f->module);
 	return ht_fnv(h, &inl, 1);
 }
 
@@ -36,7 +36,7 @@ static void copy_node(struct ht_flame_node *n, const struct ht_tree_node *t,
 {
 	memset(n, 0, sizeof *n);
 	n->frame = t->frame;
-	n->path = child_path(parent_path, t->frame);
+	n->path = ht_frame_path(parent_path, t->frame, false);
 	n->cur = t->counts.cur_bytes;
 	n->cum = t->counts.cum_bytes;
 	if (t->has_delta) {

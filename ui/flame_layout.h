@@ -17,6 +17,15 @@
 #define HT_FLAME_NONE UINT32_MAX
 
 /* One frame of the graph. */
+/*
+ * A node's path: a hash of its parent's path and its frame's identity
+ * (NULL: the root).  by_line: the frame's line tells siblings apart (the
+ * call tree: one row per calling line); otherwise its module (the flame
+ * graph merges a function's lines into one frame).  Pure.
+ */
+uint64_t ht_frame_path(uint64_t parent, const struct ht_frame *f,
+                       bool by_line);
+
 struct ht_flame_node {
 	uint64_t path;                  /* hash of the frames from the root:
 	                                 * the frame's identity across

@@ -29,7 +29,6 @@
 #include "ui/flame_layout.h"
 #include "core/family.h"
 #include "core/grow.h"
-#include "core/hash.h"
 #include "ui/view.h"
 
 /* ---- copying out of the model ----------------------------------------- */
@@ -102,21 +101,6 @@ static void copy_counts(struct ht_ui_counts *c, const struct ht_counts *v,
 	}
 }
 
-/* A tree row's path: its parent's and its frame's identity (the key
- * the ui's toggled set and tree cursor follow). */
-static uint64_t frame_path(uint64_t parent, const struct ht_frame *f)
-{
-	uint64_t h = ht_fnv(HT_FNV_INIT, &parent, sizeof parent);
-	bool inl = f != NULL && f->inlined;
-
-	if (f == NULL)
-		return ht_fnv_str(h, "<root>");
-	h = ht_fnv_str(h, f->function);
-	h = ht_fnv_str(h, f->file);
-	h = ht_fnv(h, &f->line, sizeof f->line);
-	return ht_fnv(h, &inl, 1);
-}
-
 /* Is this node open when the user has not toggled it?  The root and its
  * children are; so is every node with a single child (call chains read as
  * one line of descent: a site's callers out to main), and the node where
@@ -150,7 +134,8 @@ static int flatten(struct flat *f, const struct ht_tree_node *node,
 	me = f->n++;
 	r = &f->rows[me];
 	memset(r, 0, sizeof *r);
-	r->path = frame_path(parent_path, node->frame);
+	/* the key the ui's toggled set and tree cursor follow */
+	r->path = ht_frame_path(parent_path, node->frame, true);
 	r->frame = node->frame;
 	copy_counts(&r->c, &node->counts, &node->delta, node->has_delta);
 	r->depth = depth;

@@ -105,11 +105,9 @@ static void label_site(struct ht_model *m, struct ht_site *s,
 		s->frame = l;
 }
 
-/* Aggregate the baseline by group key. */
-static int build_base(struct ht_model *m)
+/* Forget the baseline's aggregate (build_base makes it). */
+static void drop_base_aggregate(struct ht_model *m)
 {
-	struct sideinfo *b = &m->base;
-
 	ht_u64map_free(&m->base_by_key);
 	free(m->base_counts);
 	free(m->base_frame);
@@ -118,6 +116,14 @@ static int build_base(struct ht_model *m)
 	m->base_frame = NULL;
 	m->base_via = NULL;
 	m->nbase = 0;
+}
+
+/* Aggregate the baseline by group key. */
+static int build_base(struct ht_model *m)
+{
+	struct sideinfo *b = &m->base;
+
+	drop_base_aggregate(m);
 	if (!m->has_base)
 		return 0;
 	m->base_counts = calloc(b->p->nstacks + 1, sizeof *m->base_counts);
@@ -539,14 +545,7 @@ static void drop_base(struct ht_model *m)
 		}
 		m->base_sym = NULL;
 	}
-	ht_u64map_free(&m->base_by_key);
-	free(m->base_counts);
-	free(m->base_frame);
-	free(m->base_via);
-	m->base_counts = NULL;
-	m->base_frame = NULL;
-	m->base_via = NULL;
-	m->nbase = 0;
+	drop_base_aggregate(m);
 }
 
 struct ht_symbolizer *ht_model_symbolizer(struct ht_model *m)

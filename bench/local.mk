@@ -70,3 +70,15 @@ EXTRA_DIST += bench/symbolize.sh bench/symbench.c
 bench-symbolize: bench/symbench$(EXEEXT)
 	HT_BUILDDIR='$(abs_top_builddir)' \
 	  $(SHELL) $(abs_top_srcdir)/bench/symbolize.sh $(SYM_ARGS)
+
+# bench/accuracy.sh: heaptop's per-site estimates against the truth
+# bench/acc_target knows, over many runs at 4K, 64K and 512K (bias,
+# z-scores), a >= 256 MiB heap's total, and jemalloc's profiler on the
+# same workload (read by heaptop --load and jeprof).  About 4 minutes.
+#   make bench-accuracy ACC_ARGS='-n 40 -b 10 -j 20'
+EXTRA_DIST += bench/accuracy.sh bench/acc_target.c
+
+.PHONY: bench-accuracy
+bench-accuracy: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
+	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
+	  $(SHELL) $(abs_top_srcdir)/bench/accuracy.sh $(ACC_ARGS)

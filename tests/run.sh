@@ -33,11 +33,13 @@ selected() {
 }
 
 # Segments outlive their processes by design, so a test (or a program it
-# starts) can leave some behind.  After each test the ones that appeared
-# during it and whose process has ended (`heaptop --list --all`: ALIVE no) are
-# removed; the user's other segments are never touched.  The same
-# everywhere: CI runs exactly what a user runs.
-sweep_new_segments() { # file listing /dev/shm before the test
+# starts) can leave some behind.  After each test, and once more at the
+# end, the ones that appeared since the run began and whose process has
+# ended (`heaptop --list --all`: ALIVE no) are removed: a process a test
+# left behind is swept once it ends.  The user's segments from before the
+# run are never touched.  The same everywhere: CI runs exactly what a
+# user runs.
+sweep_new_segments() { # file listing /dev/shm before the run
 	[ -x "$HT_BUILDDIR/heaptop" ] || return 0
 	"$HT_BUILDDIR/heaptop" --list --all 2>/dev/null |
 		awk 'NR > 1 && $4 == "no" { print $1 }' |
@@ -49,15 +51,19 @@ sweep_new_segments() { # file listing /dev/shm before the test
 run_one() { # name timeout command...
 	name=$1; limit=$2; shift 2
 	log="$HT_LOGDIR/$(echo "$name" | tr '/' '_').log"
-	shm_before="$HT_LOGDIR/.shm-before"
-	ls /dev/shm >"$shm_before" 2>/dev/null || : >"$shm_before"
 	start=$(date +%s.%N)
 	# setsid: the test and everything it starts share a process group that
-	# timeout can kill whole.
-	timeout --kill-after=10 "$limit" setsid "$@" >"$log" 2>&1 </dev/null
+	# timeout can kill whole, and that is killed when the test ends (what
+	# it left running in the background)
+	pgfile="$HT_LOGDIR/.pgid"
+	: >"$pgfile"
+	timeout --kill-after=10 "$limit" setsid sh -c 'echo $$ >"$0"; exec "$@"' \
+		"$pgfile" "$@" >"$log" 2>&1 </dev/null
 	rc=$?
+	pg=$(cat "$pgfile" 2>/dev/null)
+	[ -n "$pg" ] && kill -KILL -- "-$pg" 2>/dev/null
 	end=$(date +%s.%N)
-	sweep_new_segments "$shm_before"
+	sweep_new_segments "$shm_start"
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1)); echo "PASS  $name (${secs}s)"
@@ -82,6 +88,8 @@ timeout_of() {
 	echo "${t:-120}"
 }
 
+shm_start="$HT_LOGDIR/.shm-start"
+ls /dev/shm >"$shm_start" 2>/dev/null || : >"$shm_start"
 for t in ${HT_UNIT_TESTS:-}; do
 	selected "unit/$t" "$@" || continue
 	run_one "unit/$(basename "$t")" 120 "$HT_BUILDDIR/$t"
@@ -95,6 +103,15 @@ for dir in integration tui; do
 	done
 done
 
+# what the tests left running ends within seconds (a program whose
+# heaptop was closed with its terminal): wait for it, at most 10 s
+i=0
+while [ $i -lt 10 ] && [ -x "$HT_BUILDDIR/heaptop" ] &&
+	"$HT_BUILDDIR/heaptop" --list --all 2>/dev/null |
+	awk 'NR > 1 && $4 == "yes" { print $1 }' | grep -qvxF -f "$shm_start"; do
+	sleep 1; i=$((i + 1))
+done
+sweep_new_segments "$shm_start"
 echo
 [ $failed -gt 0 ] && echo "failed:$failed_names"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -481,7 +481,8 @@ int ht_follow_poll(struct ht_follow *f, char **cause)
 	err = scan(f, &v, &n, cause);
 	if (err < 0)
 		return err;
-	qsort(v, n, sizeof *v, cmp_entry);
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_entry);
 	/* The process whose dumps started last (the oldest dump of each pid
 	 * is compared): a restart wins over the process before it, and two
 	 * processes writing at once do not take turns. */

@@ -25,7 +25,11 @@ READER="$T/rt_liveread"
 N=1000 S1=1000 M=500 S2=2000 TMS=1500
 
 pids=""
-kill_all() { for p in $pids; do kill "$p" 2>/dev/null; done; return 0; }
+# the background jobs are subshells running the targets: kill both
+kill_all() {
+	for p in $pids; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	return 0
+}
 at_exit kill_all
 
 # field FILE PREFIX KEY: KEY=value on the first line starting with PREFIX

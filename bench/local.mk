@@ -10,6 +10,7 @@
 #   make bench-bridge BRIDGE_ARGS='-r 3' RJEM_LIB=/path/libjemalloc_pic.a
 #   make bench-ring                           what the event ring costs
 #   make bench-sample                         what one sample costs, and where
+#   make bench-real                           sqlite3, python3, cc1, Rust; 1-16 threads
 
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh \
 	bench/malloc_bench.c bench/passthrough.c bench/bridge.sh \
@@ -82,3 +83,13 @@ EXTRA_DIST += bench/accuracy.sh bench/acc_target.c
 bench-accuracy: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
 	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
 	  $(SHELL) $(abs_top_srcdir)/bench/accuracy.sh $(ACC_ARGS)
+
+# bench/realprog.sh: the runtime's cost on sqlite3, python3, gcc's cc1 and a
+# Rust program (callgrind and wall, at 512K, 64K, 4K and a 1% budget), and
+# malloc_bench from 1 to 16 threads.  Not part of `make bench`: ~10 minutes.
+EXTRA_DIST += bench/realprog.sh bench/realprog.rs
+
+.PHONY: bench-real
+bench-real: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
+	HT_BUILDDIR='$(abs_top_builddir)' CC='$(CC)' \
+	  $(SHELL) $(abs_top_srcdir)/bench/realprog.sh $(REAL_ARGS)

@@ -34,7 +34,7 @@ static void usage(FILE *f)
 "  -r, --rate BYTES        mean sampling interval (K/M/G suffixes; 1 = every\n"
 "                          allocation; default 512K)\n"
 "      --budget PCT        let the runtime choose the finest interval that\n"
-"                          keeps its cost under PCT%% of the program's CPU\n"
+"                          keeps its cost under PCT% of the program's CPU\n"
 "                          time (0 < PCT <= 50; -r sets where it starts)\n"
 "      --max-depth N       frames recorded per stack (1-256, default 64)\n"
 "      --runtime PATH      the libheaptop.so to preload\n"

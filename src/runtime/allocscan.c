@@ -28,12 +28,29 @@ static int in_bounds(size_t size, uint64_t off, uint64_t len)
 	return off <= size && len <= size - off;
 }
 
-/* name ends with suffix and the rest (the prefix) fits: copy it. */
-static int split_suffix(const char *name, size_t len, const char *suffix,
-			char *prefix)
+/* s[0..n) contains w[0..wn): memmem's setup costs more than a symbol
+ * name (a large executable has tens of thousands). */
+static int contains(const char *s, size_t n, const char *w, size_t wn)
 {
-	size_t sl = strlen(suffix);
+	const char *p = s, *last;
 
+	if (n < wn)
+		return 0;
+	last = s + (n - wn);
+	while (p <= last &&
+	       (p = memchr(p, w[0], (size_t)(last - p) + 1)) != NULL) {
+		if (!memcmp(p, w, wn))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* name ends with suffix (sl bytes) and the rest (the prefix) fits: copy
+ * it. */
+static int split_suffix(const char *name, size_t len, const char *suffix,
+			size_t sl, char *prefix)
+{
 	if (len < sl || len - sl > HT_ALLOC_PREFIX_MAX ||
 	    memcmp(name + len - sl, suffix, sl) != 0)
 		return 0;
@@ -52,7 +69,7 @@ static void see_symbol(struct scan_state *st, const char *name, size_t len,
 		st->unw_backtrace = 1;
 	if (!defined)
 		return;
-	if (memmem(name, len, "prof_unwind_callback", 20))
+	if (contains(name, len, "prof_unwind_callback", 20))
 		st->prof_callback = 1;
 	if (len == 6 && !memcmp(name, "malloc", 6))
 		st->out->defines_malloc = 1;
@@ -62,14 +79,14 @@ static void see_symbol(struct scan_state *st, const char *name, size_t len,
 		st->out->mimalloc = 1;
 	if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC)
 		return;
-	if (st->nctl < MAX_CANDIDATES && split_suffix(name, len, "mallctl", pre)) {
+	if (st->nctl < MAX_CANDIDATES && split_suffix(name, len, "mallctl", 7, pre)) {
 		for (unsigned i = 0; i < st->nctl; i++)
 			if (!strcmp(st->ctl[i], pre))
 				return;
 		memcpy(st->ctl[st->nctl], pre, sizeof pre);
 		st->ctl_value[st->nctl++] = sym->st_value;
 	} else if (st->nmx < MAX_CANDIDATES &&
-		   split_suffix(name, len, "mallocx", pre)) {
+		   split_suffix(name, len, "mallocx", 7, pre)) {
 		memcpy(st->mx[st->nmx++], pre, sizeof pre);
 	}
 }

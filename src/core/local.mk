@@ -21,6 +21,7 @@ libhtcore_a_SOURCES = \
 	src/core/model.h src/core/model.c \
 	src/core/model_priv.h src/core/model_stacks.c \
 	src/core/model_trend.c src/core/model_threads.c src/core/model_tree.c \
+	src/core/model_sort.c \
 	src/core/hash.h src/core/grow.h src/core/grow.c \
 	src/core/json.h src/core/json.c \
 	src/core/trend.h src/core/trend.c \

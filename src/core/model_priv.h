@@ -165,6 +165,11 @@ void model_clear_cause(struct ht_model *m);
 /* Rebuild the sites from the current stacks and the baseline aggregate.
  * 0, or -errno with the model's cause (then there are no sites). */
 int model_build_sites(struct ht_model *m);
+
+/* model_sort.c: the order of the sites */
+/* Sort m->view[0..nview) by the options' order.  0 or -ENOMEM (then the
+ * view keeps the last order). */
+int model_sort_view(struct ht_model *m);
 /* The order of two rows by the sort value (0 on a tie), and by name. */
 int model_cmp_value(const struct ht_model *m,
                     const struct ht_counts *ca, const struct ht_counts *da,

@@ -108,12 +108,12 @@ build() {
 	make -j"$(nproc)" -s
 }
 
-# The sanitizer build, in ./build-san.
+# The sanitizer build, in ./build-san, at the lowest priority.
 sanbuild() {
 	mkdir -p build-san
 	(cd build-san && { [ -f Makefile ] ||
-		../configure --enable-tests --enable-sanitizers -q; } &&
-		make -j"$(nproc)" -s)
+		nice -n 19 ../configure --enable-tests --enable-sanitizers -q; } &&
+		nice -n 19 make -j"$(nproc)" -s check-programs)
 }
 
 # make check in DIR; its closing counts are added to the totals.
@@ -159,8 +159,12 @@ test)
 	# AddressSanitizer and UndefinedBehaviorSanitizer (--enable-sanitizers:
 	# the frontend, the core, the tests; the preloaded runtime with UBSan
 	# only); then the static analysis (make lint)
+	# the sanitizer tree builds (at low priority) while the first suite
+	# runs: its tests mostly wait on their programs
+	sanbuild >build-san.log 2>&1 &
+	sanpid=$!
 	check_in build "the normal build"
-	sanbuild
+	wait "$sanpid" || { cat build-san.log; echo "quickstart: the sanitizer build failed" >&2; exit 1; }
 	# the sanitizer tree uses the normal tree's static _rjem_ jemalloc
 	[ -d build-san/tests/jemalloc-rjem ] || { mkdir -p build-san/tests &&
 		cp -a build/tests/jemalloc-rjem build-san/tests/; }

@@ -5,13 +5,16 @@ FUZZ_CC = clang
 FUZZ_SECONDS = 300
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -std=gnu11
+# The reader (fmt.c, fmt_heap_v2.c, profile.c) is built with the fuzzer's
+# instrumentation; what it calls besides comes from libhtcore.a.
 fuzz/fuzz_heap_v2: $(srcdir)/fuzz/fuzz_heap_v2.c $(srcdir)/src/core/fmt.c \
-		$(srcdir)/src/core/fmt_heap_v2.c $(srcdir)/src/core/profile.c
+		$(srcdir)/src/core/fmt_heap_v2.c $(srcdir)/src/core/profile.c \
+		libhtcore.a
 	$(AM_V_CC)$(MKDIR_P) fuzz && $(FUZZ_CC) $(FUZZ_FLAGS) \
 	  -I$(top_builddir) -I$(top_srcdir)/src -I$(top_srcdir)/include \
 	  -o $@ $(srcdir)/fuzz/fuzz_heap_v2.c \
 	  $(srcdir)/src/core/fmt.c $(srcdir)/src/core/fmt_heap_v2.c \
-	  $(srcdir)/src/core/profile.c -lm
+	  $(srcdir)/src/core/profile.c $(HT_CORE_LIBS)
 fuzz: fuzz/fuzz_heap_v2
 	@$(MKDIR_P) fuzz/corpus
 	cp -f $(srcdir)/tests/corpus/*.heap fuzz/corpus/ 2>/dev/null || true

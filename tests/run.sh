@@ -37,7 +37,8 @@ selected() {
 # end, the ones that appeared since the run began and whose process has
 # ended (`heaptop --list --all`: ALIVE no) are removed: a process a test
 # left behind is swept once it ends.  The user's segments from before the
-# run are never touched.  The same everywhere: CI runs exactly what a
+# run are never touched (but two runs at once on one machine sweep each
+# other's ended segments: run one at a time).  The same everywhere: CI runs exactly what a
 # user runs.
 sweep_new_segments() { # file listing /dev/shm before the run
 	[ -x "$HT_BUILDDIR/heaptop" ] || return 0

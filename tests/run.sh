@@ -33,14 +33,14 @@ selected() {
 }
 
 # Segments outlive their processes by design, so a test (or a program it
-# starts) can leave some behind.  After each test, and once more at the
-# end, the ones that appeared since the run began and whose process has
-# ended (`heaptop --list --all`: ALIVE no) are removed: a process a test
-# left behind is swept once it ends.  The user's segments from before the
-# run are never touched (but two runs at once on one machine sweep each
-# other's ended segments: run one at a time).  The same everywhere: CI runs exactly what a
+# starts) can leave some behind.  After each test the ones that appeared
+# during it and whose process has ended (`heaptop --list --all`: ALIVE
+# no) are removed; at the end, once more, all that appeared since the run
+# began (a process a test left behind is swept once it ends).  The user's
+# segments from before are never touched (but two runs at once on one
+# machine can sweep each other's ended segments: run one at a time).  The same everywhere: CI runs exactly what a
 # user runs.
-sweep_new_segments() { # file listing /dev/shm before the run
+sweep_new_segments() { # file listing /dev/shm before
 	[ -x "$HT_BUILDDIR/heaptop" ] || return 0
 	"$HT_BUILDDIR/heaptop" --list --all 2>/dev/null |
 		awk 'NR > 1 && $4 == "no" { print $1 }' |
@@ -52,6 +52,8 @@ sweep_new_segments() { # file listing /dev/shm before the run
 run_one() { # name timeout command...
 	name=$1; limit=$2; shift 2
 	log="$HT_LOGDIR/$(echo "$name" | tr '/' '_').log"
+	shm_before="$HT_LOGDIR/.shm-before"
+	ls /dev/shm >"$shm_before" 2>/dev/null || : >"$shm_before"
 	start=$(date +%s.%N)
 	# setsid: the test and everything it starts share a process group that
 	# timeout can kill whole, and that is killed when the test ends (what
@@ -64,7 +66,7 @@ run_one() { # name timeout command...
 	pg=$(cat "$pgfile" 2>/dev/null)
 	[ -n "$pg" ] && kill -KILL -- "-$pg" 2>/dev/null
 	end=$(date +%s.%N)
-	sweep_new_segments "$shm_start"
+	sweep_new_segments "$shm_before"
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1)); echo "PASS  $name (${secs}s)"

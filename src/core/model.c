@@ -182,8 +182,8 @@ static void free_sites(struct ht_model *m)
 /* A site as calloc would give it, as far as anyone reads it: history[]
  * is only read up to hist_len and ages only with has_ages (their writers
  * write what they read), and fit, trend, has_ages and verdict are written
- * for every site by model_diagnose_sites.  Zeroing the rest too would touch
- * 1.5 KB per site and update. */
+ * for every site by model_diagnose_sites (history too).  Zeroing the rest
+ * too would touch the whole site on each update. */
 static void clear_site(struct ht_site *s)
 {
 	memset(s, 0, offsetof(struct ht_site, history));
@@ -398,6 +398,7 @@ void ht_model_free(struct ht_model *m)
 		free(m->labels[i]);
 	free(m->labels);
 	free(m->hist);
+	free(m->site_hist);
 	free(m->series);
 	free(m->ids);
 	free_sites(m);

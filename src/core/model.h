@@ -66,8 +66,9 @@ struct ht_site {
 	struct ht_counts counts;
 	struct ht_counts delta;       /* counts - baseline counts (baseline set) */
 	bool has_delta;
-	/* in-use bytes over the last updates, oldest first; hist_len valid */
-	double history[HT_HISTORY_LEN];
+	/* in-use bytes over the last updates, oldest first; hist_len valid
+	 * (model-owned, kept apart from the sites: a dense array) */
+	const double *history;
 	size_t hist_len;
 	/* stacks grouped into this site (indexes into the current profile) */
 	const size_t *stack_idx;

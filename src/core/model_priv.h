@@ -110,6 +110,10 @@ struct ht_model {
 	struct ht_u64map hist_by_key;
 	struct hist *hist;
 	size_t nhist, caphist;
+	/* the sites' history[]: site i of all[] at site_hist + i * hist_max,
+	 * hist_max the longest history (pushes since the last reset) */
+	double *site_hist;
+	size_t capsite_hist, hist_max;
 	/* trend series times (realtime s), oldest first: a point at most
 	 * every tr_step seconds (a faster update replaces the newest point);
 	 * when full, every other point goes and tr_step doubles, so the

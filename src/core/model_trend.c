@@ -37,26 +37,25 @@ static struct hist *next_site_hist(struct ht_model *m,
 	return NULL;
 }
 
-/* Add a stack key's history h to the site's history[], newest values
- * aligned (history[] is only valid up to hist_len: the part it grows
- * into is zeroed here). */
-static void add_history(struct ht_site *site, const struct hist *h)
+/* Add a stack key's history h to a site's history hv[0..*len), newest
+ * values aligned (hv is only valid up to *len: the part it grows into is
+ * zeroed here). */
+static void add_history(double *hv, size_t *len, const struct hist *h)
 {
-	if (h->len > site->hist_len) {
+	if (h->len > *len) {
 		/* shift what we have so newest values stay aligned */
-		size_t add = h->len - site->hist_len;
+		size_t add = h->len - *len;
 
-		memmove(site->history + add, site->history,
-		        site->hist_len * sizeof *site->history);
-		memset(site->history, 0, add * sizeof *site->history);
-		site->hist_len = h->len;
+		memmove(hv + add, hv, *len * sizeof *hv);
+		memset(hv, 0, add * sizeof *hv);
+		*len = h->len;
 	}
 	for (size_t j = 0; j < h->len; j++) {
 		/* j-th newest of the ring -> position from the end */
 		size_t ring = (h->head + HT_HISTORY_LEN - 1 - j) %
 		              HT_HISTORY_LEN;
 
-		site->history[site->hist_len - 1 - j] += h->v[ring];
+		hv[*len - 1 - j] += h->v[ring];
 	}
 }
 
@@ -106,23 +105,25 @@ static size_t push_trend(struct ht_model *m, const struct ht_profile *p)
 }
 
 /* A site's trend series, summed from its stacks' (each stack key once);
- * with hist_into (the site itself), its history[] too, in the same walk.
- * The series' length. */
+ * with hist_into (the site itself, its history[] at hv), its history too,
+ * in the same walk.  The series' length. */
 static size_t sum_site(struct ht_model *m, const struct ht_site *site,
-                       struct ht_site *hist_into, double *t, double *bytes,
-                       double *var)
+                       struct ht_site *hist_into, double *hv, double *t,
+                       double *bytes, double *var)
 {
 	size_t n = m->tr_len, k = 0, stamp = ++m->stamp_base;
 	struct hist *h;
 
-	if (hist_into)
+	if (hist_into) {
+		hist_into->history = hv;
 		hist_into->hist_len = 0;
+	}
 	memcpy(t, m->tr_t, n * sizeof *t);
 	memset(bytes, 0, n * sizeof *bytes);
 	memset(var, 0, n * sizeof *var);
 	while ((h = next_site_hist(m, site, &k, stamp)) != NULL) {
 		if (hist_into)
-			add_history(hist_into, h);
+			add_history(hv, &hist_into->hist_len, h);
 		for (size_t j = 0; j < n; j++) {
 			bytes[j] += h->tr_bytes[j];
 			var[j] += h->tr_var[j];
@@ -134,7 +135,7 @@ static size_t sum_site(struct ht_model *m, const struct ht_site *site,
 size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
                             double *t, double *bytes, double *var)
 {
-	return site ? sum_site(m, site, NULL, t, bytes, var) : 0;
+	return site ? sum_site(m, site, NULL, NULL, t, bytes, var) : 0;
 }
 
 size_t ht_model_total_series(const struct ht_model *m, double *t,
@@ -210,7 +211,7 @@ static void prefetch_site(const struct ht_model *m, size_t i)
 	if (i >= m->nall || !s->nstacks)
 		return;
 	__builtin_prefetch(&s->hist_len, 1);
-	__builtin_prefetch(&s->history[0], 1);
+	__builtin_prefetch(m->site_hist + i * m->hist_max, 1);
 	__builtin_prefetch(&s->verdict, 1);
 	si = &m->cur.si[s->stack_idx[0]];
 	if (si->hist == NO_HIST)
@@ -231,13 +232,20 @@ int model_diagnose_sites(struct ht_model *m)
 
 	if (!m->series && !(m->series = malloc(sizeof *m->series)))
 		return model_fail(m, -ENOMEM, "trends: out of memory");
+	/* hist_max <= HT_HISTORY_LEN: no overflow below SIZE_MAX / 1024 */
+	if (m->nall > SIZE_MAX / 1024 ||
+	    ht_grow(&m->site_hist, &m->capsite_hist,
+	            m->nall * m->hist_max + 1, sizeof *m->site_hist) < 0)
+		return model_fail(m, -ENOMEM, "history of %zu sites: out of "
+		                  "memory", m->nall);
 	for (size_t i = 0; i < m->nall; i++) {
 		struct ht_site *site = &m->all[i];
 		struct ht_age_summary as;
 		size_t n;
 
 		prefetch_site(m, i + 4);
-		n = sum_site(m, site, site, m->sr_t, m->sr_b, m->sr_v);
+		n = sum_site(m, site, site, m->site_hist + i * m->hist_max,
+		             m->sr_t, m->sr_b, m->sr_v);
 
 		site->trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
 		                         &site->fit);
@@ -361,6 +369,8 @@ int model_push_history(struct ht_model *m)
 		m->hist[si->hist].pending_var += p->stacks[i].counts.var_cur_bytes;
 	}
 	at = push_trend(m, p);
+	if (m->hist_max < HT_HISTORY_LEN)
+		m->hist_max++;
 	m->tr_tot_b[at] = m->tr_tot_v[at] = 0;
 	/* one pass: each entry is large, a pass costs a cache miss each */
 	for (size_t i = 0; i < m->nhist; i++) {
@@ -388,6 +398,7 @@ void ht_model_clear_history(struct ht_model *m)
 	}
 	for (size_t i = 0; i < m->nall; i++)
 		m->all[i].hist_len = 0;
+	m->hist_max = 0;
 	m->tr_len = 0;
 	m->tr_step = HT_TREND_STEP_S;
 }

@@ -66,9 +66,11 @@ void ht_profile_free(struct ht_profile *p)
 	if (!p)
 		return;
 	for (i = 0; i < p->nstacks; i++) {
-		free(p->stacks[i].pcs);
+		if (!p->pcs_block)
+			free(p->stacks[i].pcs);
 		free(p->stacks[i].threads);
 	}
+	free(p->pcs_block);
 	free(p->stacks);
 	for (i = 0; i < p->nmodules; i++)
 		free(p->modules[i].path);

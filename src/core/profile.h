@@ -45,7 +45,7 @@ struct ht_module {
  * addresses, innermost first (as in heap_v2); a consumer that symbolizes
  * uses pc - 1 for every frame but the innermost. */
 struct ht_stack {
-	uint64_t *pcs;         /* owned */
+	uint64_t *pcs;         /* owned (or in the profile's pcs_block) */
 	uint32_t depth;
 	uint32_t id;           /* stable within one source: the runtime's stack
 	                        * table index, or the file's record number */
@@ -140,6 +140,9 @@ struct ht_profile {
 	/* thread names from jemalloc dumps: index = thread number */
 	char **thread_names;           /* owned, may be NULL */
 	size_t nthread_names;
+	/* owned, may be NULL: one block holding every stack's pcs (a copy
+	 * made at once); then the stacks' pcs are not freed one by one */
+	uint64_t *pcs_block;
 };
 
 /* Allocate an empty profile; NULL on allocation failure. */

@@ -22,6 +22,19 @@
 #include "core/session.h"
 #include "core/session_priv.h"
 
+/* A block for every pcs of src's stacks (at least one entry), or NULL. */
+static uint64_t *pcs_block(const struct ht_profile *src)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < src->nstacks; i++) {
+		if (src->stacks[i].depth > SIZE_MAX / sizeof(uint64_t) - n)
+			return NULL;
+		n += src->stacks[i].depth;
+	}
+	return malloc(n * sizeof(uint64_t));
+}
+
 /* A deep copy of a profile (for loaded sessions). */
 static struct ht_profile *profile_dup(const struct ht_profile *src)
 {
@@ -35,6 +48,7 @@ static struct ht_profile *profile_dup(const struct ht_profile *src)
 	p->thread_names = NULL;
 	p->nstacks = p->nmodules = p->nthread_names = 0;
 	p->maps = p->cmdline = p->exe = NULL;
+	p->pcs_block = NULL;
 	if ((src->maps && !(p->maps = strdup(src->maps))) ||
 	    (src->cmdline && !(p->cmdline = strdup(src->cmdline))) ||
 	    (src->exe && !(p->exe = strdup(src->exe))))
@@ -42,21 +56,20 @@ static struct ht_profile *profile_dup(const struct ht_profile *src)
 	p->stacks = calloc(src->nstacks ? src->nstacks : 1, sizeof *p->stacks);
 	p->modules = calloc(src->nmodules ? src->nmodules : 1,
 	                    sizeof *p->modules);
-	if (!p->stacks || !p->modules)
+	if (!p->stacks || !p->modules || !(p->pcs_block = pcs_block(src)))
 		goto fail;
-	for (size_t i = 0; i < src->nstacks; i++) {
+	for (size_t i = 0, off = 0; i < src->nstacks; i++) {
 		const struct ht_stack *a = &src->stacks[i];
 		struct ht_stack *b = &p->stacks[i];
 
 		*b = *a;
-		b->pcs = NULL;
 		b->threads = NULL;
 		b->nthreads = 0;
 		p->nstacks++;
-		b->pcs = malloc((a->depth ? a->depth : 1) * sizeof *b->pcs);
-		if (!b->pcs)
-			goto fail;
+		/* one block for all pcs: 100,000 mallocs and frees less */
+		b->pcs = p->pcs_block + off;
 		memcpy(b->pcs, a->pcs, a->depth * sizeof *b->pcs);
+		off += a->depth;
 		if (a->nthreads) {
 			b->threads = malloc(a->nthreads * sizeof *b->threads);
 			if (!b->threads)

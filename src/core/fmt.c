@@ -408,3 +408,19 @@ fail_msg:
 	free(tmp);
 	return ht_fmt_fail(cause, rc, "%s: %s", path, strerror(-rc));
 }
+
+int ht_fmt_symbolizer(const struct ht_profile *p,
+                      const struct ht_fmt_write_options *o,
+                      struct ht_symbolizer **sym, struct ht_symbolizer **own,
+                      char **cause)
+{
+	int rc;
+
+	*own = NULL;
+	*sym = o ? o->sym : NULL;
+	if (*sym)
+		return 0;
+	rc = ht_symbolizer_new(p, NULL, own, cause);
+	*sym = *own;
+	return rc;
+}

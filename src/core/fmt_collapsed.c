@@ -78,7 +78,7 @@ static int collapsed_write(FILE *f, const struct ht_profile *p,
                            const struct ht_fmt_write_options *o,
                            char **cause)
 {
-	struct ht_symbolizer *sym = o ? o->sym : NULL, *own = NULL;
+	struct ht_symbolizer *sym, *own;
 	enum ht_fmt_value v = o ? o->value : HT_VAL_INUSE_BYTES;
 	const struct ht_frame **flat = NULL;
 	size_t capflat = 0;
@@ -86,13 +86,9 @@ static int collapsed_write(FILE *f, const struct ht_profile *p,
 
 	if (cause)
 		*cause = NULL;
-	if (!sym) {
-		/* no symbolizer given: make one over the profile's modules */
-		rc = ht_symbolizer_new(p, NULL, &own, cause);
-		if (rc < 0)
-			return rc;
-		sym = own;
-	}
+	rc = ht_fmt_symbolizer(p, o, &sym, &own, cause);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < p->nstacks; i++) {
 		const struct ht_stack *st = &p->stacks[i];
 		double val = ht_fmt_pick_value(&st->counts, v);

@@ -435,7 +435,7 @@ static int pprof_write(FILE *f, const struct ht_profile *p,
 		{ "alloc_objects", "count" }, { "alloc_space", "bytes" },
 		{ "inuse_objects", "count" }, { "inuse_space", "bytes" },
 	};
-	struct ht_symbolizer *sym = o ? o->sym : NULL, *own = NULL;
+	struct ht_symbolizer *sym, *own;
 	struct builder b;
 	uint8_t *buf = NULL;
 	size_t len;
@@ -444,12 +444,9 @@ static int pprof_write(FILE *f, const struct ht_profile *p,
 	if (cause)
 		*cause = NULL;
 	memset(&b, 0, sizeof b);
-	if (!sym) {
-		rc = ht_symbolizer_new(p, NULL, &own, cause);
-		if (rc < 0)
-			return rc;
-		sym = own;
-	}
+	rc = ht_fmt_symbolizer(p, o, &sym, &own, cause);
+	if (rc < 0)
+		return rc;
 	perftools__profiles__profile__init(&b.prof);
 	rc = -ENOMEM;
 	if (str_index(&b, "") != 0)

@@ -74,4 +74,14 @@ int ht_fmt_stack_frames(struct ht_symbolizer *sym, const struct ht_stack *st,
                         const struct ht_frame ***flat, size_t *cap,
                         size_t *n, size_t *leaf);
 
+/*
+ * The symbolizer a writer uses: o's, or (none given) one of its own over
+ * p's modules, returned in *own for the writer to free.  0 or -errno with
+ * *cause.
+ */
+int ht_fmt_symbolizer(const struct ht_profile *p,
+                      const struct ht_fmt_write_options *o,
+                      struct ht_symbolizer **sym, struct ht_symbolizer **own,
+                      char **cause);
+
 #endif /* HT_CORE_FMT_PRIV_H */

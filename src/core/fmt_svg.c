@@ -832,7 +832,7 @@ static int add_stacks(struct ht_svg *g, const struct ht_profile *p,
 static int svg_write(FILE *f, const struct ht_profile *p,
                      const struct ht_fmt_write_options *o, char **cause)
 {
-	struct ht_symbolizer *sym = o ? o->sym : NULL, *own = NULL;
+	struct ht_symbolizer *sym, *own;
 	enum ht_fmt_value v = o ? o->value : HT_VAL_INUSE_BYTES;
 	struct ht_svg_options so = { .value = v };
 	struct ht_svg *g = NULL;
@@ -841,12 +841,9 @@ static int svg_write(FILE *f, const struct ht_profile *p,
 
 	if (cause)
 		*cause = NULL;
-	if (!sym) {
-		rc = ht_symbolizer_new(p, NULL, &own, cause);
-		if (rc < 0)
-			return rc;
-		sym = own;
-	}
+	rc = ht_fmt_symbolizer(p, o, &sym, &own, cause);
+	if (rc < 0)
+		return rc;
 	g = ht_svg_new();
 	rc = g ? add_stacks(g, p, sym, v) : -ENOMEM;
 	if (rc == 0 && asprintf(&title, "heaptop: %s \xe2\x80\x94 %s",

@@ -136,6 +136,52 @@ static const char *object_of(const void *addr, void **base)
 	return di.dli_fname;
 }
 
+/* The shared objects in load order (the executable excluded): their
+ * names, collected first (dlopen must not run under dl_iterate_phdr). */
+#define MAX_OBJECTS 64
+struct objects {
+	const char *name[MAX_OBJECTS];
+	int n, seen_exe;
+};
+
+static int objects_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct objects *o = arg;
+
+	(void)size;
+	if (!o->seen_exe) {
+		o->seen_exe = 1; /* the executable comes first */
+		return 0;
+	}
+	if (info->dlpi_name && info->dlpi_name[0])
+		o->name[o->n++] = info->dlpi_name;
+	return o->n == MAX_OBJECTS;
+}
+
+/*
+ * The malloc the program's calls bind to when dlsym names the
+ * executable's own PLT entry for it (a non-PIE executable that takes
+ * malloc's address: Debian's python3): the first shared object, in load
+ * order, that defines malloc itself.  NULL when none is found.
+ */
+static void *first_malloc(void)
+{
+	struct objects o = { { NULL }, 0, 0 };
+
+	dl_iterate_phdr(objects_cb, &o);
+	for (int i = 0; i < o.n; i++) {
+		void *h = dlopen(o.name[i], RTLD_LAZY | RTLD_NOLOAD);
+		void *f = h ? dlsym(h, "malloc") : NULL;
+		void *base;
+
+		if (h)
+			dlclose(h);
+		if (f && !strcmp(object_of(f, &base), o.name[i]))
+			return f;
+	}
+	return NULL;
+}
+
 static int ctl_bool(const char *name)
 {
 	unsigned char v = 0; /* jemalloc's bool */
@@ -171,14 +217,16 @@ void ht_allocator_detect(struct ht_seg_header *h)
 	uint32_t kind = HT_ALLOC_UNKNOWN, flags = 0;
 	char prefix[sizeof h->alloc_prefix] = "";
 	void *self_base, *def_base, *def;
-	int hooked, je_here = 0;
+	int hooked, je_here = 0, scanned = exe_scanned;
 
 	if (exe_scanned)
 		sc = exe_scan;
 	else
-		scan_exe(&sc);
+		scanned = scan_exe(&sc) == 0;
 	object_of((const void *)&ht_allocator_detect, &self_base);
 	def = dlsym(RTLD_DEFAULT, "malloc");
+	if (def && scanned && !sc.defines_malloc && in_exe(def))
+		def = first_malloc(); /* the executable's PLT entry */
 	object_of(def, &def_base);
 	hooked = def && def_base == self_base;
 	if (sc.jemalloc && sc.je_prefix[0]) {

@@ -429,7 +429,18 @@ int ht_session_launch(const struct ht_launch_options *o,
 		 * must be on from its start (its configuration variable) */
 		struct ht_alloc_scan sc;
 
-		if (ht_alloc_probe_file(prog, &sc) == 0 &&
+		bool scanned = ht_alloc_probe_file(prog, &sc) == 0;
+
+		/* one heaptop cannot read: known without running it */
+		if (scanned && sc.defines_malloc && !sc.je_prefix[0] &&
+		    (sc.tcmalloc || sc.mimalloc ||
+		     (sc.jemalloc && sc.je_prof_built == 0))) {
+			s->launch_alloc.kind = sc.tcmalloc ? HT_ALLOC_TCMALLOC :
+			                       sc.mimalloc ? HT_ALLOC_MIMALLOC :
+			                       HT_ALLOC_JEMALLOC;
+			s->launch_alloc.flags = HT_ALLOC_F_DONE | HT_ALLOC_F_STATIC;
+		}
+		if (scanned &&
 		    ht_alloc_launch_plan(&sc, o->argv[0], je_var, &s->notice)) {
 			char *note = NULL;
 

@@ -26,6 +26,11 @@ struct ht_session {
 	char *command;
 	pid_t pid;
 	bool launched;
+	/* what the launch's scan of the program knows without running it
+	 * (an allocator linked in that heaptop cannot read): stands in for
+	 * the runtime's detection when the program ends before that is
+	 * published; kind 0 and flags 0 otherwise */
+	struct ht_alloc_desc launch_alloc;
 	bool reaped;                /* waitpid collected the child */
 	int exit_status;            /* when reaped: code or 128+signal */
 	char *sysroot, *debug_dir;

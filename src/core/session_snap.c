@@ -255,6 +255,9 @@ int ht_session_snapshot(struct ht_session *s, struct ht_profile **out,
 		return err;
 	(*out)->state = state;
 	(*out)->exit_status = status;
+	if (ht_alloc_source(&(*out)->alloc) == HT_ASRC_PENDING &&
+	    s->launch_alloc.flags && state != HT_PROC_RUNNING)
+		(*out)->alloc = s->launch_alloc; /* ended before the runtime said */
 	proc_facts(s, *out);
 	return 0;
 }

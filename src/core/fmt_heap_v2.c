@@ -426,6 +426,73 @@ static int parse_thread_line(struct reader *r, uint64_t *thread,
 	return 0;
 }
 
+/* A non-negative decimal with at most 9 fraction digits ("12", "0.250")
+ * at *sp.  0, or <0 with *why set. */
+static int parse_decimal(const char **sp, const char *e, double *out,
+                         const char **why)
+{
+	const char *s = *sp;
+	uint64_t whole;
+	double frac = 0, unit = 1;
+	int nd = 0;
+
+	if (parse_u64(&s, e, &whole, why) < 0)
+		return -1;
+	if (s < e && *s == '.') {
+		s++;
+		while (s < e && *s >= '0' && *s <= '9') {
+			if (++nd > 9) {
+				*why = "more than 9 fraction digits";
+				return -1;
+			}
+			unit /= 10;
+			frac += (double)(*s - '0') * unit;
+			s++;
+		}
+		if (!nd) {
+			*why = "expected digits after '.'";
+			return -1;
+		}
+	}
+	*sp = s;
+	*out = (double)whole + frac;
+	return 0;
+}
+
+/* "# se: <cur objs> <cur bytes> <cum bytes>": the standard errors of the
+ * stack's t*: estimates, which heaptop writes because the counts alone
+ * cannot say how sizes varied within a stack (share/doc/formats.md).
+ * Replaces the mean-size variances of k. */
+static int parse_se_line(struct reader *r, const char *s,
+                         struct ht_counts *k)
+{
+	const char *e = r->le, *why = NULL;
+	double se[3];
+
+	if (!starts_with(s, e, "# se:"))
+		return ht_fmt_errorf(r->cause, r->filename, r->lineno,
+		    "unexpected comment (only '# se:' is known)");
+	s += strlen("# se:");
+	for (int i = 0; i < 3; i++) {
+		const char *t = skip_ws(s, e);
+
+		if (t == s)
+			return ht_fmt_errorf(r->cause, r->filename, r->lineno,
+			    "bad '# se:' line: expected three numbers");
+		if (parse_decimal(&t, e, &se[i], &why) < 0)
+			return ht_fmt_errorf(r->cause, r->filename, r->lineno,
+			    "bad '# se:' line: %s", why);
+		s = t;
+	}
+	if (s != e)
+		return ht_fmt_errorf(r->cause, r->filename, r->lineno,
+		    "trailing characters after '# se:' numbers");
+	k->var_cur_objs = se[0] * se[0];
+	k->var_cur_bytes = se[1] * se[1];
+	k->var_cum_bytes = se[2] * se[2];
+	return 0;
+}
+
 static bool is_maps_marker(const char *s, const char *e)
 {
 	return starts_with(s, e, "MAPPED_LIBRARIES:") ||
@@ -470,7 +537,7 @@ static int read_v2(struct reader *r)
 	struct ht_profile *p = r->p;
 	const char *s = r->ls + strlen("heap_v2/"), *why = NULL;
 	uint64_t rate;
-	bool in_stack = false, have_total = false;
+	bool in_stack = false, have_total = false, have_se = false;
 	int rc;
 
 	if (parse_u64(&s, r->le, &rate, &why) < 0 || s != r->le)
@@ -514,6 +581,19 @@ static int read_v2(struct reader *r)
 				return rc;
 			in_stack = true;
 			have_total = false;
+			have_se = false;
+			continue;
+		}
+		if (*ls == '#') {
+			if (!in_stack || !have_total || have_se ||
+			    p->stacks[p->nstacks - 1].nthreads)
+				return ht_fmt_errorf(r->cause, r->filename,
+				    r->lineno, "a comment must follow a stack's "
+				    "t*: line, once");
+			if ((rc = parse_se_line(r, ls,
+			                        &p->stacks[p->nstacks - 1].counts)) < 0)
+				return rc;
+			have_se = true;
 			continue;
 		}
 		if (*ls != 't')
@@ -753,6 +833,22 @@ static void write_counts(FILE *f, const char *indent, const char *tname,
 	        indent, tname, c1, s1, c2, s2);
 }
 
+/* The stack's standard errors, which the counts cannot carry (see
+ * parse_se_line); jeprof ignores the line. */
+static void write_se(FILE *f, const struct ht_counts *k)
+{
+	double v[3] = { k->var_cur_objs, k->var_cur_bytes, k->var_cum_bytes };
+
+	fputs("  # se:", f);
+	for (int i = 0; i < 3; i++) {
+		double se = v[i] > 0 ? sqrt(v[i]) : 0;
+
+		/* %.3f of a finite value below 2^64: what the reader takes */
+		fprintf(f, " %.3f", se < 1.8e19 ? se : 1.8e19);
+	}
+	fputc('\n', f);
+}
+
 static bool counts_zero(const struct ht_counts *k)
 {
 	return !(k->cur_objs > 0) && !(k->cur_bytes > 0) &&
@@ -820,6 +916,7 @@ static int heap_v2_write(FILE *f, const struct ht_profile *p,
 		fputc('\n', f);
 		write_counts(f, "  ", "t*", &st->counts, p->rate);
 		fputc('\n', f);
+		write_se(f, &st->counts);
 		for (size_t k = 0; k < st->nthreads; k++) {
 			if (counts_zero(&st->threads[k].counts))
 				continue;

@@ -80,6 +80,38 @@ static void wcounts(struct wbuf *w, const uint64_t c[4])
 	wstr(w, "]\n");
 }
 
+/* A standard error as "<integer>.<3 digits>" (the reader's format). */
+static void wse(struct wbuf *w, double var)
+{
+	double se = var > 0 ? sqrt(var) : 0;
+	uint64_t milli;
+
+	if (!(se < 1.8e16))
+		se = 1.8e16;
+	milli = (uint64_t)llround(se * 1000);
+	wstr(w, " ");
+	wnum(w, milli / 1000, 10);
+	wstr(w, ".");
+	wnum(w, milli / 100 % 10, 10);
+	wnum(w, milli / 10 % 10, 10);
+	wnum(w, milli % 10, 10);
+}
+
+/* "  # se: ..." after a stack's counts: the standard errors of its
+ * estimates, which the pre-adjusted counts cannot carry for a stack of
+ * mixed sizes (share/doc/formats.md, "Standard errors"). */
+static void wstderr(struct wbuf *w, const struct ht_seg_stack *e)
+{
+	const double vb = (double)(UINT64_C(1) << HT_VAR_BYTES_SHIFT);
+
+	wstr(w, "  # se:");
+	wse(w, (double)__atomic_load_n(&e->var_cur_objs, __ATOMIC_RELAXED) /
+	       (double)HT_EST_ONE);
+	wse(w, (double)__atomic_load_n(&e->var_cur_bytes, __ATOMIC_RELAXED) * vb);
+	wse(w, (double)__atomic_load_n(&e->var_cum_bytes, __ATOMIC_RELAXED) * vb);
+	wstr(w, "\n");
+}
+
 void ht_dump_adjust(uint64_t est_objs, uint64_t est_bytes, uint64_t rate,
 		    uint64_t *c, uint64_t *s)
 {
@@ -205,6 +237,7 @@ int ht_dump_write(const struct ht_dump_src *src, const char *path)
 		}
 		wstr(&w, "\n");
 		wcounts(&w, c);
+		wstderr(&w, e);
 	}
 	wstr(&w, "\nMAPPED_LIBRARIES:\n");
 	copy_file(&w, src->maps_path);

@@ -130,6 +130,9 @@ static void test_exact(void **state)
 		assert_true(line[0] == '@');
 		assert_int_equal(sscanf(line, "@ 0x%llx", &f0), 1);
 		parse_counts(strtok_r(NULL, "\n", &save), c);
+		/* rate 1: exact, so every standard error is zero */
+		assert_string_equal(strtok_r(NULL, "\n", &save),
+				    "  # se: 0.000 0.000 0.000");
 		if (f0 == frames[entries[a].frames_idx]) {
 			assert_int_equal(c[0], 3); assert_int_equal(c[1], 300);
 			assert_int_equal(c[2], 3); assert_int_equal(c[3], 300);
@@ -190,6 +193,41 @@ static void test_adjust_roundtrip(void **state)
 	}
 }
 
+/* A stack of mixed sizes (one 64 MiB block, 40 of 16 bytes) at 512 KiB:
+ * its "# se:" line holds the Horvitz-Thompson standard errors of the
+ * samples as they were, sum of s^2 (1 - p) / p^2 over the samples, which
+ * the pre-adjusted counts cannot give back. */
+static void test_stderr(void **state)
+{
+	const uint64_t R = 512 * 1024;
+	struct ht_dump_src src = { entries, 256, frames, 4096, R, maps };
+	uint32_t m = add_stack(4, 3);
+	double vo = 0, vb = 0, se_o, se_b, se_c;
+	char *text, *l;
+	(void)state;
+
+	sample(m, 64 << 20, R, 1);
+	sample(m, 16, R, 40);
+	for (int i = 0; i < 41; i++) {
+		double sz = i ? 16 : 64 << 20, p = -expm1(-sz / (double)R);
+
+		vo += (1 - p) / (p * p);
+		vb += sz * sz * (1 - p) / (p * p);
+	}
+	assert_int_equal(ht_dump_write(&src, out), 0);
+	text = slurp(out);
+	l = strstr(text, "\n  # se: ");
+	assert_non_null(l);
+	assert_int_equal(sscanf(l, "\n  # se: %lf %lf %lf", &se_o, &se_b, &se_c), 3);
+	/* fixed-point counters: within 0.1% */
+	assert_true(fabs(se_o - sqrt(vo)) <= 1e-3 * sqrt(vo));
+	assert_true(fabs(se_b - sqrt(vb)) <= 1e-3 * sqrt(vb));
+	assert_true(fabs(se_c - sqrt(vb)) <= 1e-3 * sqrt(vb));
+	/* the mean size would say almost nothing: 64 MiB is sampled surely */
+	assert_true(se_o > 1000);
+	free(text);
+}
+
 static void test_errors(void **state)
 {
 	struct ht_dump_src src = { entries, 256, frames, 4096, 1, maps };
@@ -213,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
 		cmocka_unit_test(test_adjust_roundtrip),
+		cmocka_unit_test_setup_teardown(test_stderr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * jeprof's unsampling reproduced exactly, jemalloc's per-thread lines and
  * thread names, the gperftools variant, the writer's pre-adjusted counts
  * (write then read returns the estimates), every broken file of
- * tests/corpus rejected with an error naming its line, and a real
+ * tests/corpus rejected with an error naming its line, the standard
+ * errors kept on "# se:" lines, and a real
  * jemalloc profile (fmt_jeleak under libjemalloc with prof:true) read
  * with the same per-function bytes as `jeprof --text` (within 1%).
  */
@@ -203,6 +204,10 @@ static void test_writer_roundtrip(void **state)
 		s->counts.cur_bytes = bytes[i];
 		s->counts.cum_objs = objs[i] * 2;
 		s->counts.cum_bytes = bytes[i] * 2;
+		/* errors no mean size could give (mixed sizes) */
+		s->counts.var_cur_objs = 1234.5678 * (i + 1);
+		s->counts.var_cur_bytes = 9.87654321e13 * (i + 1);
+		s->counts.var_cum_bytes = 0.25 * (i + 1);
 	}
 	p->nmodules = 1;
 	p->modules = calloc(1, sizeof *p->modules);
@@ -240,6 +245,17 @@ static void test_writer_roundtrip(void **state)
 		assert_close(q->stacks[i].counts.cum_bytes, 2 * bytes[i],
 		             1.2 / round(2 * objs[i] * pr));
 	}
+	/* the standard errors come back from the "# se:" lines, to the
+	 * 3 decimals written */
+	for (int i = 0; i < 4; i++) {
+		const struct ht_counts *k = &q->stacks[i].counts;
+
+		assert_close(sqrt(k->var_cur_objs), sqrt(1234.5678 * (i + 1)),
+		             2e-5);
+		assert_close(sqrt(k->var_cur_bytes), sqrt(9.87654321e13 * (i + 1)),
+		             1e-9);
+		assert_close(sqrt(k->var_cum_bytes), sqrt(0.25 * (i + 1)), 1e-3);
+	}
 	/* many samples: exact to the rounding */
 	assert_close(q->stacks[3].counts.cur_bytes, bytes[3], 1e-3);
 	ht_profile_free(q);
@@ -276,6 +292,18 @@ static void test_errors_name_the_line(void **state)
 		{ "heap_v2/1\n@ 0x1\n  t3: 1: 2 [0: 0]\n", 3 },
 		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0] x\n", 3 },
 		{ "heap_v2/1\nfoo\n", 2 },
+		{ "heap_v2/1\n# se: 1 2 3\n", 2 },
+		{ "heap_v2/1\n@ 0x1\n# se: 1 2 3\n", 3 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# se: 1 2\n", 4 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# se: 1 2 3 4\n", 4 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# se: 1 -2 3\n", 4 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# se: 1 2. 3\n", 4 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# se: 1 nan 3\n", 4 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# se: 1 0.1234567891 3\n", 4 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# se: 1 99999999999999999999 3\n", 4 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# hello\n", 4 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n# se: 1 2 3\n# se: 1 2 3\n", 5 },
+		{ "heap_v2/1\n@ 0x1\n  t*: 1: 2 [0: 0]\n  t0: 1: 2 [0: 0]\n# se: 1 2 3\n", 5 },
 		{ "heap_v2/1\n@ 0x1\n\x1b[2J\n", 3 },
 		{ "heap profile: 1: 2 [3: 4] @ heap_v2/9\n 1: x [1: 1] @ 0x1\n", 2 },
 		{ "heap profile: 1: 2 [3: 4] @ heap_v2/9\n 1: 1 [1: 1] 0x1\n", 2 },

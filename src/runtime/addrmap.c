@@ -203,11 +203,13 @@ static int reserve_one(struct ht_addrmap *m, struct ht_addr_shard *sh)
 	return 0;
 }
 
-/* Slot of addr in sh (lock held): 1 and *slot, or 0. */
+/* Slot of addr in sh (lock held): 1 and *slot, or 0 and *slot = the
+ * empty slot that ended the search (where addr would go), cap if none. */
 static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uint32_t *slot)
 {
 	uint32_t mask, i;
 
+	*slot = sh->cap;
 	if (!sh->cap)
 		return 0;
 	mask = sh->cap - 1;
@@ -217,8 +219,10 @@ static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uin
 			*slot = i;
 			return 1;
 		}
-		if (sh->tab[i].addr == 0)
+		if (sh->tab[i].addr == 0) {
+			*slot = i;
 			return 0;
+		}
 	}
 	return 0;
 }
@@ -229,16 +233,21 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
 	uint64_t h = addr_hash(rec->addr);
 	unsigned s = shard_of(rec->addr);
 	struct ht_addr_shard *sh = &m->shards[s];
-	uint32_t i;
+	uint32_t i, cap;
 	int r;
 
 	ht_spin_lock(shard_lock(s));
+	cap = sh->cap;
 	if (locate(sh, rec->addr, h, &i)) {
 		*old = sh->tab[i];
 		sh->tab[i] = *rec;
 		r = 1;
 	} else if ((r = reserve_one(m, sh)) == 0) {
-		place(sh->tab, sh->cap, rec);
+		/* the hole the search ended at, unless the table just grew */
+		if (sh->cap == cap && i < cap)
+			sh->tab[i] = *rec;
+		else
+			place(sh->tab, sh->cap, rec);
 		sh->count++;
 		count_up(granule((const void *)(uintptr_t)rec->addr));
 	}

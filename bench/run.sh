@@ -34,6 +34,8 @@
 #   -N OPS        operations per thread under heaptrack (default OPS)
 #   -t "1 2"      thread counts (default "1 2")
 #   -c N          callgrind op count N (runs N and 2N; default 500000)
+#   -F            build malloc_bench with -fno-omit-frame-pointer (heaptop's
+#                 frame-pointer walker then unwinds instead of libunwind)
 #   -R RATE       heaptop's sampling interval (HEAPTOP_RATE, e.g. 64K;
 #                 default the runtime's own)
 #   -C LIST       configurations (default: all available; none is always
@@ -60,8 +62,9 @@ do_wall=1
 do_cg=1
 analyze=0
 rate=""
+fp=""
 
-while getopts r:n:N:t:c:C:o:R:WGA opt; do
+while getopts r:n:N:t:c:C:o:R:FWGA opt; do
 	case $opt in
 	r) rounds=$OPTARG ;;
 	n) ops=$OPTARG ;;
@@ -70,6 +73,7 @@ while getopts r:n:N:t:c:C:o:R:WGA opt; do
 	c) cg_ops=$OPTARG ;;
 	C) configs=$OPTARG ;;
 	R) rate=$OPTARG ;;
+	F) fp="-fno-omit-frame-pointer" ;;
 	o) out=$OPTARG ;;
 	W) do_wall=0 ;;
 	G) do_cg=0 ;;
@@ -105,7 +109,7 @@ trap 'exit 130' INT TERM
 
 # --- build -----------------------------------------------------------------
 warn="-Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla"
-$CC -std=gnu11 -O2 -g $warn -pthread -o "$out/malloc_bench" "$here/malloc_bench.c" ||
+$CC -std=gnu11 -O2 -g $fp $warn -pthread -o "$out/malloc_bench" "$here/malloc_bench.c" ||
 	{ note "cannot build malloc_bench"; exit 1; }
 $CC -std=gnu11 -O2 -g $warn -fPIC -shared -fvisibility=hidden \
 	-o "$out/passthrough.so" "$here/passthrough.c" -ldl ||
@@ -214,7 +218,7 @@ if [ "$do_wall" -eq 1 ] && [ "$analyze" -eq 0 ]; then
 	quick="none$quick"
 	say "# heaptop bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	say "# rounds=$rounds ops/thread=$ops heaptrack ops/thread=$ht_ops threads=[$threads] configs=[$quick$( [ $with_ht -eq 1 ] && printf ' heaptrack none-ht')]"
-	say "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)${rate:+, HEAPTOP_RATE=$rate}"
+	say "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)${rate:+, HEAPTOP_RATE=$rate}${fp:+, malloc_bench $fp}"
 	printf 'round\tthreads\tconfig\tops_per_thread\tseconds\tcpu_seconds\touter_seconds\tminflt\n' >"$raw"
 	r=1
 	while [ "$r" -le "$rounds" ]; do

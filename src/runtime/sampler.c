@@ -40,7 +40,7 @@ double ht_rng_uniform(struct ht_rng *rng)
 #define LN2_HI 6.93147180369123816490e-01
 #define LN2_LO 1.90821492927058770002e-10
 
-double ht_sampler_neglog(double u)
+static inline double neglog(double u)
 {
 	uint64_t b;
 	double f, s, s2, lf;
@@ -66,6 +66,11 @@ double ht_sampler_neglog(double u)
 	return -((double)e * LN2_HI + (lf + (double)e * LN2_LO));
 }
 
+double ht_sampler_neglog(double u)
+{
+	return neglog(u);
+}
+
 uint64_t ht_sampler_interval(struct ht_rng *rng, uint64_t rate)
 {
 	double t;
@@ -73,7 +78,7 @@ uint64_t ht_sampler_interval(struct ht_rng *rng, uint64_t rate)
 
 	if (rate <= 1)
 		return 1;
-	t = ht_sampler_neglog(ht_rng_uniform(rng)) * (double)rate;
+	t = neglog(ht_rng_uniform(rng)) * (double)rate;
 	if (!(t < 0x1.0p62))
 		return UINT64_C(1) << 62;
 	/* ceil without libm: t > 0 */

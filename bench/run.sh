@@ -17,6 +17,8 @@
 #   none2        the same again: the A/A comparison shows the noise floor
 #   passthrough  LD_PRELOAD=passthrough.so: forward + thread-local countdown
 #   heaptop      LD_PRELOAD=libheaptop.so, default rate, own HEAPTOP_SHM
+#   heaptop-base the same with HEAPTOP_BASE_LIB (another build of the
+#                runtime, e.g. before a change: wall runs only)
 #   jemalloc     LD_PRELOAD=libjemalloc.so.2, no profiling
 #   jeprof       the same with MALLOC_CONF=prof:true (ratio to jemalloc)
 #   heaptrack    heaptrack malloc_bench, compared with none-ht: no profiler,
@@ -32,6 +34,10 @@
 #   -N OPS        operations per thread under heaptrack (default OPS)
 #   -t "1 2"      thread counts (default "1 2")
 #   -c N          callgrind op count N (runs N and 2N; default 500000)
+#   -F            build malloc_bench with -fno-omit-frame-pointer (heaptop's
+#                 frame-pointer walker then unwinds instead of libunwind)
+#   -R RATE       heaptop's sampling interval (HEAPTOP_RATE, e.g. 64K;
+#                 default the runtime's own)
 #   -C LIST       configurations (default: all available; none is always
 #                 measured, and jemalloc with jeprof)
 #   -o DIR        output directory (default: a new directory under /tmp)
@@ -40,7 +46,8 @@
 #                 (needs -o DIR of an earlier run)
 # Environment: HEAPTOP_LIB (path of libheaptop.so; default
 #   $HT_BUILDDIR/.libs/libheaptop.so), HT_BUILDDIR (default: cwd),
-#   JEMALLOC_LIB (default: found with ldconfig), CC (default cc).
+#   JEMALLOC_LIB (default: found with ldconfig), CC (default cc),
+#   HEAPTOP_BASE_LIB (heaptop-base's runtime; unset: not measured).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,8 +61,10 @@ out=""
 do_wall=1
 do_cg=1
 analyze=0
+rate=""
+fp=""
 
-while getopts r:n:N:t:c:C:o:WGA opt; do
+while getopts r:n:N:t:c:C:o:R:FWGA opt; do
 	case $opt in
 	r) rounds=$OPTARG ;;
 	n) ops=$OPTARG ;;
@@ -63,6 +72,8 @@ while getopts r:n:N:t:c:C:o:WGA opt; do
 	t) threads=$OPTARG ;;
 	c) cg_ops=$OPTARG ;;
 	C) configs=$OPTARG ;;
+	R) rate=$OPTARG ;;
+	F) fp="-fno-omit-frame-pointer" ;;
 	o) out=$OPTARG ;;
 	W) do_wall=0 ;;
 	G) do_cg=0 ;;
@@ -98,7 +109,7 @@ trap 'exit 130' INT TERM
 
 # --- build -----------------------------------------------------------------
 warn="-Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla"
-$CC -std=gnu11 -O2 -g $warn -pthread -o "$out/malloc_bench" "$here/malloc_bench.c" ||
+$CC -std=gnu11 -O2 -g $fp $warn -pthread -o "$out/malloc_bench" "$here/malloc_bench.c" ||
 	{ note "cannot build malloc_bench"; exit 1; }
 $CC -std=gnu11 -O2 -g $warn -fPIC -shared -fvisibility=hidden \
 	-o "$out/passthrough.so" "$here/passthrough.c" -ldl ||
@@ -113,6 +124,9 @@ else
 	note "no runtime at $heaptop_lib (set HEAPTOP_LIB or HT_BUILDDIR): heaptop not measured"
 	heaptop_lib=""
 fi
+base_lib=${HEAPTOP_BASE_LIB:-}
+[ -n "$base_lib" ] && [ -f "$base_lib" ] && avail="$avail heaptop-base"
+[ -n "$rate" ] && export HEAPTOP_RATE="$rate"
 if [ -n "$jemalloc_lib" ] && [ -f "$jemalloc_lib" ]; then
 	avail="$avail jemalloc"
 	# Does this jemalloc profile?  prof_final must leave a heap_v2 dump.
@@ -155,6 +169,9 @@ run_one() {
 		LD_PRELOAD="$out/passthrough.so" "$bench" -t "$t" -n "$n" >"$log" 2>&1 ;;
 	heaptop)
 		HEAPTOP_SHM="$shm_prefix.$tag" LD_PRELOAD="$heaptop_lib" \
+			"$bench" -t "$t" -n "$n" >"$log" 2>&1 ;;
+	heaptop-base)
+		HEAPTOP_SHM="$shm_prefix.$tag" LD_PRELOAD="$base_lib" \
 			"$bench" -t "$t" -n "$n" >"$log" 2>&1 ;;
 	jemalloc)
 		LD_PRELOAD="$jemalloc_lib" "$bench" -t "$t" -n "$n" >"$log" 2>&1 ;;
@@ -201,7 +218,7 @@ if [ "$do_wall" -eq 1 ] && [ "$analyze" -eq 0 ]; then
 	quick="none$quick"
 	say "# heaptop bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	say "# rounds=$rounds ops/thread=$ops heaptrack ops/thread=$ht_ops threads=[$threads] configs=[$quick$( [ $with_ht -eq 1 ] && printf ' heaptrack none-ht')]"
-	say "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	say "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)${rate:+, HEAPTOP_RATE=$rate}${fp:+, malloc_bench $fp}"
 	printf 'round\tthreads\tconfig\tops_per_thread\tseconds\tcpu_seconds\touter_seconds\tminflt\n' >"$raw"
 	r=1
 	while [ "$r" -le "$rounds" ]; do

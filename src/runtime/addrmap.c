@@ -19,9 +19,12 @@ char ht_arena[HT_ARENA_SIZE] __attribute__((aligned(4096)));
  * one page per 256 KiB of address space holding samples). */
 static uint8_t filter_count[HT_FILTER_GRANULES] __attribute__((aligned(4096)));
 
-/* A bit and its count change together under the lock of the bit's word;
- * the lock stripes are spread over cache lines. */
-#define FILTER_LOCKS 64
+/* A bit and its count change together under the lock of the bit's word's
+ * stripe, which is also the lock of the map's shard for every address of
+ * those granules (shard_of): a sampled insert or remove takes one lock for
+ * both.  The stripes are spread over cache lines. */
+#define FILTER_LOCKS HT_ADDRMAP_SHARDS
+_Static_assert(FILTER_LOCKS == 64, "stripe() yields 6 bits");
 static struct {
 	_Alignas(64) int lock;       /* one cache line each */
 } filter_locks[FILTER_LOCKS];
@@ -31,9 +34,16 @@ static uint32_t granule(const void *p)
 	return (uint32_t)((uintptr_t)p >> HT_FILTER_SHIFT) & (HT_FILTER_GRANULES - 1);
 }
 
+/* The stripe of granule g: a hash of its filter word, so that aligned
+ * blocks (every 2 MiB, say) do not all land in one stripe and shard. */
+static unsigned stripe(uint32_t g)
+{
+	return ((g >> 6) * UINT32_C(0x9e3779b1)) >> (32 - 6);
+}
+
 static int *word_lock(uint32_t g)
 {
-	return &filter_locks[(g >> 6) & (FILTER_LOCKS - 1)].lock;
+	return &filter_locks[stripe(g)].lock;
 }
 
 /* True when granule g aliases a granule of the arena (whose bits are
@@ -46,15 +56,29 @@ static int aliases_arena(uint32_t g)
 	       (HT_ARENA_SIZE >> HT_FILTER_SHIFT);
 }
 
+/* Count granule g up or down, its stripe's lock held. */
+static void count_up(uint32_t g)
+{
+	if (filter_count[g] != 255 && filter_count[g]++ == 0)
+		__atomic_fetch_or(&ht_filter[g >> 6], UINT64_C(1) << (g & 63),
+				  __ATOMIC_RELEASE);
+}
+
+static void count_down(uint32_t g)
+{
+	if (filter_count[g] != 255 && filter_count[g] != 0 &&
+	    --filter_count[g] == 0 && !aliases_arena(g))
+		__atomic_fetch_and(&ht_filter[g >> 6], ~(UINT64_C(1) << (g & 63)),
+				   __ATOMIC_RELEASE);
+}
+
 void ht_filter_inc(const void *p)
 {
 	uint32_t g = granule(p);
 	int *lock = word_lock(g);
 
 	ht_spin_lock(lock);
-	if (filter_count[g] != 255 && filter_count[g]++ == 0)
-		__atomic_fetch_or(&ht_filter[g >> 6], UINT64_C(1) << (g & 63),
-				  __ATOMIC_RELEASE);
+	count_up(g);
 	ht_spin_unlock(lock);
 }
 
@@ -64,10 +88,7 @@ void ht_filter_dec(const void *p)
 	int *lock = word_lock(g);
 
 	ht_spin_lock(lock);
-	if (filter_count[g] != 255 && filter_count[g] != 0 &&
-	    --filter_count[g] == 0 && !aliases_arena(g))
-		__atomic_fetch_and(&ht_filter[g >> 6], ~(UINT64_C(1) << (g & 63)),
-				   __ATOMIC_RELEASE);
+	count_down(g);
 	ht_spin_unlock(lock);
 }
 
@@ -101,9 +122,15 @@ static uint64_t addr_hash(uint64_t addr)
 	return h ^ (h >> 32);
 }
 
-static unsigned shard_index(uint64_t h)
+/* The shard of addr: its granule's filter stripe, whose lock it shares. */
+static unsigned shard_of(uint64_t addr)
 {
-	return (unsigned)(h >> 58) & (HT_ADDRMAP_SHARDS - 1);
+	return stripe(granule((const void *)(uintptr_t)addr));
+}
+
+static int *shard_lock(unsigned s)
+{
+	return &filter_locks[s].lock;
 }
 
 #define FIRST_CAP 64u /* 64 records of 64 bytes: one page */
@@ -176,11 +203,13 @@ static int reserve_one(struct ht_addrmap *m, struct ht_addr_shard *sh)
 	return 0;
 }
 
-/* Slot of addr in sh (lock held): 1 and *slot, or 0. */
+/* Slot of addr in sh (lock held): 1 and *slot, or 0 and *slot = the
+ * empty slot that ended the search (where addr would go), cap if none. */
 static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uint32_t *slot)
 {
 	uint32_t mask, i;
 
+	*slot = sh->cap;
 	if (!sh->cap)
 		return 0;
 	mask = sh->cap - 1;
@@ -190,8 +219,10 @@ static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uin
 			*slot = i;
 			return 1;
 		}
-		if (sh->tab[i].addr == 0)
+		if (sh->tab[i].addr == 0) {
+			*slot = i;
 			return 0;
+		}
 	}
 	return 0;
 }
@@ -200,67 +231,77 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
 		      struct ht_addr_rec *old)
 {
 	uint64_t h = addr_hash(rec->addr);
-	struct ht_addr_shard *sh = &m->shards[shard_index(h)];
-	uint32_t i;
+	unsigned s = shard_of(rec->addr);
+	struct ht_addr_shard *sh = &m->shards[s];
+	uint32_t i, cap;
 	int r;
 
-	ht_spin_lock(&sh->lock);
+	ht_spin_lock(shard_lock(s));
+	cap = sh->cap;
 	if (locate(sh, rec->addr, h, &i)) {
 		*old = sh->tab[i];
 		sh->tab[i] = *rec;
 		r = 1;
 	} else if ((r = reserve_one(m, sh)) == 0) {
-		place(sh->tab, sh->cap, rec);
+		/* the hole the search ended at, unless the table just grew */
+		if (sh->cap == cap && i < cap)
+			sh->tab[i] = *rec;
+		else
+			place(sh->tab, sh->cap, rec);
 		sh->count++;
-		ht_filter_inc((const void *)(uintptr_t)rec->addr);
+		count_up(granule((const void *)(uintptr_t)rec->addr));
 	}
-	ht_spin_unlock(&sh->lock);
+	ht_spin_unlock(shard_lock(s));
 	return r;
 }
 
 int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
 {
 	uint64_t h = addr_hash(addr);
-	struct ht_addr_shard *sh = &m->shards[shard_index(h)];
+	unsigned s = shard_of(addr);
+	struct ht_addr_shard *sh = &m->shards[s];
 	uint32_t i;
 	int found;
 
 	if (!addr)
 		return 0;
-	ht_spin_lock(&sh->lock);
+	ht_spin_lock(shard_lock(s));
 	found = locate(sh, addr, h, &i);
 	if (found)
 		*out = sh->tab[i];
-	ht_spin_unlock(&sh->lock);
+	ht_spin_unlock(shard_lock(s));
 	return found;
 }
 
 uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
 			       struct ht_addr_rec *out, uint32_t cap)
 {
-	struct ht_addr_shard *sh = &m->shards[s % HT_ADDRMAP_SHARDS];
+	struct ht_addr_shard *sh;
 	uint32_t n = 0;
 
-	ht_spin_lock(&sh->lock);
+	s %= HT_ADDRMAP_SHARDS;
+	sh = &m->shards[s];
+	ht_spin_lock(shard_lock(s));
 	for (uint32_t i = 0; i < sh->cap && n < cap; i++)
 		if (sh->tab[i].addr && sh->tab[i].gen == gen)
 			out[n++] = sh->tab[i];
-	ht_spin_unlock(&sh->lock);
+	ht_spin_unlock(shard_lock(s));
 	return n;
 }
 
 int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
 {
 	uint64_t h = addr_hash(addr);
-	struct ht_addr_shard *sh = &m->shards[shard_index(h)];
+	unsigned s = shard_of(addr);
+	struct ht_addr_shard *sh = &m->shards[s];
 	struct ht_addr_rec *tab;
 	uint32_t i, j, mask;
 
 	if (!addr)
 		return 0;
-	ht_spin_lock(&sh->lock);
+	ht_spin_lock(shard_lock(s));
 	if (!locate(sh, addr, h, &i)) {
-		ht_spin_unlock(&sh->lock);
+		ht_spin_unlock(shard_lock(s));
 		return 0;
 	}
 	tab = sh->tab;
@@ -284,7 +325,7 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 	}
 	tab[i].addr = 0;
 	sh->count--;
-	ht_spin_unlock(&sh->lock);
-	ht_filter_dec((const void *)(uintptr_t)addr);
+	count_down(granule((const void *)(uintptr_t)addr));
+	ht_spin_unlock(shard_lock(s));
 	return 1;
 }

@@ -29,8 +29,9 @@
  * every free).
  *
  * Each bit is backed by a saturating 8-bit count of the sampled addresses
- * in its granule (ht_filter_inc/dec, under a striped lock, on the sampled
- * paths only; the free path reads the bit alone).  A count at 255 sticks.
+ * in its granule (ht_filter_inc/dec, or the map's insert and remove, under
+ * a striped lock, on the sampled paths only; the free path reads the bit
+ * alone).  A count at 255 sticks.
  * Bits of granules that alias the bootstrap arena are never cleared, so a
  * pinned arena block (ht_filter_pin, lock-free) can never look unsampled.
  */
@@ -83,12 +84,13 @@ struct ht_addr_rec {
 #define HT_ADDRMAP_SHARDS 64
 
 /* One shard: open addressing over its own mmap'd table, which starts at
- * one page and doubles (under the shard's lock) up to max_cap. */
+ * one page and doubles (under the shard's lock) up to max_cap.  A shard
+ * holds the addresses of the filter granules whose lock stripe it shares
+ * (addrmap.c): its lock is that stripe's, so the record and the filter's
+ * count change under one lock. */
 struct ht_addr_shard {
-	int lock;
 	uint32_t cap;    /* records in tab, 0 = not allocated yet */
 	uint32_t count;
-	uint32_t _pad;
 	struct ht_addr_rec *tab;
 } __attribute__((aligned(64))); /* a cache line each: threads sampling in
 				  * different shards do not share lines */

@@ -46,56 +46,65 @@ __asm__(".text\n"
 	".cfi_endproc\n"
 	".size ht_ownstack_call, .-ht_ownstack_call\n");
 
-_Static_assert(HT_OWNSTACK_POOL == 64, "one bit of busy per stack");
+/* Stack i: its busy flag and mapping, a cache line each, so threads that
+ * keep to their own stacks share no line (a bitmap of busy stacks made
+ * every sample of every thread write the same line, twice). */
+static struct {
+	_Alignas(64) int busy;
+	char *base;              /* mapping of the stack, or NULL */
+} pool[HT_OWNSTACK_POOL];
 
-static uint64_t busy;                    /* bit i: stack i is in use */
-static char *stacks[HT_OWNSTACK_POOL];   /* mapping of stack i, or NULL */
-
-/* The stack this thread used last: taking it again finds its lines still
- * in this core's cache more often than a stack another thread just used. */
+/* The stack this thread used last: it takes it again while no other
+ * thread holds it (its lines stay in this core's cache, and no other
+ * thread writes its flag). */
 static __thread unsigned last __attribute__((tls_model("initial-exec")));
+
+static int take(unsigned i)
+{
+	return !__atomic_load_n(&pool[i].busy, __ATOMIC_RELAXED) &&
+	       !__atomic_exchange_n(&pool[i].busy, 1, __ATOMIC_ACQUIRE);
+}
 
 int ht_ownstack_run(void (*fn)(void *), void *arg)
 {
-	uint64_t b = __atomic_load_n(&busy, __ATOMIC_RELAXED), bit;
 	unsigned i = last;
 	char *base;
 
-	for (;;) {
-		if (b & (UINT64_C(1) << i)) {
-			if (b == UINT64_MAX)
-				return -1;
-			i = (unsigned)__builtin_ctzll(~b);
-		}
-		bit = UINT64_C(1) << i;
-		if (__atomic_compare_exchange_n(&busy, &b, b | bit, 1, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			break;
+	if (!take(i)) {
+		unsigned n;
+
+		for (n = 1; n < HT_OWNSTACK_POOL; n++)
+			if (take((i + n) % HT_OWNSTACK_POOL))
+				break;
+		if (n == HT_OWNSTACK_POOL)
+			return -1;
+		i = (i + n) % HT_OWNSTACK_POOL;
+		last = i;
 	}
-	last = i;
-	base = stacks[i]; /* ours until released */
+	base = pool[i].base; /* ours until released */
 	if (!base) {
 		void *m = mmap(NULL, GUARD + HT_OWNSTACK_SIZE, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 
 		if (m == MAP_FAILED) {
-			__atomic_fetch_and(&busy, ~bit, __ATOMIC_RELEASE);
+			__atomic_store_n(&pool[i].busy, 0, __ATOMIC_RELEASE);
 			return -1;
 		}
 		/* an overflow faults here instead of running into other data */
 		(void)mprotect(m, GUARD, PROT_NONE);
 		base = m;
-		stacks[i] = base;
+		pool[i].base = base;
 	}
 	ht_ownstack_call(arg, fn, base + GUARD + HT_OWNSTACK_SIZE);
-	__atomic_fetch_and(&busy, ~bit, __ATOMIC_RELEASE);
+	__atomic_store_n(&pool[i].busy, 0, __ATOMIC_RELEASE);
 	return 0;
 }
 
 void ht_ownstack_after_fork(void)
 {
 	/* stacks other threads were using at the fork stay mapped: reuse them */
-	__atomic_store_n(&busy, 0, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < HT_OWNSTACK_POOL; i++)
+		__atomic_store_n(&pool[i].busy, 0, __ATOMIC_RELAXED);
 }
 
 #else /* no stack switch on this architecture */

@@ -9,7 +9,9 @@
  * The switch is a frame-pointer frame described by CFI, so an unwinder
  * started on the private stack walks straight on into the program's
  * frames.  No syscall on the way (a pool stack is mapped once, at its first
- * use), one atomic to take a stack and one to give it back.
+ * use), one atomic exchange to take a stack and a store to give it back; a
+ * thread takes the stack it used last, whose flag no other thread writes
+ * while it keeps to it.
  */
 #ifndef HT_RUNTIME_OWNSTACK_H
 #define HT_RUNTIME_OWNSTACK_H

@@ -81,18 +81,13 @@ uint64_t ht_sample_decide(struct ht_tls *t, size_t size)
 /* ---- sampled path --------------------------------------------------- */
 
 /* time_ns 0: read the clock now (only when the event is pushed). */
-static void push_event(uint32_t type, uint64_t addr, uint64_t size,
-		       uint64_t wbytes, uint32_t stack, uint64_t time_ns,
-		       uint64_t born_ns)
+static __attribute__((noinline)) void push_event_now(uint32_t type, uint64_t addr,
+						     uint64_t size, uint64_t wbytes,
+						     uint32_t stack, uint64_t time_ns,
+						     uint64_t born_ns)
 {
 	struct ht_seg_event e;
 
-	/* The ring is a stream for a frontend that consumes it: with no
-	 * consumer registered it would only fill up and count every later
-	 * event as dropped, so nothing is pushed (the counters are exact
-	 * either way). */
-	if (!__atomic_load_n(&ht_rt.seg.ctl->ring_consumer, __ATOMIC_RELAXED))
-		return;
 	e.seq = 0;
 	e.type = type;
 	if (HT_UNLIKELY(!ht_tls.tid))
@@ -107,6 +102,18 @@ static void push_event(uint32_t type, uint64_t addr, uint64_t size,
 	e.born_ns = born_ns;
 	ht_ring_push(ht_rt.seg.ring, ht_rt.seg.events, ht_rt.seg.hdr->ring_cap, &e,
 		     &ht_rt.seg.hdr->ring_drops);
+}
+
+/* The ring is a stream for a frontend that consumes it: with no consumer
+ * registered it would only fill up and count every later event as
+ * dropped, so nothing is pushed (the counters are exact either way).  The
+ * test inline: the event is only built when someone reads it. */
+static inline void push_event(uint32_t type, uint64_t addr, uint64_t size,
+			      uint64_t wbytes, uint32_t stack, uint64_t time_ns,
+			      uint64_t born_ns)
+{
+	if (__atomic_load_n(&ht_rt.seg.ctl->ring_consumer, __ATOMIC_RELAXED))
+		push_event_now(type, addr, size, wbytes, stack, time_ns, born_ns);
 }
 
 static void count(uint64_t *field)

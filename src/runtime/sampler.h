@@ -29,8 +29,12 @@ double ht_rng_uniform(struct ht_rng *rng);
  * Bytes until the next sample point: ceil(T) where T is exponential with
  * mean `rate` (so an allocation of z bytes that brings the countdown to
  * <= 0 was hit with probability exactly 1 - e^(-z/rate)).  Returns 1 for
- * rate <= 1, otherwise a value in [1, ~37 * rate].
+ * rate <= 1, otherwise a value in [1, ~37 * rate] (at most 2^62).
  */
 uint64_t ht_sampler_interval(struct ht_rng *rng, uint64_t rate);
+
+/* -ln(u) for u in (0, 1) without libm (the draw above): within a few
+ * units in the last place of the exact value (test_sampler checks it). */
+double ht_sampler_neglog(double u);
 
 #endif /* HT_RUNTIME_SAMPLER_H */

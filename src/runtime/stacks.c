@@ -43,10 +43,17 @@ uint64_t ht_stacks_hash(const uint64_t *pcs, uint32_t depth)
 static int same_stack(const struct ht_stack_table *t, const struct ht_seg_stack *e,
 		      const uint64_t *pcs, uint32_t depth)
 {
+	const uint64_t *f;
+
 	if (e->depth != depth || e->frames_idx > t->frames_cap ||
 	    depth > t->frames_cap - e->frames_idx)
 		return 0;
-	return memcmp(&t->frames[e->frames_idx], pcs, depth * sizeof *pcs) == 0;
+	/* a few frames: a loop is cheaper than memcmp's call and set-up */
+	f = &t->frames[e->frames_idx];
+	for (uint32_t i = 0; i < depth; i++)
+		if (f[i] != pcs[i])
+			return 0;
+	return 1;
 }
 
 /* Probe for the stack; returns 1 with *slot = its index when found, 0 with
@@ -115,20 +122,19 @@ int ht_stacks_intern(struct ht_stack_table *t, const uint64_t *pcs,
 
 static void add(uint64_t *p, uint64_t v)
 {
-	if (v)
-		__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
 }
 
+/* *p -= v, saturating at zero: one atomic subtraction, and when a reset
+ * zeroed the counter under it (it then went below zero), one more that
+ * gives back what went below -- the saturated result, without a
+ * compare-and-swap loop on every free. */
 static void sub_sat(uint64_t *p, uint64_t v)
 {
-	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED), nv;
+	uint64_t old = __atomic_fetch_sub(p, v, __ATOMIC_RELAXED);
 
-	if (!v)
-		return;
-	do {
-		nv = old > v ? old - v : 0;
-	} while (!__atomic_compare_exchange_n(p, &old, nv, 1, __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
+	if (__builtin_expect(old < v, 0))
+		__atomic_fetch_add(p, v - old, __ATOMIC_RELAXED);
 }
 
 void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,

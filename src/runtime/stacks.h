@@ -54,7 +54,9 @@ void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 		   const struct ht_weight *w);
 
 /* Subtract exactly what ht_stacks_add added from the current counters,
- * saturating at zero (a reset may race).  Atomic. */
+ * saturating at zero (a reset may race: a reader may then glimpse the
+ * counter below zero, as a huge value, until the same call gives the
+ * excess back).  Atomic. */
 void ht_stacks_sub(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 		   const struct ht_weight *w);
 

@@ -10,29 +10,42 @@
 
 #include "runtime/weights.h"
 
+/* Below this z/R, 1 - e^(-x) is its Taylor series to ten terms: the first
+ * term left out, x^11/11!, is under 2^-60 of the sum, so the result is
+ * expm1's to the last bit or two, without the call (at the default rate
+ * nearly every sample is far below R). */
+#define SERIES_MAX 0.0625
+
+static double prob(double x)
+{
+	if (x > SERIES_MAX)
+		return -expm1(-x);
+	return x * (1.0 - x * (1.0 / 2 - x * (1.0 / 6 - x * (1.0 / 24 - x * (1.0 / 120 -
+	       x * (1.0 / 720 - x * (1.0 / 5040 - x * (1.0 / 40320 - x * (1.0 / 362880 -
+	       x * (1.0 / 3628800))))))))));
+}
+
 double ht_weight_prob(uint64_t size, uint64_t rate)
 {
 	if (rate <= 1)
 		return 1.0;
-	return -expm1(-(double)size / (double)rate);
+	return prob((double)size / (double)rate);
 }
 
+/* v >= 0 rounded to the nearest integer, halves up (the largest double
+ * below a half rounds up too: a 2^-8 unit, never a bias); 2^63 at and
+ * above 2^63.  From 2^52 on v is an integer already.  One signed
+ * conversion each way: no libm call, no unsigned-conversion branches. */
 static uint64_t to_u64(double v)
 {
-	uint64_t i;
-
-	if (!(v > 0.0))
-		return 0;
-	if (v >= 0x1.0p63)
-		return UINT64_C(1) << 63;
-	/* llround's result for v > 0 without its libm call: v - i is exact */
-	i = (uint64_t)v;
-	return i + (v - (double)i >= 0.5);
+	if (v >= 0x1.0p52)
+		return v >= 0x1.0p63 ? UINT64_C(1) << 63 : (uint64_t)(int64_t)v;
+	return (uint64_t)(int64_t)(v + 0.5);
 }
 
 int ht_weight_compute(uint64_t size, uint64_t rate, struct ht_weight *w)
 {
-	double p, z = (double)size, q;
+	double p, z = (double)size, inv, q;
 
 	if (rate <= 1) {
 		w->est_objs = HT_EST_ONE;
@@ -41,13 +54,15 @@ int ht_weight_compute(uint64_t size, uint64_t rate, struct ht_weight *w)
 		w->var_bytes = 0;
 		return 0;
 	}
-	p = ht_weight_prob(size, rate);
+	p = prob(z / (double)rate);
 	if (!(p > 0.0))
 		return -1;
-	q = (1.0 - p) / (p * p);
-	w->est_objs = to_u64(1.0 / p * HT_EST_ONE);
-	w->est_bytes = to_u64(z / p * HT_EST_ONE);
+	/* one division: (1 - p) / p^2 = 1/p^2 - 1/p */
+	inv = 1.0 / p;
+	q = inv * (inv - 1.0);
+	w->est_objs = to_u64(inv * HT_EST_ONE);
+	w->est_bytes = to_u64(z * inv * HT_EST_ONE);
 	w->var_objs = to_u64(q * HT_EST_ONE);
-	w->var_bytes = to_u64(z * z * q / (double)(UINT64_C(1) << HT_VAR_BYTES_SHIFT));
+	w->var_bytes = to_u64(z * z * q * (1.0 / (double)(UINT64_C(1) << HT_VAR_BYTES_SHIFT)));
 	return 0;
 }

@@ -77,10 +77,11 @@ static void test_full_shard(void **state)
 	(void)state;
 
 	ht_filter_clear();
-	/* 2^9 records = 64 shards of 8, 7 usable each */
+	/* 2^9 records = 64 shards of 8, 7 usable each; a shard holds the
+	 * addresses of some 4 KiB filter words: one address per word */
 	assert_int_equal(ht_addrmap_init(&m, 9), 0);
 	for (uint64_t a = 1; a <= 2000; a++) {
-		struct ht_addr_rec r = rec_of(a * 16, 1);
+		struct ht_addr_rec r = rec_of(a * 4096 + 16, 1);
 		int res = ht_addrmap_insert(&m, &r, &old);
 		if (res == 0)
 			inserted++;

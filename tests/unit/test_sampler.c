@@ -89,6 +89,59 @@ static void test_hit_probability(void **state)
 	}
 }
 
+/* The draw computes -ln(u) without libm: it must agree with libm's -log to
+ * a few units in the last place everywhere on (0, 1) -- near 0, near 1,
+ * around the sqrt(2) split and across random points -- so the intervals,
+ * and the weights that assume them exponential, carry no bias. */
+static void test_neglog(void **state)
+{
+	struct ht_rng rng;
+	double worst = 0;
+	(void)state;
+
+	ht_rng_seed(&rng, 5);
+	for (long i = 0; i < 4 * DRAWS; i++) {
+		double u, want, err;
+
+		if (i < 1000)
+			u = (1000 - i) * 0x1.0p-53;          /* the smallest draws */
+		else if (i < 2000)
+			u = 1 - (double)(i - 999) * 0x1.0p-53; /* the largest */
+		else if (i < 3000)
+			u = 0.70710678118654752440 * (1 + (double)(i - 2500) * 0x1.0p-50);
+		else
+			u = ht_rng_uniform(&rng);
+		want = -log(u);
+		err = fabs(ht_sampler_neglog(u) - want) / want;
+		if (err > worst)
+			worst = err;
+	}
+	assert_true(worst < 0x1.0p-50);
+}
+
+/* The same random stream gives the same intervals as the exact
+ * ceil(-log(u) R): at most a rare one differs by the rounding at an
+ * integer boundary. */
+static void test_draws_exact(void **state)
+{
+	struct ht_rng a, b;
+	const uint64_t rates[] = { 512 * 1024, 4096, 64 << 20 };
+	long differ = 0;
+	(void)state;
+
+	for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
+		ht_rng_seed(&a, 11 + k);
+		b = a;
+		for (int i = 0; i < DRAWS; i++) {
+			uint64_t got = ht_sampler_interval(&a, rates[k]);
+			double t = ceil(-log(ht_rng_uniform(&b)) * (double)rates[k]);
+
+			differ += got != (t < 1 ? 1 : (uint64_t)t);
+		}
+	}
+	assert_true(differ <= 2);
+}
+
 static void test_rate_one(void **state)
 {
 	struct ht_rng rng;
@@ -124,6 +177,8 @@ int main(void)
 		cmocka_unit_test(test_mean),
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_hit_probability),
+		cmocka_unit_test(test_neglog),
+		cmocka_unit_test(test_draws_exact),
 		cmocka_unit_test(test_rate_one),
 		cmocka_unit_test(test_rng),
 	};

@@ -53,6 +53,31 @@ static void test_formula(void **state)
 	assert_true(ht_weight_prob(5, 1) == 1.0);
 }
 
+/* The probability behind every weight: its series below z/R = 1/16 must
+ * be expm1's value to the last bits on both sides of the switch, at the
+ * smallest sizes and across the range (a series cut short, or a wrong
+ * term, biases every small sample's weight). */
+static void test_prob_exact(void **state)
+{
+	const uint64_t R = 1 << 20;
+	double worst = 0;
+	(void)state;
+
+	for (uint64_t z = 1; z < R / 4; z += 1 + z / 64) {
+		double want = -expm1(-(double)z / R);
+		double err = fabs(ht_weight_prob(z, R) - want) / want;
+		if (err > worst)
+			worst = err;
+	}
+	for (uint64_t z = R / 16 - 64; z <= R / 16 + 64; z++) {
+		double want = -expm1(-(double)z / R);
+		double err = fabs(ht_weight_prob(z, R) - want) / want;
+		if (err > worst)
+			worst = err;
+	}
+	assert_true(worst < 0x1.0p-50);
+}
+
 /* Unbiasedness: simulate the Poisson sampler over a stream of mixed sizes
  * and compare the summed weights with the truth, within 4 standard errors
  * computed from the summed variances. */
@@ -96,6 +121,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_one_exact),
 		cmocka_unit_test(test_formula),
+		cmocka_unit_test(test_prob_exact),
 		cmocka_unit_test(test_unbiased),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,10 @@
  * snapshot, updates the model, applies the ui's requests (options,
  * baseline, reset, dump, trees) and publishes an immutable copy of what the
  * views draw, then wakes the ui thread through a pipe.  So a refresh of
- * 100,000 sites never delays a key.
+ * 100,000 sites never delays a key.  Symbols come in slices (the
+ * model's ht_model_set_sym_slice): while stacks are pending, each pass
+ * publishes and the next one symbolizes more at once, so a cold profile
+ * shows its biggest sites first and its rows fill in.
  *
  * Must never call curses, and never hold ui->lock while working on the
  * model or the session.

@@ -124,10 +124,11 @@ int ht_model_update(struct ht_model *m, struct ht_profile *p);
  * update).  With a slice, an update symbolizes the stacks of the new
  * snapshot (those not taken over from the last) biggest in-use bytes
  * first for about `ms` milliseconds; the rest are pending: they have no
- * frames, and all group into one site "[symbolizing]"
- * (never merged with a resolved stack's), until ht_model_sym_resume
- * symbolizes them slice by slice.  Once none is pending, the sites are
- * those of an update without a slice. */
+ * frames and all group into one site "[symbolizing]" (never merged with
+ * a resolved stack's), until ht_model_sym_resume symbolizes them slice
+ * by slice (a slice at least five times the last rebuild of the
+ * sites).  Once none is pending, the sites are those of an update
+ * without a slice. */
 void ht_model_set_sym_slice(struct ht_model *m, double ms);
 /* True while stacks of the current snapshot are pending; *done of
  * *total (either may be NULL) have been symbolized. */

@@ -159,6 +159,7 @@ struct ht_model {
 	/* symbolization in slices (the screen): the current snapshot's
 	 * stacks to symbolize, biggest first, todo_at the next one */
 	double sym_slice_ms;
+	double sym_rebuild_ms;           /* the last pass's site rebuild */
 	size_t *todo, ntodo, captodo, todo_at;
 
 	struct tree callers, topdown;

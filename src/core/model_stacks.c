@@ -283,13 +283,11 @@ static double mono_ms(void)
 
 /* Biggest in-use bytes first (the default order: the top rows resolve
  * first), then by index. */
-static const struct ht_stack *sort_stacks;
-
-static int cmp_todo(const void *a, const void *b)
+static int cmp_todo(const void *a, const void *b, void *arg)
 {
+	const struct ht_stack *st = arg;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	double x = sort_stacks[i].counts.cur_bytes;
-	double y = sort_stacks[j].counts.cur_bytes;
+	double x = st[i].counts.cur_bytes, y = st[j].counts.cur_bytes;
 
 	if (x != y)
 		return x > y ? -1 : 1;
@@ -329,8 +327,8 @@ static int symbolize_todo(struct ht_model *m, double end_ms, bool late)
  * pending) are put in order, and symbolized until the slice ends. */
 static int start_todo(struct ht_model *m, double start_ms)
 {
-	sort_stacks = m->cur.p->stacks;
-	qsort(m->todo, m->ntodo, sizeof *m->todo, cmp_todo);
+	qsort_r(m->todo, m->ntodo, sizeof *m->todo, cmp_todo,
+	        m->cur.p->stacks);
 	return symbolize_todo(m, start_ms + m->sym_slice_ms, false);
 }
 
@@ -399,22 +397,31 @@ bool ht_model_sym_pending(const struct ht_model *m, size_t *done,
 	return m->cur.p && m->todo_at < m->ntodo;
 }
 
-/* Symbolize the next slice of pending stacks and rebuild the sites. */
+/* Symbolize the next slice of pending stacks and rebuild the sites.
+ * The slice is at least five times the last rebuild (a profile of many
+ * stacks rebuilds in tens of milliseconds): rebuilding never takes more
+ * than a sixth of the time. */
 int ht_model_sym_resume(struct ht_model *m)
 {
+	double t0 = mono_ms(), slice = m->sym_slice_ms;
 	int err;
 
 	model_clear_cause(m);
 	if (!ht_model_sym_pending(m, NULL, NULL))
 		return 0;
-	err = symbolize_todo(m, mono_ms() + m->sym_slice_ms, true);
+	if (slice < 5 * m->sym_rebuild_ms)
+		slice = 5 * m->sym_rebuild_ms;
+	err = symbolize_todo(m, t0 + slice, true);
 	if (err < 0 && !ht_model_cause(m))
 		model_fail(m, err, "symbolizing %zu stacks: out of memory",
 		           m->ntodo);
 	if (err < 0)
 		return err;
+	t0 = mono_ms();
 	model_group_new_keys(m, &m->cur);
-	return model_build_sites(m);
+	err = model_build_sites(m);
+	m->sym_rebuild_ms = mono_ms() - t0;
+	return err;
 }
 
 /* "(unknown)" frame for stacks the unwinder could not walk. */

@@ -65,17 +65,21 @@ check "every site listed, as --batch" tui_wait 10 "· $nsites sites"
 tui_rows | head -n 20 >"$WORK/screen.rows"
 same_rows() {
 	awk 'NR == FNR { b[NR] = $1; f[NR] = $2; n = NR; next }
-	     function bytes(v,  m, u) {
-		m = 1; u = substr(v, length(v))
-		if (u == "K") m = 1024; else if (u == "M") m = 1048576
-		else if (u == "G") m = 1073741824
-		if (m > 1) v = substr(v, 1, length(v) - 1)
+	     function unit(v) {
+		u = substr(v, length(v))
+		return u == "K" ? 1024 : u == "M" ? 1048576 : \
+		       u == "G" ? 1073741824 : 1 }
+	     function bytes(v,  m) {
+		m = unit(v); if (m > 1) v = substr(v, 1, length(v) - 1)
 		return v * m }
+	     # half the last digit shown, on the screen and in the batch
+	     function slack(v) { return (index(v, ".") ? 0.05 : 0.5) * unit(v) }
 	     { k = FNR
 	       if (index($0, " " f[k] " ") == 0) {
 		print "row " k ": want " f[k] ": " $0; bad = 1; next }
 	       x = bytes($2); y = bytes(b[k]); d = x - y; if (d < 0) d = -d
-	       if (d > 0.01 * y) { print "row " k ": in use " $2 " vs " b[k]; bad = 1 } }
+	       if (d > slack($2) + slack(b[k])) {
+		print "row " k ": in use " $2 " vs " b[k]; bad = 1 } }
 	     END { if (FNR != 20) { print FNR " rows"; bad = 1 } exit bad }' \
 		"$WORK/batch.rows" "$WORK/screen.rows"
 }

@@ -20,6 +20,13 @@
  *   ui_latency [-n SITES] [-k PRESSES_PER_KEY] [-d DELAY_SECONDS]
  *   ui_latency -w FILE [-n SITES]   only write the profile (to look at it
  *                                   with `heaptop --load FILE`)
+ *   ui_latency -c FILE [-k PRESSES_PER_KEY]
+ *       a saved profile, cold, as `heaptop --load FILE` shows it (grouped
+ *       by line, loaded once): in-process, the update that symbolizes
+ *       everything, and the screen's updates in slices (first sites, all
+ *       stacks); then the real screen: the time from its start to its
+ *       first rows, and the key latencies of `?` and `q` pressed from the
+ *       first rows on (while it symbolizes)
  */
 #include "config.h"
 
@@ -39,6 +46,7 @@
 #include "core/session.h"
 #include "core/symbolize.h"
 #include "ui/ui.h"
+#include "ui/view.h"
 
 #define NPCS 64   /* distinct functions; stacks of 3 give 64^3 */
 
@@ -148,10 +156,13 @@ static int write_profile(const char *path, size_t n)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
+static enum ht_group group = HT_GROUP_STACK;   /* -c: by line */
+static bool refresh_loaded = true;             /* -c: loaded once */
+
 static struct ht_model *open_model(const char *path, struct ht_session **sp)
 {
 	struct ht_sym_options so = { NULL, NULL };
-	struct ht_model_options mo = { HT_GROUP_STACK, HT_SORT_INUSE_BYTES,
+	struct ht_model_options mo = { group, HT_SORT_INUSE_BYTES,
 	                               NULL, true, false };
 	struct ht_symbolizer *sym = NULL;
 	struct ht_profile *p = NULL;
@@ -269,7 +280,7 @@ static void start_screen(struct term *t, const char *path, double delay)
 		setenv("TERM", "xterm-256color", 1);
 		setenv("LANG", "C.UTF-8", 1);
 		m = open_model(path, &s);
-		ht_ui_set_refresh_loaded(true);
+		ht_ui_set_refresh_loaded(refresh_loaded);
 		if (ht_ui_run(s, m, &uo, &how, &cause) != 0) {
 			fprintf(stderr, "ui_latency: %s\n", cause ? cause : "?");
 			_exit(1);
@@ -400,6 +411,82 @@ static void run_one(const char *path, size_t nstacks, int presses,
 	free(t);
 }
 
+/* -c: one update of a cold model of path (a new symbolizer), with the
+ * screen's slice or without; then, sliced, the passes the screen's
+ * worker runs until every stack is symbolized.  Prints the times. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static size_t time_cold_update(const char *path, bool sliced)
+{
+	struct ht_session *s;
+	struct ht_model *m = open_model(path, &s);
+	struct ht_profile *p = NULL;
+	size_t nsites = 0, passes = 1;
+	double t0 = now_ms(), c0 = cpu_ms(), first;
+
+	if (sliced)
+		ht_model_set_sym_slice(m, HT_UI_SYM_SLICE_MS);
+	if (ht_session_snapshot(s, &p, NULL) != 0 || ht_model_update(m, p) != 0) {
+		fprintf(stderr, "ui_latency: update failed\n");
+		exit(1);
+	}
+	first = now_ms() - t0;
+	while (ht_model_sym_pending(m, NULL, NULL) && ht_model_sym_resume(m) == 0)
+		passes++;
+	ht_model_sites(m, &nsites);
+	if (sliced)
+		printf("  in-process, in %.0f ms slices: first sites after "
+		       "%.0f ms, every stack after %.0f ms, CPU %.0f ms (%zu "
+		       "passes)\n", HT_UI_SYM_SLICE_MS, first, now_ms() - t0,
+		       cpu_ms() - c0, passes);
+	else
+		printf("%s: %zu stacks -> %zu sites (grouped by line)\n"
+		       "  in-process, one update symbolizing every stack: "
+		       "%.0f ms, CPU %.0f ms\n", path,
+		       ht_model_profile(m)->nstacks, nsites, first,
+		       cpu_ms() - c0);
+	ht_model_free(m);
+	ht_session_free(s);
+	return nsites;
+}
+
+/* -c: a saved profile opened cold, as the screen opens it. */
+static void run_cold(const char *path, int presses)
+{
+	static const char *const help[] = { "heaptop help" };
+	static const char *const top[] = { "Top sites" };
+	struct term *t = malloc(sizeof *t);
+	struct stats sh, sq;
+	double t0, first, keys_end;
+
+	group = HT_GROUP_LINE;
+	refresh_loaded = false;
+	time_cold_update(path, false);
+	time_cold_update(path, true);
+	t0 = now_ms();
+	start_screen(t, path, 1.0);
+	/* the first row's share column */
+	first = wait_marker(t, 0, "%", 300000);
+	/* keys whose answers have markers of their own (the rows' output
+	 * while they fill in would answer any other) */
+	sh = press(t, "?", help, 1, presses, "q", "Top sites");
+	sq = press(t, "?", help, 1, 1, NULL, NULL);   /* now in help */
+	sq = press(t, "q", top, 1, presses, "?", "heaptop help");
+	keys_end = now_ms();
+	printf("  screen: first rows after %.0f ms; keys pressed from then "
+	       "to %.0f ms:\n", first < 0 ? -1 : first - t0, keys_end - t0);
+	print_stats("? (help drawn)", sh);
+	print_stats("q (back to the table)", sq);
+	stop_screen(t);
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
 	size_t n = 100000;
@@ -407,20 +494,26 @@ int main(int argc, char **argv)
 	double delay = 0.2;
 	char small[] = "/tmp/ui_latency_small.XXXXXX";
 	char big[] = "/tmp/ui_latency_big.XXXXXX";
-	const char *only = NULL;
+	const char *only = NULL, *cold = NULL;
 	int fd;
 
-	while ((c = getopt(argc, argv, "n:k:d:w:")) != -1) {
+	while ((c = getopt(argc, argv, "n:k:d:w:c:")) != -1) {
 		switch (c) {
+		case 'c': cold = optarg; break;
 		case 'w': only = optarg; break;
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 'k': presses = atoi(optarg); break;
 		case 'd': delay = atof(optarg); break;
 		default:
 			fprintf(stderr, "usage: ui_latency [-n SITES] [-k PRESSES] "
-			        "[-d DELAY] [-w FILE]\n");
+			        "[-d DELAY] [-w FILE]\n"
+			        "       ui_latency [-k PRESSES] -c FILE\n");
 			return 2;
 		}
+	}
+	if (cold != NULL) {
+		run_cold(cold, presses);
+		return 0;
 	}
 	if ((fd = mkstemp(small)) >= 0)
 		close(fd);

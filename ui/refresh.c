@@ -4,7 +4,10 @@
  * snapshot, updates the model, applies the ui's requests (options,
  * baseline, reset, dump, trees) and publishes an immutable copy of what the
  * views draw, then wakes the ui thread through a pipe.  So a refresh of
- * 100,000 sites never delays a key.
+ * 100,000 sites never delays a key.  Symbols come in slices (the
+ * model's ht_model_set_sym_slice): while stacks are pending, each pass
+ * publishes and the next one symbolizes more at once, so a cold profile
+ * shows its biggest sites first and its rows fill in.
  *
  * Must never call curses, and never hold ui->lock while working on the
  * model or the session.
@@ -224,6 +227,7 @@ struct worker {
 	uint64_t exit_seen_ns;      /* realtime the exit was first seen */
 	bool pinned;   /* --follow: the user set the baseline (b) */
 	struct ht_family *family;   /* the session's tree (live sessions) */
+	bool resume;   /* stacks wait for symbols: another pass at once */
 };
 
 static double mono_ms(void)
@@ -490,6 +494,8 @@ static struct ht_ui_data *build(struct worker *w,
 	}
 	d->samples_per_sec = w->samples_per_sec;
 	d->refresh_ms = w->refresh_ms;
+	if (!ht_model_sym_pending(m, &d->sym_done, &d->sym_total))
+		d->sym_done = d->sym_total = 0;
 	if (copy_procs(w, d) != 0)
 		set_msg(w, true, strdup("out of memory copying the processes"));
 
@@ -765,6 +771,11 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 	if (snap) {
 		snapshot(w);
 		update_family(w);
+	} else if (w->resume) {
+		rc = ht_model_sym_resume(ui->model);
+		if (rc != 0)
+			set_msgf(w, true, "symbolizing: %s",
+			         model_cause(ui->model, rc));
 	}
 	if (rq->clear_baseline) {
 		ht_model_clear_baseline(ui->model);
@@ -781,8 +792,9 @@ static void work(struct worker *w, struct ht_ui_requests *rq, bool due)
 		else
 			save_baseline(w);
 	}
-	d = build(w, rq, snap || rq->set_options || rq->baseline ||
-	                 rq->clear_baseline);
+	d = build(w, rq, snap || w->resume || rq->set_options ||
+	                 rq->baseline || rq->clear_baseline);
+	w->resume = ht_model_sym_pending(ui->model, NULL, NULL);
 	if (d == NULL) {
 		set_msg(w, true, strdup("out of memory copying the sites"));
 		return;
@@ -823,6 +835,9 @@ static void *worker_main(void *arg)
 	w.samples_per_sec = -1;
 	w.state = HT_PROC_UNKNOWN;
 	w.opts = *ht_model_options(ui->model);
+	/* a cold profile's first rows within a slice, the rest filling in
+	 * pass after pass, each published */
+	ht_model_set_sym_slice(ui->model, HT_UI_SYM_SLICE_MS);
 	if (w.opts.filter != NULL) {
 		w.filter = strdup(w.opts.filter);
 		w.opts.filter = w.filter;
@@ -833,7 +848,8 @@ static void *worker_main(void *arg)
 		bool due = first ||
 		           (ui->live && !ui->paused && now >= next_due);
 
-		if (!due && !has_requests(&ui->req, tree_seen, threads_seen)) {
+		if (!due && !w.resume &&
+		    !has_requests(&ui->req, tree_seen, threads_seen)) {
 			struct timespec ts;
 			double wait_ms = ui->live && !ui->paused
 			                 ? next_due - now : 1000.0;

@@ -25,6 +25,9 @@
 #define HT_UI_MIN_COLS 60
 #define HT_UI_MIN_LINES 15
 #define HT_UI_MAX_TREE_ROWS 200000
+/* The refresh worker symbolizes a cold profile in slices this long,
+ * publishing the rows after each (ht_model_set_sym_slice) */
+#define HT_UI_SYM_SLICE_MS 75.0
 #define HT_UI_MAX_FLAME_NODES 200000
 
 /* The numbers a row shows (a compact copy of struct ht_counts: a refresh
@@ -127,6 +130,9 @@ struct ht_ui_data {
 	double samples_per_sec;         /* < 0: not known yet */
 	uint64_t rss;
 	double refresh_ms;              /* how long the last refresh took */
+	/* stacks symbolized of those the snapshot needed (sym_total 0:
+	 * none pending; ht_model_sym_pending) */
+	size_t sym_done, sym_total;
 	/* the process: heap and RSS trends, the memory verdict, the events */
 	struct ht_proc_diag proc;
 	struct ht_proc_facts facts;     /* RSS, the allocator's own view */

@@ -401,6 +401,7 @@ void ht_model_free(struct ht_model *m)
 	free(m->site_hist);
 	free(m->series);
 	free(m->ids);
+	free(m->todo);
 	free_sites(m);
 	free(m->filter);
 	for (size_t i = 0; i < m->nfold; i++)

@@ -120,6 +120,24 @@ const char *ht_model_cause(const struct ht_model *m);
  * sites stay consistent: none, or every one of them complete. */
 int ht_model_update(struct ht_model *m, struct ht_profile *p);
 
+/* Symbolize in slices (the screen; 0, the default: everything at each
+ * update).  With a slice, an update symbolizes the stacks of the new
+ * snapshot (those not taken over from the last) biggest in-use bytes
+ * first for about `ms` milliseconds; the rest are pending: they have no
+ * frames and all group into one site "[symbolizing]" (never merged with
+ * a resolved stack's), until ht_model_sym_resume symbolizes them slice
+ * by slice (a slice at least five times the last rebuild of the
+ * sites).  Once none is pending, the sites are those of an update
+ * without a slice. */
+void ht_model_set_sym_slice(struct ht_model *m, double ms);
+/* True while stacks of the current snapshot are pending; *done of
+ * *total (either may be NULL) have been symbolized. */
+bool ht_model_sym_pending(const struct ht_model *m, size_t *done,
+                          size_t *total);
+/* Symbolize the next slice of pending stacks and rebuild the sites.
+ * 0 (also when none is pending) or -errno with ht_model_cause. */
+int ht_model_sym_resume(struct ht_model *m);
+
 /* The current profile (NULL before the first update). */
 const struct ht_profile *ht_model_profile(const struct ht_model *m);
 

@@ -31,6 +31,8 @@ struct stack_info {
 	                                  * NO_HIST: not known yet */
 	bool grouped;                    /* site and gkey placed under the
 	                                  * current options */
+	bool pending;                    /* waits for its symbols (no frames;
+	                                  * see ht_model_set_sym_slice) */
 	/* the site's frame and via's (model_site_frame_of, _via_frame_of),
 	 * kept with site: reading them through frames[] costs a cache miss
 	 * per site and update */
@@ -154,6 +156,12 @@ struct ht_model {
 	size_t *thr_off, *thr_n;
 	size_t thr_all_off, thr_all_n;
 
+	/* symbolization in slices (the screen): the current snapshot's
+	 * stacks to symbolize, biggest first, todo_at the next one */
+	double sym_slice_ms;
+	double sym_rebuild_ms;           /* the last pass's site rebuild */
+	size_t *todo, ntodo, captodo, todo_at;
+
 	struct tree callers, topdown;
 	char *cause;                     /* of the last error (ht_model_cause) */
 	uint64_t generation;
@@ -205,6 +213,10 @@ const struct ht_frame *model_via_frame_of(const struct stack_info *s);
 /* Append this update's in-use bytes to every stack key's history and
  * the trend series.  0 or -ENOMEM (cause set; history unchanged). */
 int model_push_history(struct ht_model *m);
+/* Stack i of the current snapshot was pending at this update's push
+ * and is symbolized now: move its bytes from the pending key's history
+ * to its own key's.  0 or -ENOMEM (cause set). */
+int model_late_history(struct ht_model *m, size_t i, uint64_t pending_key);
 /* History (summed from its stacks'), trend, ages and verdict of every
  * site.  0 or -ENOMEM (cause set). */
 int model_diagnose_sites(struct ht_model *m);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/grow.h"
 #include "core/hash.h"
@@ -24,6 +25,13 @@ uint64_t model_frame_hash(uint64_t h, const struct ht_frame *f)
 	h = ht_fnv_str(h, f->file);
 	h = ht_fnv_str(h, f->module);
 	return ht_fnv(h, &f->inlined, 1);
+}
+
+/* The key every pending stack has, full-stack and group alike: never a
+ * resolved stack's (those hash frames; this hashes a tag no frame has). */
+static uint64_t pending_key(void)
+{
+	return ht_fnv(HT_FNV_INIT, "\0pending", 8);
 }
 
 /* A frame of a full stack: its symbolic identity and its line (two calls
@@ -89,6 +97,8 @@ static uint64_t group_key(const struct ht_model *m, const struct stack_info *s)
 	const struct ht_frame *f;
 	uint64_t h = HT_FNV_INIT;
 
+	if (s->pending)
+		return pending_key();
 	if (m->opt.group == HT_GROUP_STACK || !s->nframes)
 		return s->skey;
 	f = s->frames[s->site];
@@ -176,7 +186,7 @@ static bool take_stack(struct sideinfo *prev, size_t j,
 	struct stack_info *o = &prev->si[j];
 	const struct ht_stack *ost = &prev->p->stacks[j];
 
-	if (!o->frames || ost->depth != st->depth ||
+	if (!o->frames || o->pending || ost->depth != st->depth ||
 	    memcmp(ost->pcs, st->pcs, st->depth * sizeof *st->pcs))
 		return false;
 	*s = *o;
@@ -209,60 +219,160 @@ static bool take_prev(enum reuse *mode, struct ht_u64map *by_key,
 	return v && take_stack(prev, *v, st, s);
 }
 
-/* Symbolize every stack of sd->p with sym (NULL: raw addresses). */
+/* Symbolize stack st into s (frames, leaf, full-stack key) with sym
+ * (NULL: raw addresses).  0 or -ENOMEM. */
+static int symbolize_stack(struct ht_model *m, struct ht_symbolizer *sym,
+                           const struct ht_stack *st, struct stack_info *s)
+{
+	size_t cap = st->depth + 4;
+	uint64_t h = HT_FNV_INIT;
+
+	s->hist = NO_HIST;
+	s->frames = malloc(cap * sizeof *s->frames);
+	if (!s->frames)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < st->depth; k++) {
+		const struct ht_frame *fr;
+		size_t n = 1;
+
+		if (sym) {
+			ht_symbolize(sym, st->pcs[k], &fr, &n);
+		} else {
+			fr = raw_frame(m, st->pcs[k]);
+			if (!fr)
+				return -ENOMEM;
+		}
+		if (ht_grow(&s->frames, &cap, s->nframes + n,
+		            sizeof *s->frames) < 0)
+			return -ENOMEM;
+		for (size_t j = 0; j < n; j++)
+			s->frames[s->nframes++] = &fr[j];
+	}
+	for (size_t k = 0; k < s->nframes; k++)
+		h = stack_frame_hash(h, s->frames[k]);
+	s->leaf = ht_allocator_run(s->frames, s->nframes);
+	if (s->leaf == s->nframes)
+		s->leaf = 0;    /* allocator frames only: keep them */
+	s->site = s->leaf;
+	s->via = NO_VIA;
+	if (!s->nframes)
+		h = ht_fnv(h, "(no stack)", 10);
+	s->skey = h;
+	return 0;
+}
+
+/* Stack s waits for its symbols: no frames yet (trees pass it by), one
+ * row "[symbolizing]" and one history key for all such stacks, never
+ * taken over by the next snapshot. */
+static void mark_pending(struct stack_info *s)
+{
+	memset(s, 0, sizeof *s);
+	s->hist = NO_HIST;
+	s->via = NO_VIA;
+	s->skey = pending_key();
+	s->pending = true;
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Biggest in-use bytes first (the default order: the top rows resolve
+ * first), then by index. */
+static int cmp_todo(const void *a, const void *b, void *arg)
+{
+	const struct ht_stack *st = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	double x = st[i].counts.cur_bytes, y = st[j].counts.cur_bytes;
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+/* Symbolize the pending stacks of the current snapshot in the todo
+ * order until end_ms (monotonic; at least one stack); late: after the
+ * update pushed the history (the stacks' bytes move to their keys).
+ * 0 or -ENOMEM (the stack being symbolized stays pending). */
+static int symbolize_todo(struct ht_model *m, double end_ms, bool late)
+{
+	struct sideinfo *sd = &m->cur;
+
+	for (size_t k = 0; m->todo_at < m->ntodo; k++) {
+		size_t i = m->todo[m->todo_at];
+		struct stack_info *s = &sd->si[i];
+		int err;
+
+		if (k && mono_ms() > end_ms)
+			break;
+		memset(s, 0, sizeof *s);
+		err = symbolize_stack(m, sd->sym, &sd->p->stacks[i], s);
+		if (err < 0) {
+			free(s->frames);
+			mark_pending(s);
+			return err;
+		}
+		m->todo_at++;
+		if (late && (err = model_late_history(m, i, pending_key())) < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* The screen's first pass: the stacks not taken over (todo[0..ntodo),
+ * pending) are put in order, and symbolized until the slice ends. */
+static int start_todo(struct ht_model *m, double start_ms)
+{
+	qsort_r(m->todo, m->ntodo, sizeof *m->todo, cmp_todo,
+	        m->cur.p->stacks);
+	return symbolize_todo(m, start_ms + m->sym_slice_ms, false);
+}
+
+/* Symbolize every stack of sd->p with sym (NULL: raw addresses); for
+ * the current snapshot with a slice set (ht_model_set_sym_slice), only
+ * as many as the slice allows, the rest pending. */
 int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
                          struct ht_symbolizer *sym, struct sideinfo *prev)
 {
 	struct ht_profile *p = sd->p;
 	struct ht_u64map prev_by_key = { 0 };
 	enum reuse reuse = reuse_mode(prev, p, sym);
+	bool sliced = sd == &m->cur && sym && m->sym_slice_ms > 0;
+	double t0 = sliced ? mono_ms() : 0;
+	int err = 0;
 
 	model_free_side(sd);
 	sd->sym = sym;
+	if (sd == &m->cur)
+		m->ntodo = m->todo_at = 0;
 	sd->si = calloc(p->nstacks ? p->nstacks : 1, sizeof *sd->si);
-	if (!sd->si)
+	if (!sd->si || (sliced && ht_grow(&m->todo, &m->captodo,
+	                                  p->nstacks + 1, sizeof *m->todo) < 0))
 		goto nomem;
 	for (size_t i = 0; i < p->nstacks; i++) {
 		const struct ht_stack *st = &p->stacks[i];
 		struct stack_info *s = &sd->si[i];
-		size_t cap = st->depth + 4;
-		uint64_t h = HT_FNV_INIT;
 
 		if (take_prev(&reuse, &prev_by_key, prev, i, st, s))
 			continue;
-		s->hist = NO_HIST;
-		s->frames = malloc(cap * sizeof *s->frames);
-		if (!s->frames)
-			goto nomem;
-		for (uint32_t k = 0; k < st->depth; k++) {
-			const struct ht_frame *fr;
-			size_t n = 1;
-
-			if (sym) {
-				ht_symbolize(sym, st->pcs[k], &fr, &n);
-			} else {
-				fr = raw_frame(m, st->pcs[k]);
-				if (!fr)
-					goto nomem;
-			}
-			if (ht_grow(&s->frames, &cap, s->nframes + n,
-			            sizeof *s->frames) < 0)
-				goto nomem;
-			for (size_t j = 0; j < n; j++)
-				s->frames[s->nframes++] = &fr[j];
+		if (sliced) {
+			mark_pending(s);
+			m->todo[m->ntodo++] = i;
+			continue;
 		}
-		for (size_t k = 0; k < s->nframes; k++)
-			h = stack_frame_hash(h, s->frames[k]);
-		s->leaf = ht_allocator_run(s->frames, s->nframes);
-		if (s->leaf == s->nframes)
-			s->leaf = 0;    /* allocator frames only: keep them */
-		s->site = s->leaf;
-		s->via = NO_VIA;
-		if (!s->nframes)
-			h = ht_fnv(h, "(no stack)", 10);
-		s->skey = h;
+		if (symbolize_stack(m, sym, st, s) < 0)
+			goto nomem;
 	}
 	ht_u64map_free(&prev_by_key);
+	if (sliced && m->ntodo)
+		err = start_todo(m, t0);
+	if (err < 0)
+		return model_fail(m, err, "symbolizing %zu stacks: out of "
+		                  "memory", p->nstacks);
 	return 0;
 nomem:
 	ht_u64map_free(&prev_by_key);
@@ -270,9 +380,58 @@ nomem:
 	                  p->nstacks);
 }
 
+/* The screen's symbolization slice per update (0: none). */
+void ht_model_set_sym_slice(struct ht_model *m, double ms)
+{
+	m->sym_slice_ms = ms > 0 ? ms : 0;
+}
+
+/* True while stacks of the current snapshot wait for their symbols. */
+bool ht_model_sym_pending(const struct ht_model *m, size_t *done,
+                          size_t *total)
+{
+	if (done)
+		*done = m->todo_at;
+	if (total)
+		*total = m->ntodo;
+	return m->cur.p && m->todo_at < m->ntodo;
+}
+
+/* Symbolize the next slice of pending stacks and rebuild the sites.
+ * The slice is at least five times the last rebuild (a profile of many
+ * stacks rebuilds in tens of milliseconds): rebuilding never takes more
+ * than a sixth of the time. */
+int ht_model_sym_resume(struct ht_model *m)
+{
+	double t0 = mono_ms(), slice = m->sym_slice_ms;
+	int err;
+
+	model_clear_cause(m);
+	if (!ht_model_sym_pending(m, NULL, NULL))
+		return 0;
+	if (slice < 5 * m->sym_rebuild_ms)
+		slice = 5 * m->sym_rebuild_ms;
+	err = symbolize_todo(m, t0 + slice, true);
+	if (err < 0 && !ht_model_cause(m))
+		model_fail(m, err, "symbolizing %zu stacks: out of memory",
+		           m->ntodo);
+	if (err < 0)
+		return err;
+	t0 = mono_ms();
+	model_group_new_keys(m, &m->cur);
+	err = model_build_sites(m);
+	m->sym_rebuild_ms = mono_ms() - t0;
+	return err;
+}
+
 /* "(unknown)" frame for stacks the unwinder could not walk. */
 static const struct ht_frame unknown_frame = {
 	.function = "(unknown stack)",
+};
+
+/* The one row of the stacks still waiting for their symbols. */
+static const struct ht_frame pending_frame = {
+	.function = "[symbolizing]",
 };
 
 /* Place stack s's site and compute its group key. */
@@ -280,7 +439,8 @@ static void group_stack(const struct ht_model *m, struct stack_info *s)
 {
 	place_site(m, s);
 	s->gkey = group_key(m, s);
-	s->site_frame = s->nframes ? s->frames[s->site] : &unknown_frame;
+	s->site_frame = s->nframes ? s->frames[s->site] :
+	                s->pending ? &pending_frame : &unknown_frame;
 	s->via_frame = s->nframes && s->via != NO_VIA ? s->frames[s->via] :
 	               NULL;
 	s->grouped = true;

@@ -402,3 +402,42 @@ void ht_model_clear_history(struct ht_model *m)
 	m->tr_len = 0;
 	m->tr_step = HT_TREND_STEP_S;
 }
+
+/* The newest point of entry h: its ring slot and trend point. */
+static void add_newest(struct ht_model *m, struct hist *h, double b,
+                       double var)
+{
+	h->v[(h->head + HT_HISTORY_LEN - 1) % HT_HISTORY_LEN] += b;
+	h->tr_bytes[m->tr_len - 1] += (float)b;
+	h->tr_var[m->tr_len - 1] += (float)var;
+}
+
+/* Stack i of the current snapshot, pending at this update's push, now
+ * symbolized: its bytes move from the pending key's newest point to its
+ * own key's (an entry new to it gets this one point), so the sites and
+ * the totals read as if it had been symbolized before the push.  0 or
+ * -ENOMEM (cause set; its history then starts at the next update). */
+int model_late_history(struct ht_model *m, size_t i, uint64_t pending_key)
+{
+	struct stack_info *si = &m->cur.si[i];
+	const struct ht_counts *c = &m->cur.p->stacks[i].counts;
+	size_t *v = ht_u64map_get(&m->hist_by_key, pending_key);
+	bool isnew;
+
+	if (!v || !m->tr_len || !m->hist[*v].len)
+		return 0;   /* not pushed (or reset since): nothing to move */
+	add_newest(m, &m->hist[*v], -c->cur_bytes, -c->var_cur_bytes);
+	if (ht_grow(&m->hist, &m->caphist, m->nhist + 1, sizeof *m->hist) < 0 ||
+	    ht_u64map_put(&m->hist_by_key, si->skey, m->nhist, &v,
+	                  &isnew) < 0)
+		return model_fail(m, -ENOMEM, "history of %zu stacks: out of "
+		                  "memory", m->nhist + 1);
+	if (isnew) {
+		memset(&m->hist[m->nhist++], 0, sizeof *m->hist);
+		m->hist[*v].head = 1 % HT_HISTORY_LEN;
+		m->hist[*v].len = 1;
+	}
+	si->hist = *v;
+	add_newest(m, &m->hist[*v], c->cur_bytes, c->var_cur_bytes);
+	return 0;
+}

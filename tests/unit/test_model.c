@@ -887,6 +887,116 @@ static void test_stack_cache(void **state)
 	ht_model_free(m);
 }
 
+/* The newest point of the total series of m. */
+static double newest_total(struct ht_model *m)
+{
+	double t[HT_TREND_POINTS], b[HT_TREND_POINTS], v[HT_TREND_POINTS];
+	size_t n = ht_model_total_series(m, t, b, v);
+
+	assert_true(n > 0);
+	return b[n - 1];
+}
+
+/* No site and no stack of m is pending. */
+static void assert_none_pending(struct ht_model *m)
+{
+	struct ht_site *const *s;
+	size_t n, nf;
+
+	assert_false(ht_model_sym_pending(m, NULL, NULL));
+	s = ht_model_sites(m, &n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_not_equal(fn(s[i]), "[symbolizing]");
+	for (size_t i = 0; i < ht_model_profile(m)->nstacks; i++) {
+		ht_model_stack_frames(m, i, &nf);
+		assert_true(nf > 0);
+	}
+}
+
+/* Symbolizing in slices (the screen): the update symbolizes the biggest
+ * stack first and leaves the others pending, all in one "[symbolizing]"
+ * site (no frames; never merged with a resolved site, whatever the
+ * grouping); each resume symbolizes more; once none is pending the
+ * sites, their history and the total series are a model's without a
+ * slice, also when a snapshot arrives before the end (only resolved
+ * stacks are taken over). */
+static void test_sym_slice(void **state)
+{
+	struct ht_profile *p = as_file(make_profile(200, 1000, 100, 0));
+	struct ht_model *m = new_model(p), *f;
+	struct ht_site *const *s;
+	size_t n, done, total, passes = 0;
+
+	(void)state;
+	ht_model_set_sym_slice(m, 1e-6);   /* one stack a pass */
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_true(ht_model_sym_pending(m, &done, &total));
+	assert_int_equal(done, 1);
+	assert_int_equal(total, 3);
+	/* stack 1 (alpha <- two, 1000 bytes) first */
+	ht_model_stack_frames(m, 1, &n);
+	assert_true(n > 0);
+	ht_model_stack_frames(m, 0, &n);
+	assert_int_equal(n, 0);
+	s = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(fn(s[0]), "fe_site_alpha");
+	assert_true(s[0]->counts.cur_bytes == 1000);
+	assert_int_equal(s[0]->nstacks, 1);
+	assert_true(s[0]->history[s[0]->hist_len - 1] == 1000);
+	assert_string_equal(fn(s[1]), "[symbolizing]");
+	assert_true(s[1]->counts.cur_bytes == 200);
+	assert_true(s[1]->counts.cum_bytes == 300);
+	assert_int_equal(s[1]->nstacks, 2);
+	assert_true(newest_total(m) == 1200);
+	/* by stack or by function: still one pending site */
+	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
+	s = ht_model_sites(m, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(s[1]->nstacks, 2);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+	while (ht_model_sym_pending(m, &done, NULL)) {
+		assert_int_equal(ht_model_sym_resume(m), 0);
+		passes++;
+	}
+	/* one stack a pass, or more when the rebuild took longer (the
+	 * slice is at least five rebuilds) */
+	assert_true(passes >= 1 && passes <= 2);
+	assert_int_equal(done, 3);
+	assert_int_equal(ht_model_sym_resume(m), 0);  /* nothing left */
+	assert_none_pending(m);
+	/* alpha's two stacks, resolved by the update and a resume, one
+	 * site */
+	assert_int_equal(ht_model_sites(m, &n)[0]->nstacks, 2);
+	assert_true(ht_model_sites(m, &n)[0]->history[0] == 1200);
+	assert_as_fresh(m, as_file(make_profile(200, 1000, 100, 0)));
+	assert_true(newest_total(m) == 1200);
+
+	/* a new snapshot while stacks are pending */
+	ht_model_free(m);
+	p = as_file(make_profile(200, 1000, 100, 0));
+	m = new_model(p);
+	ht_model_set_sym_slice(m, 1e-6);
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_int_equal(ht_model_update(m, as_file(make_profile(300, 1000,
+	                                                         100, 0))), 0);
+	assert_true(ht_model_sym_pending(m, &done, &total));
+	assert_int_equal(total, 2);   /* stack 1 taken over */
+	while (ht_model_sym_pending(m, NULL, NULL))
+		assert_int_equal(ht_model_sym_resume(m), 0);
+	assert_none_pending(m);
+	assert_as_fresh(m, as_file(make_profile(300, 1000, 100, 0)));
+	assert_true(newest_total(m) == 1300);
+	ht_model_free(m);
+
+	/* without a slice nothing is ever pending */
+	p = as_file(make_profile(200, 1000, 100, 0));
+	f = new_model(p);
+	assert_int_equal(ht_model_update(f, p), 0);
+	assert_none_pending(f);
+	ht_model_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -902,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_nomem_update),
 		cmocka_unit_test(test_nomem_baseline_symbolizer),
 		cmocka_unit_test(test_stack_cache),
+		cmocka_unit_test(test_sym_slice),
 	};
 
 	/* libc's own malloc (under ASan the default one is its interceptor) */

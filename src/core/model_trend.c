@@ -13,50 +13,127 @@
 #include "core/grow.h"
 #include "core/model_priv.h"
 
+/* Row i of hrows: its history ring, its trend bytes and variances. */
+static double *row_v(const struct ht_model *m, size_t i)
+{
+	return (double *)(void *)(m->hrows + i * m->hrow_bytes);
+}
+
+static float *row_tb(const struct ht_model *m, size_t i)
+{
+	return (float *)(void *)(row_v(m, i) + m->hv_cap);
+}
+
+static float *row_tv(const struct ht_model *m, size_t i)
+{
+	return row_tb(m, i) + m->ht_cap;
+}
+
+/* The smallest power of two >= need, at most max. */
+static size_t cap_for(size_t need, size_t max)
+{
+	size_t c = 1;
+
+	while (c < need)
+		c *= 2;
+	return c < max ? c : max;
+}
+
+/* Lay hrows out again with rings of hv_cap and trends of ht_cap (both at
+ * least the current ones): each ring's values oldest first from 0.  0 or
+ * -ENOMEM (then nothing changed). */
+static int reshape_rows(struct ht_model *m, size_t hv_cap, size_t ht_cap)
+{
+	size_t rb = hv_cap * sizeof(double) + 2 * ht_cap * sizeof(float);
+	size_t rows = m->caprows > m->nhist ? m->caprows : m->nhist;
+	size_t held = m->hist_max, head = m->hv_head, oc = m->hv_cap;
+	unsigned char *n;
+
+	if (rows < 16)
+		rows = 16;
+	if (rows > SIZE_MAX / rb || !(n = calloc(rows, rb)))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nhist; i++) {
+		double *v = (double *)(void *)(n + i * rb);
+		float *tb = (float *)(void *)(v + hv_cap), *tv = tb + ht_cap;
+		const double *ov = row_v(m, i);
+
+		for (size_t j = 0; j < held; j++)   /* j-th newest */
+			v[held - 1 - j] = ov[(head + oc - 1 - j) % oc];
+		memcpy(tb, row_tb(m, i), m->tr_len * sizeof *tb);
+		memcpy(tv, row_tv(m, i), m->tr_len * sizeof *tv);
+	}
+	free(m->hrows);
+	m->hrows = n;
+	m->hrow_bytes = rb;
+	m->caprows = rows;
+	m->hv_cap = hv_cap;
+	m->ht_cap = ht_cap;
+	m->hv_head = held % hv_cap;
+	return 0;
+}
+
+/* Room in every row for this update's history value and trend point.
+ * 0 or -ENOMEM (then nothing changed). */
+static int reserve_rows(struct ht_model *m)
+{
+	size_t hv = cap_for(m->hist_max + 1, HT_HISTORY_LEN);
+	size_t ht = cap_for(m->tr_len + 1, HT_TREND_POINTS);
+
+	if (hv <= m->hv_cap && ht <= m->ht_cap)
+		return 0;
+	return reshape_rows(m, hv > m->hv_cap ? hv : m->hv_cap,
+	                    ht > m->ht_cap ? ht : m->ht_cap);
+}
+
 /* The histories of a site's stacks, each stack key once (several stacks
- * of a site may share a key): the next one from cursor *k (start at 0),
- * marked with stamp; NULL at the end. */
-static struct hist *next_site_hist(struct ht_model *m,
-                                   const struct ht_site *site, size_t *k,
-                                   size_t stamp)
+ * of a site may share a key): the next one's index in hist[] from cursor
+ * *k (start at 0), marked with stamp; NO_HIST at the end. */
+static size_t next_site_hist(struct ht_model *m, const struct ht_site *site,
+                             size_t *k, size_t stamp)
 {
 	while (*k < site->nstacks) {
 		const struct stack_info *si = &m->cur.si[site->stack_idx[(*k)++]];
 		size_t *v = si->hist != NO_HIST ? NULL :
 		            ht_u64map_get(&m->hist_by_key, si->skey);
-		struct hist *h;
+		size_t i;
 
 		if (si->hist == NO_HIST && !v)
 			continue;
-		h = &m->hist[si->hist != NO_HIST ? si->hist : *v];
-		if (h->stamp == stamp)
+		i = si->hist != NO_HIST ? si->hist : *v;
+		if (m->hist[i].stamp == stamp)
 			continue;
-		h->stamp = stamp;
-		return h;
+		m->hist[i].stamp = stamp;
+		return i;
 	}
-	return NULL;
+	return NO_HIST;
 }
 
-/* Add a stack key's history h to a site's history hv[0..*len), newest
- * values aligned (hv is only valid up to *len: the part it grows into is
- * zeroed here). */
-static void add_history(double *hv, size_t *len, const struct hist *h)
+/* Add history i to a site's history hv[0..*len), newest values aligned
+ * (hv is only valid up to *len: the part it grows into is zeroed here). */
+static void add_history(const struct ht_model *m, double *hv, size_t *len,
+                        size_t i)
 {
-	if (h->len > *len) {
+	const double *v = row_v(m, i);
+	size_t n = m->hist[i].len, pos = m->hv_head, a, rest, d;
+
+	if (n > *len) {
 		/* shift what we have so newest values stay aligned */
-		size_t add = h->len - *len;
+		size_t add = n - *len;
 
 		memmove(hv + add, hv, *len * sizeof *hv);
 		memset(hv, 0, add * sizeof *hv);
-		*len = h->len;
+		*len = n;
 	}
-	for (size_t j = 0; j < h->len; j++) {
-		/* j-th newest of the ring -> position from the end */
-		size_t ring = (h->head + HT_HISTORY_LEN - 1 - j) %
-		              HT_HISTORY_LEN;
-
-		hv[*len - 1 - j] += h->v[ring];
-	}
+	/* the ring's newest n values, oldest first: the part below its
+	 * head, and the part wrapped to its end before it */
+	d = *len;
+	a = n < pos ? n : pos;
+	rest = n - a;
+	for (size_t k = 0; k < rest; k++)
+		hv[d - n + k] += v[m->hv_cap - rest + k];
+	for (size_t k = 0; k < a; k++)
+		hv[d - a + k] += v[pos - a + k];
 }
 
 /* Halve the trend series: keep every other point, oldest first. */
@@ -68,9 +145,13 @@ static void trend_decimate(struct ht_model *m)
 		m->tr_t[k] = m->tr_t[j];
 		m->tr_tot_b[k] = m->tr_tot_b[j];
 		m->tr_tot_v[k] = m->tr_tot_v[j];
-		for (size_t i = 0; i < m->nhist; i++) {
-			m->hist[i].tr_bytes[k] = m->hist[i].tr_bytes[j];
-			m->hist[i].tr_var[k] = m->hist[i].tr_var[j];
+	}
+	for (size_t i = 0; i < m->nhist; i++) {
+		float *tb = row_tb(m, i), *tv = row_tv(m, i);
+
+		for (size_t j = 0, k2 = 0; j < m->tr_len; j += 2, k2++) {
+			tb[k2] = tb[j];
+			tv[k2] = tv[j];
 		}
 	}
 	for (size_t j = 0, k2 = 0; j < m->tr_len; j += 2, k2++)
@@ -111,8 +192,7 @@ static size_t sum_site(struct ht_model *m, const struct ht_site *site,
                        struct ht_site *hist_into, double *hv, double *t,
                        double *bytes, double *var)
 {
-	size_t n = m->tr_len, k = 0, stamp = ++m->stamp_base;
-	struct hist *h;
+	size_t n = m->tr_len, k = 0, stamp = ++m->stamp_base, i;
 
 	if (hist_into) {
 		hist_into->history = hv;
@@ -121,12 +201,14 @@ static size_t sum_site(struct ht_model *m, const struct ht_site *site,
 	memcpy(t, m->tr_t, n * sizeof *t);
 	memset(bytes, 0, n * sizeof *bytes);
 	memset(var, 0, n * sizeof *var);
-	while ((h = next_site_hist(m, site, &k, stamp)) != NULL) {
+	while ((i = next_site_hist(m, site, &k, stamp)) != NO_HIST) {
+		const float *tb = row_tb(m, i), *tv = row_tv(m, i);
+
 		if (hist_into)
-			add_history(hv, &hist_into->hist_len, h);
+			add_history(m, hv, &hist_into->hist_len, i);
 		for (size_t j = 0; j < n; j++) {
-			bytes[j] += h->tr_bytes[j];
-			var[j] += h->tr_var[j];
+			bytes[j] += tb[j];
+			var[j] += tv[j];
 		}
 	}
 	return n;
@@ -206,7 +288,7 @@ static void prefetch_site(const struct ht_model *m, size_t i)
 {
 	const struct ht_site *s = &m->all[i];
 	const struct stack_info *si;
-	const struct hist *h;
+	const double *v;
 
 	if (i >= m->nall || !s->nstacks)
 		return;
@@ -216,12 +298,11 @@ static void prefetch_site(const struct ht_model *m, size_t i)
 	si = &m->cur.si[s->stack_idx[0]];
 	if (si->hist == NO_HIST)
 		return;
-	h = &m->hist[si->hist];
-	__builtin_prefetch(&h->stamp, 1);
-	__builtin_prefetch(&h->v[(h->head + HT_HISTORY_LEN - 1) %
-	                         HT_HISTORY_LEN]);
-	__builtin_prefetch(&h->tr_bytes[0]);
-	__builtin_prefetch(&h->tr_var[0]);
+	v = row_v(m, si->hist);
+	__builtin_prefetch(&m->hist[si->hist].stamp, 1);
+	__builtin_prefetch(&v[m->hv_head ? m->hv_head - 1 : m->hv_cap - 1]);
+	__builtin_prefetch(row_tb(m, si->hist));
+	__builtin_prefetch(row_tv(m, si->hist));
 }
 
 /* History, trend, ages and verdict of every site: one pass over the
@@ -343,6 +424,9 @@ int model_push_history(struct ht_model *m)
 	struct ht_profile *p = m->cur.p;
 	size_t at;
 
+	if (reserve_rows(m) < 0)
+		return model_fail(m, -ENOMEM, "history of %zu stacks: out of "
+		                  "memory", m->nhist);
 	/* pending is 0 here: a new entry's, or reset by the last push */
 	for (size_t i = 0; i < p->nstacks; i++) {
 		struct stack_info *si = &m->cur.si[i];
@@ -353,6 +437,8 @@ int model_push_history(struct ht_model *m)
 			/* a stack new to this snapshot: find or add its key's */
 			if (ht_grow(&m->hist, &m->caphist, m->nhist + 1,
 			            sizeof *m->hist) < 0 ||
+			    ht_grow(&m->hrows, &m->caprows, m->nhist + 1,
+			            m->hrow_bytes) < 0 ||
 			    ht_u64map_put(&m->hist_by_key, si->skey, m->nhist,
 			                  &v, &isnew) < 0) {
 				for (size_t j = 0; j < m->nhist; j++)
@@ -361,8 +447,10 @@ int model_push_history(struct ht_model *m)
 				                  "stacks: out of memory",
 				                  m->nhist + 1);
 			}
-			if (isnew)
-				memset(&m->hist[m->nhist++], 0, sizeof *m->hist);
+			if (isnew) {
+				memset(&m->hist[m->nhist], 0, sizeof *m->hist);
+				memset(row_v(m, m->nhist++), 0, m->hrow_bytes);
+			}
 			si->hist = *v;
 		}
 		m->hist[si->hist].pending += p->stacks[i].counts.cur_bytes;
@@ -375,27 +463,26 @@ int model_push_history(struct ht_model *m)
 	/* one pass: each entry is large, a pass costs a cache miss each */
 	for (size_t i = 0; i < m->nhist; i++) {
 		struct hist *h = &m->hist[i];
+		float *tb = row_tb(m, i), *tv = row_tv(m, i);
 
-		h->v[h->head] = h->pending;
-		h->head = (h->head + 1) % HT_HISTORY_LEN;
+		row_v(m, i)[m->hv_head] = h->pending;
 		if (h->len < HT_HISTORY_LEN)
 			h->len++;
-		h->tr_bytes[at] = (float)h->pending;
-		h->tr_var[at] = (float)h->pending_var;
-		m->tr_tot_b[at] += h->tr_bytes[at];
-		m->tr_tot_v[at] += h->tr_var[at];
+		tb[at] = (float)h->pending;
+		tv[at] = (float)h->pending_var;
+		m->tr_tot_b[at] += tb[at];
+		m->tr_tot_v[at] += tv[at];
 		h->pending = h->pending_var = 0;
 	}
+	m->hv_head = (m->hv_head + 1) % m->hv_cap;
 	return 0;
 }
 
 /* Forget the per-site history (after a reset). */
 void ht_model_clear_history(struct ht_model *m)
 {
-	for (size_t i = 0; i < m->nhist; i++) {
+	for (size_t i = 0; i < m->nhist; i++)
 		m->hist[i].len = 0;
-		m->hist[i].head = 0;
-	}
 	for (size_t i = 0; i < m->nall; i++)
 		m->all[i].hist_len = 0;
 	m->hist_max = 0;

@@ -331,6 +331,69 @@ static void test_stable_keys_history(void **state)
 	ht_model_free(m);
 }
 
+/* Site alpha's and beta's in-use bytes at update k of test_long_history. */
+static double long_alpha(size_t k) { return (double)k + (k > 50 ? 1000.0 * k : 0); }
+static double long_beta(size_t k) { return k > 100 ? 7.0 * k : 0; }
+
+/* Check a site's history and trend series against update k's values. */
+static void check_long_site(struct ht_model *m, const char *name, size_t k,
+                            size_t first, double (*val)(size_t))
+{
+	struct ht_site *const *sites;
+	const struct ht_site *s = NULL;
+	double t[HT_TREND_POINTS], b[HT_TREND_POINTS], v[HT_TREND_POINTS];
+	size_t n, want = k - first + 1, np;
+
+	sites = ht_model_sites(m, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fn(sites[i]), name) == 0)
+			s = sites[i];
+	assert_non_null(s);
+	if (want > HT_HISTORY_LEN)
+		want = HT_HISTORY_LEN;
+	assert_int_equal(s->hist_len, want);
+	for (size_t j = 0; j < want; j++)
+		assert_true(s->history[want - 1 - j] == val(k - j));
+	np = ht_model_site_series(m, s, t, b, v);
+	assert_true(np >= 1 && np <= HT_TREND_POINTS);
+	assert_true(t[np - 1] == (double)k);
+	for (size_t j = 0; j < np; j++)
+		assert_true(b[j] == (float)val((size_t)t[j]));
+}
+
+/* Histories and trend series over more updates than either holds, a
+ * stack that appears late, and a reset: the newest values, aligned. */
+static void test_long_history(void **state)
+{
+	struct ht_model *m = NULL;
+
+	for (size_t k = 1; k <= 300; k++) {
+		struct ht_profile *p = make_profile((double)k,
+		                                    k > 50 ? 1000.0 * k : 0,
+		                                    100, 0);
+
+		p->snapshot_time_ns = (uint64_t)k * 1000000000u;
+		if (k <= 100)
+			p->nstacks = 2;  /* beta's stack comes at 101 */
+		else
+			p->stacks[2].counts = counts(long_beta(k), long_beta(k));
+		ht_profile_sum(p);
+		if (!m) {
+			m = new_model(p);
+			set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+		}
+		if (k == 201)
+			ht_model_clear_history(m);
+		assert_int_equal(ht_model_update(m, p), 0);
+		check_long_site(m, "fe_site_alpha", k, k > 200 ? 201 : 1,
+		                long_alpha);
+		if (k > 100)
+			check_long_site(m, "fe_site_beta", k,
+			                k > 200 ? 201 : 101, long_beta);
+	}
+	ht_model_free(m);
+}
+
 static void test_baseline_live(void **state)
 {
 	struct ht_profile *p = make_profile(1000, 1000, 5000, 0);
@@ -892,6 +955,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grouping),
 		cmocka_unit_test(test_stable_keys_history),
+		cmocka_unit_test(test_long_history),
 		cmocka_unit_test(test_baseline_live),
 		cmocka_unit_test(test_baseline_by_symbols),
 		cmocka_unit_test(test_trees),

@@ -14,6 +14,9 @@
 #include "core/u64map.h"
 
 #define NO_VIA SIZE_MAX
+/* Sites whose trend is fitted at every update; past that, a share of
+ * them each update (model_trend.c, fit_rounds) */
+#define HT_FIT_EVERY 16384
 
 struct stack_info {
 	const struct ht_frame **frames;  /* innermost first, inlines expanded */
@@ -142,6 +145,13 @@ struct ht_model {
 	       sr_v[HT_TREND_POINTS];
 	uint32_t *ids;
 	size_t capids;
+	/* the key each site of all[] had when its fit (fit, trend) was
+	 * made, for the first nfit_key: with more than HT_FIT_EVERY sites,
+	 * an update fits a site whose key moved and a share of the others
+	 * (turn fit_turn), the rest keep their fit of a few updates ago */
+	uint64_t *fit_key;
+	size_t capfit_key, nfit_key, fit_turn;
+	double fit_rate;                 /* the rate they were made at */
 	struct ht_proc_diag proc;
 
 	/* unsymbolized frames (no symbolizer): pc -> frame */

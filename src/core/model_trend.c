@@ -117,6 +117,14 @@ static void add_history(const struct ht_model *m, double *hv, size_t *len,
 	const double *v = row_v(m, i);
 	size_t n = m->hist[i].len, pos = m->hv_head, a, rest, d;
 
+	a = n < pos ? n : pos;
+	rest = n - a;
+	if (*len == 0) {   /* the first (often only) stack: a copy */
+		memcpy(hv, v + m->hv_cap - rest, rest * sizeof *hv);
+		memcpy(hv + rest, v + pos - a, a * sizeof *hv);
+		*len = n;
+		return;
+	}
 	if (n > *len) {
 		/* shift what we have so newest values stay aligned */
 		size_t add = n - *len;
@@ -128,8 +136,6 @@ static void add_history(const struct ht_model *m, double *hv, size_t *len,
 	/* the ring's newest n values, oldest first: the part below its
 	 * head, and the part wrapped to its end before it */
 	d = *len;
-	a = n < pos ? n : pos;
-	rest = n - a;
 	for (size_t k = 0; k < rest; k++)
 		hv[d - n + k] += v[m->hv_cap - rest + k];
 	for (size_t k = 0; k < a; k++)
@@ -187,20 +193,23 @@ static size_t push_trend(struct ht_model *m, const struct ht_profile *p)
 
 /* A site's trend series, summed from its stacks' (each stack key once);
  * with hist_into (the site itself, its history[] at hv), its history too,
- * in the same walk.  The series' length. */
+ * in the same walk; with bytes NULL, its history only.  The series'
+ * length. */
 static size_t sum_site(struct ht_model *m, const struct ht_site *site,
                        struct ht_site *hist_into, double *hv, double *t,
                        double *bytes, double *var)
 {
-	size_t n = m->tr_len, k = 0, stamp = ++m->stamp_base, i;
+	size_t n = bytes ? m->tr_len : 0, k = 0, stamp = ++m->stamp_base, i;
 
 	if (hist_into) {
 		hist_into->history = hv;
 		hist_into->hist_len = 0;
 	}
-	memcpy(t, m->tr_t, n * sizeof *t);
-	memset(bytes, 0, n * sizeof *bytes);
-	memset(var, 0, n * sizeof *var);
+	if (n) {
+		memcpy(t, m->tr_t, n * sizeof *t);
+		memset(bytes, 0, n * sizeof *bytes);
+		memset(var, 0, n * sizeof *var);
+	}
 	while ((i = next_site_hist(m, site, &k, stamp)) != NO_HIST) {
 		const float *tb = row_tb(m, i), *tv = row_tv(m, i);
 
@@ -305,11 +314,37 @@ static void prefetch_site(const struct ht_model *m, size_t i)
 	__builtin_prefetch(row_tv(m, si->hist));
 }
 
+/* Which sites this update fits: with more than HT_FIT_EVERY sites, one
+ * in `rounds` (the turn), and every site whose fit was made for another
+ * key (new, moved, or never fitted); the others keep theirs, at most
+ * rounds - 1 updates old.  Fitting every site's 128-point series is most
+ * of an update with 100,000 sites.  The number of rounds, or 0 when the
+ * keys cannot be kept (then every site is fitted). */
+static size_t fit_rounds(struct ht_model *m, double rate)
+{
+	size_t rounds = (m->nall + HT_FIT_EVERY - 1) / HT_FIT_EVERY;
+
+	if (rate != m->fit_rate) {
+		m->nfit_key = 0;
+		m->fit_rate = rate;
+	}
+	if (ht_grow(&m->fit_key, &m->capfit_key, m->nall + 1,
+	            sizeof *m->fit_key) < 0) {
+		m->nfit_key = 0;
+		return 0;
+	}
+	if (rounds < 1)
+		rounds = 1;
+	m->fit_turn = (m->fit_turn + 1) % rounds;
+	return rounds;
+}
+
 /* History, trend, ages and verdict of every site: one pass over the
  * sites (each is large: a pass costs cache misses). */
 int model_diagnose_sites(struct ht_model *m)
 {
 	double rate = m->cur.p ? (double)m->cur.p->rate : 0;
+	size_t rounds;
 
 	if (!m->series && !(m->series = malloc(sizeof *m->series)))
 		return model_fail(m, -ENOMEM, "trends: out of memory");
@@ -319,21 +354,30 @@ int model_diagnose_sites(struct ht_model *m)
 	            m->nall * m->hist_max + 1, sizeof *m->site_hist) < 0)
 		return model_fail(m, -ENOMEM, "history of %zu sites: out of "
 		                  "memory", m->nall);
+	rounds = fit_rounds(m, rate);
 	for (size_t i = 0; i < m->nall; i++) {
 		struct ht_site *site = &m->all[i];
 		struct ht_age_summary as;
+		bool fit = !rounds || i % rounds == m->fit_turn ||
+		           i >= m->nfit_key || m->fit_key[i] != site->key;
+		bool had_ages = !fit && site->has_ages;  /* of the last update */
 		size_t n;
 
 		prefetch_site(m, i + 4);
 		n = sum_site(m, site, site, m->site_hist + i * m->hist_max,
-		             m->sr_t, m->sr_b, m->sr_v);
-
-		site->trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
-		                         &site->fit);
+		             m->sr_t, fit ? m->sr_b : NULL, m->sr_v);
+		if (fit)
+			site->trend = fit_points(m, n, m->sr_t, m->sr_b,
+			                         m->sr_v, rate, &site->fit);
+		if (rounds)
+			m->fit_key[i] = site->key;
 		site->has_ages = site_ages(m, site, &as);
+		if (!fit && !had_ages && !site->has_ages)
+			continue;   /* the same fit, no ages: the same verdict */
 		ht_site_verdict(&site->fit, site->trend,
 		                site->has_ages ? &as : NULL, &site->verdict);
 	}
+	m->nfit_key = rounds ? m->nall : 0;
 	return 0;
 }
 
@@ -486,6 +530,7 @@ void ht_model_clear_history(struct ht_model *m)
 	for (size_t i = 0; i < m->nall; i++)
 		m->all[i].hist_len = 0;
 	m->hist_max = 0;
+	m->nfit_key = 0;
 	m->tr_len = 0;
 	m->tr_step = HT_TREND_STEP_S;
 }

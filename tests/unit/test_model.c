@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "core/model.h"
+#include "core/model_priv.h"
 #include "failalloc.h"
 
 /* Code the stacks point into.  Never called for real, just named. */
@@ -391,6 +392,88 @@ static void test_long_history(void **state)
 			check_long_site(m, "fe_site_beta", k,
 			                k > 200 ? 201 : 101, long_beta);
 	}
+	ht_model_free(m);
+}
+
+/* A profile of n raw stacks (no symbols), stack i holding
+ * (i + 1) * 1000 * k^2 bytes at time k seconds: every site grows, faster
+ * at each update (each fit's slope is new). */
+static struct ht_profile *many_profile(size_t n, size_t k)
+{
+	struct ht_profile *p = ht_profile_new();
+
+	assert_non_null(p);
+	p->kind = HT_SOURCE_LIVE;
+	p->rate = 100;
+	p->state = HT_PROC_RUNNING;
+	p->snapshot_time_ns = (uint64_t)k * 1000000000u;
+	p->stacks = calloc(n, sizeof *p->stacks);
+	assert_non_null(p->stacks);
+	p->nstacks = n;
+	for (size_t i = 0; i < n; i++) {
+		p->stacks[i].depth = 1;
+		p->stacks[i].id = (uint32_t)i;
+		p->stacks[i].pcs = malloc(sizeof *p->stacks[i].pcs);
+		assert_non_null(p->stacks[i].pcs);
+		p->stacks[i].pcs[0] = 0x100000 + 16 * i;
+		p->stacks[i].counts = counts((double)((i + 1) * k * k * 1000),
+		                             (double)((i + 1) * k * k * 1000));
+	}
+	ht_profile_sum(p);
+	return p;
+}
+
+/* With more sites than HT_FIT_EVERY, an update fits a share of them:
+ * every site's fit is redone at least every `rounds` updates (here 2),
+ * new sites at once, and a fit is never another site's. */
+static void test_fit_rounds(void **state)
+{
+	size_t n = HT_FIT_EVERY + 100, nsites;
+	struct ht_model *m = ht_model_new(NULL);
+	double *last = calloc(n, sizeof *last);
+	size_t *when = calloc(n, sizeof *when);
+	struct ht_model_options o = { HT_GROUP_STACK, HT_SORT_INUSE_BYTES,
+	                              NULL, true, false };
+
+	assert_non_null(m);
+	assert_non_null(last);
+	assert_non_null(when);
+	assert_int_equal(ht_model_set_options(m, &o), 0);
+	for (size_t k = 1; k <= 6; k++) {
+		struct ht_site *const *sites;
+		size_t changed = 0;
+
+		assert_int_equal(ht_model_update(m, many_profile(n, k)), 0);
+		sites = ht_model_sites(m, &nsites);
+		assert_int_equal(nsites, n);
+		for (size_t i = 0; i < nsites; i++) {
+			const struct ht_site *s = sites[i];
+			/* stack j (its in-use bytes at k = 1 tell it) */
+			size_t j = (size_t)(s->history[0] / 1000) - 1;
+
+			assert_true(j < n);
+			if (k == 1) {   /* all new: all fitted (one point) */
+				last[j] = s->fit.slope;
+				when[j] = 1;
+				continue;
+			}
+			if (s->fit.slope != last[j]) {
+				changed++;
+				when[j] = k;
+			}
+			/* refitted within the last two updates */
+			assert_true(k - when[j] < 2);
+			/* never another site's fit: it grows by j + 1 */
+			assert_true(s->fit.slope > 0 || k - when[j] == 1);
+			last[j] = s->fit.slope;
+		}
+		/* update 2: the half fitted now; update 3 on: all fitted
+		 * within the last two updates, about half refitted */
+		if (k >= 2)
+			assert_true(changed >= n / 2 - 1 && changed <= n / 2 + 1);
+	}
+	free(last);
+	free(when);
 	ht_model_free(m);
 }
 
@@ -956,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_grouping),
 		cmocka_unit_test(test_stable_keys_history),
 		cmocka_unit_test(test_long_history),
+		cmocka_unit_test(test_fit_rounds),
 		cmocka_unit_test(test_baseline_live),
 		cmocka_unit_test(test_baseline_by_symbols),
 		cmocka_unit_test(test_trees),

@@ -39,37 +39,50 @@ static size_t cap_for(size_t need, size_t max)
 	return c < max ? c : max;
 }
 
+/* The ring v of cap values, its newest `held` before position head,
+ * turned oldest first from v[0]. */
+static void ring_unwrap(double *v, size_t cap, size_t head, size_t held)
+{
+	double tmp[HT_HISTORY_LEN];
+
+	for (size_t j = 0; j < held; j++)   /* j-th newest */
+		tmp[held - 1 - j] = v[(head + cap - 1 - j) % cap];
+	memcpy(v, tmp, held * sizeof *v);
+}
+
 /* Lay hrows out again with rings of hv_cap and trends of ht_cap (both at
- * least the current ones): each ring's values oldest first from 0.  0 or
+ * least the current ones), in place: each ring's values oldest first from
+ * 0.  Every part of every row moves up (or stays), so rows and parts are
+ * moved from the last down: no second copy of the histories.  0 or
  * -ENOMEM (then nothing changed). */
 static int reshape_rows(struct ht_model *m, size_t hv_cap, size_t ht_cap)
 {
 	size_t rb = hv_cap * sizeof(double) + 2 * ht_cap * sizeof(float);
 	size_t rows = m->caprows > m->nhist ? m->caprows : m->nhist;
-	size_t held = m->hist_max, head = m->hv_head, oc = m->hv_cap;
+	size_t ob = m->hrow_bytes, oc = m->hv_cap, otc = m->ht_cap;
+	size_t tr = m->tr_len * sizeof(float);
 	unsigned char *n;
 
 	if (rows < 16)
 		rows = 16;
-	if (rows > SIZE_MAX / rb || !(n = calloc(rows, rb)))
+	if (rows > SIZE_MAX / rb || !(n = realloc(m->hrows, rows * rb)))
 		return -ENOMEM;
-	for (size_t i = 0; i < m->nhist; i++) {
-		double *v = (double *)(void *)(n + i * rb);
-		float *tb = (float *)(void *)(v + hv_cap), *tv = tb + ht_cap;
-		const double *ov = row_v(m, i);
+	for (size_t i = m->nhist; i-- > 0;) {
+		unsigned char *from = n + i * ob, *to = n + i * rb;
 
-		for (size_t j = 0; j < held; j++)   /* j-th newest */
-			v[held - 1 - j] = ov[(head + oc - 1 - j) % oc];
-		memcpy(tb, row_tb(m, i), m->tr_len * sizeof *tb);
-		memcpy(tv, row_tv(m, i), m->tr_len * sizeof *tv);
+		memmove(to + hv_cap * sizeof(double) + ht_cap * sizeof(float),
+		        from + oc * sizeof(double) + otc * sizeof(float), tr);
+		memmove(to + hv_cap * sizeof(double),
+		        from + oc * sizeof(double), tr);
+		memmove(to, from, oc * sizeof(double));
+		ring_unwrap((double *)(void *)to, oc, m->hv_head, m->hist_max);
 	}
-	free(m->hrows);
 	m->hrows = n;
 	m->hrow_bytes = rb;
 	m->caprows = rows;
 	m->hv_cap = hv_cap;
 	m->ht_cap = ht_cap;
-	m->hv_head = held % hv_cap;
+	m->hv_head = m->hist_max % hv_cap;
 	return 0;
 }
 

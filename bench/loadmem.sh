@@ -38,11 +38,7 @@ case $elf in /*) ;; *) elf=$(pwd)/$elf ;; esac
 work=$(mktemp -d -t ht-loadmem.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/maxrss" "$src/tests/targets/maxrss.c"
-dbg=$(readelf -SW "$elf" | awk '$2 ~ /^\.debug_/ {
-	v = 0; s = $6
-	for (k = 1; k <= length(s); k++)
-		v = v * 16 + index("0123456789abcdef", substr(s, k, 1)) - 1
-	t += v } END { print t + 0 }')
+dbg=$(debug_bytes "$elf")
 nfun=$(nm --defined-only "$elf" | grep -c ' [tT] ')
 
 # run HEAPTOP GROUP: "seconds peak_KiB sites"
@@ -65,9 +61,7 @@ for n in $counts; do
 	for g in line stack; do
 		sites=$n
 		[ $g = stack ] || sites=$nfun
-		bound=$(awk -v n="$n" -v d="$depth" -v s="$sites" -v g="$dbg" 'BEGIN {
-			b = 16 * 1048576 + n * (1024 + 32 * d) + s * 1024 + 3 * g
-			printf "%.0f\n", b / 1048576 }')
+		bound=$(($(rss_bound "$n" "$depth" "$sites" "$dbg") / 1024))
 		for h in "$heaptop" $old; do
 			set -- $(run "$h" $g)
 			tag=new

@@ -8,7 +8,11 @@
 # in base (number of functions), the others a hash of i and the frame:
 # distinct addresses give distinct stacks once symbolized (up to the
 # cube of the number of functions).  Each stack has 1-7 objects of 64 B to
-# 4 KiB.  Needs nm and readelf (binutils).
+# 4 KiB.  Needs nm and readelf (binutils).  Also:
+#   debug_bytes BINARY             the size of its .debug_* sections
+#   rss_bound STACKS DEPTH SITES DEBUG_BYTES
+#                                  the README's bound on the frontend's
+#                                  peak RSS (Limits), KiB
 gen_dump() {
 	gd_bin=$1 gd_n=$2 gd_d=$3
 	{
@@ -54,4 +58,19 @@ gen_dump() {
 			       lo[k] - lo[k] % 4096, path
 		}
 	}'
+}
+
+debug_bytes() {
+	readelf -SW "$1" | awk '$2 ~ /^\.debug_/ {
+		v = 0; s = $6
+		for (k = 1; k <= length(s); k++)
+			v = v * 16 + index("0123456789abcdef", substr(s, k, 1)) - 1
+		t += v } END { print t + 0 }'
+}
+
+# 16 MiB + S x (1 KiB + 32 B x D) + N x 1 KiB + 3 x G, in KiB
+rss_bound() {
+	awk -v n="$1" -v d="$2" -v s="$3" -v g="$4" 'BEGIN {
+		b = 16 * 1048576 + n * (1024 + 32 * d) + s * 1024 + 3 * g
+		printf "%d\n", b / 1024 }'
 }

@@ -21,11 +21,7 @@ done
 cd "$WORK"
 bin=$(cd "$(dirname "$HEAPTOP")" && pwd)/$(basename "$HEAPTOP")
 # the debug info of the binary, bytes
-dbg=$(readelf -SW "$bin" | awk '$2 ~ /^\.debug_/ {
-	v = 0; s = $6
-	for (k = 1; k <= length(s); k++)
-		v = v * 16 + index("0123456789abcdef", substr(s, k, 1)) - 1
-	t += v } END { print t + 0 }')
+dbg=$(debug_bytes "$bin")
 note "debug info: $dbg bytes"
 
 # run_case STACKS DEPTH GROUP
@@ -44,9 +40,7 @@ run_case() {
 	[ -n "$rss" ] || fail "no peak RSS"
 	sites=$n
 	[ "$g" = stack ] || sites=$(nm --defined-only "$bin" | grep -c ' [tT] ')
-	bound=$(awk -v n="$n" -v d="$d" -v s="$sites" -v g="$dbg" 'BEGIN {
-		b = 16 * 1048576 + n * (1024 + 32 * d) + s * 1024 + 3 * g
-		printf "%d\n", b / 1024 }')
+	bound=$(rss_bound "$n" "$d" "$sites" "$dbg")
 	note "$n stacks of $d frames, --group $g: peak RSS $rss KiB, bound $bound KiB"
 	[ "$rss" -le "$bound" ] ||
 		fail "peak RSS $rss KiB over the bound $bound KiB ($n stacks, depth $d, --group $g)"

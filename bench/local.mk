@@ -72,6 +72,15 @@ bench-symbolize: bench/symbench$(EXEEXT)
 	HT_BUILDDIR='$(abs_top_builddir)' \
 	  $(SHELL) $(abs_top_srcdir)/bench/symbolize.sh $(SYM_ARGS)
 
+# bench/loadmem.sh: time and peak RSS of --load --batch on generated
+# dumps of 100,000 and 300,000 stacks, against the stated bound.
+#   make bench-loadmem LOADMEM_ARGS='-e big -b /path/to/old/heaptop'
+EXTRA_DIST += bench/loadmem.sh
+.PHONY: bench-loadmem
+bench-loadmem: heaptop$(EXEEXT)
+	HT_BUILDDIR='$(abs_top_builddir)' \
+	  $(SHELL) $(abs_top_srcdir)/bench/loadmem.sh $(LOADMEM_ARGS)
+
 # bench/accuracy.sh: heaptop's per-site estimates against the truth
 # bench/acc_target knows, over many runs at 4K, 64K and 512K (bias,
 # z-scores), a >= 256 MiB heap's total, and jemalloc's profiler on the

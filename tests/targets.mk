@@ -9,6 +9,10 @@ tests_targets_leaky_SOURCES = tests/targets/leaky.c
 tests_targets_leaky_CFLAGS = $(HT_TARGET_CF)
 tests_targets_leaky_LDFLAGS = $(HT_TARGET_LINK)
 
+# maxrss: a command's peak RSS (t_frontend_loadmem.sh)
+check_PROGRAMS += tests/targets/maxrss
+tests_targets_maxrss_SOURCES = tests/targets/maxrss.c
+
 # --- the frontend (tests/integration/t_frontend_*.sh)
 
 # Targets.  fe_sym is optimised on purpose (an always_inline function must

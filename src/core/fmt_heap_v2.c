@@ -50,9 +50,30 @@ struct reader {
 	double adjust;             /* jeprof's $sample_adjustment */
 	struct ht_profile *p;
 	size_t stacks_cap;
+	size_t npcs, pcs_cap;      /* of the profile's pcs_block */
 	size_t threads_cap;        /* of the last stack's threads array */
 	size_t stack_line;         /* line of the last stack's '@' */
 };
+
+/* Room for `need` addresses in the profile's pcs_block, which holds every
+ * stack's pcs in stack order (one block: no allocation per stack).  0 or
+ * -ENOMEM. */
+static int grow_pcs(struct reader *r, size_t need)
+{
+	struct ht_profile *p = r->p;
+	uint64_t *old = p->pcs_block;
+	size_t off = 0;
+
+	if (ht_fmt_grow(&p->pcs_block, &r->pcs_cap, need,
+	                sizeof *p->pcs_block) < 0)
+		return -ENOMEM;
+	if (p->pcs_block != old)   /* moved: the stacks follow */
+		for (size_t i = 0; i < p->nstacks; i++) {
+			p->stacks[i].pcs = p->pcs_block + off;
+			off += p->stacks[i].depth;
+		}
+	return 0;
+}
 
 /* ---- lines ---- */
 
@@ -287,8 +308,7 @@ static int add_stack(struct reader *r, const char *s, const char *e)
 {
 	struct ht_profile *p = r->p;
 	struct ht_stack *st;
-	uint64_t *pcs = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	const char *why = NULL;
 
 	s = skip_ws(s, e);
@@ -296,33 +316,28 @@ static int add_stack(struct reader *r, const char *s, const char *e)
 		uint64_t a;
 
 		if (parse_hex_addr(&s, e, &a, &why) < 0) {
-			free(pcs);
 			return ht_fmt_errorf(r->cause, r->filename, r->lineno,
 			    "%s in stack (frame %zu)", why, n + 1);
 		}
 		if (n >= HT_FMT_MAX_DEPTH) {
-			free(pcs);
 			return ht_fmt_errorf(r->cause, r->filename, r->lineno,
 			    "stack deeper than %u frames", HT_FMT_MAX_DEPTH);
 		}
-		if (ht_fmt_grow(&pcs, &cap, n + 1, sizeof *pcs) < 0) {
-			free(pcs);
+		if (grow_pcs(r, r->npcs + n + 1) < 0)
 			return nomem(r);
-		}
-		pcs[n++] = a;
+		p->pcs_block[r->npcs + n++] = a;
 		s = skip_ws(s, e);
 	}
 	if (n == 0)
 		return ht_fmt_errorf(r->cause, r->filename, r->lineno,
 		                     "stack with no addresses");
 	if (ht_fmt_grow(&p->stacks, &r->stacks_cap, p->nstacks + 1,
-	                sizeof *p->stacks) < 0) {
-		free(pcs);
+	                sizeof *p->stacks) < 0)
 		return nomem(r);
-	}
 	st = &p->stacks[p->nstacks];
 	memset(st, 0, sizeof *st);
-	st->pcs = pcs;
+	st->pcs = p->pcs_block + r->npcs;
+	r->npcs += n;
 	st->depth = (uint32_t)n;
 	st->id = (uint32_t)p->nstacks;
 	p->nstacks++;
@@ -780,6 +795,7 @@ out:
 		return rc;
 	}
 	ht_profile_sum(r.p);
+	ht_profile_compact(r.p);   /* only trims: it cannot fail here */
 	/* a dump does not say whether the process still runs */
 	r.p->state = HT_PROC_UNKNOWN;
 	r.p->exit_status = -1;

@@ -398,6 +398,8 @@ void ht_model_free(struct ht_model *m)
 		free(m->labels[i]);
 	free(m->labels);
 	free(m->hist);
+	free(m->hrows);
+	free(m->fit_key);
 	free(m->site_hist);
 	free(m->series);
 	free(m->ids);

@@ -14,6 +14,9 @@
 #include "core/u64map.h"
 
 #define NO_VIA SIZE_MAX
+/* Sites whose trend is fitted at every update; past that, a share of
+ * them each update (model_trend.c, fit_rounds) */
+#define HT_FIT_EVERY 16384
 
 struct stack_info {
 	const struct ht_frame **frames;  /* innermost first, inlines expanded */
@@ -47,14 +50,11 @@ struct sideinfo {                        /* a profile plus its stack infos */
 };
 
 struct hist {
-	double v[HT_HISTORY_LEN];        /* ring */
-	size_t head, len;
+	size_t len;                      /* values in its history ring */
 	double pending;                  /* value being summed this update */
 	double pending_var;
 	uint64_t stamp;                  /* last site that summed it */
-	/* the trend series, aligned with the model's trend times (zero
-	 * before the stack first appeared) */
-	float tr_bytes[HT_TREND_POINTS], tr_var[HT_TREND_POINTS];
+	/* its values are row i (hist[i]) of the model's hrows */
 };
 
 struct tree {
@@ -112,6 +112,16 @@ struct ht_model {
 	struct ht_u64map hist_by_key;
 	struct hist *hist;
 	size_t nhist, caphist;
+	/* the values of hist[i], in row i of hrows (rows of hrow_bytes,
+	 * caprows of them): a ring of hv_cap doubles, the last updates'
+	 * in-use bytes (the newest at hv_head - 1, shared by every row),
+	 * then the trend series, ht_cap floats of bytes and ht_cap of
+	 * variances, aligned with tr_t (zero before the stack first
+	 * appeared).  hv_cap and ht_cap grow with the history held (at
+	 * most HT_HISTORY_LEN and HT_TREND_POINTS): a young history costs
+	 * a few bytes a stack, not the 2 KB of a full one */
+	unsigned char *hrows;
+	size_t hrow_bytes, caprows, hv_cap, ht_cap, hv_head;
 	/* the sites' history[]: site i of all[] at site_hist + i * hist_max,
 	 * hist_max the longest history (pushes since the last reset) */
 	double *site_hist;
@@ -137,6 +147,13 @@ struct ht_model {
 	       sr_v[HT_TREND_POINTS];
 	uint32_t *ids;
 	size_t capids;
+	/* the key each site of all[] had when its fit (fit, trend) was
+	 * made, for the first nfit_key: with more than HT_FIT_EVERY sites,
+	 * an update fits a site whose key moved and a share of the others
+	 * (turn fit_turn), the rest keep their fit of a few updates ago */
+	uint64_t *fit_key;
+	size_t capfit_key, nfit_key, fit_turn;
+	double fit_rate;                 /* the rate they were made at */
 	struct ht_proc_diag proc;
 
 	/* unsymbolized frames (no symbolizer): pc -> frame */

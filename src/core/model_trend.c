@@ -13,50 +13,146 @@
 #include "core/grow.h"
 #include "core/model_priv.h"
 
+/* Row i of hrows: its history ring, its trend bytes and variances. */
+static double *row_v(const struct ht_model *m, size_t i)
+{
+	return (double *)(void *)(m->hrows + i * m->hrow_bytes);
+}
+
+static float *row_tb(const struct ht_model *m, size_t i)
+{
+	return (float *)(void *)(row_v(m, i) + m->hv_cap);
+}
+
+static float *row_tv(const struct ht_model *m, size_t i)
+{
+	return row_tb(m, i) + m->ht_cap;
+}
+
+/* The smallest power of two >= need, at most max. */
+static size_t cap_for(size_t need, size_t max)
+{
+	size_t c = 1;
+
+	while (c < need)
+		c *= 2;
+	return c < max ? c : max;
+}
+
+/* The ring v of cap values, its newest `held` before position head,
+ * turned oldest first from v[0]. */
+static void ring_unwrap(double *v, size_t cap, size_t head, size_t held)
+{
+	double tmp[HT_HISTORY_LEN];
+
+	for (size_t j = 0; j < held; j++)   /* j-th newest */
+		tmp[held - 1 - j] = v[(head + cap - 1 - j) % cap];
+	memcpy(v, tmp, held * sizeof *v);
+}
+
+/* Lay hrows out again with rings of hv_cap and trends of ht_cap (both at
+ * least the current ones), in place: each ring's values oldest first from
+ * 0.  Every part of every row moves up (or stays), so rows and parts are
+ * moved from the last down: no second copy of the histories.  0 or
+ * -ENOMEM (then nothing changed). */
+static int reshape_rows(struct ht_model *m, size_t hv_cap, size_t ht_cap)
+{
+	size_t rb = hv_cap * sizeof(double) + 2 * ht_cap * sizeof(float);
+	size_t rows = m->caprows > m->nhist ? m->caprows : m->nhist;
+	size_t ob = m->hrow_bytes, oc = m->hv_cap, otc = m->ht_cap;
+	size_t tr = m->tr_len * sizeof(float);
+	unsigned char *n;
+
+	if (rows < 16)
+		rows = 16;
+	if (rows > SIZE_MAX / rb || !(n = realloc(m->hrows, rows * rb)))
+		return -ENOMEM;
+	for (size_t i = m->nhist; i-- > 0;) {
+		unsigned char *from = n + i * ob, *to = n + i * rb;
+
+		memmove(to + hv_cap * sizeof(double) + ht_cap * sizeof(float),
+		        from + oc * sizeof(double) + otc * sizeof(float), tr);
+		memmove(to + hv_cap * sizeof(double),
+		        from + oc * sizeof(double), tr);
+		memmove(to, from, oc * sizeof(double));
+		ring_unwrap((double *)(void *)to, oc, m->hv_head, m->hist_max);
+	}
+	m->hrows = n;
+	m->hrow_bytes = rb;
+	m->caprows = rows;
+	m->hv_cap = hv_cap;
+	m->ht_cap = ht_cap;
+	m->hv_head = m->hist_max % hv_cap;
+	return 0;
+}
+
+/* Room in every row for this update's history value and trend point.
+ * 0 or -ENOMEM (then nothing changed). */
+static int reserve_rows(struct ht_model *m)
+{
+	size_t hv = cap_for(m->hist_max + 1, HT_HISTORY_LEN);
+	size_t ht = cap_for(m->tr_len + 1, HT_TREND_POINTS);
+
+	if (hv <= m->hv_cap && ht <= m->ht_cap)
+		return 0;
+	return reshape_rows(m, hv > m->hv_cap ? hv : m->hv_cap,
+	                    ht > m->ht_cap ? ht : m->ht_cap);
+}
+
 /* The histories of a site's stacks, each stack key once (several stacks
- * of a site may share a key): the next one from cursor *k (start at 0),
- * marked with stamp; NULL at the end. */
-static struct hist *next_site_hist(struct ht_model *m,
-                                   const struct ht_site *site, size_t *k,
-                                   size_t stamp)
+ * of a site may share a key): the next one's index in hist[] from cursor
+ * *k (start at 0), marked with stamp; NO_HIST at the end. */
+static size_t next_site_hist(struct ht_model *m, const struct ht_site *site,
+                             size_t *k, size_t stamp)
 {
 	while (*k < site->nstacks) {
 		const struct stack_info *si = &m->cur.si[site->stack_idx[(*k)++]];
 		size_t *v = si->hist != NO_HIST ? NULL :
 		            ht_u64map_get(&m->hist_by_key, si->skey);
-		struct hist *h;
+		size_t i;
 
 		if (si->hist == NO_HIST && !v)
 			continue;
-		h = &m->hist[si->hist != NO_HIST ? si->hist : *v];
-		if (h->stamp == stamp)
+		i = si->hist != NO_HIST ? si->hist : *v;
+		if (m->hist[i].stamp == stamp)
 			continue;
-		h->stamp = stamp;
-		return h;
+		m->hist[i].stamp = stamp;
+		return i;
 	}
-	return NULL;
+	return NO_HIST;
 }
 
-/* Add a stack key's history h to a site's history hv[0..*len), newest
- * values aligned (hv is only valid up to *len: the part it grows into is
- * zeroed here). */
-static void add_history(double *hv, size_t *len, const struct hist *h)
+/* Add history i to a site's history hv[0..*len), newest values aligned
+ * (hv is only valid up to *len: the part it grows into is zeroed here). */
+static void add_history(const struct ht_model *m, double *hv, size_t *len,
+                        size_t i)
 {
-	if (h->len > *len) {
+	const double *v = row_v(m, i);
+	size_t n = m->hist[i].len, pos = m->hv_head, a, rest, d;
+
+	a = n < pos ? n : pos;
+	rest = n - a;
+	if (*len == 0) {   /* the first (often only) stack: a copy */
+		memcpy(hv, v + m->hv_cap - rest, rest * sizeof *hv);
+		memcpy(hv + rest, v + pos - a, a * sizeof *hv);
+		*len = n;
+		return;
+	}
+	if (n > *len) {
 		/* shift what we have so newest values stay aligned */
-		size_t add = h->len - *len;
+		size_t add = n - *len;
 
 		memmove(hv + add, hv, *len * sizeof *hv);
 		memset(hv, 0, add * sizeof *hv);
-		*len = h->len;
+		*len = n;
 	}
-	for (size_t j = 0; j < h->len; j++) {
-		/* j-th newest of the ring -> position from the end */
-		size_t ring = (h->head + HT_HISTORY_LEN - 1 - j) %
-		              HT_HISTORY_LEN;
-
-		hv[*len - 1 - j] += h->v[ring];
-	}
+	/* the ring's newest n values, oldest first: the part below its
+	 * head, and the part wrapped to its end before it */
+	d = *len;
+	for (size_t k = 0; k < rest; k++)
+		hv[d - n + k] += v[m->hv_cap - rest + k];
+	for (size_t k = 0; k < a; k++)
+		hv[d - a + k] += v[pos - a + k];
 }
 
 /* Halve the trend series: keep every other point, oldest first. */
@@ -68,9 +164,13 @@ static void trend_decimate(struct ht_model *m)
 		m->tr_t[k] = m->tr_t[j];
 		m->tr_tot_b[k] = m->tr_tot_b[j];
 		m->tr_tot_v[k] = m->tr_tot_v[j];
-		for (size_t i = 0; i < m->nhist; i++) {
-			m->hist[i].tr_bytes[k] = m->hist[i].tr_bytes[j];
-			m->hist[i].tr_var[k] = m->hist[i].tr_var[j];
+	}
+	for (size_t i = 0; i < m->nhist; i++) {
+		float *tb = row_tb(m, i), *tv = row_tv(m, i);
+
+		for (size_t j = 0, k2 = 0; j < m->tr_len; j += 2, k2++) {
+			tb[k2] = tb[j];
+			tv[k2] = tv[j];
 		}
 	}
 	for (size_t j = 0, k2 = 0; j < m->tr_len; j += 2, k2++)
@@ -106,27 +206,31 @@ static size_t push_trend(struct ht_model *m, const struct ht_profile *p)
 
 /* A site's trend series, summed from its stacks' (each stack key once);
  * with hist_into (the site itself, its history[] at hv), its history too,
- * in the same walk.  The series' length. */
+ * in the same walk; with bytes NULL, its history only.  The series'
+ * length. */
 static size_t sum_site(struct ht_model *m, const struct ht_site *site,
                        struct ht_site *hist_into, double *hv, double *t,
                        double *bytes, double *var)
 {
-	size_t n = m->tr_len, k = 0, stamp = ++m->stamp_base;
-	struct hist *h;
+	size_t n = bytes ? m->tr_len : 0, k = 0, stamp = ++m->stamp_base, i;
 
 	if (hist_into) {
 		hist_into->history = hv;
 		hist_into->hist_len = 0;
 	}
-	memcpy(t, m->tr_t, n * sizeof *t);
-	memset(bytes, 0, n * sizeof *bytes);
-	memset(var, 0, n * sizeof *var);
-	while ((h = next_site_hist(m, site, &k, stamp)) != NULL) {
+	if (n) {
+		memcpy(t, m->tr_t, n * sizeof *t);
+		memset(bytes, 0, n * sizeof *bytes);
+		memset(var, 0, n * sizeof *var);
+	}
+	while ((i = next_site_hist(m, site, &k, stamp)) != NO_HIST) {
+		const float *tb = row_tb(m, i), *tv = row_tv(m, i);
+
 		if (hist_into)
-			add_history(hv, &hist_into->hist_len, h);
+			add_history(m, hv, &hist_into->hist_len, i);
 		for (size_t j = 0; j < n; j++) {
-			bytes[j] += h->tr_bytes[j];
-			var[j] += h->tr_var[j];
+			bytes[j] += tb[j];
+			var[j] += tv[j];
 		}
 	}
 	return n;
@@ -206,7 +310,7 @@ static void prefetch_site(const struct ht_model *m, size_t i)
 {
 	const struct ht_site *s = &m->all[i];
 	const struct stack_info *si;
-	const struct hist *h;
+	const double *v;
 
 	if (i >= m->nall || !s->nstacks)
 		return;
@@ -216,12 +320,36 @@ static void prefetch_site(const struct ht_model *m, size_t i)
 	si = &m->cur.si[s->stack_idx[0]];
 	if (si->hist == NO_HIST)
 		return;
-	h = &m->hist[si->hist];
-	__builtin_prefetch(&h->stamp, 1);
-	__builtin_prefetch(&h->v[(h->head + HT_HISTORY_LEN - 1) %
-	                         HT_HISTORY_LEN]);
-	__builtin_prefetch(&h->tr_bytes[0]);
-	__builtin_prefetch(&h->tr_var[0]);
+	v = row_v(m, si->hist);
+	__builtin_prefetch(&m->hist[si->hist].stamp, 1);
+	__builtin_prefetch(&v[m->hv_head ? m->hv_head - 1 : m->hv_cap - 1]);
+	__builtin_prefetch(row_tb(m, si->hist));
+	__builtin_prefetch(row_tv(m, si->hist));
+}
+
+/* Which sites this update fits: with more than HT_FIT_EVERY sites, one
+ * in `rounds` (the turn), and every site whose fit was made for another
+ * key (new, moved, or never fitted); the others keep theirs, at most
+ * rounds - 1 updates old.  Fitting every site's 128-point series is most
+ * of an update with 100,000 sites.  The number of rounds, or 0 when the
+ * keys cannot be kept (then every site is fitted). */
+static size_t fit_rounds(struct ht_model *m, double rate)
+{
+	size_t rounds = (m->nall + HT_FIT_EVERY - 1) / HT_FIT_EVERY;
+
+	if (rate != m->fit_rate) {
+		m->nfit_key = 0;
+		m->fit_rate = rate;
+	}
+	if (ht_grow(&m->fit_key, &m->capfit_key, m->nall + 1,
+	            sizeof *m->fit_key) < 0) {
+		m->nfit_key = 0;
+		return 0;
+	}
+	if (rounds < 1)
+		rounds = 1;
+	m->fit_turn = (m->fit_turn + 1) % rounds;
+	return rounds;
 }
 
 /* History, trend, ages and verdict of every site: one pass over the
@@ -229,6 +357,7 @@ static void prefetch_site(const struct ht_model *m, size_t i)
 int model_diagnose_sites(struct ht_model *m)
 {
 	double rate = m->cur.p ? (double)m->cur.p->rate : 0;
+	size_t rounds;
 
 	if (!m->series && !(m->series = malloc(sizeof *m->series)))
 		return model_fail(m, -ENOMEM, "trends: out of memory");
@@ -238,21 +367,30 @@ int model_diagnose_sites(struct ht_model *m)
 	            m->nall * m->hist_max + 1, sizeof *m->site_hist) < 0)
 		return model_fail(m, -ENOMEM, "history of %zu sites: out of "
 		                  "memory", m->nall);
+	rounds = fit_rounds(m, rate);
 	for (size_t i = 0; i < m->nall; i++) {
 		struct ht_site *site = &m->all[i];
 		struct ht_age_summary as;
+		bool fit = !rounds || i % rounds == m->fit_turn ||
+		           i >= m->nfit_key || m->fit_key[i] != site->key;
+		bool had_ages = !fit && site->has_ages;  /* of the last update */
 		size_t n;
 
 		prefetch_site(m, i + 4);
 		n = sum_site(m, site, site, m->site_hist + i * m->hist_max,
-		             m->sr_t, m->sr_b, m->sr_v);
-
-		site->trend = fit_points(m, n, m->sr_t, m->sr_b, m->sr_v, rate,
-		                         &site->fit);
+		             m->sr_t, fit ? m->sr_b : NULL, m->sr_v);
+		if (fit)
+			site->trend = fit_points(m, n, m->sr_t, m->sr_b,
+			                         m->sr_v, rate, &site->fit);
+		if (rounds)
+			m->fit_key[i] = site->key;
 		site->has_ages = site_ages(m, site, &as);
+		if (!fit && !had_ages && !site->has_ages)
+			continue;   /* the same fit, no ages: the same verdict */
 		ht_site_verdict(&site->fit, site->trend,
 		                site->has_ages ? &as : NULL, &site->verdict);
 	}
+	m->nfit_key = rounds ? m->nall : 0;
 	return 0;
 }
 
@@ -343,6 +481,9 @@ int model_push_history(struct ht_model *m)
 	struct ht_profile *p = m->cur.p;
 	size_t at;
 
+	if (reserve_rows(m) < 0)
+		return model_fail(m, -ENOMEM, "history of %zu stacks: out of "
+		                  "memory", m->nhist);
 	/* pending is 0 here: a new entry's, or reset by the last push */
 	for (size_t i = 0; i < p->nstacks; i++) {
 		struct stack_info *si = &m->cur.si[i];
@@ -353,6 +494,8 @@ int model_push_history(struct ht_model *m)
 			/* a stack new to this snapshot: find or add its key's */
 			if (ht_grow(&m->hist, &m->caphist, m->nhist + 1,
 			            sizeof *m->hist) < 0 ||
+			    ht_grow(&m->hrows, &m->caprows, m->nhist + 1,
+			            m->hrow_bytes) < 0 ||
 			    ht_u64map_put(&m->hist_by_key, si->skey, m->nhist,
 			                  &v, &isnew) < 0) {
 				for (size_t j = 0; j < m->nhist; j++)
@@ -361,8 +504,10 @@ int model_push_history(struct ht_model *m)
 				                  "stacks: out of memory",
 				                  m->nhist + 1);
 			}
-			if (isnew)
-				memset(&m->hist[m->nhist++], 0, sizeof *m->hist);
+			if (isnew) {
+				memset(&m->hist[m->nhist], 0, sizeof *m->hist);
+				memset(row_v(m, m->nhist++), 0, m->hrow_bytes);
+			}
 			si->hist = *v;
 		}
 		m->hist[si->hist].pending += p->stacks[i].counts.cur_bytes;
@@ -375,30 +520,30 @@ int model_push_history(struct ht_model *m)
 	/* one pass: each entry is large, a pass costs a cache miss each */
 	for (size_t i = 0; i < m->nhist; i++) {
 		struct hist *h = &m->hist[i];
+		float *tb = row_tb(m, i), *tv = row_tv(m, i);
 
-		h->v[h->head] = h->pending;
-		h->head = (h->head + 1) % HT_HISTORY_LEN;
+		row_v(m, i)[m->hv_head] = h->pending;
 		if (h->len < HT_HISTORY_LEN)
 			h->len++;
-		h->tr_bytes[at] = (float)h->pending;
-		h->tr_var[at] = (float)h->pending_var;
-		m->tr_tot_b[at] += h->tr_bytes[at];
-		m->tr_tot_v[at] += h->tr_var[at];
+		tb[at] = (float)h->pending;
+		tv[at] = (float)h->pending_var;
+		m->tr_tot_b[at] += tb[at];
+		m->tr_tot_v[at] += tv[at];
 		h->pending = h->pending_var = 0;
 	}
+	m->hv_head = (m->hv_head + 1) % m->hv_cap;
 	return 0;
 }
 
 /* Forget the per-site history (after a reset). */
 void ht_model_clear_history(struct ht_model *m)
 {
-	for (size_t i = 0; i < m->nhist; i++) {
+	for (size_t i = 0; i < m->nhist; i++)
 		m->hist[i].len = 0;
-		m->hist[i].head = 0;
-	}
 	for (size_t i = 0; i < m->nall; i++)
 		m->all[i].hist_len = 0;
 	m->hist_max = 0;
+	m->nfit_key = 0;
 	m->tr_len = 0;
 	m->tr_step = HT_TREND_STEP_S;
 }

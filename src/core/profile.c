@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,53 @@ void ht_profile_free(struct ht_profile *p)
 	free(p->cmdline);
 	free(p->exe);
 	free(p);
+}
+
+/* Point every stack's pcs into block, in stack order. */
+static void point_pcs(struct ht_profile *p, uint64_t *block)
+{
+	size_t off = 0;
+
+	for (size_t i = 0; i < p->nstacks; i++) {
+		p->stacks[i].pcs = block + off;
+		off += p->stacks[i].depth;
+	}
+	p->pcs_block = block;
+}
+
+/* Move every stack's pcs into one block of their total depth (or trim
+ * the block they are in, in stack order), and trim the stacks array to
+ * its length: a parser's arrays, grown by doubling, hold up to twice
+ * what they need.  0, or -ENOMEM with p unchanged. */
+int ht_profile_compact(struct ht_profile *p)
+{
+	size_t n = 1;
+	uint64_t *block;
+	struct ht_stack *st;
+
+	for (size_t i = 0; i < p->nstacks; i++) {
+		if (p->stacks[i].depth > SIZE_MAX / sizeof *block - n)
+			return -ENOMEM;
+		n += p->stacks[i].depth;
+	}
+	if (p->pcs_block) {
+		if ((block = realloc(p->pcs_block, n * sizeof *block)))
+			point_pcs(p, block);
+	} else if (p->nstacks) {
+		if (!(block = malloc(n * sizeof *block)))
+			return -ENOMEM;
+		for (size_t i = 0, off = 0; i < p->nstacks; i++) {
+			struct ht_stack *s = &p->stacks[i];
+
+			memcpy(block + off, s->pcs, s->depth * sizeof *block);
+			free(s->pcs);
+			off += s->depth;
+		}
+		point_pcs(p, block);
+	}
+	if (p->nstacks && (st = realloc(p->stacks, p->nstacks * sizeof *st)))
+		p->stacks = st;
+	return 0;
 }
 
 /* Recompute p->totals as the sum over all stacks. */

@@ -153,6 +153,10 @@ void ht_profile_free(struct ht_profile *p);
  * sample ("nothing was sampled at this rate ... try -r 4K"), written to
  * buf.  Returns false (buf "") when there is nothing to say. */
 bool ht_profile_quiet_note(const struct ht_profile *p, char *buf, size_t n);
+/* Move the stacks' pcs into one block (pcs_block; one already there is
+ * trimmed, its stacks' pcs in stack order) and trim the stacks array to
+ * its length (after parsing).  0 or -ENOMEM (p unchanged). */
+int ht_profile_compact(struct ht_profile *p);
 /* Recompute p->totals from the stacks. */
 void ht_profile_sum(struct ht_profile *p);
 /* The module containing addr, or NULL. */

@@ -58,6 +58,12 @@ static struct ht_profile *profile_dup(const struct ht_profile *src)
 	                    sizeof *p->modules);
 	if (!p->stacks || !p->modules || !(p->pcs_block = pcs_block(src)))
 		goto fail;
+	/* a block of src's holds its stacks' pcs in stack order: one copy */
+	if (src->pcs_block && src->nstacks)
+		memcpy(p->pcs_block, src->pcs_block,
+		       (size_t)(src->stacks[src->nstacks - 1].pcs +
+		                src->stacks[src->nstacks - 1].depth -
+		                src->pcs_block) * sizeof *p->pcs_block);
 	for (size_t i = 0, off = 0; i < src->nstacks; i++) {
 		const struct ht_stack *a = &src->stacks[i];
 		struct ht_stack *b = &p->stacks[i];
@@ -68,7 +74,8 @@ static struct ht_profile *profile_dup(const struct ht_profile *src)
 		p->nstacks++;
 		/* one block for all pcs: 100,000 mallocs and frees less */
 		b->pcs = p->pcs_block + off;
-		memcpy(b->pcs, a->pcs, a->depth * sizeof *b->pcs);
+		if (!src->pcs_block)
+			memcpy(b->pcs, a->pcs, a->depth * sizeof *b->pcs);
 		off += a->depth;
 		if (a->nthreads) {
 			b->threads = malloc(a->nthreads * sizeof *b->threads);

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "core/model.h"
+#include "core/model_priv.h"
 #include "failalloc.h"
 
 /* Code the stacks point into.  Never called for real, just named. */
@@ -328,6 +329,151 @@ static void test_stable_keys_history(void **state)
 	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
 	sites = ht_model_sites(m, &n);
 	assert_int_equal(sites[0]->hist_len, 1);
+	ht_model_free(m);
+}
+
+/* Site alpha's and beta's in-use bytes at update k of test_long_history. */
+static double long_alpha(size_t k) { return (double)k + (k > 50 ? 1000.0 * k : 0); }
+static double long_beta(size_t k) { return k > 100 ? 7.0 * k : 0; }
+
+/* Check a site's history and trend series against update k's values. */
+static void check_long_site(struct ht_model *m, const char *name, size_t k,
+                            size_t first, double (*val)(size_t))
+{
+	struct ht_site *const *sites;
+	const struct ht_site *s = NULL;
+	double t[HT_TREND_POINTS], b[HT_TREND_POINTS], v[HT_TREND_POINTS];
+	size_t n, want = k - first + 1, np;
+
+	sites = ht_model_sites(m, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fn(sites[i]), name) == 0)
+			s = sites[i];
+	assert_non_null(s);
+	if (want > HT_HISTORY_LEN)
+		want = HT_HISTORY_LEN;
+	assert_int_equal(s->hist_len, want);
+	for (size_t j = 0; j < want; j++)
+		assert_true(s->history[want - 1 - j] == val(k - j));
+	np = ht_model_site_series(m, s, t, b, v);
+	assert_true(np >= 1 && np <= HT_TREND_POINTS);
+	assert_true(t[np - 1] == (double)k);
+	for (size_t j = 0; j < np; j++)
+		assert_true(b[j] == (float)val((size_t)t[j]));
+}
+
+/* Histories and trend series over more updates than either holds, a
+ * stack that appears late, and a reset: the newest values, aligned. */
+static void test_long_history(void **state)
+{
+	struct ht_model *m = NULL;
+
+	for (size_t k = 1; k <= 300; k++) {
+		struct ht_profile *p = make_profile((double)k,
+		                                    k > 50 ? 1000.0 * k : 0,
+		                                    100, 0);
+
+		p->snapshot_time_ns = (uint64_t)k * 1000000000u;
+		if (k <= 100)
+			p->nstacks = 2;  /* beta's stack comes at 101 */
+		else
+			p->stacks[2].counts = counts(long_beta(k), long_beta(k));
+		ht_profile_sum(p);
+		if (!m) {
+			m = new_model(p);
+			set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+		}
+		if (k == 201)
+			ht_model_clear_history(m);
+		assert_int_equal(ht_model_update(m, p), 0);
+		check_long_site(m, "fe_site_alpha", k, k > 200 ? 201 : 1,
+		                long_alpha);
+		if (k > 100)
+			check_long_site(m, "fe_site_beta", k,
+			                k > 200 ? 201 : 101, long_beta);
+	}
+	ht_model_free(m);
+}
+
+/* A profile of n raw stacks (no symbols), stack i holding
+ * (i + 1) * 1000 * k^2 bytes at time k seconds: every site grows, faster
+ * at each update (each fit's slope is new). */
+static struct ht_profile *many_profile(size_t n, size_t k)
+{
+	struct ht_profile *p = ht_profile_new();
+
+	assert_non_null(p);
+	p->kind = HT_SOURCE_LIVE;
+	p->rate = 100;
+	p->state = HT_PROC_RUNNING;
+	p->snapshot_time_ns = (uint64_t)k * 1000000000u;
+	p->stacks = calloc(n, sizeof *p->stacks);
+	assert_non_null(p->stacks);
+	p->nstacks = n;
+	for (size_t i = 0; i < n; i++) {
+		p->stacks[i].depth = 1;
+		p->stacks[i].id = (uint32_t)i;
+		p->stacks[i].pcs = malloc(sizeof *p->stacks[i].pcs);
+		assert_non_null(p->stacks[i].pcs);
+		p->stacks[i].pcs[0] = 0x100000 + 16 * i;
+		p->stacks[i].counts = counts((double)((i + 1) * k * k * 1000),
+		                             (double)((i + 1) * k * k * 1000));
+	}
+	ht_profile_sum(p);
+	return p;
+}
+
+/* With more sites than HT_FIT_EVERY, an update fits a share of them:
+ * every site's fit is redone at least every `rounds` updates (here 2),
+ * new sites at once, and a fit is never another site's. */
+static void test_fit_rounds(void **state)
+{
+	size_t n = HT_FIT_EVERY + 100, nsites;
+	struct ht_model *m = ht_model_new(NULL);
+	double *last = calloc(n, sizeof *last);
+	size_t *when = calloc(n, sizeof *when);
+	struct ht_model_options o = { HT_GROUP_STACK, HT_SORT_INUSE_BYTES,
+	                              NULL, true, false };
+
+	assert_non_null(m);
+	assert_non_null(last);
+	assert_non_null(when);
+	assert_int_equal(ht_model_set_options(m, &o), 0);
+	for (size_t k = 1; k <= 6; k++) {
+		struct ht_site *const *sites;
+		size_t changed = 0;
+
+		assert_int_equal(ht_model_update(m, many_profile(n, k)), 0);
+		sites = ht_model_sites(m, &nsites);
+		assert_int_equal(nsites, n);
+		for (size_t i = 0; i < nsites; i++) {
+			const struct ht_site *s = sites[i];
+			/* stack j (its in-use bytes at k = 1 tell it) */
+			size_t j = (size_t)(s->history[0] / 1000) - 1;
+
+			assert_true(j < n);
+			if (k == 1) {   /* all new: all fitted (one point) */
+				last[j] = s->fit.slope;
+				when[j] = 1;
+				continue;
+			}
+			if (s->fit.slope != last[j]) {
+				changed++;
+				when[j] = k;
+			}
+			/* refitted within the last two updates */
+			assert_true(k - when[j] < 2);
+			/* never another site's fit: it grows by j + 1 */
+			assert_true(s->fit.slope > 0 || k - when[j] == 1);
+			last[j] = s->fit.slope;
+		}
+		/* update 2: the half fitted now; update 3 on: all fitted
+		 * within the last two updates, about half refitted */
+		if (k >= 2)
+			assert_true(changed >= n / 2 - 1 && changed <= n / 2 + 1);
+	}
+	free(last);
+	free(when);
 	ht_model_free(m);
 }
 
@@ -1002,6 +1148,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grouping),
 		cmocka_unit_test(test_stable_keys_history),
+		cmocka_unit_test(test_long_history),
+		cmocka_unit_test(test_fit_rounds),
 		cmocka_unit_test(test_baseline_live),
 		cmocka_unit_test(test_baseline_by_symbols),
 		cmocka_unit_test(test_trees),

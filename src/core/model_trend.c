@@ -549,12 +549,11 @@ void ht_model_clear_history(struct ht_model *m)
 }
 
 /* The newest point of entry h: its ring slot and trend point. */
-static void add_newest(struct ht_model *m, struct hist *h, double b,
-                       double var)
+static void add_newest(struct ht_model *m, size_t i, double b, double var)
 {
-	h->v[(h->head + HT_HISTORY_LEN - 1) % HT_HISTORY_LEN] += b;
-	h->tr_bytes[m->tr_len - 1] += (float)b;
-	h->tr_var[m->tr_len - 1] += (float)var;
+	row_v(m, i)[(m->hv_head + m->hv_cap - 1) % m->hv_cap] += b;
+	row_tb(m, i)[m->tr_len - 1] += (float)b;
+	row_tv(m, i)[m->tr_len - 1] += (float)var;
 }
 
 /* Stack i of the current snapshot, pending at this update's push, now
@@ -571,18 +570,20 @@ int model_late_history(struct ht_model *m, size_t i, uint64_t pending_key)
 
 	if (!v || !m->tr_len || !m->hist[*v].len)
 		return 0;   /* not pushed (or reset since): nothing to move */
-	add_newest(m, &m->hist[*v], -c->cur_bytes, -c->var_cur_bytes);
+	add_newest(m, *v, -c->cur_bytes, -c->var_cur_bytes);
 	if (ht_grow(&m->hist, &m->caphist, m->nhist + 1, sizeof *m->hist) < 0 ||
+	    ht_grow(&m->hrows, &m->caprows, m->nhist + 1, m->hrow_bytes) < 0 ||
 	    ht_u64map_put(&m->hist_by_key, si->skey, m->nhist, &v,
 	                  &isnew) < 0)
 		return model_fail(m, -ENOMEM, "history of %zu stacks: out of "
 		                  "memory", m->nhist + 1);
 	if (isnew) {
-		memset(&m->hist[m->nhist++], 0, sizeof *m->hist);
-		m->hist[*v].head = 1 % HT_HISTORY_LEN;
+		/* one point, the newest: the ring's slot before hv_head */
+		memset(&m->hist[m->nhist], 0, sizeof *m->hist);
+		memset(row_v(m, m->nhist++), 0, m->hrow_bytes);
 		m->hist[*v].len = 1;
 	}
 	si->hist = *v;
-	add_newest(m, &m->hist[*v], c->cur_bytes, c->var_cur_bytes);
+	add_newest(m, *v, c->cur_bytes, c->var_cur_bytes);
 	return 0;
 }

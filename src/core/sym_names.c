@@ -154,7 +154,7 @@ static bool split_impl(const char *b, const char *e, const char **xb,
 /* Strong allocator names: the malloc family and glibc's internals, C++
  * operator new/delete and the std allocator's allocate, Rust's global
  * allocator entry points, jemalloc, tcmalloc and mimalloc entry points
- * and internals.  [b, e) is the qualified name (core_name). */
+ * and internals, CPython's PyMem/PyObject allocator layer.  [b, e) is the qualified name (core_name). */
 static bool allocator_name(const char *b, const char *e)
 {
 	static const char *const prefix[] = {
@@ -184,6 +184,14 @@ static bool allocator_name(const char *b, const char *e)
 		"fallback_impl<", "newImpl<",
 		/* tcmalloc, mimalloc (their tc_ and mi_ entry points below) */
 		"tcmalloc::", "_mi_",
+		/* CPython's allocator layer (obmalloc and its PyMem/PyObject
+		 * entry points, the debug hooks): a C extension's or the
+		 * interpreter's caller is the site */
+		"_PyObject_Malloc", "_PyObject_Calloc", "_PyObject_Realloc",
+		"PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc",
+		"_PyMem_Raw", "PyMem_Raw", "PyMem_Malloc", "PyMem_Calloc",
+		"PyMem_Realloc", "_PyMem_Debug", "pymalloc_alloc",
+		"pymalloc_realloc",
 	};
 	/* what follows tc_ / mi_ in their entry points: tc_malloc, tc_new,
 	 * mi_zalloc_aligned, mi_heap_malloc, ...  A program's own mi_parse

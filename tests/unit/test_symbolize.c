@@ -449,6 +449,9 @@ static void test_allocator_names_more(void **state)
 		"tc_delete_nothrow", "tc_posix_memalign",
 		"void* fallback_impl<false>(unsigned long)",
 		"void* newImpl<true>(unsigned long)",
+		"_PyObject_Malloc", "PyObject_Malloc", "_PyObject_Realloc",
+		"PyMem_RawCalloc", "_PyMem_RawMalloc", "PyMem_Malloc",
+		"_PyMem_DebugRawAlloc", "pymalloc_alloc",
 	};
 	static const char *const no[] = {
 		"site_calloc", "site_realloc", "site_posix_memalign",
@@ -459,6 +462,8 @@ static void test_allocator_names_more(void **state)
 		"myservice::EventLog::record", "arena_new_thing",
 		"<myservice::X as core::fmt::Display>::fmt",
 		"mi_leak_site", "mi_parse_config", "tc_connect", "tc_rule_apply",
+		"PyByteArray_Resize", "_PyBytes_Resize", "list_resize",
+		"PyObject_GetAttr",
 	};
 
 	(void)state;

@@ -18,6 +18,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -465,6 +466,8 @@ static __attribute__((noinline)) void free_slow(void *p)
 	errno = saved;
 }
 
+/* hit: p may be sampled (the filter says so), and the hook left the
+ * countdown alone; otherwise it has counted n down already. */
 static SAMPLING_SLOW void *realloc_slow(void *p, size_t n, int hit)
 {
 	struct ht_tls *t = &ht_tls;
@@ -473,6 +476,8 @@ static SAMPLING_SLOW void *realloc_slow(void *p, size_t n, int hit)
 	int saved, taken = 0;
 	void *q;
 
+	if (hit)
+		t->countdown -= (int64_t)n; /* the hook skipped it */
 	if (hit && in_arena(p)) {
 		/* move out of the bootstrap arena (never freed) */
 		size_t old = arena_block_size(p);
@@ -516,11 +521,35 @@ static SAMPLING_SLOW void *realloc_slow(void *p, size_t n, int hit)
 
 /* ---- the hooks ------------------------------------------------------ */
 
+/*
+ * COUNT_DOWN(size, slow): subtract size from this thread's countdown and
+ * go to the label `slow` when it reaches zero or below.  On x86-64 with
+ * GCC or clang, one read-modify-write `sub` on the thread-local word and
+ * the branch on its flags (3 instructions fewer than the compiler's load,
+ * subtract, store, test: it does not reuse the subtraction's flags).  The
+ * flags compare the exact difference, which differs from the wrapped
+ * one only for sizes beyond 2^62, which no allocator satisfies.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__PIC__)
+_Static_assert(offsetof(struct ht_tls, countdown) == 0, "COUNT_DOWN subtracts at ht_tls+0");
+#define COUNT_DOWN(size, slow)                                              \
+	asm goto("movq ht_tls@gottpoff(%%rip), %%rax\n\t"                   \
+		 "subq %0, %%fs:(%%rax)\n\t"                                 \
+		 "jle %l1"                                                   \
+		 : : "r"((int64_t)(size)) : "rax", "cc", "memory" : slow)
+#else
+#define COUNT_DOWN(size, slow)                                              \
+	do {                                                                \
+		if (HT_UNLIKELY((ht_tls.countdown -= (int64_t)(size)) <= 0)) \
+			goto slow;                                          \
+	} while (0)
+#endif
+
 #define FAST_ALLOC(size, slow_call, real_call)                              \
 	do {                                                                \
-		struct ht_tls *t_ = &ht_tls;                                \
-		if (HT_LIKELY((t_->countdown -= (int64_t)(size)) > 0))      \
-			return real_call;                                   \
+		COUNT_DOWN(size, slow_);                                    \
+		return real_call;                                           \
+	slow_:                                                              \
 		return slow_call;                                           \
 	} while (0)
 
@@ -549,13 +578,12 @@ HT_EXPORT void *calloc(size_t n, size_t m)
 
 HT_EXPORT void *realloc(void *p, size_t n)
 {
-	struct ht_tls *t = &ht_tls;
-	int hit = ht_filter_maybe(p);
-
-	t->countdown -= (int64_t)n;
-	if (HT_LIKELY(!hit && t->countdown > 0))
-		return real_realloc(p, n);
-	return realloc_slow(p, n, hit);
+	if (HT_UNLIKELY(ht_filter_maybe(p)))
+		return realloc_slow(p, n, 1);
+	COUNT_DOWN(n, slow);
+	return real_realloc(p, n);
+slow:
+	return realloc_slow(p, n, 0);
 }
 
 HT_EXPORT void *reallocarray(void *p, size_t n, size_t m)

@@ -96,7 +96,7 @@ bench-accuracy: heaptop$(EXEEXT) $(lib_LTLIBRARIES)
 # bench/realprog.sh: the runtime's cost on sqlite3, python3, gcc's cc1 and a
 # Rust program (callgrind and wall, at 512K, 64K, 4K and a 1% budget), and
 # malloc_bench from 1 to 16 threads.  Not part of `make bench`: ~10 minutes.
-EXTRA_DIST += bench/realprog.sh bench/realprog.rs
+EXTRA_DIST += bench/realprog.sh bench/realprog.rs bench/idle_thread.c
 
 .PHONY: bench-real
 bench-real: heaptop$(EXEEXT) $(lib_LTLIBRARIES)

@@ -9,7 +9,10 @@
 # all threads, and the program's threads alone: without the runtime's
 # control thread, whose periodic work callgrind's ~50x slowdown inflates;
 # deterministic; also with sampling off, HEAPTOP_RATE=1024G:
-# the hooks' fast path alone), then paired wall ratios (rounds in rotated
+# the hooks' fast path alone, and with an idle thread alone, preloaded
+# from bench/idle_thread.c: what any second thread costs the program in
+# glibc's multi-threaded malloc and mutex paths, the floor under the
+# runtime's control thread), then paired wall ratios (rounds in rotated
 # order, the median of each round's ratio to that round's run without a
 # profiler).  Callgrind runs a smaller size of each workload than the wall
 # runs (it is ~50x slower).  The budget runs report the interval the
@@ -40,7 +43,7 @@ done
 [ -f "$lib" ] || { echo "no $lib: build first" >&2; exit 1; }
 out=$(mktemp -d "${TMPDIR:-/tmp}/ht-realprog.XXXXXX")
 configs="none 512K 64K 4K budget"
-cgconfigs="none off 512K 64K 4K budget"
+cgconfigs="none thread off 512K 64K 4K budget"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
 # a pyenv-style shim is a shell script: preload and callgrind must reach
@@ -135,6 +138,7 @@ run() {
 		export PYTHONMALLOC=malloc PYTHONHASHSEED=0
 		case $c in
 		none) ;;
+		thread) export LD_PRELOAD="$out/idle_thread.so" ;;
 		off) export LD_PRELOAD="$lib" HEAPTOP_SHM="$seg" HEAPTOP_RATE=1024G ;;
 		budget) export LD_PRELOAD="$lib" HEAPTOP_SHM="$seg" HEAPTOP_BUDGET=1 ;;
 		*) export LD_PRELOAD="$lib" HEAPTOP_SHM="$seg" HEAPTOP_RATE="$c" ;;
@@ -142,10 +146,12 @@ run() {
 		exec "$@"
 	) >"$out/last.out" 2>"$out/last.err"
 }
-# settled SEG: "interval overhead_pct" from a segment (the program exited)
+# settled SEG: "interval overhead_pct" from a segment (the program exited;
+# "none-yet" when the budget has published no estimate)
 settled() {
 	"$ht" --attach-shm "$1" --batch --json -n 1 2>/dev/null | head -c 600 |
-		sed -n 's/.*"rate":\([0-9]*\),"budget_pct":[^,]*,"overhead_pct":\([^,]*\),.*/\1 \2/p'
+		sed -n 's/.*"rate":\([0-9]*\),"budget_pct":[^,]*,"overhead_pct":\([^,]*\),.*/\1 \2/p' |
+		sed 's/ null$/ none-yet/'
 }
 rmseg() { rm -f /dev/shm/"$1" /dev/shm/"$1".* 2>/dev/null || true; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
@@ -186,6 +192,7 @@ rotate() {
 	echo "$@"
 }
 
+$CC -O2 -shared -fPIC -pthread -o "$out/idle_thread.so" "$here/idle_thread.c"
 ok=
 for w in $works; do
 	have_work "$w" || continue
@@ -203,10 +210,10 @@ if [ "$cg" = 1 ] && [ -n "$ok" ]; then
 	echo
 	echo "Instructions (callgrind, the smaller size): ratio to no profiler, whole program (program threads alone, the control thread left out)"
 	echo
-	echo "| program | Ir, no profiler | allocation calls | sampling off | 512K | 64K | 4K | budget 1% | budget: interval (est. overhead) | fast path, Ir per call |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| program | Ir, no profiler | allocation calls | idle thread alone | sampling off | 512K | 64K | 4K | budget 1% | budget: interval (est. overhead) | fast path, Ir per call (of which the thread) |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	for w in $ok; do
-		row="| $w" base='' offp=''
+		row="| $w" base='' offp='' thr=''
 		for c in $cgconfigs; do
 			seg=ht-realprog.$$.cg.$w.$c
 			# shellcheck disable=SC2046
@@ -223,10 +230,12 @@ if [ "$cg" = 1 ] && [ -n "$ok" ]; then
 				row="$row | $(ratio "$ir" "$base") ($(ratio "$irp" "$base"))"
 			fi
 			[ "$c" = off ] && offp=$irp
-			[ "$c" = budget ] && set -- $(settled "$seg") && row="$row | $(kib "${1:-0}") (${2:-?}%)"
+			[ "$c" = thread ] && thr=$irp
+			[ "$c" = budget ] && set -- $(settled "$seg") &&
+				row="$row | $(kib "${1:-0}") ($(echo "${2:-?}" | sed 's/^[0-9.]*$/&%/; s/-/ /'))"
 			rmseg "$seg"
 		done
-		echo "$row | $(awk -v a="$offp" -v b="$base" -v n="$(calls "$out/cg.$w.none"-*)" 'BEGIN { printf "%.1f", (a - b) / n }') |"
+		echo "$row | $(awk -v a="$offp" -v b="$base" -v t="$thr" -v n="$(calls "$out/cg.$w.none"-*)" 'BEGIN { printf "%.1f (%.1f)", (a - b) / n, (t - b) / n }') |"
 	done
 fi
 

@@ -211,6 +211,14 @@ void ht_allocator_prepare(uint64_t rate)
 	setenv(var, conf, 0);
 }
 
+void ht_allocator_init_libc(void)
+{
+	mallinfo2_fn f = (mallinfo2_fn)dlsym(RTLD_NEXT, "mallinfo2");
+
+	if (f)
+		f();
+}
+
 void ht_allocator_detect(struct ht_seg_header *h)
 {
 	struct ht_alloc_scan sc;

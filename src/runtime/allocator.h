@@ -27,6 +27,13 @@
  * replaces malloc would start, with the old environment, right then. */
 void ht_allocator_prepare(uint64_t rate);
 
+/* glibc gives its main arena to the thread whose call initialises its
+ * malloc, and every other thread a new arena at its first allocation.
+ * Called on the program's thread before the control thread starts (which
+ * may call the C library's malloc first): initialises glibc's malloc
+ * without allocating (mallinfo2), so the program keeps the main arena. */
+void ht_allocator_init_libc(void);
+
 /* Find the allocator and publish alloc_* in the header (HT_ALLOC_F_DONE
  * last).  In bridge mode also sets the header's rate to jemalloc's. */
 void ht_allocator_detect(struct ht_seg_header *h);

@@ -166,7 +166,12 @@ int ht_control_start(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
+	/* its TLS vector from the runtime's arena, not the program's heap;
+	 * glibc's main arena stays the program's */
+	ht_interpose_own_begin();
+	ht_allocator_init_libc();
 	r = pthread_create(&th, &attr, control_main, NULL);
+	ht_interpose_own_end();
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return -r;

@@ -104,6 +104,14 @@ void *ht_interpose_real_malloc(void);
  * blocks in the (cleared) address filter. */
 void ht_interpose_after_fork(void);
 
+/* interpose.c: between begin and end, the calling thread's allocations
+ * are the runtime's own (the C library's, made for it: the control
+ * thread's TLS vector) and come from the bootstrap arena, not the
+ * program's heap, whose layout the program's allocator then sees exactly
+ * as without the runtime.  One thread at a time, not nested. */
+void ht_interpose_own_begin(void);
+void ht_interpose_own_end(void);
+
 /*
  * Decide, after the hook has subtracted `size` from the countdown, whether
  * this allocation is sampled.  Re-arms the countdown.  Returns the mean

@@ -228,10 +228,17 @@ size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
 size_t ht_model_site_history(struct ht_model *m, const struct ht_site *site,
                              double *out, size_t max)
 {
-	size_t k = 0, stamp = ++m->stamp_base, len = 0, i;
+	size_t k = 0, stamp, len = 0, i;
 
 	if (!site)
 		return 0;
+	i = site->nstacks == 1 ? m->cur.si[site->stack_idx[0]].hist : NO_HIST;
+	if (i != NO_HIST) {   /* its one key: nothing to de-duplicate */
+		add_history(m, out, &len, i,
+		            m->hist[i].len < max ? m->hist[i].len : max);
+		return len;
+	}
+	stamp = ++m->stamp_base;
 	while ((i = next_site_hist(m, site, &k, stamp)) != NO_HIST) {
 		size_t n = m->hist[i].len < max ? m->hist[i].len : max;
 

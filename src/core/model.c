@@ -473,6 +473,7 @@ void ht_model_free(struct ht_model *m)
 	free(m->series);
 	free(m->ids);
 	free(m->todo);
+	free(m->fscratch);
 	free(m->vh);
 	free(m->vh_len);
 	free(m->vh_pos);

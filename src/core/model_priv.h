@@ -166,6 +166,9 @@ struct ht_model {
 	 * site's row in the view */
 	double *vh;
 	size_t *vh_len, *vh_pos, capvh, capvh_len, capvh_pos;
+	/* a stack's frames while model_stacks.c gathers them */
+	const struct ht_frame **fscratch;
+	size_t capfscratch;
 	/* unsymbolized frames (no symbolizer): pc -> frame */
 	struct ht_u64map raw_by_pc;
 	struct ht_frame **rawp;          /* stable frames, one malloc each */

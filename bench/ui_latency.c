@@ -21,6 +21,8 @@
  *              -H: time the in-process refresh with every stack's
  *              history and trend series full (HT_TREND_POINTS updates
  *              a second apart first); prints the peak RSS after it
+ *              (every run also times what the screen's rows read of
+ *              the sites' histories after an update)
  *              -k 0: only the in-process refresh, no screen
  *   ui_latency -w FILE [-n SITES]   only write the profile (to look at it
  *                                   with `heaptop --load FILE`)

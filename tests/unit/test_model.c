@@ -555,18 +555,13 @@ static void inc_check_site(struct ht_model *m, const struct ht_site *s,
 	assert_true(b[np - 1] == (double)(float)sum);
 }
 
-/* m lists the sites a fresh model without symbols lists for p: the
- * same keys in the same order, names, stacks, counts, newest history
- * value. */
-static void inc_as_fresh(struct ht_model *m, struct ht_profile *p)
+/* m lists the sites f lists: the same keys in the same order, names,
+ * stacks, counts, newest history value. */
+static void assert_same_sites(struct ht_model *m, struct ht_model *f)
 {
-	struct ht_model *f = ht_model_new(NULL);
 	struct ht_site *const *a, *const *b;
 	size_t na, nb;
 
-	assert_non_null(f);
-	assert_int_equal(ht_model_set_options(f, ht_model_options(m)), 0);
-	assert_int_equal(ht_model_update(f, p), 0);
 	a = ht_model_sites(m, &na);
 	b = ht_model_sites(f, &nb);
 	assert_int_equal(na, nb);
@@ -578,6 +573,17 @@ static void inc_as_fresh(struct ht_model *m, struct ht_profile *p)
 		assert_true(a[i]->counts.cum_bytes == b[i]->counts.cum_bytes);
 		assert_true(newest(m, a[i]) == newest(f, b[i]));
 	}
+}
+
+/* m lists the sites a fresh model without symbols lists for p. */
+static void inc_as_fresh(struct ht_model *m, struct ht_profile *p)
+{
+	struct ht_model *f = ht_model_new(NULL);
+
+	assert_non_null(f);
+	assert_int_equal(ht_model_set_options(f, ht_model_options(m)), 0);
+	assert_int_equal(ht_model_update(f, p), 0);
+	assert_same_sites(m, f);
 	ht_model_free(f);
 }
 
@@ -1160,21 +1166,10 @@ static void test_nomem_baseline_symbolizer(void **state)
 static void assert_as_fresh(struct ht_model *m, struct ht_profile *p)
 {
 	struct ht_model *f = new_model(p);
-	struct ht_site *const *a, *const *b;
-	size_t na, nb;
 
 	assert_int_equal(ht_model_set_options(f, ht_model_options(m)), 0);
 	assert_int_equal(ht_model_update(f, p), 0);
-	a = ht_model_sites(m, &na);
-	b = ht_model_sites(f, &nb);
-	assert_int_equal(na, nb);
-	for (size_t i = 0; i < na; i++) {
-		assert_true(a[i]->key == b[i]->key);
-		assert_string_equal(fn(a[i]), fn(b[i]));
-		assert_true(a[i]->counts.cur_bytes == b[i]->counts.cur_bytes);
-		assert_int_equal(a[i]->nstacks, b[i]->nstacks);
-		assert_true(newest(m, a[i]) == newest(f, b[i]));
-	}
+	assert_same_sites(m, f);
 	ht_model_free(f);
 }
 

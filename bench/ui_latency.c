@@ -21,6 +21,8 @@
  *              -H: time the in-process refresh with every stack's
  *              history and trend series full (HT_TREND_POINTS updates
  *              a second apart first); prints the peak RSS after it
+ *              (every run also times what the screen's rows read of
+ *              the sites' histories after an update)
  *              -k 0: only the in-process refresh, no screen
  *   ui_latency -w FILE [-n SITES]   only write the profile (to look at it
  *                                   with `heaptop --load FILE`)
@@ -194,6 +196,31 @@ static struct ht_model *open_model(const char *path, struct ht_session **sp)
 }
 
 static int full_hist;   /* -H: time refreshes with full histories */
+static double rows_hist_ms;   /* time_rows_history's */
+
+/* The screen's rows take each site's newest HT_UI_SPARK history values
+ * from the model (summed on demand, after the update): the time for
+ * every site, into rows_hist_ms. */
+static void time_rows_history(struct ht_model *m)
+{
+	double t0 = 0, sum = 0;
+	size_t n;
+
+	ht_model_sites(m, &n);
+	/* the second time: the screen's buffers are in place by then */
+	for (int r = 0; r < 2; r++) {
+		const size_t *len;
+		const double *hv;
+
+		t0 = now_ms();
+		hv = ht_model_view_history(m, HT_UI_SPARK, &len);
+		for (size_t i = 0; hv && i < n; i++)
+			sum += len[i] ? hv[i * HT_UI_SPARK + len[i] - 1] : 0;
+	}
+	rows_hist_ms = now_ms() - t0;
+	if (sum < 0)   /* keeps the loop */
+		printf("?\n");
+}
 
 /* Mean milliseconds of `rounds` refreshes (snapshot + model update), the
  * slowest in *max.  With full_hist, HT_TREND_POINTS updates a second
@@ -236,6 +263,7 @@ static double time_refresh(const char *path, int rounds, size_t *nsites,
 			*max = dt > *max ? dt : *max;
 		}
 	}
+	time_rows_history(m);
 	ht_model_sites(m, nsites);
 	ht_model_free(m);
 	ht_session_free(s);
@@ -415,6 +443,9 @@ static void run_one(const char *path, size_t nstacks, int presses,
 	printf("  refresh (snapshot + model update):  %.1f ms, max %.1f ms "
 	       "(the delay a single-threaded screen would add to a key)%s\n",
 	       refresh, max, full_hist ? ", histories full" : "");
+	printf("  the rows' newest %d history values, every site (the "
+	       "screen's copy, after an update): %.1f ms\n", HT_UI_SPARK,
+	       rows_hist_ms);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("  peak RSS so far: %.1f MiB\n", ru.ru_maxrss / 1024.0);
 	if (presses <= 0) {   /* -k 0: the refresh only */

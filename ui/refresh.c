@@ -267,6 +267,8 @@ static struct ht_ui_rowset *copy_rows(struct ht_model *m)
 {
 	struct ht_ui_rowset *rs = calloc(1, sizeof *rs);
 	struct ht_site *const *sites;
+	const double *vh;
+	const size_t *vh_len;
 	size_t n = 0;
 
 	if (rs == NULL)
@@ -304,12 +306,15 @@ static struct ht_ui_rowset *copy_rows(struct ht_model *m)
 			off += l;
 		}
 	}
+	vh = ht_model_view_history(m, HT_UI_SPARK, &vh_len);
 	for (size_t i = 0; i < n; i++) {
 		const struct ht_site *s = sites[i];
 		struct ht_ui_row *r = &rs->rows[i];
-		size_t h = s->hist_len < HT_HISTORY_LEN ? s->hist_len
-		                                        : HT_HISTORY_LEN;
-		size_t first = h > HT_UI_SPARK ? h - HT_UI_SPARK : 0, k;
+		double one[HT_UI_SPARK];
+		/* every row's at once; out of memory, row by row */
+		const double *hv = vh ? vh + i * HT_UI_SPARK : one;
+		size_t h = vh ? vh_len[i] :
+		           ht_model_site_history(m, s, one, HT_UI_SPARK), k;
 
 		/* the growth now: a plateau's is its recent part's */
 		r->growth = (float)(s->trend == HT_TREND_PLATEAU ?
@@ -323,11 +328,9 @@ static struct ht_ui_rowset *copy_rows(struct ht_model *m)
 		copy_counts(&r->c, &s->counts, &s->delta, s->has_delta);
 		r->nstacks = s->nstacks > UINT32_MAX ? UINT32_MAX
 		                                     : (uint32_t)s->nstacks;
-		r->hist_len = (uint32_t)(h - first);
-		/* cppcheck takes hist_len for 0 (the site is filled elsewhere) */
-		// cppcheck-suppress knownConditionTrueFalse
-		for (k = first; k < h; k++)
-			r->hist[k - first] = (float)s->history[k];
+		r->hist_len = (uint32_t)h;
+		for (k = 0; k < h; k++)
+			r->hist[k] = (float)hv[k];
 	}
 	rs->n = n;
 	return rs;

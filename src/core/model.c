@@ -163,6 +163,7 @@ static void drop_sites(struct ht_model *m)
 	model_drop_threads(m);
 	ht_u64map_clear(&m->site_by_key);
 	m->nall = m->nview = 0;
+	m->num_ok = false;
 }
 
 /* Free the sites' arrays (the map first: no key may lead into a freed
@@ -176,18 +177,19 @@ static void free_sites(struct ht_model *m)
 	free(m->idx);
 	free(m->scratch);
 	free(m->order);
+	free(m->order_at);
+	free(m->num_gkey);
 	free(m->sorted);
 }
 
-/* A site as calloc would give it, as far as anyone reads it: history[]
- * is only read up to hist_len and ages only with has_ages (their writers
- * write what they read), and fit, trend, has_ages and verdict are written
- * for every site by model_diagnose_sites (history too).  Zeroing the rest
- * too would touch the whole site on each update. */
+/* A site as calloc would give it, as far as anyone reads it: ages are
+ * only read with has_ages (their writer writes what it reads), and fit,
+ * trend, has_ages and verdict are written for every site by
+ * model_diagnose_sites.  Zeroing the rest too would touch the whole site
+ * on each update. */
 static void clear_site(struct ht_site *s)
 {
-	memset(s, 0, offsetof(struct ht_site, history));
-	s->hist_len = 0;
+	memset(s, 0, offsetof(struct ht_site, stack_idx));
 	s->stack_idx = NULL;
 	s->nstacks = 0;
 }
@@ -225,7 +227,7 @@ static int number_sites(struct ht_model *m, size_t *count, size_t *first,
 		                          * hardware prefetcher */
 			__builtin_prefetch(&m->all[k + 4], 1);
 			__builtin_prefetch(&m->all[k + 4].counts.var_cur_objs, 1);
-			__builtin_prefetch(&m->all[k + 4].hist_len, 1);
+			__builtin_prefetch(&m->all[k + 4].nstacks, 1);
 		}
 		clear_site(&m->all[k]);
 		m->all[k].key = si->gkey;
@@ -246,6 +248,63 @@ static int number_sites(struct ht_model *m, size_t *count, size_t *first,
 		s->nstacks++;
 	}
 	return 0;
+}
+
+/* Remember the stacks' gkeys of this numbering (same_numbering compares
+ * the next snapshot's with them); without room, the next build numbers
+ * anew. */
+static void keep_numbering(struct ht_model *m)
+{
+	size_t nst = m->cur.p ? m->cur.p->nstacks : 0;
+
+	m->renumbered = true;
+	if (m->has_base ||
+	    ht_grow(&m->num_gkey, &m->capnum, nst + 1, sizeof *m->num_gkey) < 0)
+		return;
+	for (size_t i = 0; i < nst; i++)
+		m->num_gkey[i] = m->cur.si[i].gkey;
+	m->nnum = nst;
+	m->num_ok = true;
+}
+
+/* True when the current stacks group as at the last numbering: as many,
+ * each with the same gkey (a steady program between two updates; no
+ * baseline: its sites come after the stacks'). */
+static bool same_numbering(const struct ht_model *m)
+{
+	size_t nst = m->cur.p ? m->cur.p->nstacks : 0;
+
+	if (!m->num_ok || m->has_base || nst != m->nnum)
+		return false;
+	for (size_t i = 0; i < nst; i++)
+		if (m->cur.si[i].gkey != m->num_gkey[i])
+			return false;
+	return true;
+}
+
+/* The sites of the last numbering again (same_numbering): their keys,
+ * stack lists, site_by_key and idx stay; frame, via and counts are
+ * this snapshot's, summed per site in stack order as number_sites sums
+ * them (the same values). */
+static void renumber_same(struct ht_model *m)
+{
+	const struct ht_profile *p = m->cur.p;
+
+	m->renumbered = false;
+	for (size_t k = 0; k < m->nall; k++) {
+		struct ht_site *s = &m->all[k];
+		const struct stack_info *si = &m->cur.si[s->stack_idx[0]];
+
+		if (k + 4 < m->nall)   /* as in number_sites */
+			__builtin_prefetch(&m->all[k + 4].counts, 1);
+		memset(&s->counts, 0, offsetof(struct ht_site, stack_idx) -
+		                      offsetof(struct ht_site, counts));
+		label_site(m, s, model_site_frame_of(si));
+		s->via = model_via_frame_of(si);
+		for (size_t j = 0; j < s->nstacks; j++)
+			ht_counts_add(&s->counts,
+			              &p->stacks[s->stack_idx[j]].counts);
+	}
 }
 
 /* Baseline deltas, and the sites only the baseline has.  0 or
@@ -293,32 +352,43 @@ static int add_base_sites(struct ht_model *m)
 }
 
 /* Rebuild the sites from the current stacks (and the baseline
- * aggregate): numbered, deltas, history, diagnosis, the filtered and
+ * aggregate): numbered, deltas, diagnosis, the filtered and
  * sorted view, threads.  On failure there are no sites at all. */
 int model_build_sites(struct ht_model *m)
 {
 	size_t nst = m->cur.p ? m->cur.p->nstacks : 0;
 	size_t nsc = nst + m->nbase + 1;
+	bool same = same_numbering(m);
 	int err;
 
 	m->generation++;
-	drop_sites(m);
+	if (same) {
+		model_drop_threads(m);
+		m->nview = 0;
+	} else {
+		drop_sites(m);
+	}
 	/* count, first and site_of (number_sites), in one array; count
 	 * starts at zero */
 	if (nsc <= SIZE_MAX / 3 &&
 	    ht_grow(&m->scratch, &m->capscratch, 3 * nsc,
 	            sizeof *m->scratch) == 0)
 		memset(m->scratch, 0, nsc * sizeof *m->scratch);
+	if (same)
+		renumber_same(m);
 	if (nsc > SIZE_MAX / 3 || m->capscratch < 3 * nsc ||
-	    ht_grow(&m->idx, &m->capidx, nst + 1, sizeof *m->idx) < 0 ||
-	    number_sites(m, m->scratch, m->scratch + nsc,
-	                 m->scratch + 2 * nsc) < 0 ||
+	    (!same &&
+	     (ht_grow(&m->idx, &m->capidx, nst + 1, sizeof *m->idx) < 0 ||
+	      number_sites(m, m->scratch, m->scratch + nsc,
+	                   m->scratch + 2 * nsc) < 0)) ||
 	    add_base_sites(m) < 0 ||
 	    ht_grow(&m->view, &m->capview, m->nall + 1, sizeof *m->view) < 0) {
 		err = model_fail(m, -ENOMEM, "grouping %zu stacks into sites: "
 		                 "out of memory", nst);
 		goto out;
 	}
+	if (!same)
+		keep_numbering(m);
 	err = model_diagnose_sites(m);
 	if (err < 0)
 		goto out;
@@ -400,10 +470,13 @@ void ht_model_free(struct ht_model *m)
 	free(m->hist);
 	free(m->hrows);
 	free(m->fit_key);
-	free(m->site_hist);
 	free(m->series);
 	free(m->ids);
 	free(m->todo);
+	free(m->fscratch);
+	free(m->vh);
+	free(m->vh_len);
+	free(m->vh_pos);
 	free_sites(m);
 	free(m->filter);
 	for (size_t i = 0; i < m->nfold; i++)

@@ -66,10 +66,7 @@ struct ht_site {
 	struct ht_counts counts;
 	struct ht_counts delta;       /* counts - baseline counts (baseline set) */
 	bool has_delta;
-	/* in-use bytes over the last updates, oldest first; hist_len valid
-	 * (model-owned, kept apart from the sites: a dense array) */
-	const double *history;
-	size_t hist_len;
+	/* (its in-use bytes over the last updates: ht_model_site_history) */
 	/* stacks grouped into this site (indexes into the current profile) */
 	const size_t *stack_idx;
 	size_t nstacks;
@@ -183,6 +180,21 @@ void ht_model_clear_baseline(struct ht_model *m);
 bool ht_model_has_baseline(const struct ht_model *m);
 uint64_t ht_model_baseline_time_ns(const struct ht_model *m); /* realtime */
 
+/* A site's in-use bytes over the last updates (at most HT_HISTORY_LEN
+ * since the start or the last ht_model_clear_history), its newest `max`
+ * values, oldest first, into out[]: summed from its stacks' on demand
+ * (a screen reads the newest few of the rows it shows; summing every
+ * site's whole history at each update was most of an update's memory
+ * traffic).  Returns the number of values. */
+size_t ht_model_site_history(struct ht_model *m, const struct ht_site *site,
+                             double *out, size_t max);
+/* The same for every site of the view (ht_model_sites), at once and
+ * faster than site by site: site i's values at [i * max], (*len)[i] of
+ * them (max at most HT_HISTORY_LEN).  Model-owned, valid until the next
+ * ht_model_update, ht_model_set_* or ht_model_free; NULL when out of
+ * memory. */
+const double *ht_model_view_history(struct ht_model *m, size_t max,
+                                   const size_t **len);
 /* The in-use series of a site for trends since the start (or the last
  * ht_model_clear_history), oldest first: times (realtime s), estimated
  * bytes and their sampling variance, into arrays of HT_TREND_POINTS.

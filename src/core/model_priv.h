@@ -98,6 +98,14 @@ struct ht_model {
 	size_t capsorted;
 	uint64_t *order;                 /* the keys of the last sorted view */
 	size_t norder, caporder;
+	size_t *order_at, caporder_at;   /* and their indexes into all[] */
+	/* the stacks' gkeys at the last numbering (number_sites), nnum of
+	 * them; num_ok while site_by_key, idx and the sites' keys and stack
+	 * lists are that numbering's; renumbered: this build numbered the
+	 * sites anew (else order_at still indexes the same sites) */
+	uint64_t *num_gkey;
+	size_t nnum, capnum;
+	bool num_ok, renumbered;
 	struct ht_u64map site_by_key;         /* gkey -> index into all */
 	struct ht_u64map base_by_key;         /* gkey -> index into base_counts */
 	struct ht_counts *base_counts;
@@ -122,10 +130,8 @@ struct ht_model {
 	 * a few bytes a stack, not the 2 KB of a full one */
 	unsigned char *hrows;
 	size_t hrow_bytes, caprows, hv_cap, ht_cap, hv_head;
-	/* the sites' history[]: site i of all[] at site_hist + i * hist_max,
-	 * hist_max the longest history (pushes since the last reset) */
-	double *site_hist;
-	size_t capsite_hist, hist_max;
+	/* the longest history (pushes since the last reset) */
+	size_t hist_max;
 	/* trend series times (realtime s), oldest first: a point at most
 	 * every tr_step seconds (a faster update replaces the newest point);
 	 * when full, every other point goes and tr_step doubles, so the
@@ -156,6 +162,13 @@ struct ht_model {
 	double fit_rate;                 /* the rate they were made at */
 	struct ht_proc_diag proc;
 
+	/* ht_model_view_history's: the values, their counts, and each
+	 * site's row in the view */
+	double *vh;
+	size_t *vh_len, *vh_pos, capvh, capvh_len, capvh_pos;
+	/* a stack's frames while model_stacks.c gathers them */
+	const struct ht_frame **fscratch;
+	size_t capfscratch;
 	/* unsymbolized frames (no symbolizer): pc -> frame */
 	struct ht_u64map raw_by_pc;
 	struct ht_frame **rawp;          /* stable frames, one malloc each */
@@ -234,8 +247,7 @@ int model_push_history(struct ht_model *m);
  * and is symbolized now: move its bytes from the pending key's history
  * to its own key's.  0 or -ENOMEM (cause set). */
 int model_late_history(struct ht_model *m, size_t i, uint64_t pending_key);
-/* History (summed from its stacks'), trend, ages and verdict of every
- * site.  0 or -ENOMEM (cause set). */
+/* Trend, ages and verdict of every site.  0 or -ENOMEM (cause set). */
 int model_diagnose_sites(struct ht_model *m);
 /* Heap and RSS trends of the process, and the memory verdict. */
 void model_diagnose_process(struct ht_model *m);

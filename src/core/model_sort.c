@@ -136,7 +136,11 @@ static void ents_in_last_order(struct ht_model *m, struct sort_ent *tmp,
 		mark[m->view[i] - m->all] = i + 1;
 	}
 	for (size_t i = 0; i < m->norder; i++) {
-		size_t *v = ht_u64map_get(&m->site_by_key, m->order[i]);
+		/* the sites numbered as at the last sort: its indexes hold
+		 * (a stale one only costs the merge a row: the order is
+		 * total) */
+		size_t at = m->order_at[i], *v = !m->renumbered && at < m->nall ?
+		            &at : ht_u64map_get(&m->site_by_key, m->order[i]);
 
 		if (v && mark[*v]) {
 			m->sorted[k++] = tmp[mark[*v] - 1];
@@ -167,7 +171,9 @@ int model_sort_view(struct ht_model *m)
 	if (m->nview > SIZE_MAX / 2 ||
 	    ht_grow(&m->sorted, &m->capsorted, 2 * m->nview,
 	            sizeof *m->sorted) < 0 ||
-	    ht_grow(&m->order, &m->caporder, m->nview, sizeof *m->order) < 0)
+	    ht_grow(&m->order, &m->caporder, m->nview, sizeof *m->order) < 0 ||
+	    ht_grow(&m->order_at, &m->caporder_at, m->nview,
+	            sizeof *m->order_at) < 0)
 		return -ENOMEM;
 	run = m->sorted;
 	rest = m->sorted + m->nview;   /* first the keys in the view's order */
@@ -185,6 +191,7 @@ int model_sort_view(struct ht_model *m)
 		struct sort_ent *e = from_run ? &run[i++] : &rest[j++];
 
 		m->view[k] = e->s;
+		m->order_at[k] = (size_t)(e->s - m->all);
 		m->order[k++] = e->key;
 	}
 	m->norder = m->nview;

@@ -220,17 +220,19 @@ static bool take_prev(enum reuse *mode, struct ht_u64map *by_key,
 }
 
 /* Symbolize stack st into s (frames, leaf, full-stack key) with sym
- * (NULL: raw addresses).  0 or -ENOMEM. */
+ * (NULL: raw addresses).  The frames are gathered in the model's
+ * scratch, then copied into an array of exactly their number: a stack
+ * keeps its frames as long as it is in the snapshots, and arrays grown
+ * by doubling as inlined frames expand them kept about half of every
+ * one's room unused.  0 or -ENOMEM. */
 static int symbolize_stack(struct ht_model *m, struct ht_symbolizer *sym,
                            const struct ht_stack *st, struct stack_info *s)
 {
-	size_t cap = st->depth + 4;
 	uint64_t h = HT_FNV_INIT;
+	size_t nf = 0;
 
 	s->hist = NO_HIST;
-	s->frames = malloc(cap * sizeof *s->frames);
-	if (!s->frames)
-		return -ENOMEM;
+	s->frames = NULL;
 	for (uint32_t k = 0; k < st->depth; k++) {
 		const struct ht_frame *fr;
 		size_t n = 1;
@@ -242,12 +244,17 @@ static int symbolize_stack(struct ht_model *m, struct ht_symbolizer *sym,
 			if (!fr)
 				return -ENOMEM;
 		}
-		if (ht_grow(&s->frames, &cap, s->nframes + n,
-		            sizeof *s->frames) < 0)
+		if (ht_grow(&m->fscratch, &m->capfscratch, nf + n + 4,
+		            sizeof *m->fscratch) < 0)
 			return -ENOMEM;
 		for (size_t j = 0; j < n; j++)
-			s->frames[s->nframes++] = &fr[j];
+			m->fscratch[nf++] = &fr[j];
 	}
+	s->frames = malloc((nf ? nf : 1) * sizeof *s->frames);
+	if (!s->frames)
+		return -ENOMEM;
+	memcpy(s->frames, m->fscratch, nf * sizeof *s->frames);
+	s->nframes = nf;
 	for (size_t k = 0; k < s->nframes; k++)
 		h = stack_frame_hash(h, s->frames[k]);
 	s->leaf = ht_allocator_run(s->frames, s->nframes);

@@ -122,37 +122,31 @@ static size_t next_site_hist(struct ht_model *m, const struct ht_site *site,
 	return NO_HIST;
 }
 
-/* Add history i to a site's history hv[0..*len), newest values aligned
- * (hv is only valid up to *len: the part it grows into is zeroed here). */
-static void add_history(const struct ht_model *m, double *hv, size_t *len,
-                        size_t i)
+/* Add the newest n values of history i to out[0..*len), newest values
+ * aligned (out is only valid up to *len: the part it grows into is
+ * zeroed here; the first history is added to zeros, which is a copy). */
+static void add_history(const struct ht_model *m, double *out, size_t *len,
+                        size_t i, size_t n)
 {
 	const double *v = row_v(m, i);
-	size_t n = m->hist[i].len, pos = m->hv_head, a, rest, d;
+	size_t pos = m->hv_head, a = n < pos ? n : pos, rest = n - a;
+	double *o;
 
-	a = n < pos ? n : pos;
-	rest = n - a;
-	if (*len == 0) {   /* the first (often only) stack: a copy */
-		memcpy(hv, v + m->hv_cap - rest, rest * sizeof *hv);
-		memcpy(hv + rest, v + pos - a, a * sizeof *hv);
-		*len = n;
-		return;
-	}
 	if (n > *len) {
 		/* shift what we have so newest values stay aligned */
 		size_t add = n - *len;
 
-		memmove(hv + add, hv, *len * sizeof *hv);
-		memset(hv, 0, add * sizeof *hv);
+		memmove(out + add, out, *len * sizeof *out);
+		memset(out, 0, add * sizeof *out);
 		*len = n;
 	}
-	/* the ring's newest n values, oldest first: the part below its
-	 * head, and the part wrapped to its end before it */
-	d = *len;
+	/* the ring's newest n values, oldest first: the part wrapped to
+	 * its end, then the part below its head */
+	o = out + *len - n;
 	for (size_t k = 0; k < rest; k++)
-		hv[d - n + k] += v[m->hv_cap - rest + k];
+		o[k] += v[m->hv_cap - rest + k];
 	for (size_t k = 0; k < a; k++)
-		hv[d - a + k] += v[pos - a + k];
+		o[rest + k] += v[pos - a + k];
 }
 
 /* Halve the trend series: keep every other point, oldest first. */
@@ -204,30 +198,19 @@ static size_t push_trend(struct ht_model *m, const struct ht_profile *p)
 	return at;
 }
 
-/* A site's trend series, summed from its stacks' (each stack key once);
- * with hist_into (the site itself, its history[] at hv), its history too,
- * in the same walk; with bytes NULL, its history only.  The series'
- * length. */
+/* A site's trend series, summed from its stacks' (each stack key once).
+ * The series' length. */
 static size_t sum_site(struct ht_model *m, const struct ht_site *site,
-                       struct ht_site *hist_into, double *hv, double *t,
-                       double *bytes, double *var)
+                       double *t, double *bytes, double *var)
 {
-	size_t n = bytes ? m->tr_len : 0, k = 0, stamp = ++m->stamp_base, i;
+	size_t n = m->tr_len, k = 0, stamp = ++m->stamp_base, i;
 
-	if (hist_into) {
-		hist_into->history = hv;
-		hist_into->hist_len = 0;
-	}
-	if (n) {
-		memcpy(t, m->tr_t, n * sizeof *t);
-		memset(bytes, 0, n * sizeof *bytes);
-		memset(var, 0, n * sizeof *var);
-	}
+	memcpy(t, m->tr_t, n * sizeof *t);
+	memset(bytes, 0, n * sizeof *bytes);
+	memset(var, 0, n * sizeof *var);
 	while ((i = next_site_hist(m, site, &k, stamp)) != NO_HIST) {
 		const float *tb = row_tb(m, i), *tv = row_tv(m, i);
 
-		if (hist_into)
-			add_history(m, hv, &hist_into->hist_len, i);
 		for (size_t j = 0; j < n; j++) {
 			bytes[j] += tb[j];
 			var[j] += tv[j];
@@ -239,7 +222,29 @@ static size_t sum_site(struct ht_model *m, const struct ht_site *site,
 size_t ht_model_site_series(struct ht_model *m, const struct ht_site *site,
                             double *t, double *bytes, double *var)
 {
-	return site ? sum_site(m, site, NULL, NULL, t, bytes, var) : 0;
+	return site ? sum_site(m, site, t, bytes, var) : 0;
+}
+
+size_t ht_model_site_history(struct ht_model *m, const struct ht_site *site,
+                             double *out, size_t max)
+{
+	size_t k = 0, stamp, len = 0, i;
+
+	if (!site)
+		return 0;
+	i = site->nstacks == 1 ? m->cur.si[site->stack_idx[0]].hist : NO_HIST;
+	if (i != NO_HIST) {   /* its one key: nothing to de-duplicate */
+		add_history(m, out, &len, i,
+		            m->hist[i].len < max ? m->hist[i].len : max);
+		return len;
+	}
+	stamp = ++m->stamp_base;
+	while ((i = next_site_hist(m, site, &k, stamp)) != NO_HIST) {
+		size_t n = m->hist[i].len < max ? m->hist[i].len : max;
+
+		add_history(m, out, &len, i, n);
+	}
+	return len;
 }
 
 size_t ht_model_total_series(const struct ht_model *m, double *t,
@@ -251,6 +256,59 @@ size_t ht_model_total_series(const struct ht_model *m, double *t,
 	memcpy(bytes, m->tr_tot_b, n * sizeof *bytes);
 	memcpy(var, m->tr_tot_v, n * sizeof *var);
 	return n;
+}
+
+/* Start loading the newest history values of site s's first stack (a
+ * row is 2 KB: the hardware prefetcher does not follow). */
+static void prefetch_newest(const struct ht_model *m, const struct ht_site *s)
+{
+	const struct stack_info *si;
+	const double *v;
+
+	if (!s->nstacks)
+		return;
+	si = &m->cur.si[s->stack_idx[0]];
+	if (si->hist == NO_HIST || !m->hv_cap)
+		return;
+	v = row_v(m, si->hist);
+	__builtin_prefetch(&m->hist[si->hist].stamp, 1);
+	__builtin_prefetch(&v[m->hv_head ? m->hv_head - 1 : m->hv_cap - 1]);
+	if (m->hv_cap >= 16)   /* the line before */
+		__builtin_prefetch(&v[(m->hv_head + m->hv_cap - 9) %
+		                      m->hv_cap]);
+}
+
+const double *ht_model_view_history(struct ht_model *m, size_t max,
+                                   const size_t **len)
+{
+	size_t *pos;
+
+	if (max > HT_HISTORY_LEN)
+		max = HT_HISTORY_LEN;
+	if (m->nview > SIZE_MAX / (HT_HISTORY_LEN + 1) ||
+	    ht_grow(&m->vh, &m->capvh, m->nview * max + 1, sizeof *m->vh) < 0 ||
+	    ht_grow(&m->vh_len, &m->capvh_len, m->nview + 1,
+	            sizeof *m->vh_len) < 0 ||
+	    ht_grow(&m->vh_pos, &m->capvh_pos, m->nall + 1,
+	            sizeof *m->vh_pos) < 0)
+		return NULL;
+	pos = m->vh_pos;
+	for (size_t k = 0; k < m->nall; k++)
+		pos[k] = SIZE_MAX;
+	for (size_t i = 0; i < m->nview; i++)
+		pos[m->view[i] - m->all] = i;
+	/* in the sites' order: their stacks and rows come nearly in
+	 * memory order (the view's would miss the cache at each) */
+	for (size_t k = 0; k < m->nall; k++) {
+		if (k + 8 < m->nall)
+			prefetch_newest(m, &m->all[k + 8]);
+		if (pos[k] != SIZE_MAX)
+			m->vh_len[pos[k]] = ht_model_site_history(m, &m->all[k],
+			                                         m->vh + pos[k] * max,
+			                                         max);
+	}
+	*len = m->vh_len;
+	return m->vh;
 }
 
 /* Fit a series of n points into *f and classify it. */
@@ -303,26 +361,21 @@ static bool site_ages(struct ht_model *m, struct ht_site *site,
 	return true;
 }
 
-/* Start loading what sum_site will read and write of site i (a site and
- * a history entry are larger than the hardware prefetcher follows), a
- * few sites ahead: the walk is bound by memory latency. */
+/* Start loading what sum_site will read of site i (a site and a
+ * history entry are larger than the hardware prefetcher follows), a few
+ * sites ahead: the walk is bound by memory latency. */
 static void prefetch_site(const struct ht_model *m, size_t i)
 {
 	const struct ht_site *s = &m->all[i];
 	const struct stack_info *si;
-	const double *v;
 
 	if (i >= m->nall || !s->nstacks)
 		return;
-	__builtin_prefetch(&s->hist_len, 1);
-	__builtin_prefetch(m->site_hist + i * m->hist_max, 1);
 	__builtin_prefetch(&s->verdict, 1);
 	si = &m->cur.si[s->stack_idx[0]];
 	if (si->hist == NO_HIST)
 		return;
-	v = row_v(m, si->hist);
 	__builtin_prefetch(&m->hist[si->hist].stamp, 1);
-	__builtin_prefetch(&v[m->hv_head ? m->hv_head - 1 : m->hv_cap - 1]);
 	__builtin_prefetch(row_tb(m, si->hist));
 	__builtin_prefetch(row_tv(m, si->hist));
 }
@@ -352,8 +405,9 @@ static size_t fit_rounds(struct ht_model *m, double rate)
 	return rounds;
 }
 
-/* History, trend, ages and verdict of every site: one pass over the
- * sites (each is large: a pass costs cache misses). */
+/* Trend, ages and verdict of every site: one pass over the sites (each
+ * is large: a pass costs cache misses).  A site's history is summed when
+ * asked for (ht_model_site_history). */
 int model_diagnose_sites(struct ht_model *m)
 {
 	double rate = m->cur.p ? (double)m->cur.p->rate : 0;
@@ -361,12 +415,6 @@ int model_diagnose_sites(struct ht_model *m)
 
 	if (!m->series && !(m->series = malloc(sizeof *m->series)))
 		return model_fail(m, -ENOMEM, "trends: out of memory");
-	/* hist_max <= HT_HISTORY_LEN: no overflow below SIZE_MAX / 1024 */
-	if (m->nall > SIZE_MAX / 1024 ||
-	    ht_grow(&m->site_hist, &m->capsite_hist,
-	            m->nall * m->hist_max + 1, sizeof *m->site_hist) < 0)
-		return model_fail(m, -ENOMEM, "history of %zu sites: out of "
-		                  "memory", m->nall);
 	rounds = fit_rounds(m, rate);
 	for (size_t i = 0; i < m->nall; i++) {
 		struct ht_site *site = &m->all[i];
@@ -374,14 +422,14 @@ int model_diagnose_sites(struct ht_model *m)
 		bool fit = !rounds || i % rounds == m->fit_turn ||
 		           i >= m->nfit_key || m->fit_key[i] != site->key;
 		bool had_ages = !fit && site->has_ages;  /* of the last update */
-		size_t n;
 
 		prefetch_site(m, i + 4);
-		n = sum_site(m, site, site, m->site_hist + i * m->hist_max,
-		             m->sr_t, fit ? m->sr_b : NULL, m->sr_v);
-		if (fit)
+		if (fit) {
+			size_t n = sum_site(m, site, m->sr_t, m->sr_b, m->sr_v);
+
 			site->trend = fit_points(m, n, m->sr_t, m->sr_b,
 			                         m->sr_v, rate, &site->fit);
+		}
 		if (rounds)
 			m->fit_key[i] = site->key;
 		site->has_ages = site_ages(m, site, &as);
@@ -540,8 +588,6 @@ void ht_model_clear_history(struct ht_model *m)
 {
 	for (size_t i = 0; i < m->nhist; i++)
 		m->hist[i].len = 0;
-	for (size_t i = 0; i < m->nall; i++)
-		m->all[i].hist_len = 0;
 	m->hist_max = 0;
 	m->nfit_key = 0;
 	m->tr_len = 0;

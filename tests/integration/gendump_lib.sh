@@ -68,9 +68,9 @@ debug_bytes() {
 		t += v } END { print t + 0 }'
 }
 
-# 16 MiB + S x (1 KiB + 32 B x D) + N x 1 KiB + 3 x G, in KiB
+# 16 MiB + S x (1 KiB + 24 B x D) + N x 1 KiB + 3 x G, in KiB
 rss_bound() {
 	awk -v n="$1" -v d="$2" -v s="$3" -v g="$4" 'BEGIN {
-		b = 16 * 1048576 + n * (1024 + 32 * d) + s * 1024 + 3 * g
+		b = 16 * 1048576 + n * (1024 + 24 * d) + s * 1024 + 3 * g
 		printf "%d\n", b / 1024 }'
 }

@@ -4,7 +4,7 @@
 # jemalloc dumps of 100,000 distinct stacks (addresses in heaptop's own
 # code, so they symbolize), grouped by stack (a site per stack, the
 # worst case) and by line, its peak RSS (the child's ru_maxrss) against
-#   16 MiB + stacks x (1 KiB + 32 B x depth) + sites x 1 KiB
+#   16 MiB + stacks x (1 KiB + 24 B x depth) + sites x 1 KiB
 #   + 3 x the debug info of the binary.
 # Before the histories were sized to what they hold, every stack cost
 # 2 KB of history at the first update: 367 MiB and 267 MiB here, over the

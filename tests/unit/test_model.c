@@ -177,6 +177,22 @@ static const char *fn(const struct ht_site *s)
 	return s->frame->function;
 }
 
+/* Site s's whole history into h[HT_HISTORY_LEN]; its length. */
+static size_t hist(struct ht_model *m, const struct ht_site *s, double *h)
+{
+	return ht_model_site_history(m, s, h, HT_HISTORY_LEN);
+}
+
+/* Site s's newest history value (it has one). */
+static double newest(struct ht_model *m, const struct ht_site *s)
+{
+	double h[HT_HISTORY_LEN];
+	size_t n = hist(m, s, h);
+
+	assert_true(n >= 1);
+	return h[n - 1];
+}
+
 static void test_grouping(void **state)
 {
 	struct ht_profile *p = make_profile(3000, 1000, 50000, 0);
@@ -303,6 +319,7 @@ static void test_stable_keys_history(void **state)
 	struct ht_model *m = new_model(p);
 	struct ht_site *const *sites;
 	const struct ht_site *s;
+	double h[HT_HISTORY_LEN];
 	uint64_t key;
 	size_t n;
 
@@ -316,19 +333,19 @@ static void test_stable_keys_history(void **state)
 	s = ht_model_site(m, key);
 	assert_non_null(s);
 	assert_string_equal(fn(s), "fe_site_alpha");
-	assert_int_equal(s->hist_len, 3);
-	assert_true(s->history[0] == 1000);
-	assert_true(s->history[1] == 2000);
-	assert_true(s->history[2] == 3500);
+	assert_int_equal(hist(m, s, h), 3);
+	assert_true(h[0] == 1000);
+	assert_true(h[1] == 2000);
+	assert_true(h[2] == 3500);
 	ht_model_clear_history(m);
 	assert_int_equal(ht_model_update(m, make_profile(4000, 0, 100, 0)), 0);
 	s = ht_model_site(m, key);
-	assert_int_equal(s->hist_len, 1);
-	assert_true(s->history[0] == 4000);
+	assert_int_equal(hist(m, s, h), 1);
+	assert_true(h[0] == 4000);
 	/* the history survives a regrouping */
 	set_opts(m, HT_GROUP_STACK, HT_SORT_INUSE_BYTES, NULL);
 	sites = ht_model_sites(m, &n);
-	assert_int_equal(sites[0]->hist_len, 1);
+	assert_int_equal(hist(m, sites[0], h), 1);
 	ht_model_free(m);
 }
 
@@ -343,6 +360,7 @@ static void check_long_site(struct ht_model *m, const char *name, size_t k,
 	struct ht_site *const *sites;
 	const struct ht_site *s = NULL;
 	double t[HT_TREND_POINTS], b[HT_TREND_POINTS], v[HT_TREND_POINTS];
+	double h[HT_HISTORY_LEN];
 	size_t n, want = k - first + 1, np;
 
 	sites = ht_model_sites(m, &n);
@@ -352,9 +370,9 @@ static void check_long_site(struct ht_model *m, const char *name, size_t k,
 	assert_non_null(s);
 	if (want > HT_HISTORY_LEN)
 		want = HT_HISTORY_LEN;
-	assert_int_equal(s->hist_len, want);
+	assert_int_equal(hist(m, s, h), want);
 	for (size_t j = 0; j < want; j++)
-		assert_true(s->history[want - 1 - j] == val(k - j));
+		assert_true(h[want - 1 - j] == val(k - j));
 	np = ht_model_site_series(m, s, t, b, v);
 	assert_true(np >= 1 && np <= HT_TREND_POINTS);
 	assert_true(t[np - 1] == (double)k);
@@ -423,6 +441,227 @@ static struct ht_profile *many_profile(size_t n, size_t k)
 	return p;
 }
 
+/* test_incremental's stacks: U of them, stack u allocating in function
+ * u % 8 (its site by function); present at update k or not, changing
+ * every third update (between, the snapshot lists the same stacks: the
+ * sites are numbered as before); listed backwards now and then. */
+#define INC_U 48
+#define INC_RESET 150
+
+static unsigned inc_hash(unsigned a, unsigned b)
+{
+	unsigned h = a * 2654435761u ^ (b + 0x9e3779b9u) * 40503u;
+
+	return h ^ (h >> 13);
+}
+
+static bool inc_present(unsigned u, unsigned k)
+{
+	return u < 4 || inc_hash(u, k / 3) % 4 != 0;
+}
+
+/* Its in-use bytes (whole numbers: any order of summing is exact). */
+static double inc_bytes(unsigned u, unsigned k)
+{
+	return inc_present(u, k) ?
+	       (double)((u + 1) * 7 + k * 3 + inc_hash(u, k) % 5 * 100) : 0;
+}
+
+/* Update k's profile; us[i] gets the u of its stack i. */
+static struct ht_profile *inc_profile(unsigned k, unsigned *us)
+{
+	struct ht_profile *p = ht_profile_new();
+	bool back = k / 3 % 5 == 4;
+	size_t n = 0;
+
+	assert_non_null(p);
+	p->kind = HT_SOURCE_LIVE;
+	p->rate = 100;
+	p->pid = 4242;
+	p->state = HT_PROC_RUNNING;
+	p->snapshot_time_ns = (uint64_t)k * 1000000000u;
+	p->stacks = calloc(INC_U, sizeof *p->stacks);
+	assert_non_null(p->stacks);
+	for (unsigned j = 0; j < INC_U; j++) {
+		unsigned u = back ? INC_U - 1 - j : j;
+		struct ht_stack *st = &p->stacks[n];
+
+		if (!inc_present(u, k))
+			continue;
+		st->depth = 2;
+		st->id = u;
+		st->pcs = malloc(2 * sizeof *st->pcs);
+		assert_non_null(st->pcs);
+		st->pcs[0] = 0x100000 + 16 * (u % 8);
+		st->pcs[1] = 0x200000 + 16 * u;
+		st->counts = counts(inc_bytes(u, k), inc_bytes(u, k) + 1000);
+		us[n++] = u;
+	}
+	p->nstacks = n;
+	ht_profile_sum(p);
+	return p;
+}
+
+/* Stack u's history length after update k (pushed at every update
+ * since it first came, `first`, or the reset). */
+static size_t inc_len(unsigned first, unsigned k)
+{
+	unsigned from = k >= INC_RESET && first < INC_RESET ? INC_RESET : first;
+	size_t n = k - from + 1;
+
+	return n < HT_HISTORY_LEN ? n : HT_HISTORY_LEN;
+}
+
+/* Site s of update k against the truth computed from scratch: its
+ * stacks (those present with its function, or its one stack), counts,
+ * history (whole and the newest few) and newest trend point. */
+static void inc_check_site(struct ht_model *m, const struct ht_site *s,
+                           unsigned k, const unsigned *us,
+                           const unsigned *first, bool by_stack)
+{
+	double h[HT_HISTORY_LEN], want[HT_HISTORY_LEN] = { 0 }, sum = 0;
+	double t[HT_TREND_POINTS], b[HT_TREND_POINTS], v[HT_TREND_POINTS];
+	unsigned g = us[s->stack_idx[0]] % 8;
+	size_t nst = 0, len = 0, n, np;
+
+	for (unsigned u = 0; u < INC_U; u++) {
+		size_t l;
+
+		if (!inc_present(u, k) || u % 8 != g ||
+		    (by_stack && u != us[s->stack_idx[0]]))
+			continue;
+		nst++;
+		sum += inc_bytes(u, k);
+		l = inc_len(first[u], k);
+		len = l > len ? l : len;
+		for (size_t d = 0; d < l; d++)
+			want[HT_HISTORY_LEN - 1 - d] += inc_bytes(u, k - (unsigned)d);
+	}
+	assert_int_equal(s->nstacks, nst);
+	for (size_t j = 0; j < s->nstacks; j++)
+		assert_int_equal(us[s->stack_idx[j]] % 8, g);
+	assert_true(s->counts.cur_bytes == sum);
+	assert_true(s->counts.cum_bytes == sum + 1000.0 * (double)nst);
+	n = hist(m, s, h);
+	assert_int_equal(n, len);
+	for (size_t d = 0; d < len; d++)
+		assert_true(h[len - 1 - d] == want[HT_HISTORY_LEN - 1 - d]);
+	n = ht_model_site_history(m, s, h, 16);
+	assert_int_equal(n, len < 16 ? len : 16);
+	for (size_t d = 0; d < n; d++)
+		assert_true(h[n - 1 - d] == want[HT_HISTORY_LEN - 1 - d]);
+	np = ht_model_site_series(m, s, t, b, v);
+	assert_true(np >= 1);
+	assert_true(b[np - 1] == (double)(float)sum);
+}
+
+/* m lists the sites f lists: the same keys in the same order, names,
+ * stacks, counts, newest history value. */
+static void assert_same_sites(struct ht_model *m, struct ht_model *f)
+{
+	struct ht_site *const *a, *const *b;
+	size_t na, nb;
+
+	a = ht_model_sites(m, &na);
+	b = ht_model_sites(f, &nb);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_true(a[i]->key == b[i]->key);
+		assert_string_equal(fn(a[i]), fn(b[i]));
+		assert_int_equal(a[i]->nstacks, b[i]->nstacks);
+		assert_true(a[i]->counts.cur_bytes == b[i]->counts.cur_bytes);
+		assert_true(a[i]->counts.cum_bytes == b[i]->counts.cum_bytes);
+		assert_true(newest(m, a[i]) == newest(f, b[i]));
+	}
+}
+
+/* m lists the sites a fresh model without symbols lists for p. */
+static void inc_as_fresh(struct ht_model *m, struct ht_profile *p)
+{
+	struct ht_model *f = ht_model_new(NULL);
+
+	assert_non_null(f);
+	assert_int_equal(ht_model_set_options(f, ht_model_options(m)), 0);
+	assert_int_equal(ht_model_update(f, p), 0);
+	assert_same_sites(m, f);
+	ht_model_free(f);
+}
+
+/* An update whose snapshot lists the same stacks as the last keeps the
+ * sites' numbering and sums their histories only when asked: over 260
+ * updates with stacks coming, going, listed backwards, a history reset,
+ * a change of grouping and of sort, every site's stacks, counts,
+ * history and order are those computed from scratch (and a fresh
+ * model's for the same snapshot). */
+static void test_incremental(void **state)
+{
+	struct ht_model *m = ht_model_new(NULL);
+	unsigned first[INC_U] = { 0 }, us[INC_U], fast = 0;
+
+	(void)state;
+	assert_non_null(m);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_INUSE_BYTES, NULL);
+	for (unsigned k = 1; k <= 260; k++) {
+		struct ht_site *const *sites;
+		bool by_stack = k >= 200 && k <= 220;
+		size_t n, want = 0;
+		unsigned us2[INC_U];
+
+		if (k == INC_RESET)
+			ht_model_clear_history(m);
+		if (k == 100 || k == 111)
+			set_opts(m, by_stack ? HT_GROUP_STACK : HT_GROUP_FUNCTION,
+			         k == 100 ? HT_SORT_NAME : HT_SORT_INUSE_BYTES,
+			         NULL);
+		if (k == 200 || k == 221)
+			set_opts(m, by_stack ? HT_GROUP_STACK : HT_GROUP_FUNCTION,
+			         HT_SORT_INUSE_BYTES, NULL);
+		assert_int_equal(ht_model_update(m, inc_profile(k, us)), 0);
+		fast += !m->renumbered;
+		for (unsigned u = 0; u < INC_U; u++)
+			if (inc_present(u, k) && !first[u])
+				first[u] = k;
+		sites = ht_model_sites(m, &n);
+		{
+			/* every row's newest 16 at once: each site's */
+			const size_t *len;
+			const double *vh = ht_model_view_history(m, 16, &len);
+			double h[16];
+
+			assert_non_null(vh);
+			for (size_t i = 0; i < n; i++) {
+				size_t l = ht_model_site_history(m, sites[i], h,
+				                                 16);
+
+				assert_int_equal(len[i], l);
+				assert_memory_equal(vh + 16 * i, h,
+				                    l * sizeof *h);
+			}
+		}
+		for (unsigned g = 0; g < 8; g++)
+			for (unsigned u = g; u < INC_U; u += 8)
+				if (inc_present(u, k)) {
+					want++;
+					if (!by_stack)
+						break;
+				}
+		assert_int_equal(n, want);
+		for (size_t i = 0; i < n; i++) {
+			inc_check_site(m, sites[i], k, us, first, by_stack);
+			if (i && !(k >= 100 && k <= 110))
+				assert_true(sites[i - 1]->counts.cur_bytes >=
+				            sites[i]->counts.cur_bytes);
+			else if (i)
+				assert_true(strcmp(fn(sites[i - 1]),
+				                   fn(sites[i])) <= 0);
+		}
+		inc_as_fresh(m, inc_profile(k, us2));
+	}
+	/* the same stacks at two of every three updates: numbered once */
+	assert_true(fast > 120);
+	ht_model_free(m);
+}
+
 /* With more sites than HT_FIT_EVERY, an update fits a share of them:
  * every site's fit is redone at least every `rounds` updates (here 2),
  * new sites at once, and a fit is never another site's. */
@@ -449,7 +688,11 @@ static void test_fit_rounds(void **state)
 		for (size_t i = 0; i < nsites; i++) {
 			const struct ht_site *s = sites[i];
 			/* stack j (its in-use bytes at k = 1 tell it) */
-			size_t j = (size_t)(s->history[0] / 1000) - 1;
+			double h[HT_HISTORY_LEN];
+			size_t j;
+
+			assert_true(hist(m, s, h) >= 1);
+			j = (size_t)(h[0] / 1000) - 1;
 
 			assert_true(j < n);
 			if (k == 1) {   /* all new: all fitted (one point) */
@@ -875,8 +1118,7 @@ static void test_nomem_update(void **state)
 		assert_true(sites[0]->counts.cur_bytes == 300);
 		assert_true(sites[2]->counts.cur_bytes == 0);
 		for (size_t i = 0; i < n; i++) {
-			assert_true(sites[i]->hist_len >= 1);
-			assert_true(sites[i]->history[sites[i]->hist_len - 1] ==
+			assert_true(newest(m, sites[i]) ==
 			            sites[i]->counts.cur_bytes);
 		}
 		ht_model_free(m);
@@ -924,22 +1166,10 @@ static void test_nomem_baseline_symbolizer(void **state)
 static void assert_as_fresh(struct ht_model *m, struct ht_profile *p)
 {
 	struct ht_model *f = new_model(p);
-	struct ht_site *const *a, *const *b;
-	size_t na, nb;
 
 	assert_int_equal(ht_model_set_options(f, ht_model_options(m)), 0);
 	assert_int_equal(ht_model_update(f, p), 0);
-	a = ht_model_sites(m, &na);
-	b = ht_model_sites(f, &nb);
-	assert_int_equal(na, nb);
-	for (size_t i = 0; i < na; i++) {
-		assert_true(a[i]->key == b[i]->key);
-		assert_string_equal(fn(a[i]), fn(b[i]));
-		assert_true(a[i]->counts.cur_bytes == b[i]->counts.cur_bytes);
-		assert_int_equal(a[i]->nstacks, b[i]->nstacks);
-		assert_true(a[i]->history[a[i]->hist_len - 1] ==
-		            b[i]->history[b[i]->hist_len - 1]);
-	}
+	assert_same_sites(m, f);
 	ht_model_free(f);
 }
 
@@ -992,7 +1222,11 @@ static void test_stack_cache(void **state)
 	assert_int_equal(ht_model_update(m, as_file(make_profile(4000, 200,
 	                                                         100, 0))), 0);
 	assert_ptr_equal(ht_model_stack_frames(m, 0, &n), fr0);
-	assert_int_equal(ht_model_sites(m, &n)[0]->hist_len, 1);
+	{
+		double h[HT_HISTORY_LEN];
+
+		assert_int_equal(hist(m, ht_model_sites(m, &n)[0], h), 1);
+	}
 	assert_as_fresh(m, as_file(make_profile(4000, 200, 100, 0)));
 	/* rows that change places, some filtered out (the sort starts from
 	 * the last order) */
@@ -1089,7 +1323,7 @@ static void test_sym_slice(void **state)
 	assert_string_equal(fn(s[0]), "fe_site_alpha");
 	assert_true(s[0]->counts.cur_bytes == 1000);
 	assert_int_equal(s[0]->nstacks, 1);
-	assert_true(s[0]->history[s[0]->hist_len - 1] == 1000);
+	assert_true(newest(m, s[0]) == 1000);
 	assert_string_equal(fn(s[1]), "[symbolizing]");
 	assert_true(s[1]->counts.cur_bytes == 200);
 	assert_true(s[1]->counts.cum_bytes == 300);
@@ -1114,7 +1348,12 @@ static void test_sym_slice(void **state)
 	/* alpha's two stacks, resolved by the update and a resume, one
 	 * site */
 	assert_int_equal(ht_model_sites(m, &n)[0]->nstacks, 2);
-	assert_true(ht_model_sites(m, &n)[0]->history[0] == 1200);
+	{
+		double h[HT_HISTORY_LEN];
+
+		assert_int_equal(hist(m, ht_model_sites(m, &n)[0], h), 1);
+		assert_true(h[0] == 1200);
+	}
 	assert_as_fresh(m, as_file(make_profile(200, 1000, 100, 0)));
 	assert_true(newest_total(m) == 1200);
 
@@ -1150,6 +1389,7 @@ int main(void)
 		cmocka_unit_test(test_stable_keys_history),
 		cmocka_unit_test(test_long_history),
 		cmocka_unit_test(test_fit_rounds),
+		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_baseline_live),
 		cmocka_unit_test(test_baseline_by_symbols),
 		cmocka_unit_test(test_trees),

@@ -10,14 +10,25 @@
 # samples = calls of ht_weight_compute.  Then the self cost per sample of
 # the sampled path's parts.
 #
-# Usage: HT_BUILDDIR=build CC=cc sh bench/samplecost.sh [-n OPS]
+# -F: only the frame-pointer build with the walker (the headline figure).
+# HEAPTOP_LIB=path: measure that build of the runtime instead.
+#
+# Usage: HT_BUILDDIR=build CC=cc sh bench/samplecost.sh [-n OPS] [-F]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 b=${HT_BUILDDIR:?set HT_BUILDDIR to the build directory}
 CC=${CC:-cc}
 n=1000000
-[ "${1:-}" = -n ] && n=$2
-lib="$(cd "$b" && pwd)/.libs/libheaptop.so"
+bins="mb mbfp"
+uws="walk libunwind"
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) n=$2; shift 2 ;;
+	-F) bins=mbfp; uws=walk; shift ;;
+	*) echo "usage: samplecost.sh [-n OPS] [-F]" >&2; exit 2 ;;
+	esac
+done
+lib=${HEAPTOP_LIB:-"$(cd "$b" && pwd)/.libs/libheaptop.so"}
 out=$(mktemp -d "${TMPDIR:-/tmp}/ht-samplecost.XXXXXX")
 # callgrind_annotate names files relative to the working directory: away
 # from the sources, its output has one form
@@ -65,9 +76,9 @@ samples() {
 printf 'malloc_bench -t 1 -n %s, callgrind, benchmark thread only\n\n' "$n"
 printf '| build | unwinder | Ir sampling off | Ir at 512K | samples | instructions per sample |\n'
 printf '| --- | --- | --- | --- | --- | --- |\n'
-for bin in mb mbfp; do
+for bin in $bins; do
 	off=$(run "$bin.off" "$bin" 1024G walk)
-	for uw in walk libunwind; do
+	for uw in $uws; do
 		on=$(run "$bin.$uw" "$bin" 512K "$uw")
 		s=$(samples "$out/cg.$bin.$uw")
 		per=$(awk -v a="$on" -v b="$off" -v s="$s" 'BEGIN { printf "%.0f", (a - b) / s }')
@@ -75,8 +86,8 @@ for bin in mb mbfp; do
 		printf '| %s | %s | %s | %s | %s | %s |\n' "$fp" "$uw" "$off" "$on" "$s" "$per"
 	done
 done
-for bin in mb mbfp; do
-	for uw in walk libunwind; do
+for bin in $bins; do
+	for uw in $uws; do
 		s=$(samples "$out/cg.$bin.$uw")
 		printf '\nself cost per sample, %s, %s (%s samples):\n' "$bin" "$uw" "$s"
 		parts "$out/cg.$bin.$uw" "$s"

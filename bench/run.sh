@@ -18,7 +18,8 @@
 #   passthrough  LD_PRELOAD=passthrough.so: forward + thread-local countdown
 #   heaptop      LD_PRELOAD=libheaptop.so, default rate, own HEAPTOP_SHM
 #   heaptop-base the same with HEAPTOP_BASE_LIB (another build of the
-#                runtime, e.g. before a change: wall runs only)
+#                runtime, e.g. before a change: wall runs only); the
+#                tables then also pair heaptop with heaptop-base directly
 #   jemalloc     LD_PRELOAD=libjemalloc.so.2, no profiling
 #   jeprof       the same with MALLOC_CONF=prof:true (ratio to jemalloc)
 #   heaptrack    heaptrack malloc_bench, compared with none-ht: no profiler,
@@ -251,9 +252,13 @@ if [ "$do_wall" -eq 1 ] && [ -s "$raw" ]; then
 	say ""
 	say "| threads | config | baseline | paired inner wall | [min..max] | best | outer wall | cpu |"
 	say "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	# heaptop-base: also heaptop against it directly, paired by round
+	pairs=""
+	case " $configs " in *" heaptop-base "*) pairs="heaptop:heaptop-base" ;; esac
 	for t in $threads; do
-		for c in $configs; do
+		for c in $configs $pairs; do
 			case $c in
+			*:*) base=${c#*:}; c=${c%%:*} ;;
 			none) continue ;;
 			jeprof) base=jemalloc ;;
 			heaptrack) base=none-ht ;;

@@ -11,6 +11,8 @@
 #                               frame that is not allocator machinery) is
 #                               FUNC, or a mangled name containing FUNC
 #   truth OUT SITE KEY          a value from a target's "truth SITE k=v" line
+#   expect_counts_exact FILE D  the header's samples and sampled frees
+#                               agree with the stacks' raw counts
 
 SEGDUMP="$T/rt_segdump"
 [ -x "$SEGDUMP" ] || fail "rt_segdump not built"
@@ -64,6 +66,20 @@ site_sum() {
 truth() {
 	awk -v s="$2" -v k="$3" '$1 == "truth" && $2 == s {
 		for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"
+}
+
+# expect_counts_exact FILE DESC: the header's samples and sampled_frees
+# equal the stacks' raw counts: every sample adds one to its stack's cum_objs and
+# cur_objs, every sampled free takes one from cur_objs (no reset, no
+# sample lost, no address sampled twice).
+expect_counts_exact() {
+	sums=$(awk '$1 == "stack" { for (i = 2; i <= NF; i++) {
+		split($i, kv, "="); if (kv[1] == "cum_objs") c += kv[2]
+		if (kv[1] == "cur_objs") u += kv[2] } }
+		END { print c + 0, c - u }' "$1")
+	expect_eq "samples ($2) = the stacks' cum_objs" "$(rt_field "$1" samples)" "${sums% *}"
+	expect_eq "sampled frees ($2) = cum_objs - cur_objs" \
+		"$(rt_field "$1" sampled_frees)" "${sums#* }"
 }
 
 # eq_num A B: numeric equality (3-decimal reports vs integer truth); false

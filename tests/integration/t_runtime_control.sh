@@ -1,6 +1,7 @@
 # The control page: ping, dump, set rate and reset are carried out within
-# 100 ms while the program sleeps; the heartbeat advances; the event ring
-# carries the samples; after SIGTERM the segment says "exited 0".
+# 100 ms while the program sleeps; the heartbeat advances; the sample
+# counts are exact after a ping; the event ring carries the samples;
+# after SIGTERM the segment says "exited 0".
 # timeout: 60
 . "$HT_SRCDIR/tests/lib.sh"
 . "$HT_SRCDIR/tests/integration/runtime_lib.sh"
@@ -23,6 +24,8 @@ cmd() { # expect result 0 within 100 ms
 }
 cmd ping
 "$SEGDUMP" "$n" >"$WORK/s1"
+# a quiet program's sample counts are exact
+expect_counts_exact "$WORK/s1" "running, after a ping"
 sleep 0.3
 "$SEGDUMP" "$n" >"$WORK/s2"
 hb1=$(rt_field "$WORK/s1" heartbeat_ns)

@@ -31,4 +31,7 @@ expect_eq "child pid" "$(rt_field "$WORK/child" pid)" "$cpid"
 expect_eq "child_site in child" "$(site_sum "$WORK/child" child_site cur_objs)" 50
 expect_eq "child_site bytes in child" "$(site_sum "$WORK/child" child_site cur_bytes)" $((50 * 222))
 expect_eq "parent_site in child" "$(site_sum "$WORK/child" parent_site cum_objs)" 0
+# the child's counts start from zero: none of the parent's samples
+expect_counts_exact "$WORK/child" "child"
+expect_counts_exact "$WORK/parent" "parent"
 exit 0

@@ -1,6 +1,6 @@
 # 16 threads allocating at once, freeing each other's objects: exact
 # per-site counts at rate 1 (every counter update and address-map
-# operation raced), a clean run at the default rate, and exit() while the
+# operation raced) and exact sample counts in the header, a clean run at the default rate, and exit() while the
 # threads are still allocating (the exit dump is written, nothing crashes).
 # timeout: 110
 . "$HT_SRCDIR/tests/lib.sh"
@@ -21,6 +21,8 @@ expect_eq "thread_churn in use" "$(site_sum "$WORK/seg1" thread_churn cur_objs)"
 expect_eq "thread_churn allocated" "$(site_sum "$WORK/seg1" thread_churn cum_objs)" $((16 * 10000 * 4))
 expect_eq "addresses lost" "$(rt_field "$WORK/seg1" addrs_full)" 0
 expect_eq "stacks lost" "$(rt_field "$WORK/seg1" stacks_full)" 0
+# the header's counts, summed over 16 threads' shards, exact after exit
+expect_counts_exact "$WORK/seg1" "16 threads, exited"
 
 n=$(seg_name thr2)
 rt_preload "$n" "$T/rt_threads" -t 16 -i 100000 >"$WORK/out2" || fail "rt_threads at the default rate failed"

@@ -392,9 +392,10 @@ static void test_long_history(void **state)
 		                                    100, 0);
 
 		p->snapshot_time_ns = (uint64_t)k * 1000000000u;
-		if (k <= 100)
-			p->nstacks = 2;  /* beta's stack comes at 101 */
-		else
+		if (k <= 100) {
+			free(p->stacks[2].pcs);  /* beta's stack comes at 101 */
+			p->nstacks = 2;
+		} else
 			p->stacks[2].counts = counts(long_beta(k), long_beta(k));
 		ht_profile_sum(p);
 		if (!m) {

@@ -45,6 +45,8 @@ static void ring_unwrap(double *v, size_t cap, size_t head, size_t held)
 {
 	double tmp[HT_HISTORY_LEN];
 
+	if (!held)
+		return;
 	for (size_t j = 0; j < held; j++)   /* j-th newest */
 		tmp[held - 1 - j] = v[(head + cap - 1 - j) % cap];
 	memcpy(v, tmp, held * sizeof *v);

@@ -125,16 +125,22 @@ static void add(uint64_t *p, uint64_t v)
 	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
 }
 
-/* *p -= v, saturating at zero: one atomic subtraction, and when a reset
- * zeroed the counter under it (it then went below zero), one more that
- * gives back what went below -- the saturated result, without a
- * compare-and-swap loop on every free. */
+/* *p -= v, saturating at zero: one atomic subtraction.  A counter never
+ * holds 2^63 or more, so a result with the top bit set went below zero (a
+ * reset zeroed the counter under this free, and other frees may have gone
+ * below with it): then, and only then, a compare-and-swap loop sets it
+ * back to zero while it is still below. */
 static void sub_sat(uint64_t *p, uint64_t v)
 {
-	uint64_t old = __atomic_fetch_sub(p, v, __ATOMIC_RELAXED);
+	uint64_t old = __atomic_fetch_sub(p, v, __ATOMIC_RELAXED), cur;
 
-	if (__builtin_expect(old < v, 0))
-		__atomic_fetch_add(p, v - old, __ATOMIC_RELAXED);
+	if (__builtin_expect((int64_t)(old - v) >= 0, 1))
+		return;
+	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while ((int64_t)cur < 0 &&
+	       !__atomic_compare_exchange_n(p, &cur, 0, 1, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
 }
 
 void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,

@@ -1,7 +1,8 @@
 /*
  * Unit tests of src/runtime/stacks.c: interning (same stack, same entry),
  * collisions in a small table, full table and full frame pool, concurrent
- * interning, counters with saturation and reset.
+ * interning, counters with saturation and reset, frees racing below
+ * zero from several threads.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -189,6 +190,53 @@ static void test_counters(void **state)
 	free_table(tb);
 }
 
+/* Frees racing below zero (a reset zeroed the counters under them), from
+ * several threads at once, with allocations between: the counters end at
+ * what saturation gives, never wrapped past zero for good. */
+static struct table *race_tb;
+static uint32_t race_idx;
+
+static void *race_free(void *arg)
+{
+	struct ht_weight w = { 3 * 256, 3000 * 256, 6 * 256, 77 };
+
+	for (int i = 0; i < 200000; i++) {
+		ht_stacks_sub(&race_tb->t, race_idx, 1000, &w);
+		if (arg && i % 4 == 0)
+			ht_stacks_add(&race_tb->t, race_idx, 1000, &w);
+	}
+	return NULL;
+}
+
+static void test_counters_race(void **state)
+{
+	uint64_t pcs[2] = { 5, 6 };
+	pthread_t th[4];
+	struct ht_seg_stack *e;
+	struct ht_weight w = { 3 * 256, 3000 * 256, 6 * 256, 77 };
+	(void)state;
+
+	race_tb = new_table(64, 64);
+	ht_stacks_intern(&race_tb->t, pcs, 2, &race_idx);
+	e = &race_tb->e[race_idx];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, race_free, (void *)(size_t)(i & 1));
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	/* the last frees outnumber the adds: saturation leaves every counter
+	 * at zero or at a few samples' worth, never near 2^64 */
+	assert_true(e->cur_objs < 1000);
+	assert_true(e->cur_bytes < 1000 * 1000);
+	assert_true(e->est_cur_bytes < 1000 * w.est_bytes);
+	assert_true(e->var_cur_bytes < 1000 * w.var_bytes);
+	/* and a free from zero, alone, stays at zero */
+	ht_stacks_reset(&race_tb->t);
+	ht_stacks_sub(&race_tb->t, race_idx, 1000, &w);
+	assert_int_equal(e->cur_objs, 0);
+	assert_int_equal(e->est_cur_objs, 0);
+	free_table(race_tb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_frames_full),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_counters_race),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,21 +41,6 @@ static void item(struct line *l, const char *label, const char *value,
 	put_role(l, HT_CR_DEFAULT, "  ");
 }
 
-/* n with thousands separated by commas: "12,345". */
-static const char *grouped(char *buf, size_t len, size_t n)
-{
-	char tmp[32];
-	size_t k = (size_t)snprintf(tmp, sizeof tmp, "%zu", n), o = 0;
-
-	for (size_t i = 0; i < k && o + 2 < len; i++) {
-		if (i > 0 && (k - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static const char *state_text(const struct ht_ui_data *d, char *buf,
                               size_t len, enum ht_color_role *role)
 {
@@ -254,8 +239,8 @@ int ht_header_draw(struct ht_ui *ui, int w)
 	}
 	if (d->sym_total > 0) {
 		/* rows fill in as the refresh worker symbolizes */
-		snprintf(v, sizeof v, "%s/%s", grouped(a, sizeof a, d->sym_done),
-		         grouped(b, sizeof b, d->sym_total));
+		snprintf(v, sizeof v, "%s/%s", ht_fmt_grouped(a, sizeof a, d->sym_done),
+		         ht_fmt_grouped(b, sizeof b, d->sym_total));
 		item(&l, "symbolizing", v, HT_CR_GROWTH);
 	}
 	if (d->has_baseline) {

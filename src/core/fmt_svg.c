@@ -523,22 +523,16 @@ static void put_label(FILE *f, const char *name, double w)
 static void value_str(char *buf, size_t n, double v, enum ht_fmt_value what)
 {
 	if (what == HT_VAL_INUSE_OBJS || what == HT_VAL_ALLOC_OBJS) {
-		char digits[32], grouped[48];
-		size_t len, j = 0;
+		char grouped[32];
 
 		if (v < 10 && v != floor(v)) {
 			snprintf(buf, n, "%.1f objects", v);
 			return;
 		}
-		snprintf(digits, sizeof digits, "%.0f", v < 1e18 ? v : 1e18);
-		len = strlen(digits);
-		for (size_t i = 0; i < len; i++) {
-			if (i > 0 && (len - i) % 3 == 0)
-				grouped[j++] = ',';
-			grouped[j++] = digits[i];
-		}
-		grouped[j] = '\0';
-		snprintf(buf, n, "%s object%s", grouped, v == 1 ? "" : "s");
+		ht_fmt_grouped(grouped, sizeof grouped,
+		               (uint64_t)llround(fmin(fabs(v), 1e18)));
+		snprintf(buf, n, "%s%s object%s", v <= -0.5 ? "-" : "", grouped,
+		         v == 1 ? "" : "s");
 		return;
 	}
 	ht_units_fmt(buf, n, v, false, &ht_units_iec_bytes);

@@ -70,6 +70,23 @@ char *ht_fmt_count(char *buf, size_t len, double n, bool sign)
 	return ht_units_fmt(buf, len, n, sign, &ht_units_screen_count);
 }
 
+char *ht_fmt_grouped(char *buf, size_t len, uint64_t n)
+{
+	char digits[24];
+	size_t k = (size_t)snprintf(digits, sizeof digits, "%llu",
+	                            (unsigned long long)n), o = 0;
+
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < k && o + 2 < len; i++) {
+		if (i > 0 && (k - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 char *ht_fmt_duration(char *buf, size_t len, double secs)
 {
 	unsigned long long s;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* How a value is scaled and written: divided by `base` while it is at
  * least `base - slack` (a slack of 0.5 rounds first, so 1023.96 reads
@@ -49,6 +50,9 @@ char *ht_fmt_bytes(char *buf, size_t len, double bytes, bool sign);
 
 /* Counts abbreviated the same way but 1000-based ("999", "12.3k", "4.5M"). */
 char *ht_fmt_count(char *buf, size_t len, double n, bool sign);
+
+/* n with its thousands separated by commas: "12,345" (cut to len). */
+char *ht_fmt_grouped(char *buf, size_t len, uint64_t n);
 
 /* A duration in seconds as "12s", "3:04", "1:02:03" or "2d03h". */
 char *ht_fmt_duration(char *buf, size_t len, double secs);

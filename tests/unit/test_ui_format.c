@@ -64,6 +64,12 @@ static void test_duration(void **state)
 	assert_string_equal(ht_fmt_duration(b, sizeof b, 2 * 86400 + 3 * 3600),
 	                    "2d03h");
 	assert_string_equal(ht_fmt_duration(b, sizeof b, -5), "0s");
+	assert_string_equal(ht_fmt_grouped(b, sizeof b, 0), "0");
+	assert_string_equal(ht_fmt_grouped(b, sizeof b, 999), "999");
+	assert_string_equal(ht_fmt_grouped(b, sizeof b, 12345), "12,345");
+	assert_string_equal(ht_fmt_grouped(b, sizeof b, 300000), "300,000");
+	assert_string_equal(ht_fmt_grouped(b, sizeof b, 1234567), "1,234,567");
+	assert_string_equal(ht_fmt_grouped(b, 4, 12345), "12");
 }
 
 static void test_sparkline(void **state)

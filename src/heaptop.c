@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -449,6 +450,18 @@ static int run_screen(struct ht_session *s, struct ht_model *m,
 	return 0;
 }
 
+/* True when path exists and was modified at or after t. */
+static bool written_since(const char *path, const struct timespec *t)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return false;
+	return st.st_mtim.tv_sec > t->tv_sec ||
+	       (st.st_mtim.tv_sec == t->tv_sec &&
+	        st.st_mtim.tv_nsec >= t->tv_nsec);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -460,6 +473,7 @@ int main(int argc, char **argv)
 	char *cause = NULL, *demo = NULL, *demo_argv[2];
 	int err, rc = 1;
 	struct sigaction sa;
+	struct timespec launched;
 
 	parse_options(argc, argv, &o);
 	so.sysroot = o.sysroot;
@@ -491,6 +505,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
+	/* the kernel stamps files with the coarse clock */
+	clock_gettime(CLOCK_REALTIME_COARSE, &launched);
 	if (o.load) {
 		err = ht_session_load(o.load, &s, &cause);
 	} else if (o.follow) {
@@ -626,9 +642,18 @@ int main(int argc, char **argv)
 	} else {
 		rc = run_screen(s, m, &o);
 	}
-	if (o.dump_at_exit && o.format != HT_FMT_HEAP_V2 &&
-	    ht_session_state(s, NULL) == HT_PROC_EXITED) {
+	/* heap_v2 is the runtime's to write at the exit, unless the program
+	 * ended without running its exit handlers (_exit, a signal) */
+	if (o.dump_at_exit && ht_session_state(s, NULL) == HT_PROC_EXITED &&
+	    (o.format != HT_FMT_HEAP_V2 ||
+	     !written_since(o.dump_at_exit, &launched))) {
 		struct ht_profile *p = NULL;
+
+		if (o.format == HT_FMT_HEAP_V2)
+			fprintf(stderr, "heaptop: the program ended without "
+			        "writing %s (no exit handlers: _exit or a "
+			        "signal); writing it from the last update\n",
+			        o.dump_at_exit);
 
 		err = ht_session_snapshot(s, &p, &cause);
 		if (err < 0) {

@@ -5,7 +5,7 @@
 # options each give one clear message and a non-zero status (2 for usage
 # errors).  Also: --help and the man page document every option, the
 # program's stdin is kept in batch mode, and its output goes to heaptop's
-# stderr.
+# stderr; --dump-at-exit writes its file when the program is killed too.
 # timeout: 90
 . "$HT_SRCDIR/tests/lib.sh"
 
@@ -39,6 +39,29 @@ expect_rc 137 "SIGKILL" "$HEAPTOP" --batch -d 0.2 --app-output app.log "$T/fe_ex
 grep -q "exited, status 137" out.txt || fail "text does not report status 137"
 expect_rc 143 "SIGTERM" "$HEAPTOP" --json -d 0.2 --app-output app.log "$T/fe_exit" -s 15
 grep -q '"state":"exited","exit_status":143' out.txt || fail "json does not report 143"
+
+# --dump-at-exit in heap_v2: the runtime writes it at a normal exit; a
+# program killed by a signal runs no exit handler, so heaptop writes it
+# from its last update and says so.  Either way the file holds the 64
+# blocks of 4096 bytes fe_exit keeps (rate 1: exact).
+for end in 0 "-s 9"; do
+	rm -f exit.heap
+	# shellcheck disable=SC2086
+	"$HEAPTOP" --batch -d 0.2 -r 1 --app-output app.log \
+		--dump-at-exit exit.heap "$T/fe_exit" $end >out.txt 2>err.txt </dev/null
+	[ -s exit.heap ] || { cat err.txt; fail "--dump-at-exit, fe_exit $end: no dump"; }
+	if [ "$end" = 0 ]; then
+		grep -q 'without writing' err.txt && fail "exit 0: heaptop rewrote the runtime's dump"
+	else
+		grep -q 'ended without writing exit.heap' err.txt ||
+			fail "killed: no word on stderr that heaptop wrote the dump ($(cat err.txt))"
+	fi
+	"$HEAPTOP" --load exit.heap --json --group function --top 0 >load.json 2>err.txt ||
+		{ cat err.txt; fail "fe_exit $end: the dump does not load"; }
+	grep -o '"function":"main"[^[]*' load.json | grep -q '"inuse_bytes":262144[,.]' ||
+		{ cat load.json; fail "fe_exit $end: main's 64 x 4096 bytes not in the dump"; }
+	note "ok: --dump-at-exit with fe_exit $end"
+done
 
 # refusals, one clear line each
 expect_fail_msg "program not found" "missing program" \

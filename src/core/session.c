@@ -269,6 +269,10 @@ void ht_session_free(struct ht_session *s)
 		unlink(path);
 		snprintf(path, sizeof path, "%s/live", s->bridge_dir);
 		unlink(path);
+		snprintf(path, sizeof path, "%s/" BRIDGE_FINAL, s->bridge_dir);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/" BRIDGE_FINAL ".tmp", s->bridge_dir);
+		unlink(path);
 		rmdir(s->bridge_dir);
 		free(s->bridge_dir);
 	}

@@ -223,7 +223,8 @@ static int free_segment_number(pid_t pid)
  * and the HEAPTOP_* variables set.  Built before fork. */
 char **ht_launch_child_env(const struct ht_launch_options *o,
                         const char *runtime, const char *segname,
-                        const char *je_var, const char *je_conf)
+                        const char *je_var, const char *je_conf,
+                        const char *final_dump)
 {
 	size_t n = 0, k = 0, vl = je_var ? strlen(je_var) : 0;
 	char **env;
@@ -231,7 +232,7 @@ char **ht_launch_child_env(const struct ht_launch_options *o,
 
 	while (environ[n])
 		n++;
-	env = calloc(n + 9, sizeof *env);
+	env = calloc(n + 10, sizeof *env);
 	if (!env)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -239,6 +240,7 @@ char **ht_launch_child_env(const struct ht_launch_options *o,
 
 		if (!strncmp(e, "LD_PRELOAD=", 11) ||
 		    !strncmp(e, "HEAPTOP_SHM=", 12) ||
+		    !strncmp(e, "HEAPTOP_FINAL_DUMP=", 19) ||
 		    (o->rate && !strncmp(e, "HEAPTOP_RATE=", 13)) ||
 		    (o->budget && !strncmp(e, "HEAPTOP_BUDGET=", 15)) ||
 		    (o->max_depth && !strncmp(e, "HEAPTOP_MAX_DEPTH=", 18)) ||
@@ -257,6 +259,9 @@ char **ht_launch_child_env(const struct ht_launch_options *o,
 	if (asprintf(&env[k++], "HEAPTOP_SHM=%s", segname) < 0)
 		goto fail;
 	if (je_var && asprintf(&env[k++], "%s=%s", je_var, je_conf) < 0)
+		goto fail;
+	if (final_dump && asprintf(&env[k++], "HEAPTOP_FINAL_DUMP=%s",
+	                           final_dump) < 0)
 		goto fail;
 	if (o->rate && asprintf(&env[k++], "HEAPTOP_RATE=%llu",
 	                        (unsigned long long)o->rate) < 0)
@@ -369,6 +374,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 {
 	struct ht_session *s = NULL;
 	char *prog = NULL, *runtime = NULL, **env = NULL, *je_conf = NULL;
+	char *final = NULL;
 	char je_var[HT_ALLOC_VAR_MAX];
 	int logfd = -1, nullfd = -1, pipefd[2] = { -1, -1 }, err;
 	struct stat st;
@@ -504,9 +510,18 @@ int ht_session_launch(const struct ht_launch_options *o,
 			goto fail;
 		}
 	}
+	/* where the runtime writes jemalloc's dump at exit, should jemalloc's
+	 * profiler turn out to hold the heap: the program's final state */
+	err = ht_sess_bridge_dir(s, cause);
+	if (err < 0)
+		goto fail;
+	if (asprintf(&final, "%s/" BRIDGE_FINAL, s->bridge_dir) < 0) {
+		final = NULL;
+		goto nomem;
+	}
 	/* HEAPTOP_SHM is named in the child, after its pid */
 	env = ht_launch_child_env(o, runtime, "heaptop", je_conf ? je_var : NULL,
-	                je_conf);
+	                je_conf, final);
 	if (!env || pipe2(pipefd, O_CLOEXEC) < 0)
 		goto nomem;
 	fflush(NULL);
@@ -601,6 +616,7 @@ int ht_session_launch(const struct ht_launch_options *o,
 	free(prog);
 	free(runtime);
 	free(je_conf);
+	free(final);
 	free(hint);
 	ht_launch_free_child_env(env);
 	if (logfd >= 0)
@@ -625,6 +641,7 @@ fail:
 	free(prog);
 	free(runtime);
 	free(je_conf);
+	free(final);
 	free(hint);
 	ht_session_free(s);
 	return err;

@@ -43,6 +43,8 @@ struct ht_session {
 	struct ht_profile *bridge_last;
 	double bridge_next;         /* CLOCK_MONOTONIC seconds: no dump before */
 	enum ht_proc_state bridge_state; /* of the last profile returned */
+	bool bridge_final;          /* the runtime's dump at exit was read
+	                             * (or found missing) */
 	/* the runtime's event ring, followed for ages (live runtimes) */
 	struct ht_events *events;
 	bool events_tried;          /* started, or failed: not again */
@@ -61,6 +63,13 @@ struct ht_session {
 /* RSS by kind is read at most this often (seconds). */
 #define MAP_EVERY_S 5.0
 
+/* The file in the private directory that a launched program's runtime
+ * writes jemalloc's dump to at exit (HEAPTOP_FINAL_DUMP). */
+#define BRIDGE_FINAL "final.heap"
+
+/* Create the session's private directory for jemalloc's dumps (once).
+ * 0 or -errno with *cause. */
+int ht_sess_bridge_dir(struct ht_session *s, char **cause);
 /* Sleep, resuming after signals. */
 void ht_sess_sleep_ms(unsigned ms);
 /* A zeroed session of `kind` (exit status unknown), or NULL. */
@@ -77,11 +86,13 @@ char *ht_sess_describe_status(int code);
  * NULL with errno ENOENT (not found) / EACCES (found, not executable). */
 char *ht_launch_find_program(const char *prog);
 /* envp for the child: the current environment with LD_PRELOAD prepended
- * and the HEAPTOP_* variables set (je_var=je_conf too when je_var).
+ * and the HEAPTOP_* variables set (je_var=je_conf too when je_var;
+ * HEAPTOP_FINAL_DUMP=final_dump when final_dump).
  * NULL on ENOMEM; free with ht_launch_free_child_env. */
 char **ht_launch_child_env(const struct ht_launch_options *o,
                            const char *runtime, const char *segname,
-                           const char *je_var, const char *je_conf);
+                           const char *je_var, const char *je_conf,
+                           const char *final_dump);
 void ht_launch_free_child_env(char **env);
 
 #endif /* HT_CORE_SESSION_PRIV_H */

@@ -112,7 +112,7 @@ fail:
 }
 
 /* The private directory bridge snapshots are written to. */
-static int bridge_dir(struct ht_session *s, char **cause)
+int ht_sess_bridge_dir(struct ht_session *s, char **cause)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *d;
@@ -136,13 +136,6 @@ nomem:
 	return -ENOMEM;
 }
 
-/*
- * A snapshot from jemalloc's profiler (the runtime's alloc flag BRIDGE):
- * ask the runtime for a prof.dump into the private directory and read it
- * as a jemalloc heap_v2 file, with the process's facts from the segment.
- * After the process ended, the last one read.  -ENOENT when the source is
- * not jemalloc's profiler; 0 or another -errno with *cause.
- */
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -151,30 +144,69 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Read jemalloc's dump at `path` (removed after) as the session's last
+ * bridge profile, with the process's facts from the segment; `cost` is
+ * what the dump took the program (seconds).  0 or -errno with *cause. */
+static int bridge_read(struct ht_session *s, const struct ht_segread_status *st,
+                       const char *path, double cost, char **cause)
+{
+	struct ht_profile *p = NULL;
+	struct timespec ts;
+	int err = ht_fmt_load_file(path, &p, cause);
+
+	unlink(path);
+	if (err < 0)
+		return err;
+	free(p->cmdline);
+	free(p->exe);
+	p->cmdline = strdup(ht_segread_cmdline(s->seg));
+	p->exe = strdup(ht_segread_exe(s->seg));
+	p->pid = st->pid;
+	p->rate = st->rate;
+	p->alloc = st->alloc;
+	/* jemalloc's samples since its last reset */
+	p->samples = p->totals.raw_cum_objs;
+	p->start_time_ns = ht_segread_start_time(s->seg);
+	p->alloc.dump_seconds = cost;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	p->snapshot_time_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+	                      (uint64_t)ts.tv_nsec;
+	ht_profile_free(s->bridge_last);
+	s->bridge_last = p;
+	return 0;
+}
+
+/*
+ * A snapshot from jemalloc's profiler (the runtime's alloc flag BRIDGE):
+ * ask the runtime for a prof.dump into the private directory and read it
+ * as a jemalloc heap_v2 file, with the process's facts from the segment.
+ * After the process ended: the dump its runtime wrote at exit (a launched
+ * program, HEAPTOP_FINAL_DUMP), else the last one read.  -ENOENT when the
+ * source is not jemalloc's profiler; 0 or another -errno with *cause.
+ */
 static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
                            struct ht_profile **out, char **cause)
 {
 	struct ht_segread_status st;
-	struct ht_profile *p = NULL;
 	char path[PATH_MAX];
-	double t0 = mono_s(), cost;
+	double t0 = mono_s();
 	int err;
 
 	ht_segread_status(s->seg, &st);
 	if (!(st.alloc.flags & HT_ALLOC_F_BRIDGE))
 		return -ENOENT;
 	if (state == HT_PROC_RUNNING && (!s->bridge_last || t0 >= s->bridge_next)) {
-		err = bridge_dir(s, cause);
+		err = ht_sess_bridge_dir(s, cause);
 		if (err < 0)
 			return err;
 		snprintf(path, sizeof path, "%s/snapshot.heap", s->bridge_dir);
 		unlink(path);
 		err = ht_segread_command(s->seg, HT_CMD_DUMP, 0, path, cause);
 		/* the program's cost: its dump, not our reading of it */
-		cost = mono_s() - t0;
 		if (err == 0)
-			err = ht_fmt_load_file(path, &p, cause);
-		unlink(path);
+			err = bridge_read(s, &st, path, mono_s() - t0, cause);
+		else
+			unlink(path);
 		if (err < 0 && !s->bridge_last)
 			return err;
 		if (err < 0 && cause) {
@@ -182,28 +214,23 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 			free(*cause);
 			*cause = NULL;
 		}
-		if (p) {
-			free(p->cmdline);
-			free(p->exe);
-			p->cmdline = strdup(ht_segread_cmdline(s->seg));
-			p->exe = strdup(ht_segread_exe(s->seg));
-			p->pid = st.pid;
-			p->rate = st.rate;
-			p->alloc = st.alloc;
-			/* jemalloc's samples since its last reset */
-			p->samples = p->totals.raw_cum_objs;
-			p->start_time_ns = ht_segread_start_time(s->seg);
-			p->alloc.dump_seconds = cost;
-			s->bridge_next = t0 + ht_alloc_dump_interval(&p->alloc);
-			{
-				struct timespec ts;
+		if (err == 0)
+			s->bridge_next = t0 + ht_alloc_dump_interval(&s->bridge_last->alloc);
+	} else if (state != HT_PROC_RUNNING && !s->bridge_final && s->bridge_dir) {
+		/* once: a damaged file leaves the last periodic dump */
+		s->bridge_final = true;
+		snprintf(path, sizeof path, "%s/" BRIDGE_FINAL, s->bridge_dir);
+		if (access(path, F_OK) == 0) {
+			double cost = s->bridge_last ?
+			              s->bridge_last->alloc.dump_seconds : 0;
 
-				clock_gettime(CLOCK_REALTIME, &ts);
-				p->snapshot_time_ns = (uint64_t)ts.tv_sec *
-					1000000000ull + (uint64_t)ts.tv_nsec;
+			err = bridge_read(s, &st, path, cost, cause);
+			if (err < 0 && !s->bridge_last)
+				return err;
+			if (err < 0 && cause) {
+				free(*cause);
+				*cause = NULL;
 			}
-			ht_profile_free(s->bridge_last);
-			s->bridge_last = p;
 		}
 	}
 	if (!s->bridge_last)
@@ -279,7 +306,7 @@ static void start_events(struct ht_session *s)
 	if (s->events_tried)
 		return;
 	s->events_tried = true;
-	if (bridge_dir(s, &cause) == 0)
+	if (ht_sess_bridge_dir(s, &cause) == 0)
 		ht_events_start(s->seg, s->bridge_dir, &s->events, &cause);
 	free(cause);
 }

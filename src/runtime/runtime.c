@@ -13,9 +13,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define UNW_LOCAL_ONLY
@@ -622,6 +624,11 @@ static void config(char *base, size_t base_size, int *explicit_name)
 		else
 			ht_log3("HEAPTOP_DUMP_AT_EXIT: path too long; no dump at exit", NULL, NULL);
 	}
+	v = getenv("HEAPTOP_FINAL_DUMP");
+	if (v && v[0] == '/' && strlen(v) < sizeof ht_rt.final_dump - 8) {
+		ht_strlcpy(ht_rt.final_dump, v, sizeof ht_rt.final_dump);
+		ht_rt.final_pid = (long)getpid();
+	}
 }
 
 /* ---- exit and fork -------------------------------------------------- */
@@ -653,6 +660,48 @@ static void dump_at_exit(int suffix_pid)
 		ht_log3("HEAPTOP_DUMP_AT_EXIT: cannot write ", path, NULL);
 }
 
+/*
+ * The exit dumps need to know which allocator holds the heap, and the
+ * control thread finds out: a program that ends within its first
+ * milliseconds waits for it (at most 500 ms).
+ */
+static void wait_detected(struct ht_seg_header *h)
+{
+	struct timespec ms = { 0, 1000000 };
+
+	if (!__atomic_load_n(&ht_rt.control_up, __ATOMIC_ACQUIRE))
+		return;
+	for (int i = 0; i < 500; i++) {
+		if (__atomic_load_n(&h->alloc_flags, __ATOMIC_ACQUIRE) & HT_ALLOC_F_DONE)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
+/*
+ * HEAPTOP_FINAL_DUMP, which heaptop sets for the program it launches:
+ * when jemalloc's profiler holds the heap (the runtime has no samples of
+ * its own), its dump at exit is the program's final state, which the
+ * frontend could otherwise only have from its last periodic dump.  Only
+ * in the process it was set for (not a fork child, not a descendant);
+ * written beside and renamed, so that a reader never sees half of it.
+ */
+static void final_dump(struct ht_seg_header *h)
+{
+	char tmp[sizeof ht_rt.final_dump];
+	size_t n;
+
+	if ((long)getpid() != ht_rt.final_pid || (h->flags & HT_SEG_F_CHILD) ||
+	    !ht_allocator_bridge())
+		return;
+	n = ht_strlcpy(tmp, ht_rt.final_dump, sizeof tmp);
+	memcpy(tmp + n, ".tmp", 5);
+	if (ht_cmd_dump(tmp) == 0 && rename(tmp, ht_rt.final_dump) == 0)
+		return;
+	unlink(tmp);
+	ht_log3("HEAPTOP_FINAL_DUMP: cannot write ", ht_rt.final_dump, NULL);
+}
+
 static void on_exit_handler(int status, void *arg)
 {
 	struct ht_seg_header *h;
@@ -664,8 +713,12 @@ static void on_exit_handler(int status, void *arg)
 		return;
 	saved_guard = ht_guard_enter(&ht_tls);
 	h = ht_rt.seg.hdr;
+	if (ht_rt.dump_at_exit[0] || ht_rt.final_dump[0])
+		wait_detected(h);
 	if (ht_rt.dump_at_exit[0])
 		dump_at_exit(ht_rt.dump_suffix_pid || (h->flags & HT_SEG_F_CHILD));
+	if (ht_rt.final_dump[0])
+		final_dump(h);
 	__atomic_store_n(&h->exit_status, (int32_t)(status & 0xff), __ATOMIC_RELAXED);
 	__atomic_store_n(&h->exit_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
 	__atomic_store_n(&h->state, (uint32_t)HT_STATE_EXITED, __ATOMIC_RELEASE);
@@ -690,6 +743,7 @@ static void atfork_child(void)
 	ht_tls.tid = 0; /* the only thread of the child has a new id */
 	/* never write the parent's segment again */
 	__atomic_store_n(&ht_rt.have_seg, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&ht_rt.control_up, 0, __ATOMIC_RELEASE);
 	pthread_mutex_init(&ht_rt.cmd_lock, NULL);
 	ht_addrmap_clear(&ht_rt.addrs);
 	ht_filter_clear();
@@ -729,6 +783,8 @@ int ht_child_segment(void)
 		__atomic_store_n(&ht_rt.seg.hdr->state, (uint32_t)HT_STATE_RUNNING, __ATOMIC_RELEASE);
 		if (ht_control_start() != 0)
 			count(&ht_rt.seg.hdr->internal_errors);
+		else
+			__atomic_store_n(&ht_rt.control_up, 1, __ATOMIC_RELEASE);
 	} else {
 		ht_log3("cannot create the fork child's segment; profiling disabled in ",
 			"the child", NULL);
@@ -786,6 +842,8 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 	__atomic_store_n(&ht_rt.state, HT_RT_READY, __ATOMIC_RELEASE);
 	if (ht_control_start() != 0)
 		count(&ht_rt.seg.hdr->internal_errors);
+	else
+		__atomic_store_n(&ht_rt.control_up, 1, __ATOMIC_RELEASE);
 	ht_guard_exit(&ht_tls, saved);
 }
 

@@ -88,6 +88,9 @@ struct ht_runtime {
 	                            * 1 pending, 2 being created, atomic */
 	char dump_at_exit[1024];
 	int dump_suffix_pid;       /* descendant process: append ".<pid>" */
+	char final_dump[1024];     /* HEAPTOP_FINAL_DUMP, absolute, or "" */
+	long final_pid;            /* the process it was set for */
+	int control_up;            /* the control thread runs (atomic) */
 	pthread_mutex_t cmd_lock;  /* serialises reset, dump, set_rate */
 };
 extern struct ht_runtime ht_rt;

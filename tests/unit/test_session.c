@@ -129,11 +129,12 @@ static void test_child_env(void **state)
 	assert_int_equal(setenv("HEAPTOP_MAX_DEPTH", "7", 1), 0);
 	assert_int_equal(setenv("MALLOC_CONF", "old", 1), 0);
 	assert_int_equal(setenv("KEEP_ME", "yes", 1), 0);
+	assert_int_equal(setenv("HEAPTOP_FINAL_DUMP", "/stale", 1), 0);
 	o.rate = 4096;
 	o.dump_at_exit = "out.heap";
 
 	env = ht_launch_child_env(&o, "/rt/libheaptop.so", "heaptop.1.0",
-	                          "MALLOC_CONF", "prof:true");
+	                          "MALLOC_CONF", "prof:true", "/d/final.heap");
 	assert_non_null(env);
 	assert_int_equal(count_prefix(env, "LD_PRELOAD=", &v), 1);
 	assert_string_equal(v, "LD_PRELOAD=/rt/libheaptop.so libother.so");
@@ -151,6 +152,9 @@ static void test_child_env(void **state)
 	snprintf(want, sizeof want, "HEAPTOP_DUMP_AT_EXIT=%s/out.heap", cwd);
 	assert_int_equal(count_prefix(env, "HEAPTOP_DUMP_AT_EXIT=", &v), 1);
 	assert_string_equal(v, want);
+	/* an inherited HEAPTOP_FINAL_DUMP is replaced */
+	assert_int_equal(count_prefix(env, "HEAPTOP_FINAL_DUMP=", &v), 1);
+	assert_string_equal(v, "HEAPTOP_FINAL_DUMP=/d/final.heap");
 	ht_launch_free_child_env(env);
 
 	/* no LD_PRELOAD before, no rate, no jemalloc variable */
@@ -158,7 +162,7 @@ static void test_child_env(void **state)
 	o.rate = 0;
 	o.dump_at_exit = NULL;
 	env = ht_launch_child_env(&o, "/rt/libheaptop.so", "heaptop.1.0",
-	                          NULL, NULL);
+	                          NULL, NULL, NULL);
 	assert_non_null(env);
 	assert_int_equal(count_prefix(env, "LD_PRELOAD=", &v), 1);
 	assert_string_equal(v, "LD_PRELOAD=/rt/libheaptop.so");
@@ -167,6 +171,7 @@ static void test_child_env(void **state)
 	assert_int_equal(count_prefix(env, "MALLOC_CONF=", &v), 1);
 	assert_string_equal(v, "MALLOC_CONF=old");
 	assert_int_equal(count_prefix(env, "HEAPTOP_DUMP_AT_EXIT=", &v), 0);
+	assert_int_equal(count_prefix(env, "HEAPTOP_FINAL_DUMP=", &v), 0);
 	ht_launch_free_child_env(env);
 }
 

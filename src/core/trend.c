@@ -290,13 +290,15 @@ double ht_trend_min_change(const struct ht_fit *f, double rate)
 	return fmax(HT_TREND_MIN_R * rate, HT_TREND_MIN_REL * fabs(f->mean));
 }
 
-/* A change at this slope over this time is below what matters and below
- * what one reading can tell from noise. */
+/* A change at this slope over this time is below what matters, or below
+ * what two readings of an unchanged level differ by when the sampled
+ * objects are renewed between them (z sqrt(2 V), as for a fall): a
+ * cache's re-drawn samples make its level wander by that much. */
 static bool small(double slope, double dt, const struct ht_fit *f,
                   double dmin)
 {
 	return isfinite(slope) &&
-	       fabs(slope) * dt < fmax(dmin, HT_TREND_Z * sqrt(f->recent_var));
+	       fabs(slope) * dt < fmax(dmin, HT_TREND_Z * sqrt(2 * f->recent_var));
 }
 
 /* The recent part falls, significantly and by dmin, and by more than two

@@ -74,14 +74,15 @@
  *             direction at least 2 HT_TREND_SWINGS - 1 times (up, down,
  *             up, down: a fill followed by a drain is not noise);
  *  SHRINKING  slope < -z se and -slope * span >= that too, or the recent
- *             part alone falls so and by z sqrt(V) too (its few points
+ *             part alone falls so and by z sqrt(2 V) too (its few points
  *             make its own error less sure).  Whatever came before: a
  *             site falling now is shrinking; growth, which accuses a
  *             site, needs the whole window;
  *  STABLE     no significant slope, and the fitted change over the span,
  *             or the recent part's over its time, below dmin or below
- *             z sqrt(V) (what one reading can tell from noise), over at
- *             least HT_TREND_STABLE_SPAN seconds;
+ *             z sqrt(2 V) (what two readings of an unchanged level differ
+ *             by when its sampled objects are renewed between them), over
+ *             at least HT_TREND_STABLE_SPAN seconds;
  *  UNKNOWN    otherwise: no significant change, but too noisy to say the
  *             change is small.
  * A plateau stays one while its rise is in the history (up to

@@ -23,7 +23,7 @@ DEPS="build-essential autoconf automake libtool pkg-config
  libdw-dev libunwind-dev libncurses-dev zlib1g-dev libprotobuf-c-dev
  protobuf-c-compiler libjemalloc-dev libjemalloc2 libcmocka-dev
  elfutils protobuf-compiler tmux procps libiberty-dev
- libgoogle-perftools-dev libmimalloc-dev dpkg-dev python3
+ libgoogle-perftools-dev libmimalloc-dev dpkg-dev python3 sqlite3
  chromium libxml2-utils cppcheck"
 
 # The rustc the tests use: $CARGO's, then PATH, then ~/.cargo/bin (as

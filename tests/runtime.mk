@@ -7,7 +7,7 @@ HT_UNIT_RUNTIME = tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
 	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
 	tests/unit/test_ownstack tests/unit/test_allocscan tests/unit/test_budget \
-	tests/unit/test_modules
+	tests/unit/test_modules tests/unit/test_cfi
 HT_RT_TEST_LIBS = $(HT_RT_TEST_LIB) $(CMOCKA_LIBS) -lm -lpthread -lrt
 tests_unit_test_sampler_CFLAGS = $(HT_UNIT_CF)
 tests_unit_test_sampler_LDFLAGS = $(HT_UNIT_LINK)
@@ -36,6 +36,9 @@ tests_unit_test_util_LDADD = $(HT_RT_TEST_LIBS)
 tests_unit_test_ownstack_CFLAGS = $(HT_UNIT_CF) $(LIBUNWIND_CFLAGS)
 tests_unit_test_ownstack_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_ownstack_LDADD = $(HT_RT_TEST_LIBS) $(LIBUNWIND_LIBS)
+tests_unit_test_cfi_CFLAGS = $(HT_UNIT_CF) $(LIBUNWIND_CFLAGS)
+tests_unit_test_cfi_LDFLAGS = $(HT_UNIT_LINK)
+tests_unit_test_cfi_LDADD = $(HT_RT_TEST_LIBS) $(LIBUNWIND_LIBS) -ldl
 tests_unit_test_allocscan_CFLAGS = $(HT_UNIT_CF)
 tests_unit_test_allocscan_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_allocscan_LDADD = $(HT_RT_TEST_LIBS)

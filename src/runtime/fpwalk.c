@@ -1,6 +1,7 @@
 /*
  * The sampled path's stack walker (see fpwalk.h): frame pointers through
- * return addresses libunwind vouched for, libunwind for the rest.
+ * return addresses libunwind vouched for, the call frame information
+ * elsewhere, libunwind for the rest.
  */
 #include "config.h"
 
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runtime/cfi.h"
 #include "runtime/fpwalk.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -19,56 +21,102 @@
 
 /* ---- the verdict table ----------------------------------------------- */
 
-/* One word per return address: pc << 2 | verdict; 0 is empty.  Lock-free:
- * a slot is claimed with a compare-and-swap and only ever changes to OTHER
- * (two observations that disagree) or back to empty (forget). */
+/* One word per return address: pc << 3 | verdict; 0 is empty.  Lock-free:
+ * a slot is claimed with a compare-and-swap; its verdict changes only from
+ * FP to OTHER (two observations that disagree), from OTHER to CFI or
+ * NOCFI (the CFI was read), or back to empty (forget).  A CFI verdict's
+ * rule is in vt_rule[] at the same index, written by the slot's owner (a
+ * CFI claim takes the slot as OTHER) before the verdict is published. */
 #define VT_BITS 14
 #define VT_SIZE (1u << VT_BITS)
 #define VT_PROBE 16
 static uint64_t vt[VT_SIZE];
+static uint64_t vt_rule[VT_SIZE];
 
 static uint32_t vt_slot(uintptr_t pc)
 {
 	return (uint32_t)(((uint64_t)pc * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - VT_BITS));
 }
 
-int ht_fpwalk_verdict(uintptr_t pc)
+/* The verdict for pc (HT_FPW_*) and, for CFI, its packed rule. */
+static inline __attribute__((always_inline)) int verdict_of(uintptr_t pc, uint64_t *rule)
 {
 	uint32_t i = vt_slot(pc);
 
 	for (uint32_t n = 0; n < VT_PROBE; n++, i = (i + 1) & (VT_SIZE - 1)) {
-		uint64_t e = __atomic_load_n(&vt[i], __ATOMIC_RELAXED);
+		uint64_t e = __atomic_load_n(&vt[i], __ATOMIC_ACQUIRE);
 
 		if (e == 0)
 			return HT_FPW_UNKNOWN;
-		if (e >> 2 == (uint64_t)pc)
-			return (int)(e & 3);
+		if (e >> 3 == (uint64_t)pc) {
+			if ((e & 7) == HT_FPW_CFI)
+				*rule = __atomic_load_n(&vt_rule[i], __ATOMIC_RELAXED);
+			return (int)(e & 7);
+		}
 	}
 	return HT_FPW_UNKNOWN;
 }
 
-static void learn(uintptr_t pc, int verdict)
+int ht_fpwalk_verdict(uintptr_t pc)
+{
+	uint64_t rule;
+
+	return verdict_of(pc, &rule);
+}
+
+/* Record what was seen at pc: libunwind's observation (cfi 0: FP, ROOT,
+ * OTHER) or the CFI's (cfi 1: FP, ROOT, CFI with its packed rule, NOCFI,
+ * SIGNAL).  The CFI's verdict is exact: an observation never overrides
+ * it, and it replaces OTHER. */
+static void learn_rule(uintptr_t pc, int verdict, uint64_t rule, int cfi)
 {
 	uint32_t i = vt_slot(pc);
-	uint64_t want = (uint64_t)pc << 2 | (uint64_t)verdict;
+	uint64_t want = (uint64_t)pc << 3 | (uint64_t)verdict;
 
-	if (!pc || (uint64_t)pc >> 62)
+	if (!pc || (uint64_t)pc >> 60)
 		return;
 	for (uint32_t n = 0; n < VT_PROBE; n++, i = (i + 1) & (VT_SIZE - 1)) {
 		uint64_t e = __atomic_load_n(&vt[i], __ATOMIC_RELAXED);
 
-		if (e == 0 && __atomic_compare_exchange_n(&vt[i], &e, want, 0, __ATOMIC_RELAXED,
-							  __ATOMIC_RELAXED))
-			return;
-		if (e >> 2 == (uint64_t)pc) {
-			/* seen otherwise before: trust it no more */
-			if ((int)(e & 3) != verdict)
-				__atomic_store_n(&vt[i], (uint64_t)pc << 2 | HT_FPW_OTHER,
-						 __ATOMIC_RELAXED);
-			return;
+		if (e == 0) {
+			/* a CFI verdict claims its slot as OTHER first: only
+			 * then is the rule its own to write */
+			uint64_t claim = verdict == HT_FPW_CFI ?
+				(uint64_t)pc << 3 | HT_FPW_OTHER : want;
+
+			if (__atomic_compare_exchange_n(&vt[i], &e, claim, 0, __ATOMIC_RELAXED,
+							__ATOMIC_RELAXED)) {
+				if (verdict != HT_FPW_CFI)
+					return;
+				e = claim;
+			}
 		}
+		if (e >> 3 != (uint64_t)pc)
+			continue;
+		if (cfi) {
+			/* the CFI read for an address libunwind saw without a
+			 * frame pointer (FP and ROOT stay) */
+			if ((e & 7) == HT_FPW_OTHER) {
+				if (verdict == HT_FPW_CFI)
+					__atomic_store_n(&vt_rule[i], rule, __ATOMIC_RELAXED);
+				__atomic_compare_exchange_n(&vt[i], &e, want, 0, __ATOMIC_RELEASE,
+							    __ATOMIC_RELAXED);
+			}
+		} else if ((e & 7) != (uint64_t)verdict && (e & 7) != HT_FPW_CFI &&
+			   (e & 7) != HT_FPW_NOCFI && (e & 7) != HT_FPW_SIGNAL) {
+			/* seen otherwise before: trust it no more (the
+			 * CFI's verdict, if it can, takes its place) */
+			__atomic_store_n(&vt[i], (uint64_t)pc << 3 | HT_FPW_OTHER,
+					 __ATOMIC_RELAXED);
+		}
+		return;
 	}
 	/* full around here: the address stays unknown (libunwind for it) */
+}
+
+static void learn(uintptr_t pc, int verdict)
+{
+	learn_rule(pc, verdict, 0, 0);
 }
 
 void ht_fpwalk_forget(void)
@@ -245,6 +293,27 @@ static __attribute__((noinline)) int tail(struct ht_fpw_bounds *b, uintptr_t pc,
 
 /* ---- the walk --------------------------------------------------------- */
 
+/* The CFI's verdict for pc, read once and kept in the table. */
+static int read_cfi(uintptr_t pc, uint64_t *rule)
+{
+	struct ht_cfi_rule r;
+	int k = ht_cfi_rule(pc, &r), v;
+
+	*rule = k == HT_CFI_OK ? ht_cfi_pack(&r) : 0;
+	if (k == HT_CFI_ROOT)
+		v = HT_FPW_ROOT;
+	else if (k == HT_CFI_SIGNAL)
+		v = HT_FPW_SIGNAL;
+	else if (!*rule)
+		v = HT_FPW_NOCFI;
+	else if (r.base == HT_CFI_BP && r.cfa_off == 16 && r.bp_off == -16)
+		v = HT_FPW_FP; /* rbp = CFA - 16, saved there: the cheaper step */
+	else
+		v = HT_FPW_CFI;
+	learn_rule(pc, v, *rule, 1);
+	return v;
+}
+
 int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
 	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi)
 {
@@ -254,15 +323,46 @@ int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *o
 	if (max == 0 || (pc >= self_lo && pc < self_hi) || !in_bounds(b, sp))
 		return -1;
 	for (;;) {
-		int v = ht_fpwalk_verdict(pc);
+		uint64_t rule = 0;
+		int v = verdict_of(pc, &rule);
 		const uintptr_t *f = (const uintptr_t *)bp;
 
+		if (v == HT_FPW_UNKNOWN || v == HT_FPW_OTHER)
+			v = read_cfi(pc, &rule);
 		out[n++] = pc;
 		if (n >= max || v == HT_FPW_ROOT)
 			return (int)n;
-		/* code without frame pointers from the start: libunwind's own
-		 * cached walk is cheaper than the tail */
-		if (v == HT_FPW_OTHER && n == 1)
+		if (v == HT_FPW_CFI) {
+			/* the call site's CFI row: CFA, return address at
+			 * CFA - 8, the caller's rbp kept or saved */
+			struct ht_cfi_rule r;
+			uintptr_t cfa, nbp = bp;
+
+			ht_cfi_unpack(rule, &r);
+			cfa = (r.base == HT_CFI_SP ? sp : bp) + (uintptr_t)(intptr_t)r.cfa_off;
+			if (cfa <= sp || cfa > b->hi || (cfa & 7))
+				return -1;
+			if (r.bp_off) {
+				uintptr_t slot = cfa + (uintptr_t)(intptr_t)r.bp_off;
+
+				if (slot < sp || slot > b->hi - 8 || (slot & 7))
+					return -1;
+				nbp = *(const uintptr_t *)slot;
+			}
+			pc = ((const uintptr_t *)cfa)[-1];
+			if (!pc)
+				return -1;
+			sp = cfa;
+			bp = nbp;
+			continue;
+		}
+		/* a signal frame: libunwind from the start knows it, a tail
+		 * from a made-up context would not */
+		if (v == HT_FPW_SIGNAL)
+			return -1;
+		/* no CFI the walker reads at the allocator's caller:
+		 * libunwind's own cached walk is cheaper than the tail */
+		if (v == HT_FPW_NOCFI && n == 1)
 			return -1;
 		if (v != HT_FPW_FP) {
 			int r = tail_cached(b, pc, sp, bp, out, n, max);

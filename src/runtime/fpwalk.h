@@ -1,24 +1,28 @@
 /*
  * The sampled path's stack walker: frame pointers where the code keeps
- * them, libunwind everywhere else, and never a stack libunwind would not
- * have produced.
+ * them, the call frame information (cfi.h) where it does not, libunwind
+ * for the rest, and never a stack libunwind would not have produced.
  *
  * A walk starts at the program's frame that called the allocator (its
  * return address, stack pointer and frame pointer, noted by the hook's slow
- * path).  It follows the frame-pointer chain only through return addresses
- * libunwind has already vouched for: a process-wide table records, per
- * return address, what libunwind observed there:
- *   HT_FPW_FP    the function keeps rbp = CFA - 16 at this call site, so
- *                the caller's frame is [rbp] and its return address [rbp+8]
- *                (a static property of the code at that address);
- *   HT_FPW_ROOT  libunwind's walk ends here (_start, clone3);
- *   HT_FPW_OTHER anything else.
- * At the first address not known as FP or ROOT the walk continues with
- * libunwind from that frame's registers (a synthetic context), and that
- * tail teaches the table what it sees; the thread keeps its last tail and
- * reuses it while the stack still holds it (struct ht_fpw_tail).  Any doubt (a frame pointer outside
- * the thread's stack or not increasing, a libunwind error) returns -1 and
- * the caller unwinds with libunwind from scratch.
+ * path).  A process-wide table records, per return address, how to reach
+ * the caller's frame:
+ *   HT_FPW_FP     the function keeps rbp = CFA - 16 at this call site
+ *                 (libunwind observed it, or the CFI says so), so the
+ *                 caller's frame is [rbp] and its return address [rbp+8];
+ *   HT_FPW_CFI    the call site's CFI row (a rule packed beside it);
+ *   HT_FPW_ROOT   the walk ends here (_start, clone3);
+ *   HT_FPW_SIGNAL a signal trampoline: the caller unwinds from scratch
+ *                 with libunwind, which reads the kernel's signal frame;
+ *   HT_FPW_NOCFI  no CFI rule the walker reads;
+ *   HT_FPW_OTHER  libunwind saw no frame pointer (the CFI not read yet).
+ * An unknown or OTHER address has its CFI read (once).  At a NOCFI address
+ * the walk continues with libunwind from that frame's registers (a
+ * synthetic context), and that tail teaches the table what it sees; the
+ * thread keeps its last tail and reuses it while the stack still holds it
+ * (struct ht_fpw_tail).  Any doubt (a frame outside the thread's stack or
+ * not above the last, a libunwind error, a NOCFI allocator caller)
+ * returns -1 and the caller unwinds with libunwind from scratch.
  *
  * Runs inside malloc: no allocation, the table lives in .bss; the thread's
  * stack bounds are read once per thread from /proc/self/maps with read(2).
@@ -29,7 +33,10 @@
 
 #include <stdint.h>
 
-enum { HT_FPW_UNKNOWN = 0, HT_FPW_FP = 1, HT_FPW_ROOT = 2, HT_FPW_OTHER = 3 };
+enum {
+	HT_FPW_UNKNOWN = 0, HT_FPW_FP = 1, HT_FPW_ROOT = 2, HT_FPW_OTHER = 3,
+	HT_FPW_CFI = 4, HT_FPW_NOCFI = 5, HT_FPW_SIGNAL = 6
+};
 
 /* Where a walk starts: the program's frame that called the allocator. */
 struct ht_fpw_start {

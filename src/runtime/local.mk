@@ -23,7 +23,8 @@ libhtrt_la_SOURCES = \
 	src/runtime/segment.h src/runtime/segment.c \
 	src/runtime/modules.h src/runtime/modules.c \
 	src/runtime/dump.h src/runtime/dump.c \
-	src/runtime/allocscan.h src/runtime/allocscan.c
+	src/runtime/allocscan.h src/runtime/allocscan.c \
+	src/runtime/cfi.h src/runtime/cfi.c
 libhtrt_la_CFLAGS = $(HT_RT_CFLAGS)
 
 if HT_SANITIZERS

@@ -143,6 +143,46 @@ static __attribute__((noinline)) int short_of_stack(void)
 	       (uintptr_t)&here - (uintptr_t)ss.ss_sp < HT_UNWIND_STACK_NEED;
 }
 
+/* HEAPTOP_UNWIND=check: walked samples, and those whose stack differs
+ * from libunwind's. */
+static uint64_t check_walked, check_differ;
+
+/* HEAPTOP_UNWIND=check: unwind again with libunwind and compare with the
+ * walker's n frames in out (at most max); a difference is counted, and
+ * the first three are told on stderr with the frame where they part. */
+static void check_walk(const uint64_t *out, uint32_t n, int cap, uint32_t max)
+{
+	void **ref = __builtin_alloca((size_t)cap * sizeof(void *));
+	char at[24], a[24], b[24];
+	int m = unw_backtrace(ref, cap), i = 0;
+	uint32_t k = 0, d;
+
+	while (i < m && (uintptr_t)ref[i] >= ht_rt.self_lo && (uintptr_t)ref[i] < ht_rt.self_hi)
+		i++;
+	d = m - i < 0 ? 0 : ((uint32_t)(m - i) < max ? (uint32_t)(m - i) : max);
+	__atomic_fetch_add(&check_walked, 1, __ATOMIC_RELAXED);
+	while (k < n && k < d && out[k] == (uint64_t)(uintptr_t)ref[i + (int)k])
+		k++;
+	if (k == n && k == d)
+		return;
+	if (__atomic_fetch_add(&check_differ, 1, __ATOMIC_RELAXED) >= 3)
+		return;
+	ht_fmt_u64(at, k, 10);
+	a[0] = b[0] = '-';
+	a[1] = b[1] = '\0';
+	if (k < n) {
+		a[0] = '0', a[1] = 'x';
+		ht_fmt_u64(a + 2, out[k], 16);
+	}
+	if (k < d) {
+		b[0] = '0', b[1] = 'x';
+		ht_fmt_u64(b + 2, (uint64_t)(uintptr_t)ref[i + (int)k], 16);
+	}
+	ht_log3("unwind check: the walker and libunwind part at frame ", at, NULL);
+	ht_log3("unwind check:   walker ", a, NULL);
+	ht_log3("unwind check:   libunwind ", b, NULL);
+}
+
 /* Unwind the caller's stack into buf (cap entries, innermost first) and
  * drop the runtime's own leading frames.  Returns the depth (0 when the
  * unwinder failed) and stores in *first the index of the first kept frame.
@@ -161,6 +201,8 @@ static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t 
 		if (n >= 0) {
 			ht_tls.acc_walked++;
 			*first = 0;
+			if (HT_UNLIKELY(ht_rt.unwind_check))
+				check_walk((const uint64_t *)(void *)buf, (uint32_t)n, cap, max);
 			return (uint32_t)n;
 		}
 	}
@@ -604,6 +646,8 @@ static void config(char *base, size_t base_size, int *explicit_name)
 	v = getenv("HEAPTOP_UNWIND");
 	if (v && strcmp(v, "libunwind") == 0)
 		ht_rt.libunwind_only = 1;
+	else if (v && strcmp(v, "check") == 0)
+		ht_rt.unwind_check = 1;
 	v = getenv("HEAPTOP_SHM");
 	if (v && *v) {
 		if (ht_name_valid(v)) {
@@ -719,6 +763,18 @@ static void on_exit_handler(int status, void *arg)
 		dump_at_exit(ht_rt.dump_suffix_pid || (h->flags & HT_SEG_F_CHILD));
 	if (ht_rt.final_dump[0])
 		final_dump(h);
+	if (ht_rt.unwind_check) {
+		char w[48], d[24];
+		size_t k;
+
+		/* "walked W/S samples": the rest went to libunwind */
+		k = ht_fmt_u64(w, __atomic_load_n(&check_walked, __ATOMIC_RELAXED), 10);
+		w[k++] = '/';
+		ht_fmt_u64(w + k, __atomic_load_n(&h->samples, __ATOMIC_RELAXED), 10);
+		ht_fmt_u64(d, __atomic_load_n(&check_differ, __ATOMIC_RELAXED), 10);
+		ht_log3("unwind check: walked ", w, " samples");
+		ht_log3("unwind check: differed from libunwind ", d, NULL);
+	}
 	__atomic_store_n(&h->exit_status, (int32_t)(status & 0xff), __ATOMIC_RELAXED);
 	__atomic_store_n(&h->exit_time_ns, ht_now_ns(CLOCK_REALTIME), __ATOMIC_RELAXED);
 	__atomic_store_n(&h->state, (uint32_t)HT_STATE_EXITED, __ATOMIC_RELEASE);

@@ -410,7 +410,7 @@ static int rule_in(const struct obj *o, uintptr_t hdr, uintptr_t pc, struct ht_c
 	struct cur c;
 	struct cie ci;
 	struct row r, init;
-	uint64_t len, begin, range, loc;
+	uint64_t len, cie_off, begin, range, loc;
 
 	if (!fde)
 		return HT_CFI_NONE;
@@ -418,10 +418,11 @@ static int rule_in(const struct obj *o, uintptr_t hdr, uintptr_t pc, struct ht_c
 	len = fixed(&c, 4);
 	if (c.bad || len < 8 || len >= 0xfffffff0u)
 		return HT_CFI_NONE;
+	/* the CIE pointer: its distance back from this field (0: a CIE) */
 	cieptr = (uintptr_t)c.p;
 	c = at(o, fde + 4, len);
-	len = fixed(&c, 4);
-	if (c.bad || len == 0 || parse_cie(o, cieptr - len, &ci) != 0)
+	cie_off = fixed(&c, 4);
+	if (c.bad || cie_off == 0 || parse_cie(o, cieptr - cie_off, &ci) != 0)
 		return HT_CFI_NONE;
 	begin = encoded(&c, ci.fde_enc, 0);
 	range = encoded(&c, ci.fde_enc & 0x0f, 0);

@@ -246,9 +246,13 @@ void ht_fit_series(const struct ht_series *s, double rate, struct ht_fit *f)
 	f->span = s->pts[s->len - 1].t - s->pts[0].t;
 	f->last = s->pts[s->len - 1].bytes;
 	f->min = f->max = s->pts[0].bytes;
+	f->max_var = s->pts[0].var;
 	for (size_t i = 1; i < s->len; i++) {
 		f->min = fmin(f->min, s->pts[i].bytes);
-		f->max = fmax(f->max, s->pts[i].bytes);
+		if (s->pts[i].bytes > f->max) {
+			f->max = s->pts[i].bytes;
+			f->max_var = s->pts[i].var;
+		}
 	}
 	fit_line(s->pts, s->len, &all);
 	f->slope = all.slope;
@@ -303,9 +307,14 @@ static bool small(double slope, double dt, const struct ht_fit *f,
 
 /* The recent part falls, significantly and by dmin, and by more than two
  * readings of the level can differ when the sampled objects are renewed
- * between them (z sqrt(2 V): a cache's turnover re-draws its samples). */
+ * between them (z sqrt(2 V): a cache's turnover re-draws its samples);
+ * or falls significantly now and lies that far below the highest point
+ * (a pool filled inside the window and drained since). */
 static bool recent_fall(const struct ht_fit *f, double dmin)
 {
+	if (isfinite(f->recent_se) && f->recent_slope < -HT_TREND_Z * f->recent_se &&
+	    f->max - f->recent_mean >= fmax(dmin, HT_TREND_Z * sqrt(f->max_var + f->recent_var)))
+		return true;
 	return isfinite(f->recent_se) &&
 	       f->recent_slope < -HT_TREND_Z * f->recent_se &&
 	       -f->recent_slope * f->span * HT_TREND_RECENT >=

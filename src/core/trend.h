@@ -75,9 +75,13 @@
  *             up, down: a fill followed by a drain is not noise);
  *  SHRINKING  slope < -z se and -slope * span >= that too, or the recent
  *             part alone falls so and by z sqrt(2 V) too (its few points
- *             make its own error less sure).  Whatever came before: a
- *             site falling now is shrinking; growth, which accuses a
- *             site, needs the whole window;
+ *             make its own error less sure), or the recent slope is below
+ *             -z times its error and the recent level is below the highest
+ *             point by dmin and by z sqrt(V_max + V_recent) (a pool filled
+ *             inside the window and drained since: the fill's rise hides
+ *             the fall from the whole window's slope).  Whatever came
+ *             before: a site falling now is shrinking; growth, which
+ *             accuses a site, needs the whole window;
  *  STABLE     no significant slope, and the fitted change over the span,
  *             or the recent part's over its time, below dmin or below
  *             z sqrt(2 V) (what two readings of an unchanged level differ
@@ -146,6 +150,7 @@ struct ht_fit {
 	double mean;         /* weighted mean level, bytes */
 	double last;         /* newest estimate, bytes */
 	double min, max;     /* over the points */
+	double max_var;      /* the variance of the highest point */
 	double resid_sd;     /* residual standard deviation, bytes */
 	int rises, drops;    /* significant large moves (see NOISE) */
 	int reversals;       /* changes of direction between them */

@@ -658,6 +658,56 @@ static void test_renewed_cache(void **state)
 	assert_true(bad_runs <= RUNS * 3 / 100);
 }
 
+/*
+ * A pool filled inside the window and drained since (t_leak_classes'
+ * trend_shrink when heaptop's first update lands before the fill): the
+ * first point is empty, then 64 MiB of 4 KiB blocks, every block sampled
+ * like the runtime at 512K, freed oldest first at 2 MiB/s.  The fill's
+ * rise hid the fall from the whole window's slope: the first "shrinking"
+ * came at 22-23 s on most runs, and after 24 s on 1%.  Now the recent
+ * fall below the highest point says it: shrinking by 20 s on nearly
+ * every run, and never growing.
+ */
+static void test_filled_then_drained(void **state)
+{
+	const double R = R512K, E = 4096;
+	enum { NB = 16384, PER_S = 512, T = 26, RUNS = 400 };
+	static unsigned char ring[NB];
+	static struct ht_series s;
+	double p = 1 - exp(-E / R), w = E / p, vw = E * E * (1 - p) / (p * p);
+	int late = 0;
+
+	(void)state;
+	rng_state = 777;
+	for (int run = 0; run < RUNS; run++) {
+		int ns = 0, head = 0;
+
+		for (int i = 0; i < NB; i++) {
+			ring[i] = urand() < p;
+			ns += ring[i];
+		}
+		ht_series_clear(&s);
+		assert_int_equal(ht_series_push(&s, 0, 0, 0), 0);
+		for (int t = 1; t <= T; t++) {
+			struct ht_fit f;
+			enum ht_trend tr;
+
+			for (int i = 0; i < PER_S; i++) {
+				ns -= ring[head];
+				ring[head++] = 0;
+			}
+			assert_int_equal(ht_series_push(&s, t, ns * w, ns * vw), 0);
+			tr = classify(&s, R, &f);
+			assert_int_not_equal(tr, HT_TREND_GROWING);
+			if (t == 20)
+				late += tr != HT_TREND_SHRINKING;
+		}
+	}
+	print_message("filled then drained: not shrinking at 20 s in %d of %d runs\n",
+	              late, RUNS);
+	assert_true(late <= RUNS / 50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_recorded),
 		cmocka_unit_test(test_turnover_and_drain),
 		cmocka_unit_test(test_renewed_cache),
+		cmocka_unit_test(test_filled_then_drained),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_mem_verdicts),
 	};

@@ -2,7 +2,8 @@
 # Is it a leak?  Four targets with known behaviour, run at the default
 # rate (512 KiB) under heaptop --batch --json, one update a second, side
 # by side; each classified correctly within the time the classifier
-# needs at this rate (share/doc/leaks.md says why):
+# needs at this rate (heaptop(1), LEAK OR CACHE, and src/core/trend.h
+# say why):
 #  - trend_leak (2 MiB/s, never freed): growing and "leak" from 8 s on,
 #    growth within 35% of the target's own rate, its oldest live object
 #    about as old as the run

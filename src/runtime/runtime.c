@@ -143,6 +143,19 @@ static __attribute__((noinline)) int short_of_stack(void)
 	       (uintptr_t)&here - (uintptr_t)ss.ss_sp < HT_UNWIND_STACK_NEED;
 }
 
+/* libunwind's stack from here into buf (cap entries), the runtime's own
+ * leading frames dropped: the depth kept (at most max), and in *first
+ * the index of its first frame. */
+static uint32_t unwind_libunwind(void **buf, int cap, uint32_t max, int *first)
+{
+	int n = unw_backtrace(buf, cap), i = 0;
+
+	while (i < n && (uintptr_t)buf[i] >= ht_rt.self_lo && (uintptr_t)buf[i] < ht_rt.self_hi)
+		i++;
+	*first = i;
+	return n - i < 0 ? 0 : ((uint32_t)(n - i) < max ? (uint32_t)(n - i) : max);
+}
+
 /* HEAPTOP_UNWIND=check: walked samples, and those whose stack differs
  * from libunwind's. */
 static uint64_t check_walked, check_differ;
@@ -154,12 +167,9 @@ static void check_walk(const uint64_t *out, uint32_t n, int cap, uint32_t max)
 {
 	void **ref = __builtin_alloca((size_t)cap * sizeof(void *));
 	char at[24], a[24], b[24];
-	int m = unw_backtrace(ref, cap), i = 0;
-	uint32_t k = 0, d;
+	int i;
+	uint32_t k = 0, d = unwind_libunwind(ref, cap, max, &i);
 
-	while (i < m && (uintptr_t)ref[i] >= ht_rt.self_lo && (uintptr_t)ref[i] < ht_rt.self_hi)
-		i++;
-	d = m - i < 0 ? 0 : ((uint32_t)(m - i) < max ? (uint32_t)(m - i) : max);
 	__atomic_fetch_add(&check_walked, 1, __ATOMIC_RELAXED);
 	while (k < n && k < d && out[k] == (uint64_t)(uintptr_t)ref[i + (int)k])
 		k++;
@@ -192,7 +202,7 @@ static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t 
 						  int *first)
 {
 	struct ht_fpw_start start = ht_tls.walk;
-	int n, i = 0;
+	int n;
 
 	ht_tls.walk.pc = 0;
 	if (start.pc && !ht_rt.libunwind_only) {
@@ -206,11 +216,7 @@ static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t 
 			return (uint32_t)n;
 		}
 	}
-	n = unw_backtrace(buf, cap);
-	while (i < n && (uintptr_t)buf[i] >= ht_rt.self_lo && (uintptr_t)buf[i] < ht_rt.self_hi)
-		i++;
-	*first = i;
-	return n - i < 0 ? 0 : ((uint32_t)(n - i) < max ? (uint32_t)(n - i) : max);
+	return unwind_libunwind(buf, cap, max, first);
 }
 
 /* This thread's share of the budget's measurements and of the walker's

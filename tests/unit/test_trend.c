@@ -50,22 +50,44 @@ static enum ht_trend classify(const struct ht_series *s, double rate,
 	return ht_trend_classify(f, rate);
 }
 
+/* A block of z bytes sampled like the runtime at interval R: taken with
+ * p = 1 - e^-z/R, weight z/p, variance z^2 (1-p)/p^2. */
+struct sampling {
+	double p, w, var;
+};
+
+static struct sampling block_sampling(double z, double R)
+{
+	struct sampling b;
+
+	b.p = 1 - exp(-z / R);
+	b.w = z / b.p;
+	b.var = z * z * (1 - b.p) / (b.p * b.p);
+	return b;
+}
+
+/* s emptied, with one point at t = 0 holding nothing. */
+static void start_empty(struct ht_series *s)
+{
+	ht_series_clear(s);
+	assert_int_equal(ht_series_push(s, 0, 0, 0), 0);
+}
+
 /* A leak of `rate` bytes/s in `block`-byte blocks, sampled like the
- * runtime (p = 1 - e^-z/R, weight z/p, variance z^2 (1-p)/p^2), one update
- * per second for `secs` s. */
+ * runtime, one update per second for `secs` s. */
 static void sim_leak(struct ht_series *s, double rate, double block,
                      double R, int secs)
 {
-	double p = 1 - exp(-block / R), est = 0, var = 0;
+	struct sampling b = block_sampling(block, R);
+	double est = 0, var = 0;
 	int per_s = (int)(rate / block);
 
-	ht_series_clear(s);
-	assert_int_equal(ht_series_push(s, 0, 0, 0), 0);
+	start_empty(s);
 	for (int t = 1; t <= secs; t++) {
 		for (int i = 0; i < per_s; i++) {
-			if (urand() < p) {
-				est += block / p;
-				var += block * block * (1 - p) / (p * p);
+			if (urand() < b.p) {
+				est += b.w;
+				var += b.var;
 			}
 		}
 		assert_int_equal(ht_series_push(s, t, est, var), 0);
@@ -612,7 +634,7 @@ static void test_renewed_cache(void **state)
 	enum { NB = 16384, PER_S = 4096, T = 26, RUNS = 400 };
 	static unsigned char ring[NB];
 	static struct ht_series s;
-	double p = 1 - exp(-E / R), w = E / p, vw = E * E * (1 - p) / (p * p);
+	struct sampling b = block_sampling(E, R);
 	int bad_runs = 0, miss = 0, total = 0;
 
 	(void)state;
@@ -621,8 +643,7 @@ static void test_renewed_cache(void **state)
 		int head = 0, count = 0, ns = 0, m = 0;
 
 		memset(ring, 0, sizeof ring);
-		ht_series_clear(&s);
-		assert_int_equal(ht_series_push(&s, 0, 0, 0), 0);
+		start_empty(&s);
 		for (int t = 1; t <= T; t++) {
 			struct ht_fit f;
 			enum ht_trend tr;
@@ -636,11 +657,11 @@ static void test_renewed_cache(void **state)
 					count--;
 				}
 				at = (head + count) % NB;
-				ring[at] = urand() < p;
+				ring[at] = urand() < b.p;
 				ns += ring[at];
 				count++;
 			}
-			assert_int_equal(ht_series_push(&s, t, ns * w, ns * vw), 0);
+			assert_int_equal(ht_series_push(&s, t, ns * b.w, ns * b.var), 0);
 			tr = classify(&s, R, &f);
 			if (t < 12)
 				continue;
@@ -674,7 +695,7 @@ static void test_filled_then_drained(void **state)
 	enum { NB = 16384, PER_S = 512, T = 26, RUNS = 400 };
 	static unsigned char ring[NB];
 	static struct ht_series s;
-	double p = 1 - exp(-E / R), w = E / p, vw = E * E * (1 - p) / (p * p);
+	struct sampling b = block_sampling(E, R);
 	int late = 0;
 
 	(void)state;
@@ -683,11 +704,10 @@ static void test_filled_then_drained(void **state)
 		int ns = 0, head = 0;
 
 		for (int i = 0; i < NB; i++) {
-			ring[i] = urand() < p;
+			ring[i] = urand() < b.p;
 			ns += ring[i];
 		}
-		ht_series_clear(&s);
-		assert_int_equal(ht_series_push(&s, 0, 0, 0), 0);
+		start_empty(&s);
 		for (int t = 1; t <= T; t++) {
 			struct ht_fit f;
 			enum ht_trend tr;
@@ -696,7 +716,7 @@ static void test_filled_then_drained(void **state)
 				ns -= ring[head];
 				ring[head++] = 0;
 			}
-			assert_int_equal(ht_series_push(&s, t, ns * w, ns * vw), 0);
+			assert_int_equal(ht_series_push(&s, t, ns * b.w, ns * b.var), 0);
 			tr = classify(&s, R, &f);
 			assert_int_not_equal(tr, HT_TREND_GROWING);
 			if (t == 20)

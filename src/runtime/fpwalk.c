@@ -57,13 +57,6 @@ static inline __attribute__((always_inline)) int verdict_of(uintptr_t pc, uint64
 	return HT_FPW_UNKNOWN;
 }
 
-int ht_fpwalk_verdict(uintptr_t pc)
-{
-	uint64_t rule;
-
-	return verdict_of(pc, &rule);
-}
-
 /* Record what was seen at pc: libunwind's observation (cfi 0: FP, ROOT,
  * OTHER) or the CFI's (cfi 1: FP, ROOT, CFI with its packed rule, NOCFI,
  * SIGNAL).  The CFI's verdict is exact: an observation never overrides
@@ -385,12 +378,6 @@ int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *o
 {
 	(void)s, (void)b, (void)out, (void)max, (void)self_lo, (void)self_hi;
 	return -1;
-}
-
-int ht_fpwalk_verdict(uintptr_t pc)
-{
-	(void)pc;
-	return HT_FPW_UNKNOWN;
 }
 
 void ht_fpwalk_forget(void)

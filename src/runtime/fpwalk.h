@@ -74,9 +74,6 @@ struct ht_fpw_bounds {
 int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
 	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi);
 
-/* The table's verdict for a return address (HT_FPW_*). */
-int ht_fpwalk_verdict(uintptr_t pc);
-
 /* Forget every verdict (objects were unloaded: their addresses may hold
  * other code later). */
 void ht_fpwalk_forget(void);

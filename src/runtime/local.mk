@@ -20,6 +20,7 @@ libhtrt_la_SOURCES = \
 	src/runtime/stacks.h src/runtime/stacks.c \
 	src/runtime/addrmap.h src/runtime/addrmap.c \
 	src/runtime/ownstack.h src/runtime/ownstack.c \
+	src/runtime/phase.h src/runtime/phase.c \
 	src/runtime/segment.h src/runtime/segment.c \
 	src/runtime/modules.h src/runtime/modules.c \
 	src/runtime/dump.h src/runtime/dump.c \

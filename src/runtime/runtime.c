@@ -30,6 +30,7 @@
 #include "runtime/dump.h"
 #include "runtime/modules.h"
 #include "runtime/ownstack.h"
+#include "runtime/phase.h"
 #include "runtime/ring.h"
 #include "runtime/runtime.h"
 #include "runtime/util.h"
@@ -261,6 +262,7 @@ static void record(void *arg)
 	uint32_t depth = 0, idx;
 	uint64_t gen;
 	int r;
+	HT_PHASE_START(ph);
 
 	if (HT_UNLIKELY(!__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE)) &&
 	    !ht_child_segment())
@@ -268,13 +270,16 @@ static void record(void *arg)
 	h = ht_rt.seg.hdr;
 	if (ht_weight_compute(s->size, s->rate, &rec.w) != 0)
 		return;
+	HT_PHASE_MARK(ph, HT_PH_WEIGHT);
 	/* the one clock read of a sample: the record's birth and the
 	 * ALLOC event's time */
 	rec.born_ns = ht_now_ns(CLOCK_MONOTONIC);
+	HT_PHASE_MARK(ph, HT_PH_CLOCK);
 	if (s->unwind)
 		depth = capture(buf, (int)(ht_rt.max_depth + 16), ht_rt.max_depth, &first);
 	else
 		ht_tls.walk.pc = 0;
+	HT_PHASE_MARK(ph, HT_PH_WALK);
 	pcs = (const uint64_t *)(const void *)&buf[first];
 	if (depth == 0)
 		count(&h->unwind_failures);
@@ -285,6 +290,7 @@ static void record(void *arg)
 	}
 	if (r == 1 && !ht_modules_cover(&ht_rt.seg, pcs, depth))
 		ht_modules_refresh(0);
+	HT_PHASE_MARK(ph, HT_PH_INTERN);
 	gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
 	rec.addr = (uint64_t)(uintptr_t)s->p;
 	rec.size = s->size;
@@ -295,31 +301,47 @@ static void record(void *arg)
 		count(&h->addrs_full);
 		return;
 	}
+	HT_PHASE_MARK(ph, HT_PH_MAP);
 	if (r == 1 && old.gen == (uint32_t)gen)
 		ht_stacks_sub(&ht_rt.stacks, old.stack, old.size, &old.w);
 	ht_stacks_add(&ht_rt.stacks, idx, s->size, &rec.w);
 	count(&h->samples);
+	HT_PHASE_MARK(ph, HT_PH_COUNT);
 	push_event(HT_EV_ALLOC, rec.addr, s->size, rec.w.est_bytes, idx, rec.born_ns,
 		   rec.born_ns);
 	account(h, rec.born_ns);
+	HT_PHASE_MARK(ph, HT_PH_EVENT);
+	HT_PHASE_SPAN(ph, HT_PH_RECORD);
+	HT_PHASE_COUNT(HT_PH_SAMPLES, 1);
 }
 
 void ht_record_alloc(void *p, size_t size, uint64_t rate)
 {
 	struct sample s = { p, size, rate, 1 };
+	HT_PHASE_START(ph);
 
 	/* on a pool stack: any program stack will do, however small */
-	if (HT_LIKELY(ht_ownstack_run(record, &s) == 0))
+	if (HT_LIKELY(ht_ownstack_run(record, &s) == 0)) {
+		HT_PHASE_SPAN(ph, HT_PH_SAMPLE);
 		return;
+	}
 	s.unwind = !short_of_stack();
 	record(&s);
+	HT_PHASE_SPAN(ph, HT_PH_SAMPLE);
 }
 
 int ht_take(void *p, struct ht_addr_rec *rec)
 {
+	int found;
+	HT_PHASE_START(ph);
+
 	if (!__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE))
 		return 0;
-	return ht_addrmap_remove(&ht_rt.addrs, (uint64_t)(uintptr_t)p, rec);
+	found = ht_addrmap_remove(&ht_rt.addrs, (uint64_t)(uintptr_t)p, rec);
+	HT_PHASE_SPAN(ph, HT_PH_TAKE);
+	HT_PHASE_COUNT(HT_PH_TAKES, 1);
+	HT_PHASE_COUNT(HT_PH_FOUND, (uint64_t)found);
+	return found;
 }
 
 void ht_settle_free(const struct ht_addr_rec *rec)
@@ -328,6 +350,7 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 	uint64_t gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
 	/* with a budget, a sample's cost includes its free */
 	uint64_t t0 = ht_rt.budget_ppm ? ht_now_ns(CLOCK_MONOTONIC) : 0;
+	HT_PHASE_START(ph);
 
 	if (rec->gen == (uint32_t)gen)
 		ht_stacks_sub(&ht_rt.stacks, rec->stack, rec->size, &rec->w);
@@ -336,6 +359,7 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 		   rec->born_ns);
 	if (t0)
 		ht_tls.acc_ns += ht_now_ns(CLOCK_MONOTONIC) - t0;
+	HT_PHASE_SPAN(ph, HT_PH_SETTLE);
 }
 
 void ht_put_back(const struct ht_addr_rec *rec)

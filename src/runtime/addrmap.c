@@ -19,15 +19,11 @@ char ht_arena[HT_ARENA_SIZE] __attribute__((aligned(4096)));
  * one page per 256 KiB of address space holding samples). */
 static uint8_t filter_count[HT_FILTER_GRANULES] __attribute__((aligned(4096)));
 
-/* A bit and its count change together under the lock of the bit's word's
- * stripe, which is also the lock of the map's shard for every address of
- * those granules (shard_of): a sampled insert or remove takes one lock for
- * both.  The stripes are spread over cache lines. */
-#define FILTER_LOCKS HT_ADDRMAP_SHARDS
-_Static_assert(FILTER_LOCKS == 64, "stripe() yields 6 bits");
-static struct {
-	_Alignas(64) int lock;       /* one cache line each */
-} filter_locks[FILTER_LOCKS];
+/* A bit and its count change together under the lock of the map's shard
+ * for the bit's word's stripe (shard_of), which holds every address of
+ * those granules: a sampled insert or remove takes one lock for both, in
+ * the cache line of the shard's table pointer. */
+_Static_assert(HT_ADDRMAP_SHARDS == 64, "stripe() yields 6 bits");
 
 static uint32_t granule(const void *p)
 {
@@ -41,9 +37,9 @@ static unsigned stripe(uint32_t g)
 	return ((g >> 6) * UINT32_C(0x9e3779b1)) >> (32 - 6);
 }
 
-static int *word_lock(uint32_t g)
+static int *word_lock(struct ht_addrmap *m, uint32_t g)
 {
-	return &filter_locks[stripe(g)].lock;
+	return &m->shards[stripe(g)].lock;
 }
 
 /* True when granule g aliases a granule of the arena (whose bits are
@@ -72,20 +68,20 @@ static void count_down(uint32_t g)
 				   __ATOMIC_RELEASE);
 }
 
-void ht_filter_inc(const void *p)
+void ht_filter_inc(struct ht_addrmap *m, const void *p)
 {
 	uint32_t g = granule(p);
-	int *lock = word_lock(g);
+	int *lock = word_lock(m, g);
 
 	ht_spin_lock(lock);
 	count_up(g);
 	ht_spin_unlock(lock);
 }
 
-void ht_filter_dec(const void *p)
+void ht_filter_dec(struct ht_addrmap *m, const void *p)
 {
 	uint32_t g = granule(p);
-	int *lock = word_lock(g);
+	int *lock = word_lock(m, g);
 
 	ht_spin_lock(lock);
 	count_down(g);
@@ -112,7 +108,6 @@ void ht_filter_clear(void)
 {
 	zero_pages(ht_filter, sizeof ht_filter);
 	zero_pages(filter_count, sizeof filter_count);
-	memset(filter_locks, 0, sizeof filter_locks);
 }
 
 static uint64_t addr_hash(uint64_t addr)
@@ -128,9 +123,9 @@ static unsigned shard_of(uint64_t addr)
 	return stripe(granule((const void *)(uintptr_t)addr));
 }
 
-static int *shard_lock(unsigned s)
+static int *shard_lock(struct ht_addrmap *m, unsigned s)
 {
-	return &filter_locks[s].lock;
+	return &m->shards[s].lock;
 }
 
 #define FIRST_CAP 64u /* 64 records of 64 bytes: one page */
@@ -236,7 +231,7 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
 	uint32_t i, cap;
 	int r;
 
-	ht_spin_lock(shard_lock(s));
+	ht_spin_lock(shard_lock(m, s));
 	cap = sh->cap;
 	if (locate(sh, rec->addr, h, &i)) {
 		*old = sh->tab[i];
@@ -251,8 +246,30 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
 		sh->count++;
 		count_up(granule((const void *)(uintptr_t)rec->addr));
 	}
-	ht_spin_unlock(shard_lock(s));
+	ht_spin_unlock(shard_lock(m, s));
 	return r;
+}
+
+void ht_addrmap_prefetch(const struct ht_addrmap *m, uint64_t addr)
+{
+	uint32_t g = granule((const void *)(uintptr_t)addr);
+	unsigned s = stripe(g);
+
+	__builtin_prefetch(&m->shards[s], 1);
+	__builtin_prefetch(&filter_count[g], 1);
+	__builtin_prefetch(&ht_filter[g >> 6], 1);
+}
+
+void ht_addrmap_prefetch_slot(const struct ht_addrmap *m, uint64_t addr)
+{
+	const struct ht_addr_shard *sh = &m->shards[shard_of(addr)];
+	/* unlocked: a table replaced meanwhile costs a useless prefetch,
+	 * which never faults */
+	uint32_t cap = __atomic_load_n(&sh->cap, __ATOMIC_RELAXED);
+	const struct ht_addr_rec *tab = __atomic_load_n(&sh->tab, __ATOMIC_RELAXED);
+
+	if (cap && tab)
+		__builtin_prefetch(&tab[addr_hash(addr) & (cap - 1)], 1);
 }
 
 int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
@@ -265,11 +282,11 @@ int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out
 
 	if (!addr)
 		return 0;
-	ht_spin_lock(shard_lock(s));
+	ht_spin_lock(shard_lock(m, s));
 	found = locate(sh, addr, h, &i);
 	if (found)
 		*out = sh->tab[i];
-	ht_spin_unlock(shard_lock(s));
+	ht_spin_unlock(shard_lock(m, s));
 	return found;
 }
 
@@ -281,11 +298,11 @@ uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
 
 	s %= HT_ADDRMAP_SHARDS;
 	sh = &m->shards[s];
-	ht_spin_lock(shard_lock(s));
+	ht_spin_lock(shard_lock(m, s));
 	for (uint32_t i = 0; i < sh->cap && n < cap; i++)
 		if (sh->tab[i].addr && sh->tab[i].gen == gen)
 			out[n++] = sh->tab[i];
-	ht_spin_unlock(shard_lock(s));
+	ht_spin_unlock(shard_lock(m, s));
 	return n;
 }
 
@@ -299,9 +316,9 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 
 	if (!addr)
 		return 0;
-	ht_spin_lock(shard_lock(s));
+	ht_spin_lock(shard_lock(m, s));
 	if (!locate(sh, addr, h, &i)) {
-		ht_spin_unlock(shard_lock(s));
+		ht_spin_unlock(shard_lock(m, s));
 		return 0;
 	}
 	tab = sh->tab;
@@ -326,6 +343,6 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 	tab[i].addr = 0;
 	sh->count--;
 	count_down(granule((const void *)(uintptr_t)addr));
-	ht_spin_unlock(shard_lock(s));
+	ht_spin_unlock(shard_lock(m, s));
 	return 1;
 }

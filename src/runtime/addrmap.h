@@ -29,9 +29,9 @@
  * every free).
  *
  * Each bit is backed by a saturating 8-bit count of the sampled addresses
- * in its granule (ht_filter_inc/dec, or the map's insert and remove, under
- * a striped lock, on the sampled paths only; the free path reads the bit
- * alone).  A count at 255 sticks.
+ * in its granule (the map's insert and remove, or ht_filter_inc/dec, under
+ * the lock of the map's shard for those granules, on the sampled paths
+ * only; the free path reads the bit alone).  A count at 255 sticks.
  * Bits of granules that alias the bootstrap arena are never cleared, so a
  * pinned arena block (ht_filter_pin, lock-free) can never look unsampled.
  */
@@ -52,16 +52,18 @@ static inline int ht_filter_maybe(const void *p)
 	return (int)((w >> ((a >> HT_FILTER_SHIFT) & 63)) & 1);
 }
 
-/* Count one more sampled address in p's granule (saturating). */
-void ht_filter_inc(const void *p);
+struct ht_addrmap;
+/* Count one more sampled address in p's granule (saturating), under m's
+ * lock for it, without a record (what an insert does to the filter). */
+void ht_filter_inc(struct ht_addrmap *m, const void *p);
 /* Count one sampled address less (no-op on a saturated count); the bit is
  * cleared when the count reaches zero, unless it aliases the arena. */
-void ht_filter_dec(const void *p);
+void ht_filter_dec(struct ht_addrmap *m, const void *p);
 /* Set p's bit for good (p lies in ht_arena).  Lock-free: callable from
  * the bootstrap path at any time. */
 void ht_filter_pin(const void *p);
-/* Clear every bit, count and lock (a fork child, before it runs anything
- * else: a lock another parent thread held at the fork stays free). */
+/* Clear every bit and count (a fork child, before it runs anything else;
+ * ht_addrmap_clear frees the locks). */
 void ht_filter_clear(void);
 
 /* The bootstrap arena's storage (interpose.c serves allocations from it
@@ -85,10 +87,12 @@ struct ht_addr_rec {
 
 /* One shard: open addressing over its own mmap'd table, which starts at
  * one page and doubles (under the shard's lock) up to max_cap.  A shard
- * holds the addresses of the filter granules whose lock stripe it shares
- * (addrmap.c): its lock is that stripe's, so the record and the filter's
- * count change under one lock. */
+ * holds the addresses of the filter granules of one lock stripe
+ * (addrmap.c), so the record and the filter's count change under its one
+ * lock, which shares the line of the table's pointer: a cold insert or
+ * remove waits for one line before it reads the table. */
 struct ht_addr_shard {
+	int lock;
 	uint32_t cap;    /* records in tab, 0 = not allocated yet */
 	uint32_t count;
 	struct ht_addr_rec *tab;
@@ -117,6 +121,15 @@ void ht_addrmap_clear(struct ht_addrmap *m);
  */
 int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
 		      struct ht_addr_rec *old);
+
+/* Ask for the cache lines an insert or remove of addr will touch first
+ * (its shard's lock and header, its filter word and count), so that they
+ * arrive while the sampled path does other work.  No lock, no effect but
+ * on the caches. */
+void ht_addrmap_prefetch(const struct ht_addrmap *m, uint64_t addr);
+/* The same for the table slot where addr's search starts; best called
+ * once the lines asked for by ht_addrmap_prefetch have arrived. */
+void ht_addrmap_prefetch_slot(const struct ht_addrmap *m, uint64_t addr);
 
 /* Remove addr: copy its record to *out, uncount it in the filter and return
  * 1; return 0 when absent. */

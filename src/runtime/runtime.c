@@ -270,6 +270,9 @@ static void record(void *arg)
 	h = ht_rt.seg.hdr;
 	if (ht_weight_compute(s->size, s->rate, &rec.w) != 0)
 		return;
+	/* the shard's line was asked for before the switch of stacks: the
+	 * slot's now, to arrive during the clock read and the walk */
+	ht_addrmap_prefetch_slot(&ht_rt.addrs, (uint64_t)(uintptr_t)s->p);
 	HT_PHASE_MARK(ph, HT_PH_WEIGHT);
 	/* the one clock read of a sample: the record's birth and the
 	 * ALLOC event's time */
@@ -288,6 +291,7 @@ static void record(void *arg)
 		count(&h->stacks_full);
 		return;
 	}
+	ht_stacks_prefetch(&ht_rt.stacks, idx);
 	if (r == 1 && !ht_modules_cover(&ht_rt.seg, pcs, depth))
 		ht_modules_refresh(0);
 	HT_PHASE_MARK(ph, HT_PH_INTERN);
@@ -320,6 +324,13 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 	struct sample s = { p, size, rate, 1 };
 	HT_PHASE_START(ph);
 
+	/* Between samples the program's own work evicts the runtime's data
+	 * from the caches: ask now for the lines the record will need, so
+	 * that they arrive during the walk (the map's slot once its shard's
+	 * line is in, at the start of record) */
+	ht_addrmap_prefetch(&ht_rt.addrs, (uint64_t)(uintptr_t)p);
+	if (ht_rt.seg.hdr)
+		__builtin_prefetch(&ht_rt.seg.hdr->reset_generation, 1);
 	/* on a pool stack: any program stack will do, however small */
 	if (HT_LIKELY(ht_ownstack_run(record, &s) == 0)) {
 		HT_PHASE_SPAN(ph, HT_PH_SAMPLE);

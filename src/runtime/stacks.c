@@ -22,6 +22,7 @@ void ht_stacks_attach(struct ht_stack_table *t, struct ht_seg_stack *entries,
 	t->frames_cap = frames_cap;
 	t->max_used = cap - cap / 8;
 	t->lock = 0;
+	memset(t->locks, 0, sizeof t->locks);
 	t->used = used;
 	t->frames_used = frames_used;
 }
@@ -120,34 +121,41 @@ int ht_stacks_intern(struct ht_stack_table *t, const uint64_t *pcs,
 	return 1;
 }
 
-static void add(uint64_t *p, uint64_t v)
+static int *counter_lock(struct ht_stack_table *t, uint32_t idx)
 {
-	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+	return &t->locks[idx & (HT_STACK_LOCKS - 1)].v;
 }
 
-/* *p -= v, saturating at zero: one atomic subtraction.  A counter never
- * holds 2^63 or more, so a result with the top bit set went below zero (a
- * reset zeroed the counter under this free, and other frees may have gone
- * below with it): then, and only then, a compare-and-swap loop sets it
- * back to zero while it is still below. */
+/* Under the entry's lock, the only writer: a load and a store, atomic
+ * only so that a reader never sees a torn word. */
+static void add(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
 static void sub_sat(uint64_t *p, uint64_t v)
 {
-	uint64_t old = __atomic_fetch_sub(p, v, __ATOMIC_RELAXED), cur;
+	uint64_t cur = __atomic_load_n(p, __ATOMIC_RELAXED);
 
-	if (__builtin_expect((int64_t)(old - v) >= 0, 1))
-		return;
-	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
-	while ((int64_t)cur < 0 &&
-	       !__atomic_compare_exchange_n(p, &cur, 0, 1, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED))
-		;
+	__atomic_store_n(p, cur > v ? cur - v : 0, __ATOMIC_RELAXED);
+}
+
+void ht_stacks_prefetch(struct ht_stack_table *t, uint32_t idx)
+{
+	struct ht_seg_stack *e = &t->entries[idx];
+
+	__builtin_prefetch(counter_lock(t, idx), 1);
+	__builtin_prefetch(&e->cur_objs, 1);
+	__builtin_prefetch(&e->var_cum_bytes, 1);
 }
 
 void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 		   const struct ht_weight *w)
 {
 	struct ht_seg_stack *e = &t->entries[idx];
+	int *lock = counter_lock(t, idx);
 
+	ht_spin_lock(lock);
 	add(&e->cur_objs, 1);
 	add(&e->cur_bytes, size);
 	add(&e->cum_objs, 1);
@@ -159,19 +167,23 @@ void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 	add(&e->var_cur_objs, w->var_objs);
 	add(&e->var_cur_bytes, w->var_bytes);
 	add(&e->var_cum_bytes, w->var_bytes);
+	ht_spin_unlock(lock);
 }
 
 void ht_stacks_sub(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 		   const struct ht_weight *w)
 {
 	struct ht_seg_stack *e = &t->entries[idx];
+	int *lock = counter_lock(t, idx);
 
+	ht_spin_lock(lock);
 	sub_sat(&e->cur_objs, 1);
 	sub_sat(&e->cur_bytes, size);
 	sub_sat(&e->est_cur_objs, w->est_objs);
 	sub_sat(&e->est_cur_bytes, w->est_bytes);
 	sub_sat(&e->var_cur_objs, w->var_objs);
 	sub_sat(&e->var_cur_bytes, w->var_bytes);
+	ht_spin_unlock(lock);
 }
 
 void ht_stacks_reset(struct ht_stack_table *t)
@@ -179,8 +191,11 @@ void ht_stacks_reset(struct ht_stack_table *t)
 	for (uint32_t i = 0; i < t->cap; i++) {
 		struct ht_seg_stack *e = &t->entries[i];
 
+		int *lock = counter_lock(t, i);
+
 		if (!__atomic_load_n(&e->hash, __ATOMIC_ACQUIRE))
 			continue;
+		ht_spin_lock(lock);
 		__atomic_store_n(&e->cur_objs, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->cur_bytes, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->cum_objs, 0, __ATOMIC_RELAXED);
@@ -192,5 +207,6 @@ void ht_stacks_reset(struct ht_stack_table *t)
 		__atomic_store_n(&e->var_cur_objs, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->var_cur_bytes, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->var_cum_bytes, 0, __ATOMIC_RELAXED);
+		ht_spin_unlock(lock);
 	}
 }

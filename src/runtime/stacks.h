@@ -3,9 +3,13 @@
  * the segment's open-addressed table and keeps the per-stack counters.
  *
  * Lookups are lock-free (entries are published with a release store of
- * their hash and never deleted); insertions take a spinlock, which callers
- * may only hold with their recursion guard set (see util.h).  Runs inside
- * malloc: allocates nothing.  A full table is reported, never fatal.
+ * their hash and never deleted); insertions take a spinlock, and a stack's
+ * counters change under one of HT_STACK_LOCKS striped spinlocks (one atomic
+ * exchange per sample or sampled free, where an atomic addition per
+ * counter cost eleven); callers may only hold them with their recursion
+ * guard set (see util.h).  The frontend reads the counters without a lock,
+ * one word at a time, as before.  Runs inside malloc: allocates nothing.
+ * A full table is reported, never fatal.
  */
 #ifndef HT_RUNTIME_STACKS_H
 #define HT_RUNTIME_STACKS_H
@@ -16,9 +20,16 @@
 
 #include "runtime/weights.h"
 
+#define HT_STACK_LOCKS 64 /* a power of two */
+
 /* Views into a segment's stack and frame areas plus the header counters
  * they maintain.  The caller fills it (ht_stacks_attach) and owns it. */
 struct ht_stack_table {
+	/* entry i's counters: locks[i & (HT_STACK_LOCKS - 1)], one line
+	 * each (private memory: a reader in another process never takes it) */
+	struct {
+		_Alignas(64) int v;
+	} locks[HT_STACK_LOCKS];
 	struct ht_seg_stack *entries;
 	uint64_t *frames;
 	uint32_t cap;        /* entries, power of two */
@@ -48,19 +59,23 @@ uint64_t ht_stacks_hash(const uint64_t *pcs, uint32_t depth);
 int ht_stacks_intern(struct ht_stack_table *t, const uint64_t *pcs,
 		     uint32_t depth, uint32_t *idx);
 
+/* Ask for the cache lines ht_stacks_add or _sub of entry idx will touch. */
+void ht_stacks_prefetch(struct ht_stack_table *t, uint32_t idx);
+
 /* Add one sample (requested size `size`, weight w) to entry idx: raw and
- * estimated current and cumulative counters, variances.  Atomic. */
+ * estimated current and cumulative counters, variances.  Under the entry's
+ * stripe lock; each counter is one atomic store. */
 void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 		   const struct ht_weight *w);
 
 /* Subtract exactly what ht_stacks_add added from the current counters,
- * saturating at zero (a reset may race: a reader may then glimpse the
- * counter below zero, as a huge value, until the same call gives the
- * excess back).  Atomic. */
+ * each saturating at zero (a reset may have zeroed them under a sample
+ * that was counted before it).  Under the entry's stripe lock. */
 void ht_stacks_sub(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 		   const struct ht_weight *w);
 
-/* Zero every counter of every entry (prof.reset).  Entries stay interned. */
+/* Zero every counter of every entry (prof.reset), each entry under its
+ * stripe lock.  Entries stay interned. */
 void ht_stacks_reset(struct ht_stack_table *t);
 
 #endif /* HT_RUNTIME_STACKS_H */

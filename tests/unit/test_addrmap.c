@@ -135,6 +135,9 @@ static void test_random_model(void **state)
 		assert_int_equal(ht_addrmap_find(&m, addrs[i], &out), 0);
 }
 
+/* the filter tests' map: only its locks are used */
+static struct ht_addrmap fm;
+
 static void test_filter_saturates(void **state)
 {
 	void *p = (void *)off_arena(0x123450);
@@ -142,17 +145,17 @@ static void test_filter_saturates(void **state)
 
 	ht_filter_clear();
 	for (int i = 0; i < 300; i++)
-		ht_filter_inc(p);
+		ht_filter_inc(&fm, p);
 	assert_true(ht_filter_maybe(p));
 	for (int i = 0; i < 300; i++)
-		ht_filter_dec(p);
+		ht_filter_dec(&fm, p);
 	/* sticky: a saturated count no longer knows its count */
 	assert_true(ht_filter_maybe(p));
 	ht_filter_clear();
 	assert_false(ht_filter_maybe(p));
-	ht_filter_inc(p);
-	ht_filter_dec(p);
-	ht_filter_dec(p);
+	ht_filter_inc(&fm, p);
+	ht_filter_dec(&fm, p);
+	ht_filter_dec(&fm, p);
 	assert_false(ht_filter_maybe(p));
 }
 
@@ -168,29 +171,29 @@ static void test_filter_granules(void **state)
 	(void)state;
 
 	ht_filter_clear();
-	ht_filter_inc(at(base));
+	ht_filter_inc(&fm, at(base));
 	assert_true(ht_filter_maybe(at(base)));
 	assert_true(ht_filter_maybe(at(base + GRAN - 1)));
 	assert_false(ht_filter_maybe(at(base + GRAN)));
 	assert_false(ht_filter_maybe(at(base - 1)));
 	/* two sampled objects in one granule: the bit stays until both go */
-	ht_filter_inc(at(base + GRAN / 2));
-	ht_filter_dec(at(base));
+	ht_filter_inc(&fm, at(base + GRAN / 2));
+	ht_filter_dec(&fm, at(base));
 	assert_true(ht_filter_maybe(at(base + GRAN / 2)));
-	ht_filter_dec(at(base + GRAN / 2));
+	ht_filter_dec(&fm, at(base + GRAN / 2));
 	assert_false(ht_filter_maybe(at(base + GRAN / 2)));
 	/* aliases a span apart share the bit */
-	ht_filter_inc(at(base));
-	ht_filter_inc(at(base + SPAN));
-	ht_filter_dec(at(base));
+	ht_filter_inc(&fm, at(base));
+	ht_filter_inc(&fm, at(base + SPAN));
+	ht_filter_dec(&fm, at(base));
 	assert_true(ht_filter_maybe(at(base + SPAN)));
-	ht_filter_dec(at(base + SPAN));
+	ht_filter_dec(&fm, at(base + SPAN));
 	assert_false(ht_filter_maybe(at(base)));
 	/* every bit of a 64-bit word is its own */
 	for (uintptr_t i = 0; i < 64; i++)
-		ht_filter_inc(at(base + GRAN * i));
+		ht_filter_inc(&fm, at(base + GRAN * i));
 	for (uintptr_t i = 0; i < 64; i += 2)
-		ht_filter_dec(at(base + GRAN * i));
+		ht_filter_dec(&fm, at(base + GRAN * i));
 	for (uintptr_t i = 0; i < 64; i++)
 		assert_int_equal(ht_filter_maybe(at(base + GRAN * i)), (int)(i & 1));
 	ht_filter_clear();
@@ -207,10 +210,10 @@ static void test_filter_arena_pinned(void **state)
 	ht_filter_clear();
 	ht_filter_pin(blk);
 	assert_true(ht_filter_maybe(blk));
-	ht_filter_inc(alias);
-	ht_filter_dec(alias);
+	ht_filter_inc(&fm, alias);
+	ht_filter_dec(&fm, alias);
 	assert_true(ht_filter_maybe(blk));
-	ht_filter_dec(alias);
+	ht_filter_dec(&fm, alias);
 	assert_true(ht_filter_maybe(blk));
 	ht_filter_clear();
 	assert_false(ht_filter_maybe(blk));
@@ -237,10 +240,10 @@ static void *race_thread(void *arg)
 		g = (int)(x % RACE_GRANULES);
 		a = at(race_base + (uintptr_t)t * SPAN + GRAN * (uintptr_t)g);
 		if (race_held[t][g]) {
-			ht_filter_dec(a);
+			ht_filter_dec(&fm, a);
 			race_held[t][g] = 0;
 		} else {
-			ht_filter_inc(a);
+			ht_filter_inc(&fm, a);
 			race_held[t][g] = 1;
 		}
 		for (int k = 0; k < RACE_GRANULES; k++)

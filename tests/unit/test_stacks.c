@@ -2,7 +2,8 @@
  * Unit tests of src/runtime/stacks.c: interning (same stack, same entry),
  * collisions in a small table, full table and full frame pool, concurrent
  * interning, counters with saturation and reset, frees racing below
- * zero from several threads.
+ * zero from several threads, exact counts from threads adding and
+ * subtracting at once.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,7 +26,11 @@ struct table {
 
 static struct table *new_table(uint32_t cap, uint32_t frames_cap)
 {
-	struct table *tb = calloc(1, sizeof *tb);
+	/* the table's counter locks are cache-line aligned */
+	size_t size = (sizeof(struct table) + 63) / 64 * 64;
+	struct table *tb = aligned_alloc(64, size);
+
+	memset(tb, 0, size);
 	tb->e = calloc(cap, sizeof *tb->e);
 	tb->frames = calloc(frames_cap, sizeof *tb->frames);
 	ht_stacks_attach(&tb->t, tb->e, cap, tb->frames, frames_cap, &tb->used, &tb->frames_used);
@@ -237,6 +242,67 @@ static void test_counters_race(void **state)
 	free_table(race_tb);
 }
 
+/* Threads adding to and subtracting from the same entries at once (two in
+ * one lock stripe, one in another): no update is lost.  Each thread adds
+ * EXACT_N samples to each entry and takes back every other one. */
+enum { EXACT_THREADS = 4, EXACT_N = 100000 };
+static struct table *exact_tb;
+static uint32_t exact_idx[3];
+
+static void *exact_worker(void *arg)
+{
+	struct ht_weight w = { 3 * 256, 3000 * 256, 6 * 256, 77 };
+
+	(void)arg;
+	for (int i = 0; i < EXACT_N; i++)
+		for (int k = 0; k < 3; k++) {
+			ht_stacks_add(&exact_tb->t, exact_idx[k], 1000, &w);
+			if (i & 1)
+				ht_stacks_sub(&exact_tb->t, exact_idx[k], 1000, &w);
+		}
+	return NULL;
+}
+
+static void test_counters_exact(void **state)
+{
+	pthread_t th[EXACT_THREADS];
+	uint64_t n = (uint64_t)EXACT_THREADS * EXACT_N, back = n / 2;
+	uint32_t found = 0;
+	(void)state;
+
+	exact_tb = new_table(256, 1024);
+	/* two entries in one stripe, one in another */
+	for (uint64_t seed = 1; found < 3; seed++) {
+		uint64_t pcs[3] = { seed, seed + 1, seed + 2 };
+		uint32_t idx, stripe;
+		int same;
+
+		assert_true(ht_stacks_intern(&exact_tb->t, pcs, 3, &idx) >= 0);
+		stripe = idx % HT_STACK_LOCKS;
+		same = found > 0 && stripe == exact_idx[0] % HT_STACK_LOCKS;
+		if (found == 0 || (found == 1 && same && idx != exact_idx[0]) ||
+		    (found == 2 && !same))
+			exact_idx[found++] = idx;
+	}
+	for (int i = 0; i < EXACT_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, exact_worker, NULL), 0);
+	for (int i = 0; i < EXACT_THREADS; i++)
+		pthread_join(th[i], NULL);
+	for (int k = 0; k < 3; k++) {
+		const struct ht_seg_stack *e = &exact_tb->e[exact_idx[k]];
+
+		assert_int_equal(e->cum_objs, n);
+		assert_int_equal(e->cum_bytes, n * 1000);
+		assert_int_equal(e->est_cum_bytes, n * 3000 * 256);
+		assert_int_equal(e->var_cum_bytes, n * 77);
+		assert_int_equal(e->cur_objs, n - back);
+		assert_int_equal(e->cur_bytes, (n - back) * 1000);
+		assert_int_equal(e->est_cur_objs, (n - back) * 3 * 256);
+		assert_int_equal(e->var_cur_objs, (n - back) * 6 * 256);
+	}
+	free_table(exact_tb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_counters_race),
+		cmocka_unit_test(test_counters_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,7 @@ expect_eq "thread_churn in use" "$(site_sum "$WORK/seg1" thread_churn cur_objs)"
 expect_eq "thread_churn allocated" "$(site_sum "$WORK/seg1" thread_churn cum_objs)" $((16 * 10000 * 4))
 expect_eq "addresses lost" "$(rt_field "$WORK/seg1" addrs_full)" 0
 expect_eq "stacks lost" "$(rt_field "$WORK/seg1" stacks_full)" 0
-# the header's counts, summed over 16 threads' shards, exact after exit
+# the header's counts, added to by 16 threads at once, exact after exit
 expect_counts_exact "$WORK/seg1" "16 threads, exited"
 
 n=$(seg_name thr2)

@@ -47,3 +47,11 @@ libheaptop_la_SOURCES = \
 libheaptop_la_CFLAGS = $(HT_RT_CFLAGS)
 libheaptop_la_LDFLAGS = -avoid-version -no-undefined $(HT_RT_SAN_CFLAGS)
 libheaptop_la_LIBADD = libhtrt.la $(LIBUNWIND_LIBS) -lpthread -ldl -lm -lrt
+
+# The sample-timing marks (src/runtime/phase.h, bench/samplecycles.sh)
+# only exist in a measurement build: `make check` compiles them, so that
+# they keep compiling.  Never linked into anything.
+check_LTLIBRARIES += libhtrt_timing.la
+libhtrt_timing_la_SOURCES = src/runtime/runtime.c src/runtime/phase.c
+libhtrt_timing_la_CPPFLAGS = $(AM_CPPFLAGS) -DHT_SAMPLE_TIMING
+libhtrt_timing_la_CFLAGS = $(HT_RT_CFLAGS)

@@ -49,7 +49,7 @@ uint64_t *ht_phase_row(void);
 /* Declare the clock of a timed span; HT_PHASE_MARK charges the cycles since
  * the last mark to phase `ph`; HT_PHASE_SPAN charges those since the start
  * to `ph` (and leaves the marks alone). */
-#define HT_PHASE_START(v) uint64_t v##_t0 = __rdtsc(), v##_t = v##_t0
+#define HT_PHASE_START(v) uint64_t v##_t0 = __rdtsc(), v##_t __attribute__((unused)) = v##_t0
 #define HT_PHASE_MARK(v, ph)                                                \
 	do {                                                                \
 		uint64_t n_ = __rdtsc();                                    \

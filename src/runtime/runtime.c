@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -394,6 +395,42 @@ void ht_modules_refresh(int force)
 		ht_fpwalk_forget();
 		push_event(HT_EV_MODULES, 0, 0, 0, 0, 0, 0);
 	}
+}
+
+/*
+ * dlclose, passed through, then the module list refreshed at once: the
+ * walker's rules for the unloaded object's addresses are forgotten before
+ * the program can load other code there (a plugin reloaded at the same
+ * address), where the periodic refresh could leave them for 200 ms.  The
+ * library is flagged unloaded in the segment before dlclose returns.
+ * (dlopen is not interposed: it resolves relative names with its
+ * caller's RPATH, and an interposer would become the caller; dlclose has
+ * no caller-dependent behaviour.)
+ */
+HT_EXPORT int dlclose(void *handle)
+{
+	static int (*real_dlclose)(void *);
+	int (*real)(void *) = __atomic_load_n(&real_dlclose, __ATOMIC_ACQUIRE);
+	struct ht_tls *t = &ht_tls;
+	uint32_t saved;
+	int r, e;
+
+	if (HT_UNLIKELY(!real)) {
+		*(void **)&real = dlsym(RTLD_NEXT, "dlclose");
+		if (!real)
+			return -1; /* no dlclose below us: nothing was loaded */
+		__atomic_store_n(&real_dlclose, real, __ATOMIC_RELEASE);
+	}
+	r = real(handle);
+	if (r != 0 || t->guard ||
+	    __atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE) != HT_RT_READY)
+		return r;
+	e = errno;
+	saved = ht_guard_enter(t);
+	ht_modules_refresh(0);
+	ht_guard_exit(t, saved);
+	errno = e;
+	return r;
 }
 
 /* ---- commands ------------------------------------------------------- */

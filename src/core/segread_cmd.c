@@ -99,7 +99,16 @@ static int run_command(struct ht_segread *r, enum ht_cmd cmd, uint64_t arg,
 	for (;;) {
 		if (__atomic_load_n(&c->ack_seq, __ATOMIC_ACQUIRE) == seq)
 			break;
-		if (mono_ns() > deadline || !pid_alive(st.pid)) {
+		/* a process that ended (its runtime says so before it exits;
+		 * a zombie still answers kill(pid, 0)) will not answer */
+		ht_segread_status(r, &st);
+		if (!st.alive || st.state != HT_PROC_RUNNING) {
+			__atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
+			ht_cause_set(cause, "cannot %s: process %d ended before "
+			          "answering", cmd_name(cmd), st.pid);
+			return -ESRCH;
+		}
+		if (mono_ns() > deadline) {
 			__atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
 			ht_cause_set(cause, "runtime not answering (pid %d, %s "
 			          "command timed out after 2 s)", st.pid,

@@ -207,7 +207,13 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 			err = bridge_read(s, &st, path, mono_s() - t0, cause);
 		else
 			unlink(path);
-		if (err < 0 && !s->bridge_last)
+		if (err < 0) {
+			/* ended while asked: what it wrote at exit, below */
+			ht_segread_status(s->seg, &st);
+			if (!st.alive || st.state != HT_PROC_RUNNING)
+				state = st.state == HT_PROC_RUNNING ? HT_PROC_EXITED : st.state;
+		}
+		if (err < 0 && !s->bridge_last && state == HT_PROC_RUNNING)
 			return err;
 		if (err < 0 && cause) {
 			/* the process may have ended meanwhile: the last one */
@@ -216,7 +222,8 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 		}
 		if (err == 0)
 			s->bridge_next = t0 + ht_alloc_dump_interval(&s->bridge_last->alloc);
-	} else if (state != HT_PROC_RUNNING && !s->bridge_final && s->bridge_dir) {
+	}
+	if (state != HT_PROC_RUNNING && !s->bridge_final && s->bridge_dir) {
 		/* once: a damaged file leaves the last periodic dump */
 		s->bridge_final = true;
 		snprintf(path, sizeof path, "%s/" BRIDGE_FINAL, s->bridge_dir);

@@ -627,6 +627,61 @@ static void *fake_runtime(void *arg)
 	return NULL;
 }
 
+/* The process ends while a command waits for its answer (its runtime
+ * marks the segment EXITED on the way out, and a zombie still answers
+ * kill(pid, 0)): -ESRCH as soon as the segment says so, not the 2 s
+ * timeout, and the command slot is free again. */
+static struct ht_seg_header *ending_hdr;
+
+static void *end_process(void *arg)
+{
+	(void)arg;
+	usleep(100 * 1000);
+	__atomic_store_n(&ending_hdr->state, (uint32_t)HT_STATE_EXITED, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_command_process_ends(void **state)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct ht_segread *r = NULL;
+	char *cause = NULL, path[80];
+	struct ht_seg_control *ctl;
+	long page = sysconf(_SC_PAGESIZE);
+	struct timespec t0, t1;
+	pthread_t th;
+	double s;
+	int fd;
+
+	publish(img, size);
+	snprintf(path, sizeof path, "/%s", segname);
+	fd = shm_open(path, O_RDWR, 0);
+	assert_true(fd >= 0);
+	ending_hdr = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(ending_hdr != MAP_FAILED);
+	ctl = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	           (off_t)lay().control_off);
+	assert_true(ctl != MAP_FAILED);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+	pthread_create(&th, NULL, end_process, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(ht_segread_command(r, HT_CMD_DUMP, 0, "/tmp/x.heap", &cause),
+	                 -ESRCH);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(th, NULL);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(s < 1.0);
+	assert_non_null(strstr(cause, "ended before answering"));
+	assert_int_equal(ctl->lock, 0);
+	munmap(ctl, (size_t)page);
+	munmap(ending_hdr, (size_t)page);
+	close(fd);
+	ht_segread_close(r);
+	free(cause);
+	free(img);
+}
+
 static void test_commands(void **state)
 {
 	size_t size;
@@ -1150,6 +1205,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_command_process_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_in_memory, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),

@@ -73,13 +73,19 @@ truth() {
 # cur_objs, every sampled free takes one from cur_objs (no reset, no
 # sample lost, no address sampled twice).
 expect_counts_exact() {
+	counts_exact "$1" || fail "$2: $(cat "$1.counts")"
+}
+
+# counts_exact FILE: the same as a status; the figures in FILE.counts
+counts_exact() {
 	sums=$(awk '$1 == "stack" { for (i = 2; i <= NF; i++) {
 		split($i, kv, "="); if (kv[1] == "cum_objs") c += kv[2]
 		if (kv[1] == "cur_objs") u += kv[2] } }
 		END { print c + 0, c - u }' "$1")
-	expect_eq "samples ($2) = the stacks' cum_objs" "$(rt_field "$1" samples)" "${sums% *}"
-	expect_eq "sampled frees ($2) = cum_objs - cur_objs" \
-		"$(rt_field "$1" sampled_frees)" "${sums#* }"
+	s=$(rt_field "$1" samples) f=$(rt_field "$1" sampled_frees)
+	echo "samples $s, the stacks' cum_objs ${sums% *}; sampled frees $f," \
+		"cum_objs - cur_objs ${sums#* }" >"$1.counts"
+	eq_num "$s" "${sums% *}" && eq_num "$f" "${sums#* }"
 }
 
 # eq_num A B: numeric equality (3-decimal reports vs integer truth); false

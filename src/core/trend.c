@@ -321,6 +321,20 @@ static bool recent_fall(const struct ht_fit *f, double dmin)
 	       fmax(dmin, HT_TREND_Z * sqrt(2 * f->recent_var));
 }
 
+/* The recent slope's standard error if growth at g went on.  Sampling
+ * makes the increase over the recent part a Poisson sum whose variance is
+ * about w g dt, w the weight of a sampled byte (V / level); the error the
+ * fit takes from the samples it saw is too small exactly when a run of
+ * few samples makes a steady leak's recent part look flat. */
+static double recent_se_if_growing(const struct ht_fit *f, double g)
+{
+	double dt = f->span * HT_TREND_RECENT;
+
+	if (!(g > 0) || !(dt > 0) || !(f->recent_mean > 0) || !(f->recent_var > 0))
+		return f->recent_se;
+	return fmax(f->recent_se, sqrt(f->recent_var / f->recent_mean * g * dt) / dt);
+}
+
 /* Rose from the oldest point, then (significantly) flat. */
 static bool is_plateau(const struct ht_fit *f, double dmin)
 {
@@ -334,7 +348,7 @@ static bool is_plateau(const struct ht_fit *f, double dmin)
 	g = rise / dt;
 	g_se = sqrt(f->first_var + f->recent_var) / dt;
 	if (f->recent_slope >= g / 4 ||
-	    g - f->recent_slope <= z * hypot(g_se, f->recent_se))
+	    g - f->recent_slope <= z * hypot(g_se, recent_se_if_growing(f, g)))
 		return false;
 	/* flat now, not falling: a pool filled at start and being
 	 * drained is no plateau */
@@ -355,14 +369,19 @@ enum ht_trend ht_trend_classify(const struct ht_fit *f, double rate)
 	/* a change must also exceed what re-sampling alone could make of
 	 * two readings, the oldest and the recent level */
 	dmin = fmax(dmin, z * sqrt(f->first_var + f->recent_var));
-	if (f->slope > z * f->slope_se && f->slope * f->span >= dmin)
+	if (f->slope > z * f->slope_se && f->slope * f->span >= dmin) {
 		/* and still growing now: the recent part too, beyond one
 		 * of its standard errors (a cache that filled early leaves
-		 * a slope over the whole span, not in its last third) */
-		return f->recent_slope >= f->slope / 4 &&
-		       f->recent_slope > f->recent_se ? HT_TREND_GROWING :
-		       f->recent_slope < f->slope / 4 ? HT_TREND_PLATEAU :
-		                                        HT_TREND_UNKNOWN;
+		 * a slope over the whole span, not in its last third); flat
+		 * now only when significantly below the growth, with the
+		 * error that growth would have */
+		if (f->recent_slope >= f->slope / 4)
+			return f->recent_slope > f->recent_se ? HT_TREND_GROWING
+			                                      : HT_TREND_UNKNOWN;
+		return f->slope - f->recent_slope >
+		       z * hypot(f->slope_se, recent_se_if_growing(f, f->slope)) ?
+		       HT_TREND_PLATEAU : HT_TREND_GROWING;
+	}
 	if (f->rises >= HT_TREND_SWINGS && f->drops >= HT_TREND_SWINGS &&
 	    f->reversals >= 2 * HT_TREND_SWINGS - 1)
 		return HT_TREND_NOISE;

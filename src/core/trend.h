@@ -52,7 +52,12 @@
  *             (the last HT_TREND_RECENT of the span) by >= dmin and by
  *             more than z sqrt(V_first + V_recent), at an average rate g;
  *             and the recent slope is below g / 4 and significantly so
- *             (g - recent slope > z times their combined error), and
+ *             (g - recent slope > z times their combined error, the
+ *             recent slope's error at least what growth at g would
+ *             give it: sqrt(w g dt) / dt over the recent part's dt, w =
+ *             V / level the weight of a sampled byte, since a run of
+ *             few samples shrinks the error the fit takes from them just
+ *             when it makes a steady leak look flat), and
  *             the recent part is not falling (significantly, by dmin,
  *             nor its slope below -z times its error);
  *  GROWING    slope > z se and slope * span >= dmin and >= z sqrt(V_first
@@ -63,8 +68,11 @@
  *             its own standard error (still growing now); a recent
  *             slope under a quarter of it is PLATEAU (it grew and is
  *             not growing now: less sure than the rule above, which
- *             the sampling noise of a small cache rarely passes), else
- *             UNKNOWN (it grew, but has it stopped?);
+ *             the sampling noise of a small cache rarely passes) when
+ *             it is significantly below the slope, with the error growth
+ *             at the slope would give it (as above), else GROWING (no
+ *             evidence it stopped); a recent slope above a quarter but
+ *             within its error is UNKNOWN (it grew, but has it stopped?);
  *  NOISE      at least HT_TREND_SWINGS significant rises and as many
  *             significant drops between consecutive points, each of at
  *             least max(4 R, level / 4) and beyond HT_TREND_SWING_Z

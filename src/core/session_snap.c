@@ -208,10 +208,10 @@ static int bridge_snapshot(struct ht_session *s, enum ht_proc_state state,
 		else
 			unlink(path);
 		if (err < 0) {
-			/* ended while asked: what it wrote at exit, below */
+			/* ended while asked (a pid gone reads EXITED): what
+			 * it wrote at exit, below */
 			ht_segread_status(s->seg, &st);
-			if (!st.alive || st.state != HT_PROC_RUNNING)
-				state = st.state == HT_PROC_RUNNING ? HT_PROC_EXITED : st.state;
+			state = st.state;
 		}
 		if (err < 0 && !s->bridge_last && state == HT_PROC_RUNNING)
 			return err;

@@ -64,7 +64,8 @@ void ht_stacks_prefetch(struct ht_stack_table *t, uint32_t idx);
 
 /* Add one sample (requested size `size`, weight w) to entry idx: raw and
  * estimated current and cumulative counters, variances.  Under the entry's
- * stripe lock; each counter is one atomic store. */
+ * stripe lock; each counter changes by one store a reader never sees
+ * torn. */
 void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 		   const struct ht_weight *w);
 

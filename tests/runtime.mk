@@ -89,7 +89,7 @@ tests_targets_rt_ratechange_LDADD = libheaptop.la
 check_PROGRAMS += tests/targets/rt_live tests/targets/rt_sites tests/targets/rt_threads \
 	tests/targets/rt_fork tests/targets/rt_exec tests/targets/rt_signal \
 	tests/targets/rt_cxx tests/targets/rt_reset tests/targets/rt_dlopen \
-	tests/targets/rt_loop tests/targets/rt_fiber
+	tests/targets/rt_loop tests/targets/rt_fiber tests/targets/rt_single
 check_LTLIBRARIES += tests/targets/librt_plugin.la tests/targets/librt_early.la
 tests_targets_rt_live_SOURCES = tests/targets/rt_live.c
 tests_targets_rt_live_CFLAGS = $(HT_TARGET_CF)
@@ -121,6 +121,10 @@ tests_targets_rt_reset_SOURCES = tests/targets/rt_reset.c
 tests_targets_rt_reset_CFLAGS = $(HT_TARGET_CF)
 tests_targets_rt_reset_LDFLAGS = $(HT_TARGET_LINK)
 tests_targets_rt_reset_LDADD = libheaptop.la
+tests_targets_rt_single_SOURCES = tests/targets/rt_single.c
+tests_targets_rt_single_CFLAGS = $(HT_TARGET_CF)
+tests_targets_rt_single_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_rt_single_LDADD = -ldl -lpthread
 tests_targets_rt_dlopen_SOURCES = tests/targets/rt_dlopen.c
 tests_targets_rt_dlopen_CFLAGS = $(HT_TARGET_CF)
 tests_targets_rt_dlopen_LDFLAGS = $(HT_TARGET_LINK)

@@ -298,6 +298,11 @@ void ht_allocator_detect(struct ht_seg_header *h)
 	__atomic_store_n(&h->alloc_flags, flags | HT_ALLOC_F_DONE, __ATOMIC_RELEASE);
 }
 
+int ht_allocator_stats_glibc(void)
+{
+	return astat_src == HT_ASTAT_GLIBC;
+}
+
 /* The six jemalloc statistics after an epoch refresh; 0 or -1. */
 static int je_stats(uint64_t v[HT_ASTAT_N])
 {
@@ -341,7 +346,7 @@ void ht_allocator_stats(struct ht_seg_header *h)
 	} else {
 		return; /* nothing to publish: the header stays zero */
 	}
-	/* seqlock: odd, fields, even (one writer: the control thread) */
+	/* seqlock: odd, fields, even (one writer: see allocator.h) */
 	seq = __atomic_load_n(&h->astat_seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->astat_seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);

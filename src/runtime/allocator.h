@@ -41,13 +41,18 @@ void ht_allocator_detect(struct ht_seg_header *h);
 /* Publish the allocator's statistics in the header (astat_*, under its
  * seqlock): glibc's mallinfo2 when the program's malloc is glibc's,
  * jemalloc's stats.* (after an "epoch" write) when its mallctl was
- * resolved and it was built with statistics; nothing otherwise.  Control
- * thread only, never under cmd_lock or any runtime lock (it takes the
- * allocator's own locks). */
+ * resolved and it was built with statistics; nothing otherwise.  One
+ * writer: the control thread, or the program's only thread while it runs
+ * on glibc's single-threaded paths (single.h); never under cmd_lock or any
+ * runtime lock (it takes the allocator's own locks). */
 void ht_allocator_stats(struct ht_seg_header *h);
 
 /* True once detection chose jemalloc's profiler as the source. */
 int ht_allocator_bridge(void);
+
+/* Whether the statistics are glibc's (mallinfo2): glibc's malloc serves
+ * the program behind the hooks.  After ht_allocator_detect. */
+int ht_allocator_stats_glibc(void);
 
 /* Bridge commands: prof.dump to path; prof.reset (lg_sample unchanged
  * when rate is 0, else the nearest power of two to rate, stored in

@@ -6,6 +6,10 @@
  * with an overhead budget, chooses the sampling interval about once a
  * second (outside every runtime lock but cmd_lock).
  *
+ * In a single-threaded program on glibc's malloc it leaves the module list
+ * and the statistics to the program's thread once that thread has set
+ * glibc's single-threaded flag back (single.h).
+ *
  * It runs with every signal blocked and its recursion guard permanently
  * set (nothing it does is sampled).  It never blocks on the frontend: a
  * shared futex wait on req_seq with a 50 ms timeout.
@@ -23,6 +27,7 @@
 #include "runtime/allocator.h"
 #include "runtime/budget.h"
 #include "runtime/runtime.h"
+#include "runtime/single.h"
 #include "runtime/util.h"
 
 static void futex_wait(uint32_t *word, uint32_t val, long ns)
@@ -125,6 +130,9 @@ static void *control_main(void *unused)
 	/* here, not in the constructor: it may start the program's own
 	 * allocator (jemalloc initialises on its first call) */
 	ht_allocator_detect(h);
+	/* its last call that may allocate: from here on it leaves glibc's
+	 * malloc to the program's thread (single.h) */
+	ht_single_arm(ht_allocator_stats_glibc());
 	budget_take(h, &mark);
 	for (;;) {
 		uint32_t req = __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE);
@@ -138,12 +146,13 @@ static void *control_main(void *unused)
 		}
 		now = ht_now_ns(CLOCK_MONOTONIC);
 		__atomic_store_n(&h->heartbeat_ns, now, __ATOMIC_RELAXED);
-		if ((tick++ & 3) == 0)
+		if ((tick++ & 3) == 0 && !ht_single_quiet())
 			ht_modules_refresh(0);
 		/* about once a second, outside every runtime lock */
 		if (now - astat_last >= 1000000000ull) {
 			astat_last = now;
-			ht_allocator_stats(h);
+			if (!ht_single_ctl_stats(h, now))
+				ht_allocator_stats(h);
 			budget_step(h, &mark);
 		}
 		if (req == __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE))
@@ -170,6 +179,7 @@ int ht_control_start(void)
 	 * glibc's main arena stays the program's */
 	ht_interpose_own_begin();
 	ht_allocator_init_libc();
+	ht_single_note();
 	r = pthread_create(&th, &attr, control_main, NULL);
 	ht_interpose_own_end();
 	pthread_attr_destroy(&attr);

@@ -43,7 +43,8 @@ libheaptop_la_SOURCES = \
 	src/runtime/runtime.h src/runtime/runtime.c \
 	src/runtime/interpose.c src/runtime/control.c \
 	src/runtime/fpwalk.h src/runtime/fpwalk.c \
-	src/runtime/allocator.h src/runtime/allocator.c
+	src/runtime/allocator.h src/runtime/allocator.c \
+	src/runtime/single.h src/runtime/single.c
 libheaptop_la_CFLAGS = $(HT_RT_CFLAGS)
 libheaptop_la_LDFLAGS = -avoid-version -no-undefined $(HT_RT_SAN_CFLAGS)
 libheaptop_la_LIBADD = libhtrt.la $(LIBUNWIND_LIBS) -lpthread -ldl -lm -lrt

@@ -34,6 +34,7 @@
 #include "runtime/phase.h"
 #include "runtime/ring.h"
 #include "runtime/runtime.h"
+#include "runtime/single.h"
 #include "runtime/util.h"
 #include "runtime/weights.h"
 
@@ -315,6 +316,7 @@ static void record(void *arg)
 	push_event(HT_EV_ALLOC, rec.addr, s->size, rec.w.est_bytes, idx, rec.born_ns,
 		   rec.born_ns);
 	account(h, rec.born_ns);
+	ht_single_tick(rec.born_ns);
 	HT_PHASE_MARK(ph, HT_PH_EVENT);
 	HT_PHASE_SPAN(ph, HT_PH_RECORD);
 	HT_PHASE_COUNT(HT_PH_SAMPLES, 1);
@@ -860,6 +862,23 @@ static void on_exit_handler(int status, void *arg)
 }
 
 /*
+ * cmd_lock is process-shared: glibc's pthread_mutex_lock takes the lock
+ * without an atomic instruction while it believes the process
+ * single-threaded (single.h), and a shared mutex never takes that
+ * shortcut, so the program's thread (public API, exit) and the control
+ * thread exclude each other either way.
+ */
+static void init_cmd_lock(void)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(&ht_rt.cmd_lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+/*
  * In a fork child: stop using the parent's segment at once, forget the
  * parent's sampled addresses and locks.  The child's own segment
  * <parent>.<pid> is created lazily, at its first sample
@@ -878,12 +897,13 @@ static void atfork_child(void)
 	/* never write the parent's segment again */
 	__atomic_store_n(&ht_rt.have_seg, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&ht_rt.control_up, 0, __ATOMIC_RELEASE);
-	pthread_mutex_init(&ht_rt.cmd_lock, NULL);
+	init_cmd_lock();
 	ht_addrmap_clear(&ht_rt.addrs);
 	ht_filter_clear();
 	ht_interpose_after_fork();
 	ht_ownstack_after_fork();
 	ht_modules_forget();
+	ht_single_after_fork();
 	ht_rt.dump_suffix_pid = 1;
 	/* a child of a child that never sampled keeps its grandparent as
 	 * parent_name: it has no segment of its own to point to */
@@ -942,6 +962,7 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 		return;
 	saved = ht_guard_enter(&ht_tls);
 	ht_interpose_resolve();
+	init_cmd_lock();
 	v = getenv("HEAPTOP_DISABLE");
 	if (v && strcmp(v, "1") == 0) {
 		__atomic_store_n(&ht_rt.state, HT_RT_DISABLED, __ATOMIC_RELEASE);

@@ -1,0 +1,74 @@
+/*
+ * rt_single: glibc's single-threaded flag while a single-threaded program
+ * allocates, and after it creates a thread of its own.
+ *   rt_single
+ * Prints "flag PHASE program=P libc=L": P is the program's view of
+ * __libc_single_threaded, L glibc's own flag (the one its malloc reads,
+ * looked up in libc.so.6 itself: a program that refers to the flag holds
+ * a copy of it).  Phases:
+ *   alone     after 1 s of allocating 4 KiB blocks (64 MiB in all)
+ *   threaded  after pthread_create, while the thread allocates
+ *   joined    after pthread_join and more allocation on both sides
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/single_threaded.h>
+#include <unistd.h>
+
+static char *libc_flag;
+static pthread_barrier_t bar;
+
+static void churn(int n)
+{
+	for (int i = 0; i < n; i++) {
+		char *volatile p = malloc(4096);
+
+		p[0] = (char)i;
+		free(p);
+	}
+}
+
+static void report(const char *phase)
+{
+	printf("flag %s program=%d libc=%d\n", phase, __libc_single_threaded, *libc_flag);
+	fflush(stdout);
+}
+
+static void *thread_main(void *arg)
+{
+	churn(4096);
+	pthread_barrier_wait(&bar);
+	pthread_barrier_wait(&bar);
+	churn(4096);
+	return arg;
+}
+
+int main(void)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOLOAD | RTLD_LAZY);
+	pthread_t th;
+
+	libc_flag = libc ? dlsym(libc, "__libc_single_threaded") : NULL;
+	if (!libc_flag) {
+		fprintf(stderr, "rt_single: no __libc_single_threaded in libc.so.6\n");
+		return 2;
+	}
+	for (int i = 0; i < 10; i++) {
+		churn(1638);
+		usleep(100000);
+	}
+	report("alone");
+	pthread_barrier_init(&bar, NULL, 2);
+	if (pthread_create(&th, NULL, thread_main, NULL) != 0)
+		return 2;
+	pthread_barrier_wait(&bar);
+	report("threaded");
+	pthread_barrier_wait(&bar);
+	churn(4096);
+	pthread_join(th, NULL);
+	churn(4096);
+	report("joined");
+	return 0;
+}

@@ -161,6 +161,19 @@ int ht_single_quiet(void)
 	return s != S_NONE && s != S_NOTED && s != S_OFF;
 }
 
+/* The statistics, by one thread at a time: the program's thread may still
+ * be publishing (at a sample, after its last look at the state) when the
+ * control thread starts to read them for an idle program. */
+static void publish(struct ht_seg_header *h)
+{
+	static int busy;
+
+	if (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE))
+		return;
+	ht_allocator_stats(h);
+	__atomic_store_n(&busy, 0, __ATOMIC_RELEASE);
+}
+
 void ht_single_chores(uint64_t now_ns)
 {
 	int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
@@ -186,7 +199,7 @@ void ht_single_chores(uint64_t now_ns)
 	 * locks: the control thread's periodic work */
 	ht_modules_refresh(0);
 	if (ht_rt.seg.hdr && now_ns - stats_ns >= 1000000000ull) {
-		ht_allocator_stats(ht_rt.seg.hdr);
+		publish(ht_rt.seg.hdr);
 		stats_ns = now_ns;
 	}
 	__atomic_store_n(&ht_single_due_ns, now_ns + 200000000ull, __ATOMIC_RELAXED);
@@ -259,7 +272,7 @@ int ht_single_ctl_stats(struct ht_seg_header *h, uint64_t now_ns)
 	 * threads of its own the program's next sample turns this off (its
 	 * thread is then past any call it started before). */
 	if (thread_count() == 2 && outside_malloc(prog_tid))
-		ht_allocator_stats(h);
+		publish(h);
 	__atomic_store_n(&state, S_LENT, __ATOMIC_RELEASE);
 	__atomic_store_n(&ht_single_due_ns, 0, __ATOMIC_RELEASE);
 	return 1;

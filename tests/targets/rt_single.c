@@ -6,7 +6,8 @@
  * __libc_single_threaded, L glibc's own flag (the one its malloc reads,
  * looked up in libc.so.6 itself: a program that refers to the flag holds
  * a copy of it).  Phases:
- *   alone     after 1 s of allocating 4 KiB blocks (64 MiB in all)
+ *   alone     after allocating 4 KiB blocks (6.4 MiB every 100 ms) for
+ *             0.5 s, or up to 3 s until glibc's flag reads single
  *   threaded  after pthread_create, while the thread allocates
  *   joined    after pthread_join and more allocation on both sides
  */
@@ -55,7 +56,8 @@ int main(void)
 		fprintf(stderr, "rt_single: no __libc_single_threaded in libc.so.6\n");
 		return 2;
 	}
-	for (int i = 0; i < 10; i++) {
+	/* at least 0.5 s, at most 3 s (a loaded machine) */
+	for (int i = 0; i < 30 && (i < 5 || !*libc_flag); i++) {
 		churn(1638);
 		usleep(100000);
 	}

@@ -92,6 +92,14 @@ void ht_single_arm(int glibc_stats)
 
 void ht_single_after_fork(void)
 {
+	int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
+
+	/* the child has one thread: the flag the parent's control thread had
+	 * cleared for a reading is set, as it would be without the runtime */
+	if (s == S_LENDING || s == S_LENT) {
+		__atomic_store_n(libc_flag, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&__libc_single_threaded, 1, __ATOMIC_RELAXED);
+	}
 	__atomic_store_n(&state, S_NONE, __ATOMIC_RELAXED);
 	__atomic_store_n(&ht_single_due_ns, UINT64_MAX, __ATOMIC_RELAXED);
 }
@@ -265,7 +273,11 @@ int ht_single_ctl_stats(struct ht_seg_header *h, uint64_t now_ns)
 		return 1;
 	if (!cas(s, S_LENDING))
 		return 1;
-	/* clear the flag: the program's next malloc call takes the locks */
+	/* clear the flag: the program's next malloc call takes the locks.
+	 * The program's view too: pthread_create clears both only when it
+	 * finds glibc's set, and a program that creates a thread now must
+	 * not go on believing itself single-threaded. */
+	__atomic_store_n(&__libc_single_threaded, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(libc_flag, 0, __ATOMIC_SEQ_CST);
 	/* a malloc call started before the store may still run unlocked:
 	 * read only once the thread is seen waiting outside malloc.  With

@@ -4,7 +4,9 @@
 # its multi-threaded paths for good: glibc's own flag (the one its malloc
 # reads) and the program's view of it read "single" once the program has
 # sampled, and "threaded" as soon as the program creates a thread (as
-# without the runtime).  HEAPTOP_SINGLE=0 leaves glibc on the
+# without the runtime, also when it creates the thread while the flag is
+# cleared).  While the program idles the control thread clears the flag to
+# read the allocator's statistics; a child forked then has the flag set.  HEAPTOP_SINGLE=0 leaves glibc on the
 # multi-threaded paths.  The samples stay exact across the change (rate 64K:
 # several hundred samples, each thread's frees of its own blocks).
 # timeout: 60
@@ -21,11 +23,15 @@ cat "$WORK/out"
 # flags PHASE FILE: "program=P libc=L" of that phase
 flags() { awk -v p="$1" '$1 == "flag" && $2 == p { print $3, $4 }' "$2"; }
 # as without the runtime
-for phase in alone threaded joined; do
+for phase in alone forked threaded joined; do
 	check "$phase: $(flags $phase "$WORK/out"), as without the runtime" \
 		test "$(flags $phase "$WORK/out")" = "$(flags $phase "$WORK/none")"
 done
 check "alone: single" test "$(flags alone "$WORK/out")" = "program=1 libc=1"
+# idle, the control thread clears the flag to read the allocator's
+# statistics; a child forked then has it set
+check "idle: the flag cleared for the statistics" test "$(flags idle "$WORK/out")" = "program=0 libc=0"
+check "forked: single" test "$(flags forked "$WORK/out")" = "program=1 libc=1"
 check "threaded: threaded" test "$(flags threaded "$WORK/out")" = "program=0 libc=0"
 rt_seg "$n" "$WORK/seg"
 expect_counts_exact "$WORK/seg" "samples across the change"

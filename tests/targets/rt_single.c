@@ -8,6 +8,8 @@
  * a copy of it).  Phases:
  *   alone     after allocating 4 KiB blocks (6.4 MiB every 100 ms) for
  *             0.5 s, or up to 3 s until glibc's flag reads single
+ *   idle      then idle until glibc's flag is cleared, or 3 s
+ *   forked    in a child forked then (it has one thread)
  *   threaded  after pthread_create, while the thread allocates
  *   joined    after pthread_join and more allocation on both sides
  */
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/single_threaded.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *libc_flag;
@@ -50,6 +53,8 @@ int main(void)
 {
 	void *libc = dlopen("libc.so.6", RTLD_NOLOAD | RTLD_LAZY);
 	pthread_t th;
+	pid_t child;
+	int status;
 
 	libc_flag = libc ? dlsym(libc, "__libc_single_threaded") : NULL;
 	if (!libc_flag) {
@@ -62,6 +67,18 @@ int main(void)
 		usleep(100000);
 	}
 	report("alone");
+	/* idle: the control thread clears glibc's flag to read the
+	 * allocator's statistics (at most 3 s; never without the runtime) */
+	for (int i = 0; i < 60 && *libc_flag; i++)
+		usleep(50000);
+	report("idle");
+	child = fork();
+	if (child == 0) {
+		report("forked");
+		_exit(0);
+	}
+	if (child < 0 || waitpid(child, &status, 0) != child || status != 0)
+		return 2;
 	pthread_barrier_init(&bar, NULL, 2);
 	if (pthread_create(&th, NULL, thread_main, NULL) != 0)
 		return 2;

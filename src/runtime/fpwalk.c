@@ -38,14 +38,14 @@ static uint32_t vt_slot(uintptr_t pc)
 	return (uint32_t)(((uint64_t)pc * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - VT_BITS));
 }
 
-/* The verdict for pc (HT_FPW_*) and, for CFI, its packed rule. */
-static inline __attribute__((always_inline)) int verdict_of(uintptr_t pc, uint64_t *rule)
+/* The verdict for pc (HT_FPW_*) and, for CFI, its packed rule: e is the
+ * entry in pc's first slot i, already read. */
+static inline __attribute__((always_inline)) int verdict_of(uintptr_t pc, uint32_t i, uint64_t e,
+							    uint64_t *rule)
 {
-	uint32_t i = vt_slot(pc);
-
 	for (uint32_t n = 0; n < VT_PROBE; n++, i = (i + 1) & (VT_SIZE - 1)) {
-		uint64_t e = __atomic_load_n(&vt[i], __ATOMIC_ACQUIRE);
-
+		if (n)
+			e = __atomic_load_n(&vt[i], __ATOMIC_ACQUIRE);
 		if (e == 0)
 			return HT_FPW_UNKNOWN;
 		if (e >> 3 == (uint64_t)pc) {
@@ -310,15 +310,33 @@ static int read_cfi(uintptr_t pc, uint64_t *rule)
 int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
 	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi)
 {
-	uintptr_t pc = s->pc, sp = s->sp, bp = s->fp;
+	uintptr_t pc = s->pc, sp = s->sp, bp = s->fp, top;
 	uint32_t n = 0;
 
 	if (max == 0 || (pc >= self_lo && pc < self_hi) || !in_bounds(b, sp))
 		return -1;
+	top = b->hi - 16;
 	for (;;) {
-		uint64_t rule = 0;
-		int v = verdict_of(pc, &rule);
+		uint32_t i = vt_slot(pc);
+		uint64_t rule = 0, e = __atomic_load_n(&vt[i], __ATOMIC_ACQUIRE);
 		const uintptr_t *f = (const uintptr_t *)bp;
+		int v;
+
+		if (e == ((uint64_t)pc << 3 | HT_FPW_FP)) {
+			/* the common frame, its verdict in its first slot: the
+			 * frame-pointer step below without the other verdicts'
+			 * tests */
+			out[n++] = pc;
+			if (n >= max)
+				return (int)n;
+			if (bp < sp || bp >= top || (bp & 7))
+				return -1;
+			pc = f[1];
+			sp = bp + 16;
+			bp = f[0];
+			continue;
+		}
+		v = verdict_of(pc, i, e, &rule);
 
 		if (v == HT_FPW_UNKNOWN || v == HT_FPW_OTHER)
 			v = read_cfi(pc, &rule);

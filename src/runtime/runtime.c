@@ -728,6 +728,9 @@ static void config(char *base, size_t base_size, int *explicit_name)
 		ht_rt.libunwind_only = 1;
 	else if (v && strcmp(v, "check") == 0)
 		ht_rt.unwind_check = 1;
+	v = getenv("HEAPTOP_SINGLE");
+	if (v && strcmp(v, "0") == 0)
+		ht_rt.keep_threaded = 1;
 	v = getenv("HEAPTOP_SHM");
 	if (v && *v) {
 		if (ht_name_valid(v)) {

@@ -33,8 +33,7 @@ enum {
 };
 
 static int state;
-static long prog_tid;     /* the program's thread, once restored */
-static uint64_t stats_ns; /* its last publication of the statistics */
+static long prog_tid; /* the program's thread, once restored */
 uint64_t ht_single_due_ns = UINT64_MAX;
 /* glibc's own flag, the one its malloc reads (pthread_create clears it
  * and the program's view) */
@@ -67,12 +66,11 @@ static int flag_single(void)
 
 void ht_single_note(void)
 {
-	const char *e = getenv("HEAPTOP_SINGLE");
 	int s = S_NONE;
 
-	if (!(e && strcmp(e, "0") == 0) && !libc_flag)
+	if (!ht_rt.keep_threaded && !libc_flag)
 		libc_flag = find_libc_flag();
-	if (libc_flag && flag_single() && !(e && strcmp(e, "0") == 0))
+	if (!ht_rt.keep_threaded && libc_flag && flag_single())
 		s = S_NOTED;
 	__atomic_store_n(&state, s, __ATOMIC_RELEASE);
 }
@@ -104,21 +102,31 @@ void ht_single_after_fork(void)
 	__atomic_store_n(&ht_single_due_ns, UINT64_MAX, __ATOMIC_RELAXED);
 }
 
-/* The process's thread count, from /proc/self/stat (field 20), or -1. */
-static long thread_count(void)
+/* A small /proc file into buf, NUL-terminated: its length, or -1 (also
+ * when empty). */
+static ssize_t read_proc(const char *path, char *buf, size_t size)
 {
-	char buf[1024];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
-	char *p;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
+	return n;
+}
+
+/* The process's thread count, from /proc/self/stat (field 20), or -1. */
+static long thread_count(void)
+{
+	char buf[1024];
+	char *p;
+
+	if (read_proc("/proc/self/stat", buf, sizeof buf) < 0)
+		return -1;
 	/* the command name (field 2) may hold anything: after its last ')' */
 	p = strrchr(buf, ')');
 	if (!p)
@@ -156,7 +164,7 @@ static void restore(int from)
 		stop();
 		return;
 	}
-	prog_tid = gettid();
+	prog_tid = ht_gettid();
 	__atomic_store_n(libc_flag, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&__libc_single_threaded, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&state, S_ON, __ATOMIC_RELEASE);
@@ -206,10 +214,10 @@ void ht_single_chores(uint64_t now_ns)
 	 * recorded after the real call returned) and outside the loader's
 	 * locks: the control thread's periodic work */
 	ht_modules_refresh(0);
-	if (ht_rt.seg.hdr && now_ns - stats_ns >= 1000000000ull) {
+	if (ht_rt.seg.hdr &&
+	    now_ns - __atomic_load_n(&ht_rt.seg.hdr->astat_time_ns, __ATOMIC_RELAXED) >=
+	    1000000000ull)
 		publish(ht_rt.seg.hdr);
-		stats_ns = now_ns;
-	}
 	__atomic_store_n(&ht_single_due_ns, now_ns + 200000000ull, __ATOMIC_RELAXED);
 }
 
@@ -233,22 +241,14 @@ static int outside_malloc(long tid)
 	};
 	char path[64] = "/proc/self/task/", buf[256];
 	size_t k = strlen(path);
-	ssize_t n;
 	long nr;
 	char *end;
-	int fd;
 
 	ht_fmt_u64(path + k, (uint64_t)tid, 10);
 	k = strlen(path);
 	memcpy(path + k, "/syscall", sizeof "/syscall");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof buf) < 0)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	nr = strtol(buf, &end, 10);
 	if (end == buf || *end != ' ')
 		return 0; /* "running" */

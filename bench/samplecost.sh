@@ -7,8 +7,9 @@
 # sampled), for the benchmark built with and without frame pointers, and
 # with the walker (default) and with HEAPTOP_UNWIND=libunwind.  Per sample
 # = (Ir(sampling) - Ir(off)) / samples, counted in the benchmark thread;
-# samples = calls of ht_weight_compute.  Then the self cost per sample of
-# the sampled path's parts.
+# samples = calls of capture (runtime.c: once per sample; noinline, so
+# link-time optimisation keeps it a call).  Then the self cost per sample
+# of the sampled path's parts.
 #
 # -F: only the frame-pointer build with the walker (the headline figure).
 # HEAPTOP_LIB=path: measure that build of the runtime instead.
@@ -70,7 +71,7 @@ samples() {
 	callgrind_annotate --tree=caller --auto=no --threshold=100 "$1" 2>/dev/null | awk '
 	/^[ \t]*$/ { n = 0; next }
 	index($0, "< ") { m = $0; sub(/x\).*/, "", m); sub(/.*\(/, "", m); gsub(",", "", m); n += m; next }
-	index($0, "*  ") && index($0, ":ht_weight_compute ") { print n; exit }'
+	index($0, "*  ") && index($0, ":capture ") { print n; exit }'
 }
 
 printf 'malloc_bench -t 1 -n %s, callgrind, benchmark thread only\n\n' "$n"

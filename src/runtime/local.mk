@@ -2,13 +2,16 @@
 # linked with) the program under study.  The modules that do not touch
 # process-wide state live in a convenience library, libhtrt.la, that the
 # unit tests link as well.  Compiled with -fvisibility=hidden so only the
-# malloc family and heaptop_* are exported.  configure --enable-sanitizers
+# malloc family and heaptop_* are exported, and with link-time
+# optimisation where the toolchain has it (HT_RT_LTO_CFLAGS, configure
+# --disable-lto): the sampled path calls across the modules, which then
+# inline into it.  configure --enable-sanitizers
 # builds the runtime with UBSan only (ASan must own malloc, which the
 # runtime replaces) and gives the unit tests libhtrt_san.la, the same
 # modules with ASan and UBSan.
 
 HT_RT_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-strict-aliasing \
-	$(LIBUNWIND_CFLAGS) $(HT_RT_SAN_CFLAGS)
+	$(LIBUNWIND_CFLAGS) $(HT_RT_SAN_CFLAGS) $(HT_RT_LTO_CFLAGS)
 
 noinst_LTLIBRARIES += libhtrt.la
 libhtrt_la_SOURCES = \
@@ -46,7 +49,8 @@ libheaptop_la_SOURCES = \
 	src/runtime/allocator.h src/runtime/allocator.c \
 	src/runtime/single.h src/runtime/single.c
 libheaptop_la_CFLAGS = $(HT_RT_CFLAGS)
-libheaptop_la_LDFLAGS = -avoid-version -no-undefined $(HT_RT_SAN_CFLAGS)
+libheaptop_la_LDFLAGS = -avoid-version -no-undefined $(HT_RT_SAN_CFLAGS) \
+	$(HT_RT_LTO_CFLAGS)
 libheaptop_la_LIBADD = libhtrt.la $(LIBUNWIND_LIBS) -lpthread -ldl -lm -lrt
 
 # The sample-timing marks (src/runtime/phase.h, bench/samplecycles.sh)

@@ -32,6 +32,14 @@ enum {
 	S_OFF,      /* the program has threads of its own, or no restore */
 };
 
+/* The program's thread publishes the statistics when they are this old
+ * (at a sample, at most every 200 ms); the control thread reads them only
+ * when they are twice as old: the program has not sampled for a second
+ * past its own deadline (it is idle), never at the deadline of a program
+ * that samples. */
+#define PUBLISH_AGE_NS 1000000000ull
+#define LEND_AGE_NS (2 * PUBLISH_AGE_NS)
+
 static int state;
 static long prog_tid; /* the program's thread, once restored */
 uint64_t ht_single_due_ns = UINT64_MAX;
@@ -206,8 +214,13 @@ void ht_single_chores(uint64_t now_ns)
 	}
 	if (!flag_single()) {
 		/* the program created a thread (its locks are taken for real
-		 * from then on): the control thread takes its work back */
-		stop();
+		 * from then on): the control thread takes its work back.
+		 * Unless the flag is clear because the control thread has
+		 * just begun a reading (ON -> LENDING since the load above):
+		 * the state is then no longer ON, and the next sample
+		 * restores the flag. */
+		if (cas(S_ON, S_OFF))
+			__atomic_store_n(&ht_single_due_ns, UINT64_MAX, __ATOMIC_RELAXED);
 		return;
 	}
 	/* the program's only thread, outside glibc's malloc (the sample is
@@ -216,7 +229,7 @@ void ht_single_chores(uint64_t now_ns)
 	ht_modules_refresh(0);
 	if (ht_rt.seg.hdr &&
 	    now_ns - __atomic_load_n(&ht_rt.seg.hdr->astat_time_ns, __ATOMIC_RELAXED) >=
-	    1000000000ull)
+	    PUBLISH_AGE_NS)
 		publish(ht_rt.seg.hdr);
 	__atomic_store_n(&ht_single_due_ns, now_ns + 200000000ull, __ATOMIC_RELAXED);
 }
@@ -269,7 +282,7 @@ int ht_single_ctl_stats(struct ht_seg_header *h, uint64_t now_ns)
 		return 1;
 	/* fresh from the program's samples: nothing to do */
 	last = __atomic_load_n(&h->astat_time_ns, __ATOMIC_RELAXED);
-	if (last && now_ns - last < 1000000000ull)
+	if (last && now_ns - last < LEND_AGE_NS)
 		return 1;
 	if (!cas(s, S_LENDING))
 		return 1;

@@ -5,7 +5,8 @@
 # reads) and the program's view of it read "single" once the program has
 # sampled, and "threaded" as soon as the program creates a thread (as
 # without the runtime, also when it creates the thread while the flag is
-# cleared).  While the program idles the control thread clears the flag to
+# cleared).  While the program allocates steadily (a sample about every
+# 80 ms) the flag stays set for 3 s.  While the program idles the control thread clears the flag to
 # read the allocator's statistics; a child forked then has the flag set.  HEAPTOP_SINGLE=0 leaves glibc on the
 # multi-threaded paths.  The samples stay exact across the change (rate 64K:
 # several hundred samples, each thread's frees of its own blocks).
@@ -28,6 +29,11 @@ for phase in alone forked threaded joined; do
 		test "$(flags $phase "$WORK/out")" = "$(flags $phase "$WORK/none")"
 done
 check "alone: single" test "$(flags alone "$WORK/out")" = "program=1 libc=1"
+# steady, the program publishes the statistics itself: the flag is never
+# cleared under it
+steady=$(awk '$1 == "steady" { sub("cleared=", "", $2); sub("checks=", "", $3); print $2, $3 }' "$WORK/out")
+check "steady: the flag never cleared while the program samples ($steady)" \
+	test "${steady%% *}" = 0 -a "${steady#* }" -ge 20
 # idle, the control thread clears the flag to read the allocator's
 # statistics; a child forked then has it set
 check "idle: the flag cleared for the statistics" test "$(flags idle "$WORK/out")" = "program=0 libc=0"

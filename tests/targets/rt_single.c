@@ -8,7 +8,12 @@
  * a copy of it).  Phases:
  *   alone     after allocating 4 KiB blocks (6.4 MiB every 100 ms) for
  *             0.5 s, or up to 3 s until glibc's flag reads single
- *   idle      then idle until glibc's flag is cleared, or 3 s
+ *   steady    then allocating 16 KiB every 20 ms for 3 s (a sample
+ *             about every 80 ms at 64K, past the statistics' one-second
+ *             deadlines), glibc's flag read after each allocation:
+ *             "steady cleared=N checks=M", N of the M reads found it
+ *             cleared
+ *   idle      then idle until glibc's flag is cleared, or 5 s
  *   forked    in a child forked then (it has one thread)
  *   threaded  after pthread_create, while the thread allocates
  *   joined    after pthread_join and more allocation on both sides
@@ -19,6 +24,7 @@
 #include <stdlib.h>
 #include <sys/single_threaded.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *libc_flag;
@@ -32,6 +38,14 @@ static void churn(int n)
 		p[0] = (char)i;
 		free(p);
 	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static void report(const char *phase)
@@ -67,9 +81,24 @@ int main(void)
 		usleep(100000);
 	}
 	report("alone");
+	/* steady: a program that samples publishes its own statistics;
+	 * the control thread must not clear the flag under it */
+	{
+		long cleared = 0, checks = 0;
+		double end = now_s() + 3.0;
+
+		while (now_s() < end) {
+			churn(4);
+			cleared += !*libc_flag;
+			checks++;
+			usleep(20000);
+		}
+		printf("steady cleared=%ld checks=%ld\n", cleared, checks);
+		fflush(stdout);
+	}
 	/* idle: the control thread clears glibc's flag to read the
-	 * allocator's statistics (at most 3 s; never without the runtime) */
-	for (int i = 0; i < 60 && *libc_flag; i++)
+	 * allocator's statistics (at most 5 s; never without the runtime) */
+	for (int i = 0; i < 100 && *libc_flag; i++)
 		usleep(50000);
 	report("idle");
 	child = fork();

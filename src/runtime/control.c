@@ -137,6 +137,7 @@ static void *control_main(void *unused)
 	for (;;) {
 		uint32_t req = __atomic_load_n(&ctl->req_seq, __ATOMIC_ACQUIRE);
 		uint64_t now;
+		int single;
 
 		if (req != __atomic_load_n(&ctl->ack_seq, __ATOMIC_ACQUIRE)) {
 			int r = execute(ctl);
@@ -148,10 +149,14 @@ static void *control_main(void *unused)
 		__atomic_store_n(&h->heartbeat_ns, now, __ATOMIC_RELAXED);
 		if ((tick++ & 3) == 0 && !ht_single_quiet())
 			ht_modules_refresh(0);
-		/* about once a second, outside every runtime lock */
+		/* statistics the program's thread publishes (single.h) are
+		 * looked at every wake, so an idle program's are read once
+		 * due; otherwise, and the budget, about once a second,
+		 * outside every runtime lock */
+		single = ht_single_ctl_stats(h, now);
 		if (now - astat_last >= 1000000000ull) {
 			astat_last = now;
-			if (!ht_single_ctl_stats(h, now))
+			if (!single)
 				ht_allocator_stats(h);
 			budget_step(h, &mark);
 		}

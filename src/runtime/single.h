@@ -38,13 +38,14 @@ void ht_single_note(void);
  * (the only allocator whose single-threaded paths the flag chooses). */
 void ht_single_arm(int glibc_stats);
 
-/* The control thread, about once a second: 0 when it may read the
- * allocator's statistics as usual; 1 when this module saw to them.  While
- * the program runs on the single-threaded paths its samples publish them;
- * when they are older than a second (the program is idle), the control
- * thread clears the flag, and reads them itself once the program's thread
- * is seen blocked in a system call malloc never makes; the program's
- * thread restores the flag at its next sample. */
+/* The control thread, at every wake: 0 when it may read the allocator's
+ * statistics as usual (about once a second); 1 when this module sees to
+ * them.  While the program runs on the single-threaded paths its samples
+ * publish them when they are a second old; when they are two seconds old
+ * (the program is idle), the control thread clears the flag, and reads
+ * them itself once the program's thread is seen blocked in a system call
+ * malloc never makes; the program's thread restores the flag at its next
+ * sample. */
 struct ht_seg_header;
 int ht_single_ctl_stats(struct ht_seg_header *h, uint64_t now_ns);
 

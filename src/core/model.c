@@ -120,7 +120,7 @@ static void drop_base_aggregate(struct ht_model *m)
 }
 
 /* Aggregate the baseline by group key. */
-static int build_base(struct ht_model *m)
+int model_build_base(struct ht_model *m)
 {
 	struct sideinfo *b = &m->base;
 
@@ -427,6 +427,7 @@ static void drop_base(struct ht_model *m)
 		ht_profile_free(m->base.p);
 	m->base.p = NULL;
 	m->has_base = false;
+	m->nbtodo = m->btodo_at = 0;
 	if (m->base_sym) {
 		struct ht_symbolizer **r = realloc(m->retired_sym,
 		                                   (m->nretired_sym + 1) * sizeof *r);
@@ -473,6 +474,7 @@ void ht_model_free(struct ht_model *m)
 	free(m->series);
 	free(m->ids);
 	free(m->todo);
+	free(m->btodo);
 	free(m->fscratch);
 	free(m->vh);
 	free(m->vh_len);
@@ -556,7 +558,7 @@ int ht_model_set_options(struct ht_model *m, const struct ht_model_options *o)
 	m->opt.filter = m->filter;
 	model_regroup_keys(m, &m->cur);
 	model_regroup_keys(m, &m->base);
-	err = build_base(m);
+	err = model_build_base(m);
 	if (err < 0)
 		return err;
 	return m->cur.p ? model_build_sites(m) : 0;
@@ -612,7 +614,7 @@ int ht_model_set_baseline(struct ht_model *m)
 	if (err < 0)
 		goto fail;
 	model_regroup_keys(m, &m->base);
-	err = build_base(m);
+	err = model_build_base(m);
 	if (err < 0)
 		goto fail;
 	return model_build_sites(m);
@@ -666,7 +668,7 @@ int ht_model_set_baseline_profile(struct ht_model *m, struct ht_profile *base)
 	if (err < 0)
 		goto fail;
 	model_regroup_keys(m, &m->base);
-	err = build_base(m);
+	err = model_build_base(m);
 	if (err < 0)
 		goto fail;
 	return m->cur.p ? model_build_sites(m) : 0;

@@ -191,6 +191,10 @@ struct ht_model {
 	double sym_slice_ms;
 	double sym_rebuild_ms;           /* the last pass's site rebuild */
 	size_t *todo, ntodo, captodo, todo_at;
+	/* the same for a baseline set from the current snapshot while its
+	 * stacks were pending (ht_model_set_baseline): its pending stacks,
+	 * in index order, symbolized once the current snapshot's are */
+	size_t *btodo, nbtodo, capbtodo, btodo_at;
 
 	struct tree callers, topdown;
 	char *cause;                     /* of the last error (ht_model_cause) */
@@ -207,6 +211,9 @@ void model_clear_cause(struct ht_model *m);
 /* Rebuild the sites from the current stacks and the baseline aggregate.
  * 0, or -errno with the model's cause (then there are no sites). */
 int model_build_sites(struct ht_model *m);
+/* Aggregate the baseline by group key (nothing without one).  0 or
+ * -ENOMEM with the cause set. */
+int model_build_base(struct ht_model *m);
 
 /* model_sort.c: the order of the sites */
 /* Sort m->view[0..nview) by the options' order.  0 or -ENOMEM (then the

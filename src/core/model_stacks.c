@@ -339,9 +339,80 @@ static int start_todo(struct ht_model *m, double start_ms)
 	return symbolize_todo(m, start_ms + m->sym_slice_ms, false);
 }
 
+/* The current snapshot's stack i, resolved, when sd (the baseline) is
+ * the same snapshot with the same symbolizer: its frames to copy rather
+ * than look up again.  NULL otherwise. */
+static const struct stack_info *resolved_in_cur(const struct ht_model *m,
+                                                const struct sideinfo *sd,
+                                                size_t i)
+{
+	if (sd != &m->base || m->cur.p != sd->p || !m->cur.si ||
+	    sd->sym != m->cur.sym || m->cur.si[i].pending)
+		return NULL;
+	return &m->cur.si[i];
+}
+
+/* s as symbolize_stack would make it, from another side's resolved
+ * stack of the same addresses and symbolizer.  0 or -ENOMEM. */
+static int copy_stack(const struct stack_info *from, struct stack_info *s)
+{
+	memset(s, 0, sizeof *s);
+	s->frames = malloc((from->nframes ? from->nframes : 1) * sizeof *s->frames);
+	if (!s->frames)
+		return -ENOMEM;
+	memcpy(s->frames, from->frames, from->nframes * sizeof *s->frames);
+	s->nframes = from->nframes;
+	s->leaf = s->site = from->leaf;
+	s->via = NO_VIA;
+	s->skey = from->skey;
+	s->hist = NO_HIST;
+	return 0;
+}
+
+/* Symbolize the baseline's pending stacks until end_ms (at least one):
+ * copied from the current snapshot where it has resolved them since.
+ * 0 or -ENOMEM (the stack being symbolized stays pending). */
+static int symbolize_btodo(struct ht_model *m, double end_ms)
+{
+	struct sideinfo *sd = &m->base;
+
+	for (size_t k = 0; m->btodo_at < m->nbtodo; k++) {
+		size_t i = m->btodo[m->btodo_at];
+		struct stack_info *s = &sd->si[i];
+		const struct stack_info *from = resolved_in_cur(m, sd, i);
+		int err;
+
+		if (k && mono_ms() > end_ms)
+			break;
+		memset(s, 0, sizeof *s);
+		err = from ? copy_stack(from, s) :
+		      symbolize_stack(m, sd->sym, &sd->p->stacks[i], s);
+		if (err < 0) {
+			free(s->frames);
+			mark_pending(s);
+			return err;
+		}
+		m->btodo_at++;
+	}
+	return 0;
+}
+
+/* Whether the baseline's stack i waits for the current snapshot's
+ * symbols: the baseline is being set from the current snapshot, with a
+ * slice, and the current snapshot's stack i is still pending. */
+static bool base_waits(const struct ht_model *m, const struct sideinfo *sd,
+                       size_t i)
+{
+	return sd == &m->base && m->cur.p == sd->p && m->cur.si &&
+	       m->cur.si[i].pending;
+}
+
 /* Symbolize every stack of sd->p with sym (NULL: raw addresses); for
  * the current snapshot with a slice set (ht_model_set_sym_slice), only
- * as many as the slice allows, the rest pending. */
+ * as many as the slice allows, the rest pending.  A baseline made from
+ * the current snapshot (the same symbolizer) takes the stacks the
+ * current snapshot has resolved and leaves the others pending too, for
+ * ht_model_sym_resume: setting it never waits for cold symbols. */
 int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
                          struct ht_symbolizer *sym, struct sideinfo *prev)
 {
@@ -349,6 +420,8 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
 	struct ht_u64map prev_by_key = { 0 };
 	enum reuse reuse = reuse_mode(prev, p, sym);
 	bool sliced = sd == &m->cur && sym && m->sym_slice_ms > 0;
+	bool bsliced = sd == &m->base && sym && sym == m->sym &&
+	               m->sym_slice_ms > 0;
 	double t0 = sliced ? mono_ms() : 0;
 	int err = 0;
 
@@ -356,9 +429,13 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
 	sd->sym = sym;
 	if (sd == &m->cur)
 		m->ntodo = m->todo_at = 0;
+	if (sd == &m->base)
+		m->nbtodo = m->btodo_at = 0;
 	sd->si = calloc(p->nstacks ? p->nstacks : 1, sizeof *sd->si);
 	if (!sd->si || (sliced && ht_grow(&m->todo, &m->captodo,
-	                                  p->nstacks + 1, sizeof *m->todo) < 0))
+	                                  p->nstacks + 1, sizeof *m->todo) < 0) ||
+	    (bsliced && ht_grow(&m->btodo, &m->capbtodo, p->nstacks + 1,
+	                        sizeof *m->btodo) < 0))
 		goto nomem;
 	for (size_t i = 0; i < p->nstacks; i++) {
 		const struct ht_stack *st = &p->stacks[i];
@@ -366,9 +443,17 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
 
 		if (take_prev(&reuse, &prev_by_key, prev, i, st, s))
 			continue;
-		if (sliced) {
+		if (sliced || (bsliced && base_waits(m, sd, i))) {
 			mark_pending(s);
-			m->todo[m->ntodo++] = i;
+			if (sliced)
+				m->todo[m->ntodo++] = i;
+			else
+				m->btodo[m->nbtodo++] = i;
+			continue;
+		}
+		if (bsliced && resolved_in_cur(m, sd, i)) {
+			if (copy_stack(resolved_in_cur(m, sd, i), s) < 0)
+				goto nomem;
 			continue;
 		}
 		if (symbolize_stack(m, sym, st, s) < 0)
@@ -393,15 +478,17 @@ void ht_model_set_sym_slice(struct ht_model *m, double ms)
 	m->sym_slice_ms = ms > 0 ? ms : 0;
 }
 
-/* True while stacks of the current snapshot wait for their symbols. */
+/* True while stacks of the current snapshot, or of a baseline set from
+ * it, wait for their symbols. */
 bool ht_model_sym_pending(const struct ht_model *m, size_t *done,
                           size_t *total)
 {
 	if (done)
-		*done = m->todo_at;
+		*done = m->todo_at + m->btodo_at;
 	if (total)
-		*total = m->ntodo;
-	return m->cur.p && m->todo_at < m->ntodo;
+		*total = m->ntodo + m->nbtodo;
+	return (m->cur.p && m->todo_at < m->ntodo) ||
+	       (m->has_base && m->btodo_at < m->nbtodo);
 }
 
 /* Symbolize the next slice of pending stacks and rebuild the sites.
@@ -411,6 +498,7 @@ bool ht_model_sym_pending(const struct ht_model *m, size_t *done,
 int ht_model_sym_resume(struct ht_model *m)
 {
 	double t0 = mono_ms(), slice = m->sym_slice_ms;
+	bool base = false;
 	int err;
 
 	model_clear_cause(m);
@@ -418,14 +506,26 @@ int ht_model_sym_resume(struct ht_model *m)
 		return 0;
 	if (slice < 5 * m->sym_rebuild_ms)
 		slice = 5 * m->sym_rebuild_ms;
-	err = symbolize_todo(m, t0 + slice, true);
+	/* the current snapshot's stacks first: the baseline's, of an older
+	 * snapshot, only change the deltas */
+	if (m->cur.p && m->todo_at < m->ntodo) {
+		err = symbolize_todo(m, t0 + slice, true);
+	} else {
+		err = symbolize_btodo(m, t0 + slice);
+		base = true;
+	}
 	if (err < 0 && !ht_model_cause(m))
 		model_fail(m, err, "symbolizing %zu stacks: out of memory",
-		           m->ntodo);
+		           m->ntodo + m->nbtodo);
 	if (err < 0)
 		return err;
 	t0 = mono_ms();
 	model_group_new_keys(m, &m->cur);
+	if (base) {
+		model_group_new_keys(m, &m->base);
+		if ((err = model_build_base(m)) < 0)
+			return err;
+	}
 	err = model_build_sites(m);
 	m->sym_rebuild_ms = mono_ms() - t0;
 	return err;

@@ -1383,6 +1383,118 @@ static void test_sym_slice(void **state)
 	ht_model_free(f);
 }
 
+/* m's sites and deltas are f's (site by site, in order). */
+static void assert_same_deltas(struct ht_model *m, struct ht_model *f)
+{
+	struct ht_site *const *a, *const *b;
+	size_t na, nb;
+
+	assert_same_sites(m, f);
+	a = ht_model_sites(m, &na);
+	b = ht_model_sites(f, &nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i]->has_delta, b[i]->has_delta);
+		assert_true(a[i]->delta.cur_bytes == b[i]->delta.cur_bytes);
+		assert_true(a[i]->delta.cum_bytes == b[i]->delta.cum_bytes);
+		assert_true(a[i]->delta.var_cur_bytes == b[i]->delta.var_cur_bytes);
+	}
+	assert_true(ht_model_totals_delta(m)->cur_bytes ==
+	            ht_model_totals_delta(f)->cur_bytes);
+}
+
+/* A baseline set while the current snapshot's stacks wait for their
+ * symbols (the screen's `b` during symbolization) does not wait for
+ * them: the baseline takes the resolved stacks, its others stay pending
+ * until the resumes that follow (after the current snapshot's), and
+ * then the sites and their deltas are a model's without a slice; also
+ * when a new snapshot arrives first.  A model without a slice resolves
+ * the baseline at once, as before. */
+static void test_sym_slice_baseline(void **state)
+{
+	struct ht_profile *p;
+	struct ht_model *m, *f;
+	struct ht_site *const *s;
+	size_t n, done, total;
+	bool pending_site = false;
+
+	(void)state;
+	/* the reference: no slice */
+	p = as_file(make_profile(200, 1000, 100, 0));
+	f = new_model(p);
+	set_opts(f, HT_GROUP_FUNCTION, HT_SORT_GROWTH, NULL);
+	assert_int_equal(ht_model_update(f, p), 0);
+	assert_int_equal(ht_model_set_baseline(f), 0);
+	assert_none_pending(f);
+	assert_int_equal(ht_model_update(f, as_file(make_profile(700, 3000,
+	                                                         400, 0))), 0);
+
+	p = as_file(make_profile(200, 1000, 100, 0));
+	m = new_model(p);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_GROWTH, NULL);
+	ht_model_set_sym_slice(m, 1e-6);   /* one stack a pass */
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_true(ht_model_sym_pending(m, &done, &total));
+	assert_int_equal(done, 1);
+	assert_int_equal(total, 3);
+	assert_int_equal(ht_model_set_baseline(m), 0);
+	/* the baseline's two stacks the current snapshot has not resolved
+	 * wait too */
+	assert_true(ht_model_sym_pending(m, &done, &total));
+	assert_int_equal(done, 1);
+	assert_int_equal(total, 5);
+	assert_true(ht_model_has_baseline(m));
+	s = ht_model_sites(m, &n);
+	for (size_t i = 0; i < n; i++)
+		pending_site |= !strcmp(fn(s[i]), "[symbolizing]");
+	assert_true(pending_site);
+	/* a new snapshot before the end: the baseline keeps the old one */
+	assert_int_equal(ht_model_update(m, as_file(make_profile(700, 3000,
+	                                                         400, 0))), 0);
+	while (ht_model_sym_pending(m, NULL, NULL))
+		assert_int_equal(ht_model_sym_resume(m), 0);
+	assert_none_pending(m);
+	assert_same_deltas(m, f);
+	ht_model_free(m);
+
+	/* the baseline set while pending and resolved with no snapshot in
+	 * between */
+	p = as_file(make_profile(200, 1000, 100, 0));
+	m = new_model(p);
+	set_opts(m, HT_GROUP_FUNCTION, HT_SORT_GROWTH, NULL);
+	ht_model_set_sym_slice(m, 1e-6);
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_int_equal(ht_model_set_baseline(m), 0);
+	while (ht_model_sym_pending(m, NULL, NULL))
+		assert_int_equal(ht_model_sym_resume(m), 0);
+	s = ht_model_sites(m, &n);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_not_equal(fn(s[i]), "[symbolizing]");
+		assert_true(s[i]->has_delta);
+		assert_true(s[i]->delta.cur_bytes == 0);
+		assert_true(s[i]->delta.cum_bytes == 0);
+	}
+	/* then cleared: nothing pending, no deltas */
+	ht_model_clear_baseline(m);
+	assert_none_pending(m);
+	assert_null(ht_model_totals_delta(m));
+	ht_model_free(m);
+
+	/* cleared while its stacks are pending: nothing left to resume */
+	p = as_file(make_profile(200, 1000, 100, 0));
+	m = new_model(p);
+	ht_model_set_sym_slice(m, 1e-6);
+	assert_int_equal(ht_model_update(m, p), 0);
+	assert_int_equal(ht_model_set_baseline(m), 0);
+	ht_model_clear_baseline(m);
+	assert_true(ht_model_sym_pending(m, &done, &total));
+	assert_int_equal(total, 3);
+	while (ht_model_sym_pending(m, NULL, NULL))
+		assert_int_equal(ht_model_sym_resume(m), 0);
+	assert_none_pending(m);
+	ht_model_free(m);
+	ht_model_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1402,6 +1514,7 @@ int main(void)
 		cmocka_unit_test(test_nomem_baseline_symbolizer),
 		cmocka_unit_test(test_stack_cache),
 		cmocka_unit_test(test_sym_slice),
+		cmocka_unit_test(test_sym_slice_baseline),
 	};
 
 	/* libc's own malloc (under ASan the default one is its interceptor) */

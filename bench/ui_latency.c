@@ -30,9 +30,10 @@
  *       a saved profile, cold, as `heaptop --load FILE` shows it (grouped
  *       by line, loaded once): in-process, the update that symbolizes
  *       everything, and the screen's updates in slices (first sites, all
- *       stacks); then the real screen: the time from its start to its
- *       first rows, and the key latencies of `?` and `q` pressed from the
- *       first rows on (while it symbolizes)
+ *       stacks), and the same with `b` pressed at the first sites (how
+ *       long setting the baseline takes); then the real screen: the time
+ *       from its start to its first rows, and the key latencies of `?`
+ *       and `q` pressed from the first rows on (while it symbolizes)
  */
 #include "config.h"
 
@@ -479,7 +480,8 @@ static void run_one(const char *path, size_t nstacks, int presses,
 
 /* -c: one update of a cold model of path (a new symbolizer), with the
  * screen's slice or without; then, sliced, the passes the screen's
- * worker runs until every stack is symbolized.  Prints the times. */
+ * worker runs until every stack is symbolized (base: with a baseline set
+ * from the first sites, as `b` pressed then).  Prints the times. */
 static double cpu_ms(void)
 {
 	struct timespec ts;
@@ -488,13 +490,13 @@ static double cpu_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static size_t time_cold_update(const char *path, bool sliced)
+static size_t time_cold_update(const char *path, bool sliced, bool base)
 {
 	struct ht_session *s;
 	struct ht_model *m = open_model(path, &s);
 	struct ht_profile *p = NULL;
 	size_t nsites = 0, passes = 1;
-	double t0 = now_ms(), c0 = cpu_ms(), first;
+	double t0 = now_ms(), c0 = cpu_ms(), first, based = 0;
 
 	if (sliced)
 		ht_model_set_sym_slice(m, HT_UI_SYM_SLICE_MS);
@@ -503,10 +505,26 @@ static size_t time_cold_update(const char *path, bool sliced)
 		exit(1);
 	}
 	first = now_ms() - t0;
+	if (sliced && base) {
+		/* `b` right after the first sites, stacks still pending */
+		double b0 = now_ms();
+
+		if (ht_model_set_baseline(m) != 0) {
+			fprintf(stderr, "ui_latency: baseline failed\n");
+			exit(1);
+		}
+		based = now_ms() - b0;
+	}
 	while (ht_model_sym_pending(m, NULL, NULL) && ht_model_sym_resume(m) == 0)
 		passes++;
 	ht_model_sites(m, &nsites);
-	if (sliced)
+	if (sliced && base)
+		printf("  in-process, in %.0f ms slices, a baseline set (b) "
+		       "after the first sites: it took %.0f ms; every stack "
+		       "of both after %.0f ms, CPU %.0f ms (%zu passes)\n",
+		       HT_UI_SYM_SLICE_MS, based, now_ms() - t0, cpu_ms() - c0,
+		       passes);
+	else if (sliced)
 		printf("  in-process, in %.0f ms slices: first sites after "
 		       "%.0f ms, every stack after %.0f ms, CPU %.0f ms (%zu "
 		       "passes)\n", HT_UI_SYM_SLICE_MS, first, now_ms() - t0,
@@ -533,8 +551,9 @@ static void run_cold(const char *path, int presses)
 
 	group = HT_GROUP_LINE;
 	refresh_loaded = false;
-	time_cold_update(path, false);
-	time_cold_update(path, true);
+	time_cold_update(path, false, false);
+	time_cold_update(path, true, false);
+	time_cold_update(path, true, true);
 	t0 = now_ms();
 	start_screen(t, path, 1.0);
 	/* the first row's share column */

@@ -55,3 +55,11 @@ coldprof() {
 		}
 	}' >"$4"
 }
+
+# cold_rows_shown: (for tui_wait_fn) the screen shows rows of symbolized
+# sites (a name other than the pending row's) while its header still
+# counts the stacks symbolized
+cold_rows_shown() {
+	grep -Eq 'symbolizing [0-9,]+/[0-9,]+' "$TUI_SCREEN" &&
+		tui_rows | grep -v '\[symbolizing\]' | grep -q 'heaptop'
+}

@@ -15,12 +15,7 @@ prof="$WORK/cold.heap"
 coldprof 100000 6 "$HEAPTOP" "$prof" || fail "cannot write the profile"
 
 tui_launch 150 45 --load "$prof"
-progress='symbolizing [0-9,]+/[0-9,]+'
-rows_while_symbolizing() {
-	grep -Eq "$progress" "$TUI_SCREEN" &&
-		tui_rows | grep -v '\[symbolizing\]' | grep -q 'heaptop'
-}
-check "rows shown while symbolizing" tui_wait_fn 60 rows_while_symbolizing
+check "rows shown while symbolizing" tui_wait_fn 60 cold_rows_shown
 
 tui_keys b
 # the first screen that shows the baseline

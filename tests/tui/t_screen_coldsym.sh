@@ -25,13 +25,7 @@ nsites=$((nsites + $(wc -l <"$WORK/batch.rows")))
 
 tui_launch 150 45 --load "$prof"
 progress='symbolizing [0-9,]+/100,000'
-# rows of symbolized sites (a name other than the pending row's) while
-# the header still counts
-rows_while_symbolizing() {
-	grep -Eq "$progress" "$TUI_SCREEN" &&
-		tui_rows | grep -v '\[symbolizing\]' | grep -q 'heaptop'
-}
-check "rows shown while symbolizing" tui_wait_fn 60 rows_while_symbolizing
+check "rows shown while symbolizing" tui_wait_fn 60 cold_rows_shown
 check "the pending stacks' row" tui_wait 5 '\[symbolizing\]'
 done1=$(sed -n 's/.*symbolizing \([0-9,]*\)\/.*/\1/p' "$TUI_SCREEN" | tr -d ,)
 note "first rows at $done1 of 100,000 stacks"

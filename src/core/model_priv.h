@@ -193,8 +193,11 @@ struct ht_model {
 	size_t *todo, ntodo, captodo, todo_at;
 	/* the same for a baseline set from the current snapshot while its
 	 * stacks were pending (ht_model_set_baseline): its pending stacks,
-	 * in index order, symbolized once the current snapshot's are */
+	 * in index order, symbolized after the current snapshot's, or
+	 * every other pass while both wait (sym_base_turn: the next pass
+	 * is the baseline's) */
 	size_t *btodo, nbtodo, capbtodo, btodo_at;
+	bool sym_base_turn;
 
 	struct tree callers, topdown;
 	char *cause;                     /* of the last error (ht_model_cause) */

@@ -506,14 +506,17 @@ int ht_model_sym_resume(struct ht_model *m)
 		return 0;
 	if (slice < 5 * m->sym_rebuild_ms)
 		slice = 5 * m->sym_rebuild_ms;
-	/* the current snapshot's stacks first: the baseline's, of an older
-	 * snapshot, only change the deltas */
-	if (m->cur.p && m->todo_at < m->ntodo) {
+	/* the current snapshot's stacks first (the baseline's only change
+	 * the deltas), but every other pass goes to the baseline while both
+	 * wait: snapshots that keep bringing new stacks never starve it */
+	if (m->cur.p && m->todo_at < m->ntodo &&
+	    !(m->btodo_at < m->nbtodo && m->sym_base_turn)) {
 		err = symbolize_todo(m, t0 + slice, true);
 	} else {
 		err = symbolize_btodo(m, t0 + slice);
 		base = true;
 	}
+	m->sym_base_turn = !base;
 	if (err < 0 && !ht_model_cause(m))
 		model_fail(m, err, "symbolizing %zu stacks: out of memory",
 		           m->ntodo + m->nbtodo);

@@ -397,16 +397,6 @@ static int symbolize_btodo(struct ht_model *m, double end_ms)
 	return 0;
 }
 
-/* Whether the baseline's stack i waits for the current snapshot's
- * symbols: the baseline is being set from the current snapshot, with a
- * slice, and the current snapshot's stack i is still pending. */
-static bool base_waits(const struct ht_model *m, const struct sideinfo *sd,
-                       size_t i)
-{
-	return sd == &m->base && m->cur.p == sd->p && m->cur.si &&
-	       m->cur.si[i].pending;
-}
-
 /* Symbolize every stack of sd->p with sym (NULL: raw addresses); for
  * the current snapshot with a slice set (ht_model_set_sym_slice), only
  * as many as the slice allows, the rest pending.  A baseline made from
@@ -420,8 +410,9 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
 	struct ht_u64map prev_by_key = { 0 };
 	enum reuse reuse = reuse_mode(prev, p, sym);
 	bool sliced = sd == &m->cur && sym && m->sym_slice_ms > 0;
-	bool bsliced = sd == &m->base && sym && sym == m->sym &&
-	               m->sym_slice_ms > 0;
+	/* the baseline set from the current snapshot, with a slice */
+	bool bsliced = sd == &m->base && sym && sym == m->cur.sym &&
+	               m->sym_slice_ms > 0 && m->cur.p == p && m->cur.si;
 	double t0 = sliced ? mono_ms() : 0;
 	int err = 0;
 
@@ -443,16 +434,18 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
 
 		if (take_prev(&reuse, &prev_by_key, prev, i, st, s))
 			continue;
-		if (sliced || (bsliced && base_waits(m, sd, i))) {
+		if (sliced) {
 			mark_pending(s);
-			if (sliced)
-				m->todo[m->ntodo++] = i;
-			else
-				m->btodo[m->nbtodo++] = i;
+			m->todo[m->ntodo++] = i;
 			continue;
 		}
-		if (bsliced && resolved_in_cur(m, sd, i)) {
-			if (copy_stack(resolved_in_cur(m, sd, i), s) < 0)
+		if (bsliced && m->cur.si[i].pending) {
+			mark_pending(s);
+			m->btodo[m->nbtodo++] = i;
+			continue;
+		}
+		if (bsliced) {
+			if (copy_stack(&m->cur.si[i], s) < 0)
 				goto nomem;
 			continue;
 		}

@@ -193,9 +193,9 @@ struct ht_model {
 	size_t *todo, ntodo, captodo, todo_at;
 	/* the same for a baseline set from the current snapshot while its
 	 * stacks were pending (ht_model_set_baseline): its pending stacks,
-	 * in index order, symbolized after the current snapshot's, or
-	 * every other pass while both wait (sym_base_turn: the next pass
-	 * is the baseline's) */
+	 * in index order, symbolized after the current snapshot's, except
+	 * for one pass after each new snapshot (sym_base_turn: the next
+	 * pass is the baseline's) */
 	size_t *btodo, nbtodo, capbtodo, btodo_at;
 	bool sym_base_turn;
 

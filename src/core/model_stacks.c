@@ -418,8 +418,10 @@ int model_symbolize_side(struct ht_model *m, struct sideinfo *sd,
 
 	model_free_side(sd);
 	sd->sym = sym;
-	if (sd == &m->cur)
+	if (sd == &m->cur) {
 		m->ntodo = m->todo_at = 0;
+		m->sym_base_turn = m->btodo_at < m->nbtodo;
+	}
 	if (sd == &m->base)
 		m->nbtodo = m->btodo_at = 0;
 	sd->si = calloc(p->nstacks ? p->nstacks : 1, sizeof *sd->si);
@@ -499,17 +501,18 @@ int ht_model_sym_resume(struct ht_model *m)
 		return 0;
 	if (slice < 5 * m->sym_rebuild_ms)
 		slice = 5 * m->sym_rebuild_ms;
-	/* the current snapshot's stacks first (the baseline's only change
-	 * the deltas), but every other pass goes to the baseline while both
-	 * wait: snapshots that keep bringing new stacks never starve it */
+	/* the current snapshot's stacks first: the baseline's only change
+	 * the deltas, and those the current snapshot resolves meanwhile are
+	 * copied, not looked up.  But each new snapshot gives the baseline
+	 * one pass: snapshots that keep bringing new stacks never starve it */
 	if (m->cur.p && m->todo_at < m->ntodo &&
 	    !(m->btodo_at < m->nbtodo && m->sym_base_turn)) {
 		err = symbolize_todo(m, t0 + slice, true);
 	} else {
 		err = symbolize_btodo(m, t0 + slice);
+		m->sym_base_turn = false;
 		base = true;
 	}
-	m->sym_base_turn = !base;
 	if (err < 0 && !ht_model_cause(m))
 		model_fail(m, err, "symbolizing %zu stacks: out of memory",
 		           m->ntodo + m->nbtodo);

@@ -540,15 +540,8 @@ int ht_cmd_set_rate(uint64_t rate)
 
 static void read_cmdline(char *buf, size_t size)
 {
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0, r;
+	ssize_t n = ht_read_small("/proc/self/cmdline", buf, size);
 
-	buf[0] = '\0';
-	if (fd < 0)
-		return;
-	while ((size_t)n < size - 1 && (r = read(fd, buf + n, size - 1 - (size_t)n)) > 0)
-		n += r;
-	close(fd);
 	while (n > 0 && buf[n - 1] == '\0')
 		n--;
 	for (ssize_t i = 0; i < n; i++)

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -110,30 +109,13 @@ void ht_single_after_fork(void)
 	__atomic_store_n(&ht_single_due_ns, UINT64_MAX, __ATOMIC_RELAXED);
 }
 
-/* A small /proc file into buf, NUL-terminated: its length, or -1 (also
- * when empty). */
-static ssize_t read_proc(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 /* The process's thread count, from /proc/self/stat (field 20), or -1. */
 static long thread_count(void)
 {
 	char buf[1024];
 	char *p;
 
-	if (read_proc("/proc/self/stat", buf, sizeof buf) < 0)
+	if (ht_read_small("/proc/self/stat", buf, sizeof buf) <= 0)
 		return -1;
 	/* the command name (field 2) may hold anything: after its last ')' */
 	p = strrchr(buf, ')');
@@ -220,7 +202,7 @@ void ht_single_chores(uint64_t now_ns)
 		 * the state is then no longer ON, and the next sample
 		 * restores the flag. */
 		if (cas(S_ON, S_OFF))
-			__atomic_store_n(&ht_single_due_ns, UINT64_MAX, __ATOMIC_RELAXED);
+			stop();
 		return;
 	}
 	/* the program's only thread, outside glibc's malloc (the sample is
@@ -260,7 +242,7 @@ static int outside_malloc(long tid)
 	ht_fmt_u64(path + k, (uint64_t)tid, 10);
 	k = strlen(path);
 	memcpy(path + k, "/syscall", sizeof "/syscall");
-	if (read_proc(path, buf, sizeof buf) < 0)
+	if (ht_read_small(path, buf, sizeof buf) <= 0)
 		return 0;
 	nr = strtol(buf, &end, 10);
 	if (end == buf || *end != ' ')

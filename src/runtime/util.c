@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -198,6 +199,24 @@ uint64_t ht_now_ns(clockid_t clk)
 uint32_t ht_gettid(void)
 {
 	return (uint32_t)syscall(SYS_gettid);
+}
+
+ssize_t ht_read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	ssize_t r = 0;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -1;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[n] = '\0';
+	return (ssize_t)n;
 }
 
 void ht_spin_lock_slow(int *lock)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define HT_EXPORT __attribute__((visibility("default")))
@@ -54,6 +55,11 @@ uint64_t ht_now_ns(clockid_t clk);
 
 /* The calling thread's kernel id (a raw syscall, no libc cache). */
 uint32_t ht_gettid(void);
+
+/* A small file (/proc) read into buf (size > 0), NUL-terminated, at most
+ * size - 1 bytes: its length (0 when empty), or -1 when it cannot be
+ * opened or read (buf then holds ""). */
+ssize_t ht_read_small(const char *path, char *buf, size_t size);
 
 /* Spinlock for short critical sections.  Runtime rule: a lock is only ever
  * held while the thread's recursion guard is set, so a signal handler on

@@ -1,13 +1,17 @@
 /*
  * Unit tests of src/runtime/util.c: size parsing for HEAPTOP_RATE, plain
- * numbers, segment-name validation, integer formatting, bounded copies.
+ * numbers, segment-name validation, integer formatting, bounded copies,
+ * small-file reads.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <heaptop/segment.h>
@@ -111,6 +115,30 @@ static void test_expand_pid(void **state)
 	assert_false(ht_has_pid_conv("a.heap%"));
 }
 
+/* A whole file, one cut to the buffer, an empty one, a missing one. */
+static void test_read_small(void **state)
+{
+	char path[] = "/tmp/ht-test-util.XXXXXX", buf[16], tiny[5];
+	int fd = mkstemp(path);
+	(void)state;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "1 2 three", 9), 9);
+	assert_int_equal(ht_read_small(path, buf, sizeof buf), 9);
+	assert_string_equal(buf, "1 2 three");
+	assert_int_equal(ht_read_small(path, tiny, sizeof tiny), 4);
+	assert_string_equal(tiny, "1 2 ");
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(ht_read_small(path, buf, sizeof buf), 0);
+	assert_string_equal(buf, "");
+	close(fd);
+	unlink(path);
+	assert_int_equal(ht_read_small(path, buf, sizeof buf), -1);
+	assert_string_equal(buf, "");
+	/* a /proc file, read in one go */
+	assert_true(ht_read_small("/proc/self/stat", buf, sizeof buf) == 15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_fmt),
 		cmocka_unit_test(test_expand_pid),
+		cmocka_unit_test(test_read_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

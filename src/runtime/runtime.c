@@ -966,6 +966,7 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 		return;
 	}
 	config(base, sizeof base, &explicit_name);
+	ht_sampler_init(); /* the ziggurat's tables, before the first draw */
 	/* before the program's code: its jemalloc reads its configuration
 	 * once, at its first call */
 	ht_allocator_prepare(ht_rt.rate);

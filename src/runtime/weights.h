@@ -31,4 +31,8 @@ int ht_weight_compute(uint64_t size, uint64_t rate, struct ht_weight *w);
 /* The sampling probability 1 - e^(-size/rate) (1 at rate <= 1). */
 double ht_weight_prob(uint64_t size, uint64_t rate);
 
+/* Its inverse, the weight of a sample in objects: 1 at rate <= 1, 0 when
+ * the allocation could not have been sampled (size 0 at a rate above 1). */
+double ht_weight_inv_prob(uint64_t size, uint64_t rate);
+
 #endif /* HT_RUNTIME_WEIGHTS_H */

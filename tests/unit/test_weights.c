@@ -78,6 +78,33 @@ static void test_prob_exact(void **state)
 	assert_true(worst < 0x1.0p-50);
 }
 
+/* The weight itself, 1/p, by its own series below z/R = 1/16: within a
+ * few units in the last place of 1 / expm1's value on both sides of the
+ * switch and across the range (a wrong or missing term shows near the
+ * switch, where it weighs most: x^5/30240 left out is 2^-39 there). */
+static void test_inv_prob_exact(void **state)
+{
+	const uint64_t R = 1 << 20;
+	double worst = 0;
+	(void)state;
+
+	for (uint64_t z = 1; z < R / 4; z += 1 + z / 64) {
+		double want = -1.0 / expm1(-(double)z / R);
+		double err = fabs(ht_weight_inv_prob(z, R) - want) / want;
+		if (err > worst)
+			worst = err;
+	}
+	for (uint64_t z = R / 16 - 64; z <= R / 16 + 64; z++) {
+		double want = -1.0 / expm1(-(double)z / R);
+		double err = fabs(ht_weight_inv_prob(z, R) - want) / want;
+		if (err > worst)
+			worst = err;
+	}
+	assert_true(worst < 0x1.0p-50);
+	assert_true(ht_weight_inv_prob(0, R) == 0.0);
+	assert_true(ht_weight_inv_prob(7, 1) == 1.0);
+}
+
 /* Unbiasedness: simulate the Poisson sampler over a stream of mixed sizes
  * and compare the summed weights with the truth, within 4 standard errors
  * computed from the summed variances. */
@@ -122,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_rate_one_exact),
 		cmocka_unit_test(test_formula),
 		cmocka_unit_test(test_prob_exact),
+		cmocka_unit_test(test_inv_prob_exact),
 		cmocka_unit_test(test_unbiased),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,11 +49,45 @@ struct ht_runtime ht_rt = {
 
 /* ---- sampling decision --------------------------------------------- */
 
+/* The allocation that took the countdown to zero or below is sampled at
+ * the rate its countdown was drawn with (returned); the countdown is
+ * re-armed at the rate now in force, nr. */
+static inline uint64_t rearm(struct ht_tls *t, uint64_t nr)
+{
+	uint64_t r = t->rate ? t->rate : 1;
+
+	/* One fresh interval, however far below zero this allocation took
+	 * the countdown: the process is memoryless, so the distance from
+	 * here to the next sample point is a fresh exponential whatever came
+	 * before (a 4 MiB block needs no eight draws). */
+	t->countdown = nr <= 1 ? 0 : (int64_t)ht_sampler_interval(&t->rng, nr);
+	t->rate = nr;
+	return r;
+}
+
+/* A thread's first decision: seed its generator and draw its first
+ * countdown, which this allocation then counts down.  Out of line, so
+ * that the common decision saves no registers for it. */
+static __attribute__((noinline, cold)) uint64_t decide_first(struct ht_tls *t, size_t size,
+							     uint64_t nr)
+{
+	int64_t c;
+
+	ht_rng_seed(&t->rng, ht_now_ns(CLOCK_MONOTONIC) ^ ((uint64_t)ht_gettid() << 32) ^
+		    (uintptr_t)t);
+	t->inited = 1;
+	t->rate = nr;
+	c = nr <= 1 ? 0 : (int64_t)ht_sampler_interval(&t->rng, nr);
+	t->countdown = c - (int64_t)size;
+	if (t->countdown > 0)
+		return 0;
+	return rearm(t, nr);
+}
+
 uint64_t ht_sample_decide(struct ht_tls *t, size_t size)
 {
 	int state = __atomic_load_n(&ht_rt.state, __ATOMIC_ACQUIRE);
-	uint64_t r, nr;
-	int64_t c;
+	uint64_t nr;
 
 	if (HT_UNLIKELY(state != HT_RT_READY)) {
 		/* before start-up: stay on the slow path until ready; disabled:
@@ -62,25 +96,9 @@ uint64_t ht_sample_decide(struct ht_tls *t, size_t size)
 		return 0;
 	}
 	nr = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
-	if (HT_UNLIKELY(!t->inited)) {
-		ht_rng_seed(&t->rng, ht_now_ns(CLOCK_MONOTONIC) ^
-			    ((uint64_t)ht_gettid() << 32) ^ (uintptr_t)t);
-		t->inited = 1;
-		t->rate = nr;
-		c = nr <= 1 ? 0 : (int64_t)ht_sampler_interval(&t->rng, nr);
-		t->countdown = c - (int64_t)size;
-		if (t->countdown > 0)
-			return 0;
-	}
-	r = t->rate ? t->rate : 1;
-	/* Re-arm with one fresh interval, however far below zero this
-	 * allocation took the countdown: the process is memoryless, so the
-	 * distance from here to the next sample point is a fresh exponential
-	 * whatever came before (a 4 MiB block needs no eight draws). */
-	c = nr <= 1 ? 0 : (int64_t)ht_sampler_interval(&t->rng, nr);
-	t->countdown = c;
-	t->rate = nr;
-	return r;
+	if (HT_UNLIKELY(!t->inited))
+		return decide_first(t, size, nr);
+	return rearm(t, nr);
 }
 
 /* ---- sampled path --------------------------------------------------- */
@@ -119,6 +137,23 @@ static inline void push_event(uint32_t type, uint64_t addr, uint64_t size,
 {
 	if (__atomic_load_n(&ht_rt.seg.ctl->ring_consumer, __ATOMIC_RELAXED))
 		push_event_now(type, addr, size, wbytes, stack, time_ns, born_ns);
+}
+
+static __attribute__((noinline)) void push_rec_event_now(uint32_t type,
+							 const struct ht_addr_rec *rec,
+							 uint64_t time_ns)
+{
+	push_event_now(type, rec->addr, rec->size, rec->w.est_bytes, rec->stack, time_ns,
+		       rec->born_ns);
+}
+
+/* A sampled block's ALLOC or FREE event (time_ns as push_event's): the
+ * record's fields are read only when someone consumes the ring. */
+static inline void push_rec_event(uint32_t type, const struct ht_addr_rec *rec,
+				  uint64_t time_ns)
+{
+	if (__atomic_load_n(&ht_rt.seg.ctl->ring_consumer, __ATOMIC_RELAXED))
+		push_rec_event_now(type, rec, time_ns);
 }
 
 static void count(uint64_t *field)
@@ -313,8 +348,7 @@ static void record(void *arg)
 	ht_stacks_add(&ht_rt.stacks, idx, s->size, &rec.w);
 	count(&h->samples);
 	HT_PHASE_MARK(ph, HT_PH_COUNT);
-	push_event(HT_EV_ALLOC, rec.addr, s->size, rec.w.est_bytes, idx, rec.born_ns,
-		   rec.born_ns);
+	push_rec_event(HT_EV_ALLOC, &rec, rec.born_ns);
 	account(h, rec.born_ns);
 	ht_single_tick(rec.born_ns);
 	HT_PHASE_MARK(ph, HT_PH_EVENT);
@@ -369,8 +403,7 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 	if (rec->gen == (uint32_t)gen)
 		ht_stacks_sub(&ht_rt.stacks, rec->stack, rec->size, &rec->w);
 	count(&h->sampled_frees);
-	push_event(HT_EV_FREE, rec->addr, rec->size, rec->w.est_bytes, rec->stack, 0,
-		   rec->born_ns);
+	push_rec_event(HT_EV_FREE, rec, 0);
 	if (t0)
 		ht_tls.acc_ns += ht_now_ns(CLOCK_MONOTONIC) - t0;
 	HT_PHASE_SPAN(ph, HT_PH_SETTLE);

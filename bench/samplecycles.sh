@@ -101,7 +101,7 @@ for c in $cols; do printf ' %s |' "$(echo "$c" | awk -F: '{ printf "%s %s, %s th
 printf '\n| --- |'
 for c in $cols; do printf ' --- |'; done
 printf '\n'
-for s in "weight" "clock" "walk" "intern" "address map" "counters" "event and accounting" \
+for s in "weight" "clock" "stack (memo, or walk and intern)" "address map" "counters" "event and accounting" \
 	 "record (all of the above)" "sample (record and stack switch)" \
 	 "free: map removal" "free: settle"; do
 	printf '| %s |' "$s"

@@ -33,6 +33,20 @@
 static uint64_t vt[VT_SIZE];
 static uint64_t vt_rule[VT_SIZE];
 
+/* Bumped whenever a verdict is withdrawn (forgotten, or FP found wrong):
+ * a walk's result may then change though the stack did not. */
+static uint32_t epoch;
+
+uint32_t ht_fpwalk_epoch(void)
+{
+	return __atomic_load_n(&epoch, __ATOMIC_ACQUIRE);
+}
+
+void ht_fpwalk_new_epoch(void)
+{
+	__atomic_fetch_add(&epoch, 1, __ATOMIC_RELEASE);
+}
+
 static uint32_t vt_slot(uintptr_t pc)
 {
 	return (uint32_t)(((uint64_t)pc * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - VT_BITS));
@@ -101,6 +115,7 @@ static void learn_rule(uintptr_t pc, int verdict, uint64_t rule, int cfi)
 			 * CFI's verdict, if it can, takes its place) */
 			__atomic_store_n(&vt[i], (uint64_t)pc << 3 | HT_FPW_OTHER,
 					 __ATOMIC_RELAXED);
+			ht_fpwalk_new_epoch();
 		}
 		return;
 	}
@@ -116,6 +131,7 @@ void ht_fpwalk_forget(void)
 {
 	for (uint32_t i = 0; i < VT_SIZE; i++)
 		__atomic_store_n(&vt[i], 0, __ATOMIC_RELAXED);
+	ht_fpwalk_new_epoch();
 }
 
 /* ---- the thread's stack bounds ---------------------------------------- */
@@ -212,10 +228,43 @@ static int in_bounds(struct ht_fpw_bounds *b, uintptr_t sp)
 
 /* ---- the libunwind tail ----------------------------------------------- */
 
+/* Log the read of the stack word at addr (log may be NULL). */
+static inline __attribute__((always_inline)) void note(struct ht_fpw_log *log, uintptr_t addr,
+						       uintptr_t val)
+{
+	if (log) {
+		log->r[log->n].addr = addr;
+		log->r[log->n].val = val;
+		log->n++;
+	}
+}
+
+/* Where the walk's current bp came from: the start's register, a word
+ * already logged (a frame-pointer frame's), or a call frame information
+ * slot whose read is logged only if bp is used (code without frame
+ * pointers saves and restores rbp as any register: its value there never
+ * matters to the walk unless a later frame is reached through it). */
+#define BP_START 0
+#define BP_LOGGED 1
+
+/* bp is about to be used: the walk now depends on where it came from. */
+static inline __attribute__((always_inline)) void use_bp(struct ht_fpw_log *log, uintptr_t *from,
+							 uintptr_t bp)
+{
+	if (log) {
+		if (*from == BP_START)
+			log->fp_used = 1;
+		else if (*from != BP_LOGGED)
+			note(log, *from, bp);
+	}
+	*from = BP_LOGGED;
+}
+
 /* The thread's last tail, when the frame (pc, sp, bp) and the stack still
- * hold it: appended to out.  Returns the depth, or -1 on a miss. */
+ * hold it: appended to out, its slots logged.  Returns the depth, or -1
+ * on a miss. */
 static int tail_cached(const struct ht_fpw_bounds *b, uintptr_t pc, uintptr_t sp, uintptr_t bp,
-		       uint64_t *out, uint32_t n, uint32_t max)
+		       uint64_t *out, uint32_t n, uint32_t max, struct ht_fpw_log *log)
 {
 	const struct ht_fpw_tail *c = &b->tail;
 
@@ -225,6 +274,8 @@ static int tail_cached(const struct ht_fpw_bounds *b, uintptr_t pc, uintptr_t sp
 		if (c->slot[i] < b->lo || c->slot[i] > b->hi - 8 ||
 		    *(const uintptr_t *)c->slot[i] != c->ip[i])
 			return -1;
+	for (uint32_t i = 0; i < c->n; i++)
+		note(log, c->slot[i], c->ip[i]);
 	for (uint32_t i = 0; i < c->n && n < max; i++)
 		out[n++] = c->ip[i];
 	return (int)n;
@@ -308,10 +359,13 @@ static int read_cfi(uintptr_t pc, uint64_t *rule)
 }
 
 int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
-	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi)
+	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi, struct ht_fpw_log *log)
 {
-	uintptr_t pc = s->pc, sp = s->sp, bp = s->fp, top;
+	uintptr_t pc = s->pc, sp = s->sp, bp = s->fp, top, bp_from = BP_START;
 	uint32_t n = 0;
+
+	if (log)
+		log->n = log->fp_used = 0;
 
 	if (max == 0 || (pc >= self_lo && pc < self_hi) || !in_bounds(b, sp))
 		return -1;
@@ -331,9 +385,12 @@ int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *o
 				return (int)n;
 			if (bp < sp || bp >= top || (bp & 7))
 				return -1;
+			use_bp(log, &bp_from, bp);
 			pc = f[1];
 			sp = bp + 16;
 			bp = f[0];
+			note(log, (uintptr_t)f, bp);
+			note(log, (uintptr_t)&f[1], pc);
 			continue;
 		}
 		v = verdict_of(pc, i, e, &rule);
@@ -350,6 +407,8 @@ int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *o
 			uintptr_t cfa, nbp = bp;
 
 			ht_cfi_unpack(rule, &r);
+			if (r.base != HT_CFI_SP)
+				use_bp(log, &bp_from, bp);
 			cfa = (r.base == HT_CFI_SP ? sp : bp) + (uintptr_t)(intptr_t)r.cfa_off;
 			if (cfa <= sp || cfa > b->hi || (cfa & 7))
 				return -1;
@@ -359,10 +418,12 @@ int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *o
 				if (slot < sp || slot > b->hi - 8 || (slot & 7))
 					return -1;
 				nbp = *(const uintptr_t *)slot;
+				bp_from = slot; /* logged if used */
 			}
 			pc = ((const uintptr_t *)cfa)[-1];
 			if (!pc)
 				return -1;
+			note(log, cfa - 8, pc);
 			sp = cfa;
 			bp = nbp;
 			continue;
@@ -376,30 +437,54 @@ int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *o
 		if (v == HT_FPW_NOCFI && n == 1)
 			return -1;
 		if (v != HT_FPW_FP) {
-			int r = tail_cached(b, pc, sp, bp, out, n, max);
+			int r;
 
-			return r >= 0 ? r : tail(b, pc, sp, bp, out, n, max);
+			/* the tail is the thread's for this frame's bp too */
+			use_bp(log, &bp_from, bp);
+			r = tail_cached(b, pc, sp, bp, out, n, max, log);
+
+			if (r >= 0)
+				return r;
+			if (log)
+				log->n = HT_FPW_UNLOGGED;
+			return tail(b, pc, sp, bp, out, n, max);
 		}
 		/* the caller's frame: inside this thread's stack, above ours */
 		if (bp < sp || (bp & 7) || bp >= b->hi - 16)
 			return -1;
+		use_bp(log, &bp_from, bp);
 		pc = f[1];
 		sp = bp + 16;
 		bp = f[0];
+		note(log, (uintptr_t)f, bp);
+		note(log, (uintptr_t)&f[1], pc);
 	}
 }
 
 #else /* not x86-64 with GCC */
 
 int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
-	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi)
+	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi, struct ht_fpw_log *log)
 {
-	(void)s, (void)b, (void)out, (void)max, (void)self_lo, (void)self_hi;
+	(void)s, (void)b, (void)out, (void)max, (void)self_lo, (void)self_hi, (void)log;
 	return -1;
 }
 
 void ht_fpwalk_forget(void)
 {
+}
+
+/* (the walker never runs here: no walk is kept, the count still moves) */
+static uint32_t epoch;
+
+uint32_t ht_fpwalk_epoch(void)
+{
+	return __atomic_load_n(&epoch, __ATOMIC_ACQUIRE);
+}
+
+void ht_fpwalk_new_epoch(void)
+{
+	__atomic_fetch_add(&epoch, 1, __ATOMIC_RELEASE);
 }
 
 #endif

@@ -65,17 +65,46 @@ struct ht_fpw_bounds {
 	struct ht_fpw_tail tail;
 };
 
+/* The stack words a walk read, in order: with the start, the bounds, the
+ * depth limit and the verdicts, they determine its result (walkmemo.h).
+ * The caller gives room for HT_FPW_READS(max) reads; n is then at most
+ * that, or HT_FPW_UNLOGGED when the walk went through libunwind, whose
+ * reads are not logged.  fp_used: the start's frame pointer mattered (a
+ * frame was reached through it before one was read from the stack); code
+ * without frame pointers leaves anything in that register, and a walk
+ * through its call frame information never looks at it. */
+struct ht_fpw_read {
+	uintptr_t addr, val;
+};
+struct ht_fpw_log {
+	uint32_t n, fp_used;
+	struct ht_fpw_read *r;
+};
+#define HT_FPW_READS(max) (2 * (max) + HT_FPW_TAIL)
+#define HT_FPW_UNLOGGED UINT32_MAX
+
 /*
  * Walk into out[0..max) (innermost first).  [self_lo, self_hi) is the
  * runtime's own text: a start there means the hook called its slow path
  * instead of jumping to it, and the walk declines.  Returns the depth, or
- * -1 when the caller must use libunwind from its own frame instead.
+ * -1 when the caller must use libunwind from its own frame instead.  log,
+ * unless NULL, receives the stack words read (its n set from 0).
  */
 int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *out,
-	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi);
+	      uint32_t max, uintptr_t self_lo, uintptr_t self_hi, struct ht_fpw_log *log);
 
 /* Forget every verdict (objects were unloaded: their addresses may hold
  * other code later). */
 void ht_fpwalk_forget(void);
+
+/* A count of the verdicts withdrawn so far (forgotten, or a frame pointer
+ * found missing where one was believed), and of ht_fpwalk_new_epoch's
+ * calls: a walk that started, read and ended as an earlier one did yields
+ * the same frames while this count has not moved. */
+uint32_t ht_fpwalk_epoch(void);
+
+/* Move the epoch on: what was kept of earlier walks is void (a fork
+ * child, whose stack table is new). */
+void ht_fpwalk_new_epoch(void);
 
 #endif /* HT_RUNTIME_FPWALK_H */

@@ -46,6 +46,7 @@ libheaptop_la_SOURCES = \
 	src/runtime/runtime.h src/runtime/runtime.c \
 	src/runtime/interpose.c src/runtime/control.c \
 	src/runtime/fpwalk.h src/runtime/fpwalk.c \
+	src/runtime/walkmemo.h src/runtime/walkmemo.c \
 	src/runtime/allocator.h src/runtime/allocator.c \
 	src/runtime/single.h src/runtime/single.c
 libheaptop_la_CFLAGS = $(HT_RT_CFLAGS)

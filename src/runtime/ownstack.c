@@ -15,13 +15,13 @@
 #if defined(__x86_64__)
 
 /*
- * ht_ownstack_call(arg, fn, top): run fn(arg) with the stack pointer at
- * top (16-byte aligned) and come back.  The frame is a classic
+ * ht_ownstack_call(arg, fn, top, scratch): run fn(arg, scratch) with the
+ * stack pointer at top (16-byte aligned) and come back.  The frame is a classic
  * frame-pointer frame -- CFA = rbp + 16, the caller's rbp at CFA - 16, the
  * return address at CFA - 8 -- which the CFI says, so libunwind (fast
  * trace or DWARF) crosses from the private stack into the caller's.
  */
-void ht_ownstack_call(void *arg, void (*fn)(void *), void *top)
+void ht_ownstack_call(void *arg, void (*fn)(void *, void *), void *top, void *scratch)
 	__attribute__((visibility("hidden")));
 __asm__(".text\n"
 	".globl ht_ownstack_call\n"
@@ -36,8 +36,10 @@ __asm__(".text\n"
 	".cfi_offset %rbp, -16\n"
 	"\tmov %rsp, %rbp\n"
 	".cfi_def_cfa_register %rbp\n"
+	"\tmov %rsi, %rax\n"
+	"\tmov %rcx, %rsi\n"
 	"\tmov %rdx, %rsp\n"
-	"\tcall *%rsi\n"
+	"\tcall *%rax\n"
 	"\tmov %rbp, %rsp\n"
 	".cfi_def_cfa_register %rsp\n"
 	"\tpop %rbp\n"
@@ -65,7 +67,10 @@ static int take(unsigned i)
 	       !__atomic_exchange_n(&pool[i].busy, 1, __ATOMIC_ACQUIRE);
 }
 
-int ht_ownstack_run(void (*fn)(void *), void *arg)
+/* A pool stack's mapping: the guard page, the stack, its scratch area. */
+#define MAP_SIZE (GUARD + HT_OWNSTACK_SIZE + HT_OWNSTACK_SCRATCH)
+
+int ht_ownstack_run(void (*fn)(void *, void *), void *arg)
 {
 	unsigned i = last;
 	char *base;
@@ -83,7 +88,7 @@ int ht_ownstack_run(void (*fn)(void *), void *arg)
 	}
 	base = pool[i].base; /* ours until released */
 	if (!base) {
-		void *m = mmap(NULL, GUARD + HT_OWNSTACK_SIZE, PROT_READ | PROT_WRITE,
+		void *m = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 
 		if (m == MAP_FAILED) {
@@ -95,7 +100,8 @@ int ht_ownstack_run(void (*fn)(void *), void *arg)
 		base = m;
 		pool[i].base = base;
 	}
-	ht_ownstack_call(arg, fn, base + GUARD + HT_OWNSTACK_SIZE);
+	ht_ownstack_call(arg, fn, base + GUARD + HT_OWNSTACK_SIZE,
+			 base + GUARD + HT_OWNSTACK_SIZE);
 	__atomic_store_n(&pool[i].busy, 0, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -109,7 +115,7 @@ void ht_ownstack_after_fork(void)
 
 #else /* no stack switch on this architecture */
 
-int ht_ownstack_run(void (*fn)(void *), void *arg)
+int ht_ownstack_run(void (*fn)(void *, void *), void *arg)
 {
 	(void)fn;
 	(void)arg;

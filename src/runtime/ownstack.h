@@ -12,6 +12,11 @@
  * use), one atomic exchange to take a stack and a store to give it back; a
  * thread takes the stack it used last, whose flag no other thread writes
  * while it keeps to it.
+ *
+ * Each pool stack comes with a scratch area that outlives the runs: what
+ * the function leaves there, the next run on the same stack finds (a
+ * thread keeps to its stack, so this is in effect the thread's memory,
+ * bounded by the pool rather than by the number of threads).
  */
 #ifndef HT_RUNTIME_OWNSTACK_H
 #define HT_RUNTIME_OWNSTACK_H
@@ -22,11 +27,16 @@
 #define HT_OWNSTACK_SIZE (256u * 1024u)
 /* Stacks in the pool: as many samples may be taken at the same moment. */
 #define HT_OWNSTACK_POOL 64u
+/* Bytes of each stack's scratch area (zero at the first run; only touched
+ * pages cost memory). */
+#define HT_OWNSTACK_SCRATCH (64u * 1024u)
 
-/* Run fn(arg) on a pool stack.  Returns 0 when it ran, -1 when no stack
- * was available (all busy, mmap failed, or an architecture without the
- * switch): fn was not called and the caller must do without. */
-int ht_ownstack_run(void (*fn)(void *), void *arg);
+/* Run fn(arg, scratch) on a pool stack, scratch being that stack's area
+ * (HT_OWNSTACK_SCRATCH bytes, page-aligned, the caller's alone during the
+ * run).  Returns 0 when it ran, -1 when no stack was available (all busy,
+ * mmap failed, or an architecture without the switch): fn was not called
+ * and the caller must do without. */
+int ht_ownstack_run(void (*fn)(void *, void *), void *arg);
 
 /* In a fork child (one thread): every pool stack is free again. */
 void ht_ownstack_after_fork(void);

@@ -34,7 +34,7 @@ uint64_t *ht_phase_row(void)
 static __attribute__((destructor)) void report(void)
 {
 	static const char *const name[HT_PH_N] = {
-		"weight", "clock", "walk", "intern", "address map", "counters",
+		"weight", "clock", "stack (memo, or walk and intern)", "address map", "counters",
 		"event and accounting", "record (all of the above)",
 		"sample (record and stack switch)", "free: map removal", "free: settle",
 	};

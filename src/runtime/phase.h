@@ -12,8 +12,9 @@
  * earlier step left pending (it surfaces at the next atomic operation).
  *
  * Steps of a sampled allocation, in order (each from the previous mark):
- * the weight, the clock, the walk, interning, the address map, the
- * counters, the event and accounting; then the whole record, and the whole
+ * the weight, the clock, the stack (the walk's memo, or the walk and
+ * interning), the address map, the counters, the event and accounting;
+ * then the whole record, and the whole
  * of ht_record_alloc with the switch of stacks.  A sampled free: the map's
  * removal (ht_take, also when the address was not sampled) and settling.
  */
@@ -25,8 +26,7 @@
 enum ht_phase {
 	HT_PH_WEIGHT,
 	HT_PH_CLOCK,
-	HT_PH_WALK,
-	HT_PH_INTERN,
+	HT_PH_STACK,   /* the walk's memo, or the walk and interning */
 	HT_PH_MAP,
 	HT_PH_COUNT,
 	HT_PH_EVENT,

@@ -36,6 +36,7 @@
 #include "runtime/runtime.h"
 #include "runtime/single.h"
 #include "runtime/util.h"
+#include "runtime/walkmemo.h"
 #include "runtime/weights.h"
 
 __thread struct ht_tls ht_tls __attribute__((tls_model("initial-exec")));
@@ -234,18 +235,18 @@ static void check_walk(const uint64_t *out, uint32_t n, int cap, uint32_t max)
 /* Unwind the caller's stack into buf (cap entries, innermost first) and
  * drop the runtime's own leading frames.  Returns the depth (0 when the
  * unwinder failed) and stores in *first the index of the first kept frame.
- * One buffer for both.  The frame-pointer walker first, when the slow path
- * noted where the program's frames start; libunwind when it declines. */
-static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t max,
-						  int *first)
+ * One buffer for both.  The frame-pointer walker first, from start (pc 0:
+ * none), logging its reads in log (unless NULL; void when libunwind
+ * unwound); libunwind when it declines. */
+static __attribute__((noinline)) uint32_t capture(const struct ht_fpw_start *start, void **buf,
+						  int cap, uint32_t max, int *first,
+						  struct ht_fpw_log *log)
 {
-	struct ht_fpw_start start = ht_tls.walk;
 	int n;
 
-	ht_tls.walk.pc = 0;
-	if (start.pc && !ht_rt.libunwind_only) {
-		n = ht_fpwalk(&start, &ht_tls.bounds, (uint64_t *)(void *)buf, max,
-			      ht_rt.self_lo, ht_rt.self_hi);
+	if (start->pc && !ht_rt.libunwind_only) {
+		n = ht_fpwalk(start, &ht_tls.bounds, (uint64_t *)(void *)buf, max,
+			      ht_rt.self_lo, ht_rt.self_hi, log);
 		if (n >= 0) {
 			ht_tls.acc_walked++;
 			*first = 0;
@@ -254,6 +255,8 @@ static __attribute__((noinline)) uint32_t capture(void **buf, int cap, uint32_t 
 			return (uint32_t)n;
 		}
 	}
+	if (log)
+		log->n = HT_FPW_UNLOGGED;
 	return unwind_libunwind(buf, cap, max, first);
 }
 
@@ -287,16 +290,70 @@ struct sample {
 	int unwind; /* 0: record without a backtrace */
 };
 
-static void record(void *arg)
+_Static_assert(sizeof(struct ht_walkmemo) <= HT_OWNSTACK_SCRATCH,
+	       "the walks' memo lives in a pool stack's scratch area");
+
+/* The walk from start (unwind_check: checked against libunwind) when the
+ * memo holds it: 1 and its stack's index, or 0 and *look for the walk. */
+static int walk_memoized(struct ht_walkmemo *memo, const struct ht_fpw_start *start, int cap,
+			 struct ht_walkmemo_look *look, uint32_t *idx)
+{
+	if (!ht_walkmemo_find(memo, start, &ht_tls.bounds, look, idx))
+		return 0;
+	ht_tls.acc_walked++;
+	if (HT_UNLIKELY(ht_rt.unwind_check)) {
+		const struct ht_seg_stack *e = &ht_rt.stacks.entries[*idx];
+
+		check_walk(&ht_rt.stacks.frames[e->frames_idx], e->depth, cap, ht_rt.max_depth);
+	}
+	return 1;
+}
+
+/* The sampled call's stack, interned: 0 and its index in *idx, or -1 (the
+ * table is full; counted).  The walk's memo first (scratch: the pool
+ * stack's, NULL without one), then a walk, kept in the memo. */
+static int stack_of(const struct sample *s, void *scratch, void **buf, uint32_t *idx)
+{
+	struct ht_fpw_start start = ht_tls.walk;
+	struct ht_walkmemo_look look, *memo = NULL;
+	struct ht_fpw_log log = { HT_FPW_UNLOGGED, 0, NULL };
+	int cap = (int)(ht_rt.max_depth + 16), first = 0, r;
+	uint32_t depth = 0, max = ht_rt.max_depth;
+	const uint64_t *pcs;
+
+	ht_tls.walk.pc = 0;
+	/* (s->unwind is 1 where there is a scratch area) */
+	if (scratch && start.pc && ht_rt.walk_memo) {
+		if (walk_memoized(scratch, &start, cap, &look, idx))
+			return 0;
+		log = ht_walkmemo_begin(&look);
+		memo = &look;
+	}
+	if (s->unwind)
+		depth = capture(&start, buf, cap, max, &first, memo ? &log : NULL);
+	pcs = (const uint64_t *)(const void *)&buf[first];
+	if (depth == 0)
+		count(&ht_rt.seg.hdr->unwind_failures);
+	r = ht_stacks_intern(&ht_rt.stacks, pcs, depth, idx);
+	if (r < 0) {
+		count(&ht_rt.seg.hdr->stacks_full);
+		return -1;
+	}
+	if (memo)
+		ht_walkmemo_keep(memo, &log, &start, &ht_tls.bounds, depth, *idx);
+	if (r == 1 && !ht_modules_cover(&ht_rt.seg, pcs, depth))
+		ht_modules_refresh(0);
+	return 0;
+}
+
+static void record(void *arg, void *scratch)
 {
 	_Static_assert(sizeof(void *) == sizeof(uint64_t), "frames are stored as void *");
 	const struct sample *s = arg;
 	void **buf = __builtin_alloca((ht_rt.max_depth + 16) * sizeof(void *));
-	const uint64_t *pcs;
 	struct ht_seg_header *h;
-	int first = 0;
 	struct ht_addr_rec rec, old;
-	uint32_t depth = 0, idx;
+	uint32_t idx;
 	uint64_t gen;
 	int r;
 	HT_PHASE_START(ph);
@@ -315,23 +372,10 @@ static void record(void *arg)
 	 * ALLOC event's time */
 	rec.born_ns = ht_now_ns(CLOCK_MONOTONIC);
 	HT_PHASE_MARK(ph, HT_PH_CLOCK);
-	if (s->unwind)
-		depth = capture(buf, (int)(ht_rt.max_depth + 16), ht_rt.max_depth, &first);
-	else
-		ht_tls.walk.pc = 0;
-	HT_PHASE_MARK(ph, HT_PH_WALK);
-	pcs = (const uint64_t *)(const void *)&buf[first];
-	if (depth == 0)
-		count(&h->unwind_failures);
-	r = ht_stacks_intern(&ht_rt.stacks, pcs, depth, &idx);
-	if (r < 0) {
-		count(&h->stacks_full);
+	if (stack_of(s, scratch, buf, &idx) < 0)
 		return;
-	}
 	ht_stacks_prefetch(&ht_rt.stacks, idx);
-	if (r == 1 && !ht_modules_cover(&ht_rt.seg, pcs, depth))
-		ht_modules_refresh(0);
-	HT_PHASE_MARK(ph, HT_PH_INTERN);
+	HT_PHASE_MARK(ph, HT_PH_STACK);
 	gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
 	rec.addr = (uint64_t)(uintptr_t)s->p;
 	rec.size = s->size;
@@ -374,7 +418,7 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 		return;
 	}
 	s.unwind = !short_of_stack();
-	record(&s);
+	record(&s, NULL);
 	HT_PHASE_SPAN(ph, HT_PH_SAMPLE);
 }
 
@@ -754,6 +798,7 @@ static void config(char *base, size_t base_size, int *explicit_name)
 		ht_rt.libunwind_only = 1;
 	else if (v && strcmp(v, "check") == 0)
 		ht_rt.unwind_check = 1;
+	ht_rt.walk_memo = !ht_rt.libunwind_only && ht_rt.max_depth <= HT_WALKMEMO_MAX_DEPTH;
 	v = getenv("HEAPTOP_SINGLE");
 	if (v && strcmp(v, "0") == 0)
 		ht_rt.keep_threaded = 1;
@@ -931,6 +976,7 @@ static void atfork_child(void)
 	ht_filter_clear();
 	ht_interpose_after_fork();
 	ht_ownstack_after_fork();
+	ht_walkmemo_forget();
 	ht_modules_forget();
 	ht_single_after_fork();
 	ht_rt.dump_suffix_pid = 1;

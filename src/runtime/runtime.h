@@ -75,6 +75,8 @@ struct ht_runtime {
 	uint32_t max_depth;
 	int libunwind_only;        /* HEAPTOP_UNWIND=libunwind: no frame-pointer walk */
 	int unwind_check;          /* HEAPTOP_UNWIND=check: both, compared */
+	int walk_memo;             /* the walker runs and its memo holds
+	                            * max_depth frames (walkmemo.h) */
 	int keep_threaded;         /* HEAPTOP_SINGLE=0: glibc's flag left cleared */
 	uint64_t budget_ppm;       /* HEAPTOP_BUDGET, millionths; 0 = none */
 	uint64_t cost_ns;          /* with a budget: flushed sample costs, atomic */

@@ -1,7 +1,10 @@
 # fork: the child gets its own segment <NAME>.<childpid> (flag CHILD,
 # parent_name NAME; created at its first sample) with only its own
 # allocations; the parent's segment never sees the child's; both exit codes
-# are right.
+# are right.  A site both sample through the same frames, the parent just
+# before the fork and the child just after, counts each one's own in its
+# own segment (the child's stack table is new: nothing of the parent's
+# walks may be reused).
 # timeout: 60
 . "$HT_SRCDIR/tests/lib.sh"
 . "$HT_SRCDIR/tests/integration/runtime_lib.sh"
@@ -31,6 +34,9 @@ expect_eq "child pid" "$(rt_field "$WORK/child" pid)" "$cpid"
 expect_eq "child_site in child" "$(site_sum "$WORK/child" child_site cur_objs)" 50
 expect_eq "child_site bytes in child" "$(site_sum "$WORK/child" child_site cur_bytes)" $((50 * 222))
 expect_eq "parent_site in child" "$(site_sum "$WORK/child" parent_site cum_objs)" 0
+expect_eq "shared_site in parent" "$(site_sum "$WORK/parent" shared_site cur_objs)" 50
+expect_eq "shared_site in child" "$(site_sum "$WORK/child" shared_site cur_objs)" 50
+expect_eq "shared_site bytes in child" "$(site_sum "$WORK/child" shared_site cur_bytes)" $((50 * 333))
 # the child's counts start from zero: none of the parent's samples
 expect_counts_exact "$WORK/child" "child"
 expect_counts_exact "$WORK/parent" "parent"

@@ -2,7 +2,10 @@
  * rt_fork: fork under the runtime.  The parent keeps PARENT objects of 111
  * bytes (parent_site), forks; the child keeps CHILD objects of 222 bytes
  * (child_site) and exits 3; the parent waits and exits 0 when the child's
- * status was 3 (else 1).  Prints "child pid=N status=N".
+ * status was 3 (else 1).  Both also keep CHILD objects of 333 bytes from
+ * shared_site, the parent just before the fork and the child just after,
+ * through the same frames (the child's first samples repeat the parent's
+ * last walks).  Prints "child pid=N status=N".
  *
  *   rt_fork [-p PARENT] [-c CHILD]
  */
@@ -28,6 +31,34 @@ __attribute__((noinline)) static void *child_site(void)
 	return p;
 }
 
+__attribute__((noinline)) static void *shared_site(void)
+{
+	char *volatile p = malloc(333); /* not a tail call: keeps this frame */
+	if (p)
+		p[0] = 1;
+	return p;
+}
+
+/* n from shared_site, fork, and in the child n more through the same
+ * call sites: the parent's pid (or -1), or 0 in the child, -2 on failure. */
+__attribute__((noinline)) static pid_t shared_and_fork(int n)
+{
+	pid_t pid = 0;
+
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < n; i++)
+			if (!shared_site())
+				return -2;
+		if (k == 0) {
+			fflush(stdout);
+			pid = fork();
+			if (pid != 0)
+				return pid;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int np = 100, nc = 50, c, status = 0;
@@ -43,8 +74,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < np; i++)
 		if (!parent_site())
 			return 2;
-	fflush(stdout);
-	pid = fork();
+	pid = shared_and_fork(nc);
 	if (pid < 0)
 		return 2;
 	if (pid == 0) {
@@ -62,6 +92,7 @@ int main(int argc, char **argv)
 	printf("child pid=%d status=%d\n", (int)pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	printf("truth parent_site objects=%d bytes=%d\n", 2 * np, 2 * np * 111);
 	printf("truth child_site objects=%d bytes=%d\n", nc, nc * 222);
+	printf("truth shared_site objects=%d bytes=%d (each)\n", nc, nc * 333);
 	fflush(stdout);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 3 ? 0 : 1;
 }

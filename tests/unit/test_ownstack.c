@@ -24,12 +24,13 @@ struct probe {
 
 static void *marker_lo, *marker_hi;
 
-static void probe_fn(void *arg)
+static void probe_fn(void *arg, void *scratch)
 {
 	struct probe *pr = arg;
 	void *frames[64];
 	char here;
 
+	(void)scratch;
 	pr->sp = (uintptr_t)&here;
 	pr->depth = unw_backtrace(frames, 64);
 	for (int i = 0; i < pr->depth; i++)
@@ -66,9 +67,10 @@ static void test_runs_elsewhere_and_unwinds_back(void **state)
 
 static int nested_depth, nested_refused;
 
-static void nest(void *arg)
+static void nest(void *arg, void *scratch)
 {
 	(void)arg;
+	(void)scratch;
 	nested_depth++;
 	if (ht_ownstack_run(nest, NULL) != 0)
 		nested_refused = 1;
@@ -90,11 +92,12 @@ static void test_pool_runs_out_and_refills(void **state)
 	assert_int_equal(nested_depth, HT_OWNSTACK_POOL);
 }
 
-static void deep(void *arg)
+static void deep(void *arg, void *scratch)
 {
 	/* most of a pool stack is usable */
 	volatile char big[HT_OWNSTACK_SIZE - 8192];
 
+	(void)scratch;
 	big[0] = 1;
 	big[sizeof big - 1] = 2;
 	*(int *)arg = big[0] + big[sizeof big - 1];
@@ -109,12 +112,53 @@ static void test_stack_size(void **state)
 	assert_int_equal(r, 3);
 }
 
+struct scratch_probe {
+	char *scratch;
+	uintptr_t sp;
+	unsigned seen; /* the word the previous run left */
+};
+
+/* Reads what the previous run left at both ends of its scratch area and
+ * leaves its own mark, while deep() fills most of the stack below. */
+static void mark_scratch(void *arg, void *scratch)
+{
+	struct scratch_probe *sp = arg;
+	char here;
+	int r = 0;
+
+	sp->scratch = scratch;
+	sp->sp = (uintptr_t)&here;
+	memcpy(&sp->seen, scratch, sizeof sp->seen);
+	if (sp->seen != *(unsigned *)((char *)scratch + HT_OWNSTACK_SCRATCH - sizeof(unsigned)))
+		sp->seen = ~0u;
+	deep(&r, NULL);
+	(*(unsigned *)scratch)++;
+	(*(unsigned *)((char *)scratch + HT_OWNSTACK_SCRATCH - sizeof(unsigned)))++;
+}
+
+/* The scratch area: zero at first, page-aligned, off the stack, and what
+ * one run leaves the next run on the same stack finds (a thread keeps to
+ * its stack), however deep the stack went in between. */
+static void test_scratch_persists(void **state)
+{
+	struct scratch_probe a = { 0 }, b = { 0 };
+	(void)state;
+
+	assert_int_equal(ht_ownstack_run(mark_scratch, &a), 0);
+	assert_int_equal(ht_ownstack_run(mark_scratch, &b), 0);
+	assert_ptr_equal(a.scratch, b.scratch);
+	assert_int_equal((uintptr_t)a.scratch & 4095, 0);
+	assert_true(a.sp < (uintptr_t)a.scratch);
+	assert_int_equal(b.seen, a.seen + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_elsewhere_and_unwinds_back),
 		cmocka_unit_test(test_pool_runs_out_and_refills),
 		cmocka_unit_test(test_stack_size),
+		cmocka_unit_test(test_scratch_persists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,21 @@
 #include "runtime/cfi.h"
 #include "runtime/fpwalk.h"
 
+/* Bumped whenever a verdict is withdrawn (forgotten, or FP found wrong)
+ * and by ht_fpwalk_new_epoch: a walk's result may then change though the
+ * stack did not. */
+static uint32_t epoch;
+
+uint32_t ht_fpwalk_epoch(void)
+{
+	return __atomic_load_n(&epoch, __ATOMIC_ACQUIRE);
+}
+
+void ht_fpwalk_new_epoch(void)
+{
+	__atomic_fetch_add(&epoch, 1, __ATOMIC_RELEASE);
+}
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 
 #include <ucontext.h>
@@ -32,20 +47,6 @@
 #define VT_PROBE 16
 static uint64_t vt[VT_SIZE];
 static uint64_t vt_rule[VT_SIZE];
-
-/* Bumped whenever a verdict is withdrawn (forgotten, or FP found wrong):
- * a walk's result may then change though the stack did not. */
-static uint32_t epoch;
-
-uint32_t ht_fpwalk_epoch(void)
-{
-	return __atomic_load_n(&epoch, __ATOMIC_ACQUIRE);
-}
-
-void ht_fpwalk_new_epoch(void)
-{
-	__atomic_fetch_add(&epoch, 1, __ATOMIC_RELEASE);
-}
 
 static uint32_t vt_slot(uintptr_t pc)
 {
@@ -472,19 +473,6 @@ int ht_fpwalk(const struct ht_fpw_start *s, struct ht_fpw_bounds *b, uint64_t *o
 
 void ht_fpwalk_forget(void)
 {
-}
-
-/* (the walker never runs here: no walk is kept, the count still moves) */
-static uint32_t epoch;
-
-uint32_t ht_fpwalk_epoch(void)
-{
-	return __atomic_load_n(&epoch, __ATOMIC_ACQUIRE);
-}
-
-void ht_fpwalk_new_epoch(void)
-{
-	__atomic_fetch_add(&epoch, 1, __ATOMIC_RELEASE);
 }
 
 #endif

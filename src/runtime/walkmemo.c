@@ -13,6 +13,14 @@ static struct ht_walkmemo_ent *slot(struct ht_walkmemo *m, uint64_t key)
 	return &m->ent[(key * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - HT_WALKMEMO_LOG2_WAYS)];
 }
 
+/* Zero when e's walk started at s's pc and sp within bounds b (or'ed
+ * differences: one branch for the lot). */
+static uintptr_t other_place(const struct ht_walkmemo_ent *e, const struct ht_fpw_start *s,
+			     const struct ht_fpw_bounds *b)
+{
+	return (e->pc ^ s->pc) | (e->sp ^ s->sp) | (e->lo ^ b->lo) | (e->hi ^ b->hi);
+}
+
 /* True when e holds the walk from s within b and every word it read still
  * holds what it read. */
 static int hit(const struct ht_walkmemo_ent *e, const struct ht_fpw_start *s,
@@ -21,10 +29,8 @@ static int hit(const struct ht_walkmemo_ent *e, const struct ht_fpw_start *s,
 	const struct ht_fpw_read *r = e->reads, *end = r + e->nreads;
 	uintptr_t d = 0;
 
-	/* one branch for the key: the start (fp if the walk used it), the
-	 * bounds */
-	if (((e->pc ^ s->pc) | (e->sp ^ s->sp) | ((e->fp ^ s->fp) & e->fp_mask) |
-	     (e->lo ^ b->lo) | (e->hi ^ b->hi)) != 0)
+	/* the key: the start and bounds, fp if the walk used it */
+	if ((other_place(e, s, b) | ((e->fp ^ s->fp) & e->fp_mask)) != 0)
 		return 0;
 	if (e->epoch != ht_fpwalk_epoch())
 		return 0;
@@ -60,8 +66,7 @@ int ht_walkmemo_find(struct ht_walkmemo *m, const struct ht_fpw_start *s,
 	}
 	look->any_ent = slot(m, start);
 	e = look->any_ent;
-	if (((e->pc ^ s->pc) | (e->sp ^ s->sp) | (e->lo ^ b->lo) | (e->hi ^ b->hi)) == 0 &&
-	    !e->fp_mask && e->nreads) {
+	if (!other_place(e, s, b) && !e->fp_mask && e->nreads) {
 		/* this start's entry, for a walk that did not use fp: its first
 		 * word (in [sp, hi), as sp and the bounds are the same) is the
 		 * return address into the caller; another value there is

@@ -63,3 +63,12 @@ cold_rows_shown() {
 	grep -Eq 'symbolizing [0-9,]+/[0-9,]+' "$TUI_SCREEN" &&
 		tui_rows | grep -v '\[symbolizing\]' | grep -q 'heaptop'
 }
+
+# cold_setup: the screens' cold profile (100,000 stacks of six frames over
+# heaptop's code) in $WORK/cold.heap, named by $prof; skips without
+# readelf
+cold_setup() {
+	command -v readelf >/dev/null 2>&1 || skip "readelf is not installed"
+	prof="$WORK/cold.heap"
+	coldprof 100000 6 "$HEAPTOP" "$prof" || fail "cannot write the profile"
+}

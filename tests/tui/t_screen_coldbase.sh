@@ -9,10 +9,7 @@
 . "$HT_SRCDIR/tests/lib.sh"
 . "$HT_SRCDIR/tests/tui/tui.sh"
 . "$HT_SRCDIR/tests/tui/coldprof.sh"
-command -v readelf >/dev/null 2>&1 || skip "readelf is not installed"
-
-prof="$WORK/cold.heap"
-coldprof 100000 6 "$HEAPTOP" "$prof" || fail "cannot write the profile"
+cold_setup
 
 tui_launch 150 45 --load "$prof"
 check "rows shown while symbolizing" tui_wait_fn 60 cold_rows_shown

@@ -9,10 +9,7 @@
 . "$HT_SRCDIR/tests/lib.sh"
 . "$HT_SRCDIR/tests/tui/tui.sh"
 . "$HT_SRCDIR/tests/tui/coldprof.sh"
-command -v readelf >/dev/null 2>&1 || skip "readelf is not installed"
-
-prof="$WORK/cold.heap"
-coldprof 100000 6 "$HEAPTOP" "$prof" || fail "cannot write the profile"
+cold_setup
 "$HEAPTOP" --load "$prof" --batch >"$WORK/batch.txt" 2>"$WORK/batch.err" \
 	|| fail "--batch failed: $(cat "$WORK/batch.err")"
 # the batch's rows (in-use, site function) and its number of sites

@@ -149,6 +149,7 @@ static void test_scratch_persists(void **state)
 	assert_ptr_equal(a.scratch, b.scratch);
 	assert_int_equal((uintptr_t)a.scratch & 4095, 0);
 	assert_true(a.sp < (uintptr_t)a.scratch);
+	assert_int_equal(a.seen, 0);
 	assert_int_equal(b.seen, a.seen + 1);
 }
 

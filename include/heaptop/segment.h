@@ -19,6 +19,11 @@
  *   | struct ht_seg_stack[cap]      |  open-addressed stack table + counters
  *   +-------------------------------+ frames_off
  *   | uint64_t frames[cap]          |  return addresses, innermost first
+ *   +-------------------------------+ counts_off (page aligned)
+ *   | stripe 0: struct ht_seg_stripe|  per-CPU sample counts
+ *   |   struct ht_seg_counts[cap]   |  per-stack counters, by counts_idx
+ *   | stripe 1 ... (counts_stride   |
+ *   |   bytes each)                 |
  *   +-------------------------------+ ring_off (page aligned)
  *   | struct ht_seg_ring            |  event ring header
  *   | struct ht_seg_event[cap]      |  fixed-size event slots
@@ -41,8 +46,9 @@
 #include <stdint.h>
 
 #define HT_SEG_MAGIC UINT64_C(0x31504f5450414548) /* "HEAPTOP1" little-endian */
-#define HT_SEG_MAJOR 1
-#define HT_SEG_MINOR 3
+#define HT_SEG_MAJOR 2
+#define HT_SEG_MINOR 4 /* minors count on across majors: a reader's
+                         * "minor >= N" tests keep their meaning */
 
 /* Segment names: shm_open names without the leading '/', at most
  * HT_SEG_NAME_MAX bytes, characters [A-Za-z0-9._-] only. */
@@ -116,9 +122,14 @@ struct ht_seg_header {
 	uint64_t reset_generation;/* bumped by each reset */
 	uint64_t reset_time_ns;   /* CLOCK_REALTIME of the last reset, 0 = none */
 
-	/* counters, monotonic since start (not cleared by reset) */
-	uint64_t samples;         /* sampled allocations recorded */
-	uint64_t sampled_frees;   /* frees of sampled addresses */
+	/* the counters' stripes (struct ht_seg_stripe, then the stacks'
+	 * struct ht_seg_counts[stacks_cap]): counts_stripes of them, a power
+	 * of two, counts_stride bytes apart from counts_off (page aligned) */
+	uint64_t counts_off;
+	uint64_t counts_stride;
+
+	/* counters, monotonic since start (not cleared by reset); the
+	 * samples and the sampled frees are counted per stripe */
 	uint64_t allocs_seen;     /* approximate: sampled threads' alloc calls
 	                           * are not counted exactly; informational */
 	uint64_t ring_drops;      /* events dropped because the ring was full */
@@ -163,7 +174,11 @@ struct ht_seg_header {
 	uint64_t walked;          /* samples unwound by the frame-pointer
 	                           * walker (counted per thread in batches of
 	                           * 64: approximate) */
-	uint64_t reserved[1];     /* zero; room for minor additions */
+	uint32_t counts_stripes;  /* stripes laid out, a power of two <= 64 */
+	uint32_t reserved;        /* zero */
+	uint64_t stripes_used;    /* bit s set once stripe s holds anything:
+	                           * a reader sums those stripes only (the
+	                           * others may never have been touched) */
 };
 
 /* What astat[] holds (astat_kind).
@@ -296,20 +311,38 @@ struct ht_seg_module {
 
 /*
  * A stack table entry.  Open addressing, linear probing, never deleted.
- * `hash` is 0 while empty; the runtime writes frames_idx and depth first and
- * publishes the entry with a release store of `hash`.  A reader that sees
- * hash != 0 (acquire) may read frames[frames_idx .. frames_idx + depth).
- *
- * Counters follow jemalloc's prof_cnt: cur* = in use now, cum* = allocated
- * since the last reset.  *_objs/_bytes are raw sample counts and the sampled
- * objects' requested sizes; est_* are unbiased estimates in fixed point
- * (HT_EST_SHIFT): each sample of size z at rate R adds 1/(1 - e^(-z/R))
- * objects and z/(1 - e^(-z/R)) bytes.  Reset zeroes all eight.
+ * `hash` is 0 while empty; the runtime writes frames_idx, depth and
+ * counts_idx first and publishes the entry with a release store of `hash`.
+ * A reader that sees hash != 0 (acquire) may read
+ * frames[frames_idx .. frames_idx + depth) and the stack's counters at
+ * counts_idx (< stacks_cap) of each stripe.  counts_idx numbers the entries
+ * in the order they were made, so the counters of a few stacks sit in a
+ * few pages of each stripe.
  */
 struct ht_seg_stack {
 	uint64_t hash;            /* 0 = empty */
 	uint32_t frames_idx;      /* index into the frames array */
 	uint32_t depth;           /* frames, 0 when the unwinder failed */
+	uint32_t counts_idx;      /* its counters in each stripe */
+	uint32_t reserved;        /* zero */
+};
+
+/*
+ * A stack's counters, one set per stripe.  A sample or a sampled free
+ * changes the set of the stripe of the CPU it runs on, so threads on
+ * different CPUs never write the same lines; the stack's counters are the
+ * sums over the stripes in use (ht_seg_counts_sum).  Arithmetic is modulo
+ * 2^64: an object sampled on one CPU and freed on another leaves one
+ * stripe "negative", and a sum of in-use counters read while they change
+ * may be briefly negative (a reader takes it as zero).
+ *
+ * Counters follow jemalloc's prof_cnt: cur* = in use now, cum* = allocated
+ * since the last reset.  *_objs/_bytes are raw sample counts and the sampled
+ * objects' requested sizes; est_* are unbiased estimates in fixed point
+ * (HT_EST_SHIFT): each sample of size z at rate R adds 1/(1 - e^(-z/R))
+ * objects and z/(1 - e^(-z/R)) bytes.  Reset zeroes them all.
+ */
+struct ht_seg_counts {
 	uint64_t cur_objs;        /* raw sampled objects in use */
 	uint64_t cur_bytes;       /* raw sampled bytes in use */
 	uint64_t cum_objs;        /* raw sampled objects since reset */
@@ -325,6 +358,77 @@ struct ht_seg_stack {
 	uint64_t var_cur_bytes;   /* bytes^2 / 2^HT_VAR_BYTES_SHIFT, integer */
 	uint64_t var_cum_bytes;   /* same, since reset */
 };
+
+/* The head of a stripe (one cache line), followed by its
+ * struct ht_seg_counts[stacks_cap].  Monotonic since start. */
+struct ht_seg_stripe {
+	uint64_t samples;         /* sampled allocations recorded */
+	uint64_t sampled_frees;   /* frees of sampled addresses */
+	uint64_t reserved[6];
+};
+
+#define HT_SEG_MAX_STRIPES 64
+
+/* The address of stripe s's counters of entry k (no checks: a reader
+ * validates counts_off, counts_stride, counts_stripes and k first). */
+static inline const struct ht_seg_counts *
+ht_seg_counts_at(const void *seg, uint64_t counts_off, uint64_t stride,
+		 uint32_t s, uint32_t k)
+{
+	const unsigned char *b = (const unsigned char *)seg + counts_off +
+				 (uint64_t)s * stride + sizeof(struct ht_seg_stripe);
+
+	return (const struct ht_seg_counts *)(const void *)b + k;
+}
+
+/* Entry k's counters summed over the stripes in `used` (a mask of at most
+ * the laid-out stripes), each word read once with a relaxed load; in-use
+ * sums that read negative are zero. */
+static inline void ht_seg_counts_sum(const void *seg, uint64_t counts_off, uint64_t stride,
+				     uint64_t used, uint32_t k, struct ht_seg_counts *out)
+{
+	enum { N = sizeof(struct ht_seg_counts) / sizeof(uint64_t) };
+	uint64_t sum[N] = { 0 };
+
+	for (uint32_t s = 0; used; s++, used >>= 1) {
+		const uint64_t *c;
+
+		if (!(used & 1))
+			continue;
+		c = (const uint64_t *)(const void *)ht_seg_counts_at(seg, counts_off, stride, s, k);
+		for (unsigned i = 0; i < N; i++)
+			sum[i] += __atomic_load_n(&c[i], __ATOMIC_RELAXED);
+	}
+	out->cur_objs = (int64_t)sum[0] < 0 ? 0 : sum[0];
+	out->cur_bytes = (int64_t)sum[1] < 0 ? 0 : sum[1];
+	out->cum_objs = sum[2];
+	out->cum_bytes = sum[3];
+	out->est_cur_objs = (int64_t)sum[4] < 0 ? 0 : sum[4];
+	out->est_cur_bytes = (int64_t)sum[5] < 0 ? 0 : sum[5];
+	out->est_cum_objs = sum[6];
+	out->est_cum_bytes = sum[7];
+	out->var_cur_objs = (int64_t)sum[8] < 0 ? 0 : sum[8];
+	out->var_cur_bytes = (int64_t)sum[9] < 0 ? 0 : sum[9];
+	out->var_cum_bytes = sum[10];
+}
+
+/* The samples and sampled frees summed over the stripes in `used`. */
+static inline void ht_seg_stripes_sum(const void *seg, uint64_t counts_off, uint64_t stride,
+				      uint64_t used, uint64_t *samples, uint64_t *frees)
+{
+	*samples = 0;
+	*frees = 0;
+	for (uint32_t s = 0; used; s++, used >>= 1) {
+		const struct ht_seg_stripe *head;
+
+		if (!(used & 1))
+			continue;
+		head = (const struct ht_seg_stripe *)(const void *)
+			((const unsigned char *)seg + counts_off + (uint64_t)s * stride);
+		*samples += __atomic_load_n(&head->samples, __ATOMIC_RELAXED);
+		*frees += __atomic_load_n(&head->sampled_frees, __ATOMIC_RELAXED);
+	}
+}
 
 /* Event ring: bounded multi-producer single-consumer queue (Vyukov).  A
  * producer claims index h = head with CAS if event[h % cap].seq == h, fills
@@ -363,14 +467,14 @@ _Static_assert(sizeof(struct ht_seg_header) % 8 == 0, "header size");
 _Static_assert(offsetof(struct ht_seg_header, magic) == 0, "magic first");
 _Static_assert(sizeof(struct ht_seg_control) <= 4096, "control fits a page");
 _Static_assert(sizeof(struct ht_seg_module) == 80, "module entry");
-_Static_assert(sizeof(struct ht_seg_stack) == 104, "stack entry");
+_Static_assert(sizeof(struct ht_seg_stack) == 24, "stack entry");
+_Static_assert(sizeof(struct ht_seg_counts) == 88, "a stack's counters");
+_Static_assert(sizeof(struct ht_seg_stripe) == 64, "a stripe's head: one line");
 _Static_assert(sizeof(struct ht_seg_ring) == 64, "ring header");
 _Static_assert(sizeof(struct ht_seg_event) == 64, "event slot");
 _Static_assert(offsetof(struct ht_seg_header, astat_kind) == 1544 &&
-	       offsetof(struct ht_seg_header, budget_ppm) + 5 * 8 ==
-	       sizeof(struct ht_seg_header), "header: minor 2 fields take reserved[0..7]");
-_Static_assert(offsetof(struct ht_seg_header, reserved) + 8 == sizeof(struct ht_seg_header),
-	       "header: minor 3 fields take reserved[0..3] of minor 2");
-_Static_assert(sizeof(struct ht_seg_header) == 1648, "header size (minors 1 to 3)");
+	       offsetof(struct ht_seg_header, budget_ppm) + 6 * 8 ==
+	       sizeof(struct ht_seg_header), "header: the budget and the stripes last");
+_Static_assert(sizeof(struct ht_seg_header) == 1656, "header size (major 2)");
 
 #endif /* HEAPTOP_SEGMENT_H */

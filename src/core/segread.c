@@ -209,6 +209,19 @@ static int check_header(const struct ht_seg_header *h, uint64_t size,
 	SECTION(h->stacks_off, h->stacks_cap, sizeof(struct ht_seg_stack),
 	        "stacks");
 	SECTION(h->frames_off, h->frames_cap, sizeof(uint64_t), "frames");
+	if (h->counts_stripes == 0 || h->counts_stripes > HT_SEG_MAX_STRIPES ||
+	    (h->counts_stripes & (h->counts_stripes - 1)) ||
+	    h->counts_stride < sizeof(struct ht_seg_stripe) +
+	                       (uint64_t)h->stacks_cap * sizeof(struct ht_seg_counts) ||
+	    h->counts_stride % 8 || h->counts_off % 8 ||
+	    !range_ok(h->counts_off, h->counts_stripes, h->counts_stride, size)) {
+		ht_cause_set(cause, "corrupt segment: counters section (offset "
+		          "%llu, %u stripes of %llu bytes) outside the segment "
+		          "or too small for %u stacks",
+		          (unsigned long long)h->counts_off, h->counts_stripes,
+		          (unsigned long long)h->counts_stride, h->stacks_cap);
+		return -EINVAL;
+	}
 	SECTION(h->ring_off, 1, sizeof(struct ht_seg_ring), "ring");
 	if (h->ring_off % (uint64_t)page) {
 		ht_cause_set(cause, "corrupt segment: ring section at %llu is not "
@@ -494,22 +507,39 @@ static int copy_modules(struct ht_segread *r, uint32_t *count, char **cause)
 	return -EBUSY;
 }
 
-static void fill_counts(struct ht_counts *c, const struct ht_seg_stack *e)
+/* The stripes a reader sums: those the runtime says it used, of those
+ * laid out. */
+static uint64_t stripes_used(const struct ht_segread *r)
+{
+	const struct ht_seg_header *h = (const void *)r->base;
+	uint64_t all = r->lay.counts_stripes >= 64 ? ~UINT64_C(0)
+	               : (UINT64_C(1) << r->lay.counts_stripes) - 1;
+
+	return ld64(&h->stripes_used) & all;
+}
+
+/* Stack entry k's counters (counts_idx checked by the caller) summed over
+ * the stripes in `used`. */
+static void fill_counts(const struct ht_segread *r, uint64_t used, uint32_t k,
+                        struct ht_counts *c)
 {
 	const double one = (double)HT_EST_ONE;
 	const double vb = (double)(UINT64_C(1) << HT_VAR_BYTES_SHIFT);
+	struct ht_seg_counts sum, *e = &sum;
 
-	c->raw_cur_objs = ld64(&e->cur_objs);
-	c->raw_cur_bytes = ld64(&e->cur_bytes);
-	c->raw_cum_objs = ld64(&e->cum_objs);
-	c->raw_cum_bytes = ld64(&e->cum_bytes);
-	c->cur_objs = (double)ld64(&e->est_cur_objs) / one;
-	c->cur_bytes = (double)ld64(&e->est_cur_bytes) / one;
-	c->cum_objs = (double)ld64(&e->est_cum_objs) / one;
-	c->cum_bytes = (double)ld64(&e->est_cum_bytes) / one;
-	c->var_cur_objs = (double)ld64(&e->var_cur_objs) / one;
-	c->var_cur_bytes = (double)ld64(&e->var_cur_bytes) * vb;
-	c->var_cum_bytes = (double)ld64(&e->var_cum_bytes) * vb;
+	ht_seg_counts_sum(r->base, r->lay.counts_off, r->lay.counts_stride, used, k, &sum);
+
+	c->raw_cur_objs = e->cur_objs;
+	c->raw_cur_bytes = e->cur_bytes;
+	c->raw_cum_objs = e->cum_objs;
+	c->raw_cum_bytes = e->cum_bytes;
+	c->cur_objs = (double)e->est_cur_objs / one;
+	c->cur_bytes = (double)e->est_cur_bytes / one;
+	c->cum_objs = (double)e->est_cum_objs / one;
+	c->cum_bytes = (double)e->est_cum_bytes / one;
+	c->var_cur_objs = (double)e->var_cur_objs / one;
+	c->var_cur_bytes = (double)e->var_cur_bytes * vb;
+	c->var_cum_bytes = (double)e->var_cum_bytes * vb;
 }
 
 static enum ht_proc_state map_state(uint32_t s)
@@ -587,13 +617,14 @@ static void read_astat(const struct ht_seg_header *h, struct ht_alloc_stats *a)
 static void read_status(struct ht_segread *r, struct ht_segread_status *st)
 {
 	const struct ht_seg_header *h = (const void *)r->base;
-	uint64_t hb = ld64(&h->heartbeat_ns), now = mono_ns();
+	uint64_t hb = ld64(&h->heartbeat_ns), now = mono_ns(), frees;
 
 	st->state = map_state(ld32(&h->state));
 	st->exit_status = (int32_t)ld32((const uint32_t *)&h->exit_status);
 	st->exit_time_ns = ld64(&h->exit_time_ns);
 	st->rate = ld64(&h->rate);
-	st->samples = ld64(&h->samples);
+	ht_seg_stripes_sum(r->base, r->lay.counts_off, r->lay.counts_stride,
+	                   stripes_used(r), &st->samples, &frees);
 	st->ring_drops = ld64(&h->ring_drops);
 	st->stacks_full = ld64(&h->stacks_full);
 	st->alloc.flags = ld32(&h->alloc_flags);
@@ -678,6 +709,7 @@ static int read_snapshot(struct ht_segread *r, struct ht_profile *p,
 		(const void *)(r->base + r->lay.stacks_off);
 	const uint64_t *frames = (const void *)(r->base + r->lay.frames_off);
 	struct ht_segread_status st;
+	uint64_t used_stripes = stripes_used(r);
 	uint32_t nmods = 0, used;
 	size_t cap = 0;
 	int err;
@@ -698,8 +730,8 @@ static int read_snapshot(struct ht_segread *r, struct ht_profile *p,
 	                  ? st.exit_time_ns : 0;
 	p->snapshot_time_ns = real_ns();
 	p->reset_generation = ld64(&h->reset_generation);
-	p->samples = ld64(&h->samples);
-	p->sampled_frees = ld64(&h->sampled_frees);
+	ht_seg_stripes_sum(r->base, r->lay.counts_off, r->lay.counts_stride,
+	                   used_stripes, &p->samples, &p->sampled_frees);
 	p->ring_drops = ld64(&h->ring_drops);
 	p->stacks_full = ld64(&h->stacks_full);
 	p->addrs_full = ld64(&h->addrs_full);
@@ -765,17 +797,25 @@ static int read_snapshot(struct ht_segread *r, struct ht_profile *p,
 	for (uint32_t i = 0; i < r->lay.stacks_cap; i++) {
 		const struct ht_seg_stack *e = &tab[i];
 		struct ht_stack *s;
-		uint32_t idx, depth;
+		uint32_t idx, depth, counts_idx;
 
 		if (!__atomic_load_n(&e->hash, __ATOMIC_ACQUIRE))
 			continue;
 		idx = ld32(&e->frames_idx);
 		depth = ld32(&e->depth);
+		counts_idx = ld32(&e->counts_idx);
 		if (depth > HT_MAX_DEPTH_LIMIT ||
 		    (uint64_t)idx + depth > r->lay.frames_cap) {
 			ht_cause_set(cause, "corrupt segment: stack %u has frames "
 			          "%u+%u (table of %u, depth limit %d)", i, idx,
 			          depth, r->lay.frames_cap, HT_MAX_DEPTH_LIMIT);
+			err = -EINVAL;
+			return err;
+		}
+		if (counts_idx >= r->lay.stacks_cap) {
+			ht_cause_set(cause, "corrupt segment: stack %u has its "
+			          "counters at %u (room for %u)", i, counts_idx,
+			          r->lay.stacks_cap);
 			err = -EINVAL;
 			return err;
 		}
@@ -800,7 +840,7 @@ static int read_snapshot(struct ht_segread *r, struct ht_profile *p,
 		p->nstacks++;
 		for (uint32_t k = 0; k < depth; k++)
 			s->pcs[k] = ld64(&frames[idx + k]);
-		fill_counts(&s->counts, e);
+		fill_counts(r, used_stripes, counts_idx, &s->counts);
 	}
 	ht_profile_sum(p);
 	return 0;

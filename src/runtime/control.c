@@ -80,7 +80,10 @@ struct budget_mark {
 
 static void budget_take(struct ht_seg_header *h, struct budget_mark *m)
 {
-	m->samples = __atomic_load_n(&h->samples, __ATOMIC_RELAXED);
+	uint64_t frees;
+
+	(void)h;
+	ht_stacks_totals(&ht_rt.stacks, &m->samples, &frees);
 	m->cost_ns = __atomic_load_n(&ht_rt.cost_ns, __ATOMIC_RELAXED);
 	m->timed = __atomic_load_n(&ht_rt.cost_timed, __ATOMIC_RELAXED);
 	m->cpu_ns = ht_now_ns(CLOCK_PROCESS_CPUTIME_ID);

@@ -100,15 +100,14 @@ static void wse(struct wbuf *w, double var)
 /* "  # se: ..." after a stack's counts: the standard errors of its
  * estimates, which the pre-adjusted counts cannot carry for a stack of
  * mixed sizes (share/doc/formats.md, "Standard errors"). */
-static void wstderr(struct wbuf *w, const struct ht_seg_stack *e)
+static void wstderr(struct wbuf *w, const struct ht_seg_counts *e)
 {
 	const double vb = (double)(UINT64_C(1) << HT_VAR_BYTES_SHIFT);
 
 	wstr(w, "  # se:");
-	wse(w, (double)__atomic_load_n(&e->var_cur_objs, __ATOMIC_RELAXED) /
-	       (double)HT_EST_ONE);
-	wse(w, (double)__atomic_load_n(&e->var_cur_bytes, __ATOMIC_RELAXED) * vb);
-	wse(w, (double)__atomic_load_n(&e->var_cum_bytes, __ATOMIC_RELAXED) * vb);
+	wse(w, (double)e->var_cur_objs / (double)HT_EST_ONE);
+	wse(w, (double)e->var_cur_bytes * vb);
+	wse(w, (double)e->var_cum_bytes * vb);
 	wstr(w, "\n");
 }
 
@@ -129,20 +128,21 @@ void ht_dump_adjust(uint64_t est_objs, uint64_t est_bytes, uint64_t rate,
 	*s = (uint64_t)llround(b * p);
 }
 
-/* The four written counts of a stack: cur objs, cur bytes, cum objs, cum
- * bytes.  Returns 0 when all are zero or the stack is not dumpable. */
-static int stack_counts(const struct ht_dump_src *src, const struct ht_seg_stack *e,
+/* The four written counts of stack i: cur objs, cur bytes, cum objs, cum
+ * bytes, from its counters summed over the stripes (*sum).  Returns 0 when
+ * all are zero or the stack is not dumpable. */
+static int stack_counts(const struct ht_dump_src *src, uint32_t i, struct ht_seg_counts *sum,
 			uint64_t c[4])
 {
+	const struct ht_stack_table *t = src->stacks;
+	const struct ht_seg_stack *e = &t->entries[i];
+
 	if (!__atomic_load_n(&e->hash, __ATOMIC_ACQUIRE) || e->depth == 0 ||
-	    e->frames_idx > src->frames_cap || e->depth > src->frames_cap - e->frames_idx)
+	    e->frames_idx > t->frames_cap || e->depth > t->frames_cap - e->frames_idx)
 		return 0;
-	ht_dump_adjust(__atomic_load_n(&e->est_cur_objs, __ATOMIC_RELAXED),
-		       __atomic_load_n(&e->est_cur_bytes, __ATOMIC_RELAXED),
-		       src->rate, &c[0], &c[1]);
-	ht_dump_adjust(__atomic_load_n(&e->est_cum_objs, __ATOMIC_RELAXED),
-		       __atomic_load_n(&e->est_cum_bytes, __ATOMIC_RELAXED),
-		       src->rate, &c[2], &c[3]);
+	ht_stacks_counts(t, i, sum);
+	ht_dump_adjust(sum->est_cur_objs, sum->est_cur_bytes, src->rate, &c[0], &c[1]);
+	ht_dump_adjust(sum->est_cum_objs, sum->est_cum_bytes, src->rate, &c[2], &c[3]);
 	return (c[0] | c[1] | c[2] | c[3]) != 0;
 }
 
@@ -203,6 +203,7 @@ int ht_dump_write(const struct ht_dump_src *src, const char *path)
 {
 	char tmp[1100];
 	uint64_t tot[4] = { 0, 0, 0, 0 }, c[4];
+	struct ht_seg_counts sum;
 	struct wbuf w;
 	int err;
 
@@ -215,8 +216,8 @@ int ht_dump_write(const struct ht_dump_src *src, const char *path)
 	w.err = 0;
 	w.len = 0;
 
-	for (uint32_t i = 0; i < src->stacks_cap; i++) {
-		if (!stack_counts(src, &src->stacks[i], c))
+	for (uint32_t i = 0; i < src->stacks->cap; i++) {
+		if (!stack_counts(src, i, &sum, c))
 			continue;
 		for (int k = 0; k < 4; k++)
 			tot[k] += c[k];
@@ -225,19 +226,19 @@ int ht_dump_write(const struct ht_dump_src *src, const char *path)
 	wnum(&w, src->rate ? src->rate : 1, 10);
 	wstr(&w, "\n");
 	wcounts(&w, tot);
-	for (uint32_t i = 0; i < src->stacks_cap; i++) {
-		const struct ht_seg_stack *e = &src->stacks[i];
+	for (uint32_t i = 0; i < src->stacks->cap; i++) {
+		const struct ht_seg_stack *e = &src->stacks->entries[i];
 
-		if (!stack_counts(src, e, c))
+		if (!stack_counts(src, i, &sum, c))
 			continue;
 		wstr(&w, "@");
 		for (uint32_t d = 0; d < e->depth; d++) {
 			wstr(&w, " 0x");
-			wnum(&w, src->frames[e->frames_idx + d], 16);
+			wnum(&w, src->stacks->frames[e->frames_idx + d], 16);
 		}
 		wstr(&w, "\n");
 		wcounts(&w, c);
-		wstderr(&w, e);
+		wstderr(&w, &sum);
 	}
 	wstr(&w, "\nMAPPED_LIBRARIES:\n");
 	copy_file(&w, src->maps_path);

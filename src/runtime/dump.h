@@ -14,11 +14,10 @@
 
 #include <heaptop/segment.h>
 
+#include "runtime/stacks.h"
+
 struct ht_dump_src {
-	const struct ht_seg_stack *stacks;
-	uint32_t stacks_cap;
-	const uint64_t *frames;
-	uint32_t frames_cap;
+	const struct ht_stack_table *stacks; /* entries, frames, counters */
 	uint64_t rate;          /* written as heap_v2/<rate> */
 	const char *maps_path;  /* copied after MAPPED_LIBRARIES: */
 };

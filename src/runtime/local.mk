@@ -21,6 +21,7 @@ libhtrt_la_SOURCES = \
 	src/runtime/budget.h src/runtime/budget.c \
 	src/runtime/ring.h src/runtime/ring.c \
 	src/runtime/stacks.h src/runtime/stacks.c \
+	src/runtime/cpu.h src/runtime/cpu.c \
 	src/runtime/addrmap.h src/runtime/addrmap.c \
 	src/runtime/ownstack.h src/runtime/ownstack.c \
 	src/runtime/phase.h src/runtime/phase.c \

@@ -290,6 +290,7 @@ struct sample {
 	int unwind; /* 0: record without a backtrace */
 };
 
+_Static_assert(HT_SEG_DEF_STRIPES <= HT_STACK_STRIPES, "a lock set for every stripe laid out");
 _Static_assert(sizeof(struct ht_walkmemo) <= HT_OWNSTACK_SCRATCH,
 	       "the walks' memo lives in a pool stack's scratch area");
 
@@ -355,6 +356,7 @@ static void record(void *arg, void *scratch)
 	struct ht_addr_rec rec, old;
 	uint32_t idx;
 	uint64_t gen;
+	unsigned stripe;
 	int r;
 	HT_PHASE_START(ph);
 
@@ -374,7 +376,8 @@ static void record(void *arg, void *scratch)
 	HT_PHASE_MARK(ph, HT_PH_CLOCK);
 	if (stack_of(s, scratch, buf, &idx) < 0)
 		return;
-	ht_stacks_prefetch(&ht_rt.stacks, idx);
+	stripe = ht_stacks_stripe(&ht_rt.stacks);
+	ht_stacks_prefetch(&ht_rt.stacks, stripe, idx);
 	HT_PHASE_MARK(ph, HT_PH_STACK);
 	gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
 	rec.addr = (uint64_t)(uintptr_t)s->p;
@@ -387,10 +390,9 @@ static void record(void *arg, void *scratch)
 		return;
 	}
 	HT_PHASE_MARK(ph, HT_PH_MAP);
-	if (r == 1 && old.gen == (uint32_t)gen)
-		ht_stacks_sub(&ht_rt.stacks, old.stack, old.size, &old.w);
-	ht_stacks_add(&ht_rt.stacks, idx, s->size, &rec.w);
-	count(&h->samples);
+	if (r == 1)
+		ht_stacks_sub(&ht_rt.stacks, stripe, old.stack, old.size, &old.w, old.gen);
+	ht_stacks_add(&ht_rt.stacks, stripe, idx, s->size, &rec.w, rec.gen);
 	HT_PHASE_MARK(ph, HT_PH_COUNT);
 	push_rec_event(HT_EV_ALLOC, &rec, rec.born_ns);
 	account(h, rec.born_ns);
@@ -438,15 +440,13 @@ int ht_take(void *p, struct ht_addr_rec *rec)
 
 void ht_settle_free(const struct ht_addr_rec *rec)
 {
-	struct ht_seg_header *h = ht_rt.seg.hdr;
-	uint64_t gen = __atomic_load_n(&h->reset_generation, __ATOMIC_ACQUIRE);
 	/* with a budget, a sample's cost includes its free */
 	uint64_t t0 = ht_rt.budget_ppm ? ht_now_ns(CLOCK_MONOTONIC) : 0;
+	unsigned stripe = ht_stacks_stripe(&ht_rt.stacks);
 	HT_PHASE_START(ph);
 
-	if (rec->gen == (uint32_t)gen)
-		ht_stacks_sub(&ht_rt.stacks, rec->stack, rec->size, &rec->w);
-	count(&h->sampled_frees);
+	ht_stacks_sub(&ht_rt.stacks, stripe, rec->stack, rec->size, &rec->w, rec->gen);
+	ht_stacks_count_free(&ht_rt.stacks, stripe);
 	push_rec_event(HT_EV_FREE, rec, 0);
 	if (t0)
 		ht_tls.acc_ns += ht_now_ns(CLOCK_MONOTONIC) - t0;
@@ -552,10 +552,7 @@ int ht_cmd_dump(const char *path)
 		pthread_mutex_unlock(&ht_rt.cmd_lock);
 		return err;
 	}
-	src.stacks = ht_rt.seg.stacks;
-	src.stacks_cap = ht_rt.seg.hdr->stacks_cap;
-	src.frames = ht_rt.seg.frames;
-	src.frames_cap = ht_rt.seg.hdr->frames_cap;
+	src.stacks = &ht_rt.stacks;
 	src.rate = __atomic_load_n(&ht_rt.rate, __ATOMIC_RELAXED);
 	src.maps_path = "/proc/self/maps";
 	err = ht_dump_write(&src, path);
@@ -751,7 +748,9 @@ static int create_segment(const char *base, int with_pid, uint32_t flags,
 	h->heartbeat_ns = h->start_mono_ns;
 	ht_strlcpy(ht_rt.name, name, sizeof ht_rt.name);
 	ht_stacks_attach(&ht_rt.stacks, ht_rt.seg.stacks, h->stacks_cap, ht_rt.seg.frames,
-			 h->frames_cap, &h->stacks_used, &h->frames_used);
+			 h->frames_cap, &h->stacks_used, &h->frames_used, ht_rt.seg.counts,
+			 ht_rt.seg.counts_stride, ht_rt.seg.stripes, &h->stripes_used,
+			 &h->reset_generation);
 	if (prev) {
 		struct ht_seg_header *ph = prev;
 		ht_strlcpy(ph->next_name, name, sizeof ph->next_name);
@@ -919,12 +918,14 @@ static void on_exit_handler(int status, void *arg)
 		final_dump(h);
 	if (ht_rt.unwind_check) {
 		char w[48], d[24];
+		uint64_t samples, frees;
 		size_t k;
 
 		/* "walked W/S samples": the rest went to libunwind */
 		k = ht_fmt_u64(w, __atomic_load_n(&check_walked, __ATOMIC_RELAXED), 10);
 		w[k++] = '/';
-		ht_fmt_u64(w + k, __atomic_load_n(&h->samples, __ATOMIC_RELAXED), 10);
+		ht_stacks_totals(&ht_rt.stacks, &samples, &frees);
+		ht_fmt_u64(w + k, samples, 10);
 		ht_fmt_u64(d, __atomic_load_n(&check_differ, __ATOMIC_RELAXED), 10);
 		ht_log3("unwind check: walked ", w, " samples");
 		ht_log3("unwind check: differed from libunwind ", d, NULL);
@@ -1046,6 +1047,7 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 	}
 	config(base, sizeof base, &explicit_name);
 	ht_sampler_init(); /* the ziggurat's tables, before the first draw */
+	ht_cpu_init();
 	/* before the program's code: its jemalloc reads its configuration
 	 * once, at its first call */
 	ht_allocator_prepare(ht_rt.rate);

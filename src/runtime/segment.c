@@ -29,10 +29,26 @@ void ht_seg_default_caps(struct ht_seg_caps *caps)
 	caps->ring = HT_SEG_DEF_RING;
 	caps->modules = HT_SEG_DEF_MODULES;
 	caps->strings = HT_SEG_DEF_STRINGS;
+	caps->stripes = ht_seg_stripes_for(sysconf(_SC_NPROCESSORS_CONF));
+}
+
+uint32_t ht_seg_stripes_for(long cpus)
+{
+	uint32_t n = 1;
+
+	while (n < HT_SEG_DEF_STRIPES && (long)n < cpus)
+		n *= 2;
+	return n;
+}
+
+/* The stripes laid out: at least one. */
+static uint32_t stripes_of(const struct ht_seg_caps *c)
+{
+	return c->stripes ? c->stripes : 1;
 }
 
 struct layout {
-	uint64_t control, modules, strings, stacks, frames, ring, total;
+	uint64_t control, modules, strings, stacks, frames, counts, stride, ring, total;
 };
 
 static void lay_out(const struct ht_seg_caps *c, struct layout *l)
@@ -42,7 +58,10 @@ static void lay_out(const struct ht_seg_caps *c, struct layout *l)
 	l->strings = l->modules + (uint64_t)c->modules * sizeof(struct ht_seg_module);
 	l->stacks = align_up(l->strings + c->strings, PAGE);
 	l->frames = l->stacks + (uint64_t)c->stacks * sizeof(struct ht_seg_stack);
-	l->ring = align_up(l->frames + (uint64_t)c->frames * sizeof(uint64_t), PAGE);
+	l->counts = align_up(l->frames + (uint64_t)c->frames * sizeof(uint64_t), PAGE);
+	l->stride = align_up(sizeof(struct ht_seg_stripe) +
+			     (uint64_t)c->stacks * sizeof(struct ht_seg_counts), PAGE);
+	l->ring = l->counts + l->stride * stripes_of(c);
 	l->total = align_up(l->ring + sizeof(struct ht_seg_ring) +
 			    (uint64_t)c->ring * sizeof(struct ht_seg_event), PAGE);
 }
@@ -79,6 +98,9 @@ void ht_seg_view_of(void *mem, struct ht_seg_view *v)
 	v->strings = b + h->strings_off;
 	v->stacks = (struct ht_seg_stack *)(b + h->stacks_off);
 	v->frames = (uint64_t *)(b + h->frames_off);
+	v->counts = (unsigned char *)(b + h->counts_off);
+	v->counts_stride = h->counts_stride;
+	v->stripes = h->counts_stripes;
 	v->ring = (struct ht_seg_ring *)(b + h->ring_off);
 	v->events = (struct ht_seg_event *)(b + h->ring_off + sizeof(struct ht_seg_ring));
 }
@@ -101,6 +123,9 @@ void ht_seg_format(void *mem, const struct ht_seg_caps *caps, struct ht_seg_view
 	h->strings_size = caps->strings;
 	h->stacks_off = l.stacks;
 	h->frames_off = l.frames;
+	h->counts_off = l.counts;
+	h->counts_stride = l.stride;
+	h->counts_stripes = stripes_of(caps);
 	h->ring_off = l.ring;
 	h->modules_cap = caps->modules;
 	h->stacks_cap = caps->stacks;

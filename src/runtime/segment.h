@@ -13,13 +13,17 @@
 
 #include <heaptop/segment.h>
 
-/* Default capacities: 64K stacks (6.5 MiB), frames for an average depth of
- * 24 (12 MiB), 4096 events, 1024 modules with 256 KiB of path strings. */
+/* Default capacities: 64K stacks (1.5 MiB, and 5.5 MiB of counters per
+ * stripe, touched in the order stacks are made), frames for an average
+ * depth of 24 (12 MiB), 4096 events, 1024 modules with 256 KiB of path
+ * strings; a stripe per CPU up to HT_SEG_DEF_STRIPES (CPUs beyond share
+ * them). */
 #define HT_SEG_DEF_STACKS 65536u
 #define HT_SEG_DEF_FRAMES (65536u * 24u)
 #define HT_SEG_DEF_RING 4096u
 #define HT_SEG_DEF_MODULES 1024u
 #define HT_SEG_DEF_STRINGS (256u * 1024u)
+#define HT_SEG_DEF_STRIPES 16u
 
 struct ht_seg_caps {
 	uint32_t stacks;   /* power of two */
@@ -27,6 +31,7 @@ struct ht_seg_caps {
 	uint32_t ring;     /* power of two */
 	uint32_t modules;
 	uint32_t strings;  /* bytes */
+	uint32_t stripes;  /* power of two, <= HT_SEG_DEF_STRIPES (0: 1) */
 };
 
 /* Pointers into a mapped segment. */
@@ -39,12 +44,19 @@ struct ht_seg_view {
 	char *strings;
 	struct ht_seg_stack *stacks;
 	uint64_t *frames;
+	unsigned char *counts; /* stripe 0's head */
+	uint64_t counts_stride;
+	uint32_t stripes;
 	struct ht_seg_ring *ring;
 	struct ht_seg_event *events;
 };
 
 /* The default capacities. */
 void ht_seg_default_caps(struct ht_seg_caps *caps);
+
+/* The stripes for `cpus` CPUs: the power of two at or above it, at most
+ * HT_SEG_DEF_STRIPES (1 when unknown). */
+uint32_t ht_seg_stripes_for(long cpus);
 
 /* Total bytes of a segment with these capacities (page multiple). */
 size_t ht_seg_size(const struct ht_seg_caps *caps);

@@ -14,10 +14,15 @@
 
 void ht_stacks_attach(struct ht_stack_table *t, struct ht_seg_stack *entries,
 		      uint32_t cap, uint64_t *frames, uint32_t frames_cap,
-		      uint32_t *used, uint32_t *frames_used)
+		      uint32_t *used, uint32_t *frames_used, unsigned char *counts,
+		      uint64_t stride, uint32_t stripes, uint64_t *stripes_used,
+		      const uint64_t *reset_gen)
 {
 	t->entries = entries;
 	t->frames = frames;
+	t->counts = counts;
+	t->stride = stride;
+	t->stripe_mask = (stripes && stripes <= HT_STACK_STRIPES ? stripes : 1) - 1;
 	t->cap = cap;
 	t->frames_cap = frames_cap;
 	t->max_used = cap - cap / 8;
@@ -25,6 +30,16 @@ void ht_stacks_attach(struct ht_stack_table *t, struct ht_seg_stack *entries,
 	memset(t->locks, 0, sizeof t->locks);
 	t->used = used;
 	t->frames_used = frames_used;
+	t->stripes_used = stripes_used;
+	t->stripes_marked = 0;
+	t->reset_gen = reset_gen;
+}
+
+/* Whether the reset generation is still gen (a stripe lock held: a reset
+ * zeroing this stripe's counters of the entry holds it too). */
+static int same_gen(const struct ht_stack_table *t, uint32_t gen)
+{
+	return (uint32_t)__atomic_load_n(t->reset_gen, __ATOMIC_ACQUIRE) == gen;
 }
 
 uint64_t ht_stacks_hash(const uint64_t *pcs, uint32_t depth)
@@ -113,6 +128,8 @@ int ht_stacks_intern(struct ht_stack_table *t, const uint64_t *pcs,
 	memcpy(&t->frames[fused], pcs, depth * sizeof *pcs);
 	t->entries[slot].frames_idx = fused;
 	t->entries[slot].depth = depth;
+	/* used < max_used < cap: the stripes have room for it */
+	t->entries[slot].counts_idx = used;
 	__atomic_store_n(t->frames_used, fused + depth, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->entries[slot].hash, h, __ATOMIC_RELEASE);
 	__atomic_store_n(t->used, used + 1, __ATOMIC_RELAXED);
@@ -121,9 +138,34 @@ int ht_stacks_intern(struct ht_stack_table *t, const uint64_t *pcs,
 	return 1;
 }
 
-static int *counter_lock(struct ht_stack_table *t, uint32_t idx)
+/* Entry idx's lock in stripe s, and its counters there. */
+static int *counter_lock(struct ht_stack_table *t, unsigned s, uint32_t idx)
 {
-	return &t->locks[idx & (HT_STACK_LOCKS - 1)].v;
+	return &t->locks[s][idx & (HT_STACK_LOCKS - 1)].v;
+}
+
+static struct ht_seg_stripe *stripe_head(const struct ht_stack_table *t, unsigned s)
+{
+	return (struct ht_seg_stripe *)(void *)(t->counts + (uint64_t)s * t->stride);
+}
+
+static struct ht_seg_counts *counts_of(const struct ht_stack_table *t, unsigned s, uint32_t idx)
+{
+	return (struct ht_seg_counts *)(void *)(t->counts + (uint64_t)s * t->stride +
+						sizeof(struct ht_seg_stripe)) +
+	       t->entries[idx].counts_idx;
+}
+
+/* Publish that stripe s holds counts, before its first write (a reader
+ * that sums it early reads zeros). */
+static void mark(struct ht_stack_table *t, unsigned s)
+{
+	uint64_t bit = UINT64_C(1) << s;
+
+	if (HT_LIKELY(__atomic_load_n(&t->stripes_marked, __ATOMIC_RELAXED) & bit))
+		return;
+	__atomic_fetch_or(&t->stripes_marked, bit, __ATOMIC_RELAXED);
+	__atomic_fetch_or(t->stripes_used, bit, __ATOMIC_RELEASE);
 }
 
 /* Under the entry's lock, the only writer: a load and a store that a
@@ -139,29 +181,28 @@ static void add(uint64_t *p, uint64_t v)
 #endif
 }
 
-static void sub_sat(uint64_t *p, uint64_t v)
+void ht_stacks_prefetch(struct ht_stack_table *t, unsigned s, uint32_t idx)
 {
-	uint64_t cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	const struct ht_seg_counts *c = counts_of(t, s, idx);
 
-	__atomic_store_n(p, cur > v ? cur - v : 0, __ATOMIC_RELAXED);
+	__builtin_prefetch(counter_lock(t, s, idx), 1);
+	__builtin_prefetch(&c->cur_objs, 1);
+	__builtin_prefetch(&c->var_cum_bytes, 1);
 }
 
-void ht_stacks_prefetch(struct ht_stack_table *t, uint32_t idx)
+void ht_stacks_add(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t size,
+		   const struct ht_weight *w, uint32_t gen)
 {
-	struct ht_seg_stack *e = &t->entries[idx];
+	struct ht_seg_counts *e = counts_of(t, s, idx);
+	int *lock = counter_lock(t, s, idx);
 
-	__builtin_prefetch(counter_lock(t, idx), 1);
-	__builtin_prefetch(&e->cur_objs, 1);
-	__builtin_prefetch(&e->var_cum_bytes, 1);
-}
-
-void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,
-		   const struct ht_weight *w)
-{
-	struct ht_seg_stack *e = &t->entries[idx];
-	int *lock = counter_lock(t, idx);
-
+	mark(t, s);
+	__atomic_fetch_add(&stripe_head(t, s)->samples, 1, __ATOMIC_RELAXED);
 	ht_spin_lock(lock);
+	if (HT_UNLIKELY(!same_gen(t, gen))) {
+		ht_spin_unlock(lock);
+		return;
+	}
 	add(&e->cur_objs, 1);
 	add(&e->cur_bytes, size);
 	add(&e->cum_objs, 1);
@@ -176,43 +217,64 @@ void ht_stacks_add(struct ht_stack_table *t, uint32_t idx, uint64_t size,
 	ht_spin_unlock(lock);
 }
 
-void ht_stacks_sub(struct ht_stack_table *t, uint32_t idx, uint64_t size,
-		   const struct ht_weight *w)
+void ht_stacks_sub(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t size,
+		   const struct ht_weight *w, uint32_t gen)
 {
-	struct ht_seg_stack *e = &t->entries[idx];
-	int *lock = counter_lock(t, idx);
+	struct ht_seg_counts *e = counts_of(t, s, idx);
+	int *lock = counter_lock(t, s, idx);
 
+	mark(t, s);
 	ht_spin_lock(lock);
-	sub_sat(&e->cur_objs, 1);
-	sub_sat(&e->cur_bytes, size);
-	sub_sat(&e->est_cur_objs, w->est_objs);
-	sub_sat(&e->est_cur_bytes, w->est_bytes);
-	sub_sat(&e->var_cur_objs, w->var_objs);
-	sub_sat(&e->var_cur_bytes, w->var_bytes);
+	if (HT_UNLIKELY(!same_gen(t, gen))) {
+		ht_spin_unlock(lock);
+		return;
+	}
+	/* modulo 2^64: the stripe's share of the stack may go "negative" */
+	add(&e->cur_objs, -(uint64_t)1);
+	add(&e->cur_bytes, -size);
+	add(&e->est_cur_objs, -w->est_objs);
+	add(&e->est_cur_bytes, -w->est_bytes);
+	add(&e->var_cur_objs, -w->var_objs);
+	add(&e->var_cur_bytes, -w->var_bytes);
 	ht_spin_unlock(lock);
+}
+
+void ht_stacks_count_free(struct ht_stack_table *t, unsigned s)
+{
+	mark(t, s);
+	__atomic_fetch_add(&stripe_head(t, s)->sampled_frees, 1, __ATOMIC_RELAXED);
+}
+
+void ht_stacks_totals(const struct ht_stack_table *t, uint64_t *samples, uint64_t *frees)
+{
+	ht_seg_stripes_sum(t->counts, 0, t->stride,
+			   __atomic_load_n(t->stripes_used, __ATOMIC_ACQUIRE), samples, frees);
+}
+
+void ht_stacks_counts(const struct ht_stack_table *t, uint32_t idx, struct ht_seg_counts *out)
+{
+	ht_seg_counts_sum(t->counts, 0, t->stride,
+			  __atomic_load_n(t->stripes_used, __ATOMIC_ACQUIRE),
+			  t->entries[idx].counts_idx, out);
 }
 
 void ht_stacks_reset(struct ht_stack_table *t)
 {
+	uint64_t used = __atomic_load_n(t->stripes_used, __ATOMIC_ACQUIRE);
+
 	for (uint32_t i = 0; i < t->cap; i++) {
-		struct ht_seg_stack *e = &t->entries[i];
-
-		int *lock = counter_lock(t, i);
-
-		if (!__atomic_load_n(&e->hash, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&t->entries[i].hash, __ATOMIC_ACQUIRE))
 			continue;
-		ht_spin_lock(lock);
-		__atomic_store_n(&e->cur_objs, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->cur_bytes, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->cum_objs, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->cum_bytes, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->est_cur_objs, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->est_cur_bytes, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->est_cum_objs, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->est_cum_bytes, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->var_cur_objs, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->var_cur_bytes, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->var_cum_bytes, 0, __ATOMIC_RELAXED);
-		ht_spin_unlock(lock);
+		for (unsigned s = 0; s <= t->stripe_mask; s++) {
+			uint64_t *c = (uint64_t *)(void *)counts_of(t, s, i);
+			int *lock = counter_lock(t, s, i);
+
+			if (!(used & (UINT64_C(1) << s)))
+				continue;
+			ht_spin_lock(lock);
+			for (unsigned k = 0; k < sizeof(struct ht_seg_counts) / sizeof *c; k++)
+				__atomic_store_n(&c[k], 0, __ATOMIC_RELAXED);
+			ht_spin_unlock(lock);
+		}
 	}
 }

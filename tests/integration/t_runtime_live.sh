@@ -65,7 +65,7 @@ expect_eq "ring: invalid events" "$(field "$R" "ring " invalid)" 0
 expect_ge "ring: first event after the target's t2" "$(field "$R" "ring " min_time)" "$t2"
 expect_ge "ring: last event before the target's t3" "$t3" "$(field "$R" "ring " max_time)"
 
-expect_eq "live: ABI minor" "$(field "$R" "live now" minor)" 3
+expect_eq "live: ABI minor" "$(field "$R" "live now" minor)" 4
 expect_eq "live: objects of the first batch" "$(field "$R" "live size=$S1" n)" $N
 expect_eq "live: objects of the second batch" "$(field "$R" "live size=$S2" n)" $M
 expect_eq "live: weight of the first batch (rate 1: exact)" "$(field "$R" "live size=$S1" weight)" $((N * S1))

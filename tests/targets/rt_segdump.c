@@ -256,6 +256,7 @@ int main(int argc, char **argv)
 	const uint64_t *frames;
 	struct elfsyms *es;
 	uint32_t nmod;
+	uint64_t used, samples, frees;
 
 	while ((opt = getopt(argc, argv, "c:a:r")) != -1) {
 		switch (opt) {
@@ -277,9 +278,19 @@ int main(int argc, char **argv)
 	       argv[optind], H->state, H->exit_status, H->pid, H->ppid, H->flags);
 	printf("parent_name %.*s\nnext_name %.*s\n", HT_SEG_NAME_MAX, H->parent_name,
 	       HT_SEG_NAME_MAX, H->next_name);
+	if (H->counts_stripes == 0 || H->counts_stripes > HT_SEG_MAX_STRIPES ||
+	    H->counts_stride < sizeof(struct ht_seg_stripe) +
+				   (uint64_t)H->stacks_cap * sizeof(struct ht_seg_counts))
+		die("bad counters section");
+	at(H->counts_off, (uint64_t)H->counts_stripes * H->counts_stride);
+	used = H->stripes_used & (H->counts_stripes >= 64 ? ~UINT64_C(0)
+				  : (UINT64_C(1) << H->counts_stripes) - 1);
+	ht_seg_stripes_sum(seg, H->counts_off, H->counts_stride, used, &samples, &frees);
 	printf("rate %llu\nmax_depth %u\nsamples %llu\nsampled_frees %llu\n",
-	       (unsigned long long)H->rate, H->max_depth, (unsigned long long)H->samples,
-	       (unsigned long long)H->sampled_frees);
+	       (unsigned long long)H->rate, H->max_depth, (unsigned long long)samples,
+	       (unsigned long long)frees);
+	printf("stripes %u\nstripes_used 0x%llx\n", H->counts_stripes,
+	       (unsigned long long)H->stripes_used);
 	printf("ring_drops %llu\nstacks_full %llu\naddrs_full %llu\nunwind_failures %llu\n",
 	       (unsigned long long)H->ring_drops, (unsigned long long)H->stacks_full,
 	       (unsigned long long)H->addrs_full, (unsigned long long)H->unwind_failures);
@@ -314,18 +325,22 @@ int main(int argc, char **argv)
 	frames = at(H->frames_off, (uint64_t)H->frames_cap * sizeof *frames);
 	for (uint32_t i = 0; i < H->stacks_cap; i++) {
 		const struct ht_seg_stack *s = &st[i];
+		struct ht_seg_counts c;
 		if (!s->hash)
 			continue;
+		if (s->counts_idx >= H->stacks_cap)
+			die("stack counters out of bounds");
+		ht_seg_counts_sum(seg, H->counts_off, H->counts_stride, used, s->counts_idx, &c);
 		printf("stack %u cur_objs=%llu cur_bytes=%llu cum_objs=%llu cum_bytes=%llu "
 		       "est_cur_objs=%.3f est_cur_bytes=%.3f est_cum_objs=%.3f est_cum_bytes=%.3f "
 		       "var_cur_objs=%.3f var_cur_bytes=%.0f var_cum_bytes=%.0f depth=%u frames=",
-		       i, (unsigned long long)s->cur_objs, (unsigned long long)s->cur_bytes,
-		       (unsigned long long)s->cum_objs, (unsigned long long)s->cum_bytes,
-		       s->est_cur_objs / (double)HT_EST_ONE, s->est_cur_bytes / (double)HT_EST_ONE,
-		       s->est_cum_objs / (double)HT_EST_ONE, s->est_cum_bytes / (double)HT_EST_ONE,
-		       s->var_cur_objs / (double)HT_EST_ONE,
-		       (double)s->var_cur_bytes * (double)(1u << HT_VAR_BYTES_SHIFT),
-		       (double)s->var_cum_bytes * (double)(1u << HT_VAR_BYTES_SHIFT), s->depth);
+		       i, (unsigned long long)c.cur_objs, (unsigned long long)c.cur_bytes,
+		       (unsigned long long)c.cum_objs, (unsigned long long)c.cum_bytes,
+		       c.est_cur_objs / (double)HT_EST_ONE, c.est_cur_bytes / (double)HT_EST_ONE,
+		       c.est_cum_objs / (double)HT_EST_ONE, c.est_cum_bytes / (double)HT_EST_ONE,
+		       c.var_cur_objs / (double)HT_EST_ONE,
+		       (double)c.var_cur_bytes * (double)(1u << HT_VAR_BYTES_SHIFT),
+		       (double)c.var_cum_bytes * (double)(1u << HT_VAR_BYTES_SHIFT), s->depth);
 		if (s->frames_idx > H->frames_cap || s->depth > H->frames_cap - s->frames_idx)
 			die("stack frames out of bounds");
 		for (uint32_t d = 0; d < s->depth; d++) {

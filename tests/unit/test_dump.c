@@ -24,6 +24,10 @@
 static struct ht_seg_stack entries[256];
 static uint64_t frames[4096];
 static uint32_t used, frames_used;
+/* two stripes of counters: the samples alternate between them */
+#define STRIDE (sizeof(struct ht_seg_stripe) + 256 * sizeof(struct ht_seg_counts))
+static unsigned char counts[2 * STRIDE] __attribute__((aligned(64)));
+static uint64_t stripes_used, reset_gen;
 static struct ht_stack_table tab;
 static char dir[64], maps[128], out[128];
 
@@ -32,8 +36,11 @@ static int setup(void **state)
 	FILE *f;
 	(void)state;
 	memset(entries, 0, sizeof entries);
+	memset(counts, 0, sizeof counts);
 	used = frames_used = 0;
-	ht_stacks_attach(&tab, entries, 256, frames, 4096, &used, &frames_used);
+	stripes_used = 0;
+	ht_stacks_attach(&tab, entries, 256, frames, 4096, &used, &frames_used, counts, STRIDE, 2,
+			 &stripes_used, &reset_gen);
 	strcpy(dir, "/tmp/test_dump.XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
@@ -69,7 +76,7 @@ static void sample(uint32_t idx, uint64_t size, uint64_t rate, int n)
 	struct ht_weight w;
 	for (int i = 0; i < n; i++) {
 		assert_int_equal(ht_weight_compute(size, rate, &w), 0);
-		ht_stacks_add(&tab, idx, size, &w);
+		ht_stacks_add(&tab, (unsigned)i % 2, idx, size, &w, 0);
 	}
 }
 
@@ -98,7 +105,7 @@ static void test_exact(void **state)
 {
 	uint32_t a = add_stack(1, 3), b = add_stack(2, 5), z = add_stack(3, 2);
 	uint32_t d0;
-	struct ht_dump_src src = { entries, 256, frames, 4096, 1, maps };
+	struct ht_dump_src src = { &tab, 1, maps };
 	struct ht_weight w;
 	char *text, *line, *save, *mp;
 	uint64_t tot[4], c[4], sum[4] = { 0, 0, 0, 0 };
@@ -111,7 +118,7 @@ static void test_exact(void **state)
 	sample(a, 100, 1, 3);
 	sample(b, 7000, 1, 2);
 	ht_weight_compute(7000, 1, &w);
-	ht_stacks_sub(&tab, b, 7000, &w);
+	ht_stacks_sub(&tab, 1, b, 7000, &w, 0);
 	assert_int_equal(ht_dump_write(&src, out), 0);
 	text = slurp(out);
 
@@ -200,7 +207,7 @@ static void test_adjust_roundtrip(void **state)
 static void test_stderr(void **state)
 {
 	const uint64_t R = 512 * 1024;
-	struct ht_dump_src src = { entries, 256, frames, 4096, R, maps };
+	struct ht_dump_src src = { &tab, R, maps };
 	uint32_t m = add_stack(4, 3);
 	double vo = 0, vb = 0, se_o, se_b, se_c;
 	char *text, *l;
@@ -230,7 +237,7 @@ static void test_stderr(void **state)
 
 static void test_errors(void **state)
 {
-	struct ht_dump_src src = { entries, 256, frames, 4096, 1, maps };
+	struct ht_dump_src src = { &tab, 1, maps };
 	char bad[160];
 	(void)state;
 

@@ -39,7 +39,7 @@ static size_t segsize;
 static int setup(void **state)
 {
 	static int counter;
-	struct ht_seg_caps caps = { 64, 256, RING_CAP, 8, 1024 };
+	struct ht_seg_caps caps = { 64, 256, RING_CAP, 8, 1024, 1 };
 	void *mem;
 
 	(void)state;

@@ -1,7 +1,8 @@
 /*
  * Unit tests of src/runtime/segment.c: the layout of a segment (sections
- * in order, aligned, inside the segment, sized for their capacities), the
- * initialised header and ring, and creation with O_EXCL.
+ * in order, aligned, inside the segment, sized for their capacities, the
+ * counters' stripes), the initialised header and ring, and creation with
+ * O_EXCL.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,13 +26,14 @@ static void test_layout(void **state)
 	size_t size;
 	void *mem;
 	const struct ht_seg_header *h;
-	uint64_t hot[4];
+	uint64_t hot[4], counts_size, stride;
 	(void)state;
 
 	ht_seg_default_caps(&caps);
+	assert_true(caps.stripes >= 1 && caps.stripes <= HT_SEG_DEF_STRIPES);
+	assert_int_equal(caps.stripes & (caps.stripes - 1), 0);
 	size = ht_seg_size(&caps);
 	assert_true(size % 4096 == 0);
-	assert_true(size < 32u << 20); /* tens of MiB at most */
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(mem != MAP_FAILED);
 	ht_seg_format(mem, &caps, &v);
@@ -48,6 +50,19 @@ static void test_layout(void **state)
 	assert_true(h->stacks_off >= h->strings_off + h->strings_size);
 	assert_int_equal(h->stacks_off % 8, 0);
 	assert_int_equal(h->frames_off, h->stacks_off + (uint64_t)h->stacks_cap * sizeof(struct ht_seg_stack));
+	/* the counters: page-aligned stripes after the frames, each a head
+	 * and stacks_cap counter sets, none used yet */
+	assert_int_equal(h->counts_off % 4096, 0);
+	assert_true(h->counts_off >= h->frames_off + (uint64_t)h->frames_cap * 8);
+	assert_int_equal(h->counts_stripes, caps.stripes);
+	assert_int_equal(h->counts_stride % 4096, 0);
+	assert_true(h->counts_stride >= sizeof(struct ht_seg_stripe) +
+	            (uint64_t)h->stacks_cap * sizeof(struct ht_seg_counts));
+	assert_true(h->counts_stride < sizeof(struct ht_seg_stripe) +
+	            (uint64_t)h->stacks_cap * sizeof(struct ht_seg_counts) + 4096);
+	assert_int_equal(h->stripes_used, 0);
+	counts_size = (uint64_t)h->counts_stripes * h->counts_stride;
+	assert_true(h->ring_off >= h->counts_off + counts_size);
 	assert_true(h->ring_off >= h->frames_off + (uint64_t)h->frames_cap * 8);
 	assert_true(h->ring_off + sizeof(struct ht_seg_ring) + (uint64_t)h->ring_cap * sizeof(struct ht_seg_event) <= size);
 	assert_int_equal(h->stacks_cap & (h->stacks_cap - 1), 0);
@@ -55,9 +70,16 @@ static void test_layout(void **state)
 	assert_int_equal(h->stacks_cap, HT_SEG_DEF_STACKS);
 	assert_int_equal(h->frames_cap, HT_SEG_DEF_FRAMES);
 	assert_int_equal(h->ring_cap, HT_SEG_DEF_RING);
+	/* tens of MiB at most besides the counters, which grow with the
+	 * stripes (one per CPU, up to HT_SEG_DEF_STRIPES) */
+	assert_true(size - counts_size < 32u << 20);
+	assert_true(h->counts_stride < 6u << 20);
 	/* views point where the header says */
 	assert_ptr_equal((char *)v.ctl, (char *)mem + h->control_off);
 	assert_ptr_equal((char *)v.stacks, (char *)mem + h->stacks_off);
+	assert_ptr_equal((char *)v.counts, (char *)mem + h->counts_off);
+	assert_int_equal(v.counts_stride, h->counts_stride);
+	assert_int_equal(v.stripes, h->counts_stripes);
 	assert_ptr_equal((char *)v.events, (char *)mem + h->ring_off + sizeof(struct ht_seg_ring));
 	/* the ring starts empty: slot i expects producer index i */
 	for (uint32_t i = 0; i < h->ring_cap; i++)
@@ -68,7 +90,31 @@ static void test_layout(void **state)
 	assert_int_equal(hot[1], h->stacks_off);
 	assert_int_equal(hot[2], h->ring_off);
 	assert_int_equal(hot[2] + hot[3], size);
+	stride = h->counts_stride;
 	munmap(mem, size);
+
+	/* the most stripes: only the counters section grows */
+	{
+		struct ht_seg_caps one = caps, many = caps;
+
+		one.stripes = 1;
+		many.stripes = HT_SEG_DEF_STRIPES;
+		assert_int_equal(ht_seg_size(&many) - ht_seg_size(&one),
+		                 (HT_SEG_DEF_STRIPES - 1) * stride);
+	}
+}
+
+static void test_stripes_for(void **state)
+{
+	(void)state;
+	assert_int_equal(ht_seg_stripes_for(-1), 1); /* unknown */
+	assert_int_equal(ht_seg_stripes_for(0), 1);
+	assert_int_equal(ht_seg_stripes_for(1), 1);
+	assert_int_equal(ht_seg_stripes_for(2), 2);
+	assert_int_equal(ht_seg_stripes_for(3), 4);
+	assert_int_equal(ht_seg_stripes_for(HT_SEG_DEF_STRIPES), HT_SEG_DEF_STRIPES);
+	assert_int_equal(ht_seg_stripes_for(1000), HT_SEG_DEF_STRIPES);
+	assert_true(HT_SEG_DEF_STRIPES <= HT_SEG_MAX_STRIPES);
 }
 
 static void test_create_excl(void **state)
@@ -115,6 +161,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_stripes_for),
 		cmocka_unit_test(test_create_excl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,10 @@
  * with a message and never crash.  A fake "runtime" thread answers the
  * control page to test commands.  A segment truncated while it is being
  * read fails that read (SIGBUS caught), and other SIGBUSes still reach the
- * handler that was there before.
+ * handler that was there before.  The counters live in per-CPU stripes:
+ * the images spread them over two of four stripes, so a snapshot shows
+ * sums (modulo 2^64, in-use sums that read negative clamped to 0) over
+ * the stripes in stripes_used only.
  */
 #include "config.h"
 
@@ -37,10 +40,12 @@
 #define STACKS_CAP 16
 #define FRAMES_CAP 256
 #define RING_CAP 16
+#define COUNTS_STRIPES 4         /* laid out */
+#define STRIPES_USED UINT64_C(3) /* of which the images use 0 and 1 */
 
 struct layout {
 	size_t control_off, modules_off, strings_off, stacks_off, frames_off,
-	       ring_off, size;
+	       counts_off, counts_stride, ring_off, size;
 };
 
 static struct layout lay(void)
@@ -53,7 +58,14 @@ static struct layout lay(void)
 	l.strings_off = l.modules_off + MODS_CAP * sizeof(struct ht_seg_module);
 	l.stacks_off = (l.strings_off + STRINGS_SIZE + 63) & ~(size_t)63;
 	l.frames_off = l.stacks_off + STACKS_CAP * sizeof(struct ht_seg_stack);
-	l.ring_off = (l.frames_off + FRAMES_CAP * sizeof(uint64_t) + page - 1) /
+	l.counts_off = (l.frames_off + FRAMES_CAP * sizeof(uint64_t) + page - 1) /
+	               page * page;
+	/* a stripe's head and its counters, to a cache line (not a page:
+	 * the reader asks for a multiple of 8 only) */
+	l.counts_stride = (sizeof(struct ht_seg_stripe) +
+	                   STACKS_CAP * sizeof(struct ht_seg_counts) + 63) &
+	                  ~(size_t)63;
+	l.ring_off = (l.counts_off + COUNTS_STRIPES * l.counts_stride + page - 1) /
 	             page * page;
 	l.size = l.ring_off + sizeof(struct ht_seg_ring) +
 	         RING_CAP * sizeof(struct ht_seg_event);
@@ -63,7 +75,23 @@ static struct layout lay(void)
 
 static char segname[64];
 
-/* A valid segment image: two modules, two stacks. */
+/* Stripe s's head in an image of lay(). */
+static struct ht_seg_stripe *stripe_of(unsigned char *img, unsigned s)
+{
+	struct layout l = lay();
+
+	return (void *)(img + l.counts_off + s * l.counts_stride);
+}
+
+/* Stripe s's counters of counts_idx k in an image of lay(). */
+static struct ht_seg_counts *counts_of(unsigned char *img, unsigned s,
+                                       unsigned k)
+{
+	return (struct ht_seg_counts *)(void *)(stripe_of(img, s) + 1) + k;
+}
+
+/* A valid segment image: two modules, two stacks, their counters and
+ * the samples split over stripes 0 and 1 (stripes 2 and 3 untouched). */
 static unsigned char *build_image(size_t *size_out)
 {
 	struct layout l = lay();
@@ -73,6 +101,7 @@ static unsigned char *build_image(size_t *size_out)
 	char *strings = (char *)(img + l.strings_off);
 	struct ht_seg_stack *st = (void *)(img + l.stacks_off);
 	uint64_t *frames = (void *)(img + l.frames_off);
+	struct ht_seg_counts *c0, *c1;
 	struct timespec ts;
 
 	assert_non_null(img);
@@ -95,6 +124,10 @@ static unsigned char *build_image(size_t *size_out)
 	h->strings_size = STRINGS_SIZE;
 	h->stacks_off = l.stacks_off;
 	h->frames_off = l.frames_off;
+	h->counts_off = l.counts_off;
+	h->counts_stride = l.counts_stride;
+	h->counts_stripes = COUNTS_STRIPES;
+	h->stripes_used = STRIPES_USED;
 	h->ring_off = l.ring_off;
 	h->modules_cap = MODS_CAP;
 	h->stacks_cap = STACKS_CAP;
@@ -105,7 +138,10 @@ static unsigned char *build_image(size_t *size_out)
 	h->heartbeat_ns = (uint64_t)ts.tv_sec * 1000000000ull +
 	                  (uint64_t)ts.tv_nsec;
 	h->rate = 524288;
-	h->samples = 42;
+	stripe_of(img, 0)->samples = 30; /* 42 samples */
+	stripe_of(img, 1)->samples = 12;
+	stripe_of(img, 0)->sampled_frees = 2; /* 7 sampled frees */
+	stripe_of(img, 1)->sampled_frees = 5;
 	h->ring_drops = 3;
 	h->stacks_used = 2;
 	h->frames_used = 5;
@@ -134,26 +170,49 @@ static unsigned char *build_image(size_t *size_out)
 	frames[2] = 0x7f0000002000;
 	frames[3] = 0x402000;
 	frames[4] = 0x402100;
+	/* stack 9 was made first: its counters are at counts_idx 0, stack
+	 * 3's at 1 (not the table slots: a reader must follow counts_idx) */
 	st[3].frames_idx = 0;
 	st[3].depth = 3;
-	st[3].cur_objs = 2;
-	st[3].cur_bytes = 2000;
-	st[3].cum_objs = 5;
-	st[3].cum_bytes = 5000;
-	st[3].est_cur_objs = 3 * HT_EST_ONE + HT_EST_ONE / 2; /* 3.5 */
-	st[3].est_cur_bytes = 1048576 * HT_EST_ONE;
-	st[3].est_cum_objs = 10 * HT_EST_ONE;
-	st[3].est_cum_bytes = 2097152 * HT_EST_ONE;
-	st[3].var_cur_objs = 4 * HT_EST_ONE;
-	st[3].var_cur_bytes = 3;    /* 3 << 20 bytes^2 */
-	st[3].var_cum_bytes = 5;
+	st[3].counts_idx = 1;
+	/* stack 3's counters, each the sum of stripes 0 and 1; an object
+	 * sampled on CPU 0 and freed on CPU 1 leaves stripe 1's in-use
+	 * counters "negative" */
+	c0 = counts_of(img, 0, 1);
+	c1 = counts_of(img, 1, 1);
+	c0->cur_objs = 3;                       /* 2 */
+	c1->cur_objs = (uint64_t)-1;
+	c0->cur_bytes = 2500;                   /* 2000 */
+	c1->cur_bytes = (uint64_t)-500;
+	c0->cum_objs = 3;                       /* 5 */
+	c1->cum_objs = 2;
+	c0->cum_bytes = 3000;                   /* 5000 */
+	c1->cum_bytes = 2000;
+	c0->est_cur_objs = 2 * HT_EST_ONE;      /* 3.5 */
+	c1->est_cur_objs = HT_EST_ONE + HT_EST_ONE / 2;
+	c0->est_cur_bytes = 1000000 * HT_EST_ONE; /* 1048576 */
+	c1->est_cur_bytes = 48576 * HT_EST_ONE;
+	c0->est_cum_objs = 6 * HT_EST_ONE;      /* 10 */
+	c1->est_cum_objs = 4 * HT_EST_ONE;
+	c0->est_cum_bytes = 2000000 * HT_EST_ONE; /* 2097152 */
+	c1->est_cum_bytes = 97152 * HT_EST_ONE;
+	c0->var_cur_objs = 3 * HT_EST_ONE;      /* 4 */
+	c1->var_cur_objs = HT_EST_ONE;
+	c0->var_cur_bytes = 1;                  /* 3 << 20 bytes^2 */
+	c1->var_cur_bytes = 2;
+	c0->var_cum_bytes = 4;                  /* 5 << 20 bytes^2 */
+	c1->var_cum_bytes = 1;
 	st[3].hash = 0x1234;
 	st[9].frames_idx = 3;
 	st[9].depth = 2;
-	st[9].cum_objs = 1;
-	st[9].cum_bytes = 100;
-	st[9].est_cum_objs = HT_EST_ONE / 4;
-	st[9].est_cum_bytes = 400 * HT_EST_ONE;
+	st[9].counts_idx = 0;
+	c0 = counts_of(img, 0, 0);
+	c1 = counts_of(img, 1, 0);
+	c1->cum_objs = 1;                       /* 1 */
+	c0->cum_bytes = 30;                     /* 100 */
+	c1->cum_bytes = 70;
+	c0->est_cum_objs = HT_EST_ONE / 4;      /* 0.25 */
+	c1->est_cum_bytes = 400 * HT_EST_ONE;   /* 400 */
 	st[9].hash = 0x9999;
 	*size_out = l.size;
 	return img;
@@ -244,10 +303,12 @@ static void test_valid(void **state)
 	assert_int_equal(st.state, HT_PROC_RUNNING);
 	assert_true(st.alive);
 	assert_int_equal(st.rate, 524288);
+	assert_int_equal(st.samples, 42);
 	assert_int_equal(ht_segread_snapshot(r, &p, &cause), 0);
 	assert_int_equal(p->kind, HT_SOURCE_LIVE);
 	assert_int_equal(p->rate, 524288);
 	assert_int_equal(p->samples, 42);
+	assert_int_equal(p->sampled_frees, 7);
 	assert_int_equal(p->ring_drops, 3);
 	assert_int_equal(p->nmodules, 2);
 	assert_string_equal(p->modules[0].path, "/usr/bin/fake");
@@ -272,10 +333,17 @@ static void test_valid(void **state)
 	assert_true(a->counts.var_cur_bytes == 3.0 * 1048576.0);
 	assert_true(a->counts.var_cum_bytes == 5.0 * 1048576.0);
 	assert_int_equal(a->counts.raw_cur_objs, 2);
+	assert_int_equal(a->counts.raw_cur_bytes, 2000);
+	assert_int_equal(a->counts.raw_cum_objs, 5);
 	assert_int_equal(a->counts.raw_cum_bytes, 5000);
+	assert_true(a->counts.cum_objs == 10.0);
 	assert_int_equal(b->id, 9);
 	assert_int_equal(b->pcs[1], 0x402100);
 	assert_true(b->counts.cum_objs == 0.25);
+	assert_int_equal(b->counts.raw_cum_objs, 1);
+	assert_int_equal(b->counts.raw_cum_bytes, 100);
+	assert_true(b->counts.cum_bytes == 400.0);
+	assert_int_equal(b->counts.raw_cur_objs, 0);
 	assert_true(p->totals.cum_bytes == 2097152.0 + 400.0);
 	assert_true(p->totals.cur_bytes == 1048576.0);
 	ht_profile_free(p);
@@ -538,6 +606,290 @@ static void test_corrupt_content(void **state)
 	((struct ht_seg_header *)img)->modules_seq = 5;
 	publish(img, size);
 	expect_snapshot_fails(-EBUSY, "kept changing");
+	free(img);
+}
+
+/* ---- counter stripes ---------------------------------------------------- */
+
+/* Publish img, open it and take a snapshot (both must succeed); the
+ * status's samples go to *samples. */
+static struct ht_profile *snapshot_image(const unsigned char *img, size_t size,
+                                         uint64_t *samples)
+{
+	struct ht_segread *r = NULL;
+	struct ht_profile *p = NULL;
+	struct ht_segread_status st;
+	char *cause = NULL;
+
+	publish(img, size);
+	assert_int_equal(ht_segread_open(segname, &r, &cause), 0);
+	ht_segread_status(r, &st);
+	*samples = st.samples;
+	if (ht_segread_snapshot(r, &p, &cause) != 0)
+		fail_msg("snapshot: %s", cause ? cause : "(no cause)");
+	assert_non_null(p);
+	ht_segread_close(r);
+	free(cause);
+	return p;
+}
+
+/* The snapshot's stack with table slot `id`. */
+static const struct ht_stack *stack_with_id(const struct ht_profile *p,
+                                            uint32_t id)
+{
+	for (size_t i = 0; i < p->nstacks; i++)
+		if (p->stacks[i].id == id)
+			return &p->stacks[i];
+	fail_msg("no stack %u in the snapshot", id);
+	return NULL;
+}
+
+/* A stripe whose bit is not in stripes_used is not summed, whatever it
+ * holds (a stripe never touched may be anything a sparse page reads as;
+ * here: junk); nor is a "stripe" past the laid-out ones whose bit is set. */
+static void test_stripes_unused(void **state)
+{
+	struct layout l = lay();
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct ht_seg_header *h = (void *)img;
+	struct ht_profile *p;
+	const struct ht_stack *a, *b;
+	uint64_t samples = 0;
+	(void)state;
+
+	/* stripe 2: laid out, not in use */
+	stripe_of(img, 2)->samples = 1000;
+	stripe_of(img, 2)->sampled_frees = 1000;
+	for (unsigned k = 0; k < 2; k++) {
+		struct ht_seg_counts *c = counts_of(img, 2, k);
+
+		c->cur_objs = c->cur_bytes = c->cum_objs = c->cum_bytes = 777;
+		c->est_cur_objs = c->est_cur_bytes = 777 * HT_EST_ONE;
+		c->est_cum_objs = c->est_cum_bytes = 777 * HT_EST_ONE;
+		c->var_cur_objs = c->var_cur_bytes = c->var_cum_bytes = 777;
+	}
+	/* stripe 4 would lie between the last stripe and the ring: junk
+	 * there, and its bit set (and bit 63's) */
+	assert_true(l.counts_off + 5 * l.counts_stride <= l.ring_off);
+	stripe_of(img, 4)->samples = 5000;
+	counts_of(img, 4, 1)->cur_objs = 5000;
+	counts_of(img, 4, 1)->est_cum_bytes = 5000 * HT_EST_ONE;
+	h->stripes_used = STRIPES_USED | (UINT64_C(1) << 4) | (UINT64_C(1) << 63);
+
+	p = snapshot_image(img, size, &samples);
+	assert_int_equal(samples, 42);
+	assert_int_equal(p->samples, 42);
+	assert_int_equal(p->sampled_frees, 7);
+	assert_int_equal(p->nstacks, 2);
+	a = stack_with_id(p, 3);
+	b = stack_with_id(p, 9);
+	assert_int_equal(a->counts.raw_cur_objs, 2);
+	assert_int_equal(a->counts.raw_cur_bytes, 2000);
+	assert_int_equal(a->counts.raw_cum_bytes, 5000);
+	assert_true(a->counts.cur_objs == 3.5);
+	assert_true(a->counts.cum_bytes == 2097152.0);
+	assert_true(a->counts.var_cum_bytes == 5.0 * 1048576.0);
+	assert_int_equal(b->counts.raw_cur_objs, 0);
+	assert_true(b->counts.cum_objs == 0.25);
+	assert_true(p->totals.cum_bytes == 2097152.0 + 400.0);
+	assert_true(p->totals.cur_bytes == 1048576.0);
+	ht_profile_free(p);
+
+	/* only stripe 0 in use: stripe 1's half is left out */
+	h->stripes_used = 1;
+	p = snapshot_image(img, size, &samples);
+	assert_int_equal(samples, 30);
+	assert_int_equal(p->samples, 30);
+	assert_int_equal(p->sampled_frees, 2);
+	a = stack_with_id(p, 3);
+	b = stack_with_id(p, 9);
+	assert_int_equal(a->counts.raw_cur_objs, 3);
+	assert_int_equal(a->counts.raw_cum_bytes, 3000);
+	assert_int_equal(b->counts.raw_cum_objs, 0);
+	assert_int_equal(b->counts.raw_cum_bytes, 30);
+	ht_profile_free(p);
+
+	/* none in use: all zero, the stacks still listed */
+	h->stripes_used = 0;
+	p = snapshot_image(img, size, &samples);
+	assert_int_equal(samples, 0);
+	assert_int_equal(p->samples, 0);
+	assert_int_equal(p->nstacks, 2);
+	assert_int_equal(stack_with_id(p, 3)->counts.raw_cum_bytes, 0);
+	assert_true(p->totals.cum_bytes == 0.0);
+	ht_profile_free(p);
+	free(img);
+}
+
+/* A counters section that does not fit its stripes, or is not a power of
+ * two of them, or misaligned: refused at open (and by the in-memory
+ * check) with -EINVAL. */
+static void cc_stripes_3(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->counts_stripes = 3;
+}
+static void cc_stripes_0(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->counts_stripes = 0;
+}
+static void cc_stripes_128(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->counts_stripes = 2 * HT_SEG_MAX_STRIPES;
+}
+static void cc_stride_small(unsigned char *img, size_t *size)
+{
+	/* room for one stack fewer than stacks_cap */
+	((struct ht_seg_header *)img)->counts_stride =
+		sizeof(struct ht_seg_stripe) +
+		(STACKS_CAP - 1) * sizeof(struct ht_seg_counts);
+}
+static void cc_stride_odd(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->counts_stride += 4;
+}
+static void cc_stride_huge(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->counts_stride = UINT64_MAX / 2 & ~UINT64_C(7);
+}
+static void cc_off_past(unsigned char *img, size_t *size)
+{
+	struct ht_seg_header *h = (void *)img;
+
+	/* the first stripe fits, the last does not */
+	h->counts_off = *size - h->counts_stride;
+}
+static void cc_off_wrap(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->counts_off = UINT64_MAX - 7;
+}
+static void cc_off_misaligned(unsigned char *img, size_t *size)
+{
+	((struct ht_seg_header *)img)->counts_off += 4;
+}
+static void cc_stacks_cap(unsigned char *img, size_t *size)
+{
+	/* a table that fits, whose counters no longer fit the stride */
+	((struct ht_seg_header *)img)->stacks_cap = 2 * STACKS_CAP;
+}
+
+static void test_corrupt_counts(void **state)
+{
+	static const corrupt_fn cases[] = {
+		cc_stripes_3, cc_stripes_0, cc_stripes_128, cc_stride_small,
+		cc_stride_odd, cc_stride_huge, cc_off_past, cc_off_wrap,
+		cc_off_misaligned, cc_stacks_cap,
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t size;
+		unsigned char *img = build_image(&size);
+		char *cause = NULL;
+		int rc;
+
+		cases[i](img, &size);
+		rc = ht_segread_check(img, size, &cause);
+		if (rc != -EINVAL || !cause || !strstr(cause, "counters section"))
+			fail_msg("case %zu: expected -EINVAL with 'counters "
+			         "section', got %d: %s", i, rc,
+			         cause ? cause : "(no cause)");
+		free(cause);
+		publish(img, size);
+		expect_open_fails(-EINVAL, "counters section");
+		free(img);
+	}
+}
+
+/* An entry whose counters lie past the stripes' stacks_cap sets: the
+ * snapshot is refused. */
+static void test_corrupt_counts_idx(void **state)
+{
+	struct layout l = lay();
+	static const uint32_t bad[] = { STACKS_CAP, STACKS_CAP + 1, UINT32_MAX };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		size_t size;
+		unsigned char *img = build_image(&size);
+		struct ht_seg_stack *st = (void *)(img + l.stacks_off);
+
+		st[9].counts_idx = bad[i];
+		publish(img, size);
+		expect_snapshot_fails(-EINVAL, "stack 9 has its counters");
+		free(img);
+	}
+
+	/* the last one is fine */
+	{
+		size_t size;
+		unsigned char *img = build_image(&size);
+		struct ht_seg_stack *st = (void *)(img + l.stacks_off);
+		struct ht_profile *p;
+		uint64_t samples;
+
+		st[9].counts_idx = STACKS_CAP - 1;
+		counts_of(img, 0, STACKS_CAP - 1)->cum_bytes = 60;
+		counts_of(img, 1, STACKS_CAP - 1)->cum_bytes = 6;
+		p = snapshot_image(img, size, &samples);
+		assert_int_equal(stack_with_id(p, 9)->counts.raw_cum_bytes, 66);
+		ht_profile_free(p);
+		free(img);
+	}
+}
+
+/* In-use sums that are negative modulo 2^64 (the free counted before the
+ * allocation, read in between) read as 0; cumulative ones add up as they
+ * are. */
+static void test_negative_in_use(void **state)
+{
+	size_t size;
+	unsigned char *img = build_image(&size);
+	struct ht_seg_counts *c0 = counts_of(img, 0, 0), *c1 = counts_of(img, 1, 0);
+	struct ht_profile *p;
+	const struct ht_stack *b;
+	uint64_t samples;
+	(void)state;
+
+	/* stack 9 (counts_idx 0) */
+	c0->cur_objs = 1;
+	c1->cur_objs = (uint64_t)-2;
+	c0->cur_bytes = 100;
+	c1->cur_bytes = (uint64_t)-150;
+	c0->est_cur_objs = HT_EST_ONE;
+	c1->est_cur_objs = (uint64_t)-(2 * HT_EST_ONE);
+	c0->est_cur_bytes = 100 * HT_EST_ONE;
+	c1->est_cur_bytes = (uint64_t)-(150 * HT_EST_ONE);
+	c0->var_cur_objs = 1;
+	c1->var_cur_objs = (uint64_t)-3;
+	c0->var_cur_bytes = 2;
+	c1->var_cur_bytes = (uint64_t)-5;
+	/* cumulative: 30 + 70 = 100 bytes from build_image, plus these */
+	c0->cum_objs = 4;  /* + stripe 1's 1 = 5 */
+	c0->var_cum_bytes = 8;
+	c1->var_cum_bytes = 9;
+	p = snapshot_image(img, size, &samples);
+	b = stack_with_id(p, 9);
+	assert_int_equal(b->counts.raw_cur_objs, 0);
+	assert_int_equal(b->counts.raw_cur_bytes, 0);
+	assert_true(b->counts.cur_objs == 0.0);
+	assert_true(b->counts.cur_bytes == 0.0);
+	assert_true(b->counts.var_cur_objs == 0.0);
+	assert_true(b->counts.var_cur_bytes == 0.0);
+	assert_int_equal(b->counts.raw_cum_objs, 5);
+	assert_int_equal(b->counts.raw_cum_bytes, 100);
+	assert_true(b->counts.cum_bytes == 400.0);
+	assert_true(b->counts.var_cum_bytes == 17.0 * 1048576.0);
+	/* the totals are not dragged down (or up to 2^64) by it */
+	assert_true(p->totals.cur_bytes == 1048576.0);
+	assert_true(p->totals.cum_bytes == 2097152.0 + 400.0);
+	ht_profile_free(p);
+
+	/* positive again once the allocation is counted */
+	c0->cur_bytes = 200;
+	p = snapshot_image(img, size, &samples);
+	assert_int_equal(stack_with_id(p, 9)->counts.raw_cur_bytes, 50);
+	ht_profile_free(p);
 	free(img);
 }
 
@@ -1215,6 +1567,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_other_owner, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_content, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_stripes_unused, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_counts, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_counts_idx, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_negative_in_use, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),

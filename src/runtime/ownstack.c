@@ -60,6 +60,12 @@ static struct {
  * thread holds it (its lines stay in this core's cache, and no other
  * thread writes its flag). */
 static __thread unsigned last __attribute__((tls_model("initial-exec")));
+static unsigned dealt; /* stacks dealt so far */
+
+void ht_ownstack_deal(void)
+{
+	last = __atomic_fetch_add(&dealt, 1, __ATOMIC_RELAXED) % HT_OWNSTACK_POOL;
+}
 
 static int take(unsigned i)
 {
@@ -120,6 +126,10 @@ int ht_ownstack_run(void (*fn)(void *, void *), void *arg)
 	(void)fn;
 	(void)arg;
 	return -1;
+}
+
+void ht_ownstack_deal(void)
+{
 }
 
 void ht_ownstack_after_fork(void)

@@ -76,6 +76,7 @@ static __attribute__((noinline, cold)) uint64_t decide_first(struct ht_tls *t, s
 
 	ht_rng_seed(&t->rng, ht_now_ns(CLOCK_MONOTONIC) ^ ((uint64_t)ht_gettid() << 32) ^
 		    (uintptr_t)t);
+	ht_ownstack_deal();
 	t->inited = 1;
 	t->rate = nr;
 	c = nr <= 1 ? 0 : (int64_t)ht_sampler_interval(&t->rng, nr);

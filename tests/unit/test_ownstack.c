@@ -2,8 +2,10 @@
  * Unit tests of src/runtime/ownstack.c: a function runs on a pool stack
  * (not the caller's), libunwind unwinds from there through the switch into
  * the caller's frames, the pool runs out after HT_OWNSTACK_POOL nested
- * runs (and says so instead of running), and stacks come back to the pool.
+ * runs (and says so instead of running), and stacks come back to the pool;
+ * threads dealt their first stack keep to stacks of their own.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -153,6 +155,41 @@ static void test_scratch_persists(void **state)
 	assert_int_equal(b.seen, a.seen + 1);
 }
 
+/* A thread dealt its stack, then two runs on it. */
+static void *dealt_thread(void *arg)
+{
+	struct scratch_probe *p = arg;
+
+	ht_ownstack_deal();
+	if (ht_ownstack_run(mark_scratch, &p[0]) != 0 || ht_ownstack_run(mark_scratch, &p[1]) != 0)
+		p[0].scratch = NULL;
+	return NULL;
+}
+
+/* Two threads that sample one after the other (never at once, so neither
+ * finds the other's stack busy) each keep to a stack of their own once
+ * dealt: different scratch areas, each found again by its thread's next
+ * run.  Without the deal both would keep to stack 0. */
+static void test_threads_dealt_apart(void **state)
+{
+	struct scratch_probe a[2], b[2];
+	pthread_t t;
+	(void)state;
+
+	memset(a, 0, sizeof a);
+	memset(b, 0, sizeof b);
+	assert_int_equal(pthread_create(&t, NULL, dealt_thread, a), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(pthread_create(&t, NULL, dealt_thread, b), 0);
+	pthread_join(t, NULL);
+	assert_non_null(a[0].scratch);
+	assert_non_null(b[0].scratch);
+	assert_ptr_equal(a[0].scratch, a[1].scratch);
+	assert_ptr_equal(b[0].scratch, b[1].scratch);
+	assert_ptr_not_equal(a[0].scratch, b[0].scratch);
+	assert_int_equal(b[1].seen, b[0].seen + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_pool_runs_out_and_refills),
 		cmocka_unit_test(test_stack_size),
 		cmocka_unit_test(test_scratch_persists),
+		cmocka_unit_test(test_threads_dealt_apart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ _Static_assert(HT_ADDRMAP_SHARDS == 64, "stripe() yields 6 bits");
 
 static uint32_t granule(const void *p)
 {
-	return ht_filter_granule((uintptr_t)p);
+	return (uint32_t)((uintptr_t)p >> HT_FILTER_SHIFT) & (HT_FILTER_GRANULES - 1);
 }
 
 /* The stripe of granule g: a hash of its filter word, so that aligned
@@ -43,23 +43,13 @@ static int *word_lock(struct ht_addrmap *m, uint32_t g)
 }
 
 /* True when granule g aliases a granule of the arena (whose bits are
- * pinned): constant ranges (one, or two where the arena crosses into the
- * next window), so no race with ht_filter_pin. */
+ * pinned): a constant range, so no race with ht_filter_pin. */
 static int aliases_arena(uint32_t g)
 {
-	const uintptr_t window = (uintptr_t)1 << HT_FILTER_WINDOW_SHIFT;
-	uintptr_t a = (uintptr_t)ht_arena, end = a + HT_ARENA_SIZE;
+	uint32_t lo = granule(ht_arena);
 
-	while (a < end) {
-		uintptr_t next = (a & ~(window - 1)) + window;
-		uintptr_t stop = next < end ? next : end;
-
-		if (((g - granule((const void *)a)) & (HT_FILTER_GRANULES - 1)) <
-		    ((stop - a) >> HT_FILTER_SHIFT))
-			return 1;
-		a = stop;
-	}
-	return 0;
+	return ((g - lo) & (HT_FILTER_GRANULES - 1)) <
+	       (HT_ARENA_SIZE >> HT_FILTER_SHIFT);
 }
 
 /* Count granule g up or down, its stripe's lock held. */

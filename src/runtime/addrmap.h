@@ -19,19 +19,14 @@
 #include "runtime/weights.h"
 
 /*
- * The filter: one bit per 64-byte granule of the address space, 2^20 bits
- * (128 KiB).  A clear bit proves the address is not in the map (nor a
- * bootstrap-arena block); a set bit means "look closer".  Within each
- * 64 MiB window of the address space the index is the address's own bits
- * (modulo 2^20 granules), so frees of neighbouring objects read the same
- * cache line: a heap of H bytes keeps at most H/512 bytes of filter in the
- * cache (a hashed byte per address touched a random line of all 128 KiB
- * on every free).  Each window is rotated by a hash of its number, in
- * whole cache lines of bits: glibc gives each thread's arena a 64 MiB
- * window of its own and fills it from the same offset, so without the
- * rotation two threads' heaps would share every filter line (one's
- * samples writing the lines the other's frees read, and each taking the
- * other's sampled granules for its own).
+ * The filter: one bit per 64-byte granule of the address space, taken
+ * modulo 2^20 granules (64 MiB): 2^20 bits, 128 KiB.  A clear bit proves
+ * the address is not in the map (nor a bootstrap-arena block); a set bit
+ * means "look closer".  The index is the address's own bits, not a
+ * scrambling hash, so frees of neighbouring objects read the same cache
+ * line: a heap of H bytes keeps at most H/512 bytes of filter in the cache
+ * (a hashed byte per address touched a random line of all 128 KiB on
+ * every free).
  *
  * Each bit is backed by a saturating 8-bit count of the sampled addresses
  * in its granule (the map's insert and remove, or ht_filter_inc/dec, under
@@ -46,26 +41,15 @@
 #define HT_FILTER_WORDS (HT_FILTER_GRANULES / 64)
 extern uint64_t ht_filter[HT_FILTER_WORDS];
 
-#define HT_FILTER_WINDOW_SHIFT (HT_FILTER_SHIFT + HT_FILTER_BITS) /* 64 MiB */
-
-/* The granule of address a: its bits within its window, rotated by a
- * multiple of 512 granules (a line of the filter) that a multiplicative
- * hash of the window's number chooses. */
-static inline uint32_t ht_filter_granule(uintptr_t a)
-{
-	uint32_t rot = ((uint32_t)(a >> HT_FILTER_WINDOW_SHIFT) * UINT32_C(0x9e3779b1)) >>
-		       (32 - (HT_FILTER_BITS - 9)) << 9;
-
-	return ((uint32_t)(a >> HT_FILTER_SHIFT) + rot) & (HT_FILTER_GRANULES - 1);
-}
-
 /* Non-zero when p may be a sampled address or an arena block. */
 static inline int ht_filter_maybe(const void *p)
 {
-	uint32_t g = ht_filter_granule((uintptr_t)p);
-	uint64_t w = __atomic_load_n(&ht_filter[g >> 6], __ATOMIC_RELAXED);
+	uintptr_t a = (uintptr_t)p;
+	uint64_t w = __atomic_load_n(
+		&ht_filter[(a >> (HT_FILTER_SHIFT + 6)) & (HT_FILTER_WORDS - 1)],
+		__ATOMIC_RELAXED);
 
-	return (int)((w >> (g & 63)) & 1);
+	return (int)((w >> ((a >> HT_FILTER_SHIFT) & 63)) & 1);
 }
 
 struct ht_addrmap;

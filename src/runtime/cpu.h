@@ -1,9 +1,13 @@
 /*
  * The CPU the calling thread runs on, as cheaply as the C library allows:
  * a load from the rseq area glibc registers for every thread (2.35 and
- * later), else getcpu.  A hint only: the thread may move to another CPU
- * right after, so it chooses memory to write (a counter stripe), never
- * what is correct.
+ * later).  A hint only: the thread may move to another CPU right after,
+ * so it chooses memory to write (a counter stripe), never what is
+ * correct.  Without an rseq area (an older C library, the
+ * glibc.pthread.rseq=0 tunable, valgrind) each thread is dealt a number
+ * of its own instead, in turn: threads then write different stripes
+ * without a system call, though two of them on one CPU no longer share
+ * one.
  */
 #ifndef HT_RUNTIME_CPU_H
 #define HT_RUNTIME_CPU_H
@@ -21,7 +25,7 @@ extern ptrdiff_t ht_cpu_rseq_off;
 /* Look for the C library's rseq area (once, at start-up). */
 void ht_cpu_init(void);
 
-/* getcpu, or 0 when it fails. */
+/* The calling thread's dealt number (cpu.h), dealt at its first call. */
 unsigned ht_cpu_slow(void);
 
 static inline unsigned ht_cpu(void)

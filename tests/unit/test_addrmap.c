@@ -28,44 +28,19 @@ static struct ht_addr_rec rec_of(uint64_t addr, uint32_t stack)
 }
 
 #define GRAN ((uintptr_t)1 << HT_FILTER_SHIFT)
-#define SPAN ((uintptr_t)HT_FILTER_GRANULES << HT_FILTER_SHIFT) /* a window */
+#define SPAN ((uintptr_t)HT_FILTER_GRANULES << HT_FILTER_SHIFT)
 
-/* The address in the k-th window after a's whose granule is a's (same
- * offset within the granule): an alias. */
-static uintptr_t alias_of(uintptr_t a, uintptr_t k)
-{
-	uintptr_t w = (a & ~(SPAN - 1)) + k * SPAN;
-	uint32_t off = (ht_filter_granule(a) - ht_filter_granule(w)) & (HT_FILTER_GRANULES - 1);
-
-	return w + ((uintptr_t)off << HT_FILTER_SHIFT) + (a & (GRAN - 1));
-}
-
-/* Whether granule g lies within n granules after granule lo, cyclically. */
-static int near_granule(uint32_t g, uint32_t lo, uint32_t n)
-{
-	return ((g - lo) & (HT_FILTER_GRANULES - 1)) < n;
-}
-
-/* a itself, or a moved by half a window when a or its next 1 MiB could
+/* a itself, or a moved by half a span when a or its next 1 MiB could
  * alias the bootstrap arena: the arena moves with ASLR, and its granules'
  * bits are never cleared, so a fixed address would make a test that
  * expects a cleared bit fail in about one run of 256. */
 static uintptr_t off_arena(uintptr_t a)
 {
-	const uint32_t mib = (1u << 20) >> HT_FILTER_SHIFT;
-	uint32_t arena[2] = { ht_filter_granule((uintptr_t)ht_arena),
-			      ht_filter_granule((uintptr_t)ht_arena + HT_ARENA_SIZE - 1) };
+	uintptr_t d = (a - (uintptr_t)ht_arena) & (SPAN - 1);
 
-	for (int tries = 0; tries < 4; tries++) {
-		uint32_t g = ht_filter_granule(a);
-		int close = 0;
-
-		for (int i = 0; i < 2; i++)
-			close |= near_granule(g, arena[i] - mib, HT_ARENA_SIZE / GRAN + 2 * mib);
-		if (!close)
-			return a;
+	if (d < HT_ARENA_SIZE + ((uintptr_t)1 << 20) ||
+	    d > SPAN - ((uintptr_t)1 << 20))
 		a += SPAN / 2;
-	}
 	return a;
 }
 
@@ -186,8 +161,8 @@ static void test_filter_saturates(void **state)
 
 /* The filter's geometry: 2^HT_FILTER_SHIFT-byte granules (two addresses
  * in one granule share a bit and a count), neighbouring granules are
- * independent, and aliases in other windows share the count (never a
- * false negative). */
+ * independent, and addresses a whole span apart alias (count shared,
+ * never a false negative). */
 static void *at(uintptr_t a) { return (void *)a; }
 
 static void test_filter_granules(void **state)
@@ -207,12 +182,12 @@ static void test_filter_granules(void **state)
 	assert_true(ht_filter_maybe(at(base + GRAN / 2)));
 	ht_filter_dec(&fm, at(base + GRAN / 2));
 	assert_false(ht_filter_maybe(at(base + GRAN / 2)));
-	/* an alias in another window shares the bit */
+	/* aliases a span apart share the bit */
 	ht_filter_inc(&fm, at(base));
-	ht_filter_inc(&fm, at(alias_of(base, 1)));
+	ht_filter_inc(&fm, at(base + SPAN));
 	ht_filter_dec(&fm, at(base));
-	assert_true(ht_filter_maybe(at(alias_of(base, 1))));
-	ht_filter_dec(&fm, at(alias_of(base, 1)));
+	assert_true(ht_filter_maybe(at(base + SPAN)));
+	ht_filter_dec(&fm, at(base + SPAN));
 	assert_false(ht_filter_maybe(at(base)));
 	/* every bit of a 64-bit word is its own */
 	for (uintptr_t i = 0; i < 64; i++)
@@ -229,7 +204,7 @@ static void test_filter_granules(void **state)
 static void test_filter_arena_pinned(void **state)
 {
 	char *blk = ht_arena + 4096;
-	void *alias = at(alias_of((uintptr_t)blk, 3));
+	void *alias = at((uintptr_t)blk + SPAN * 3);
 	(void)state;
 
 	ht_filter_clear();
@@ -244,8 +219,8 @@ static void test_filter_arena_pinned(void **state)
 	assert_false(ht_filter_maybe(blk));
 }
 
-/* Threads counting addresses that alias the same 64 granules (each in a
- * window of its own) in and out at random: after every step each thread's own held
+/* Threads counting addresses that alias the same 64 granules (a span
+ * apart) in and out at random: after every step each thread's own held
  * addresses must still test positive (no false negative ever), and at the
  * end the bits are exactly the granules someone still holds. */
 enum { RACE_THREADS = 4, RACE_GRANULES = 64, RACE_STEPS = 200000 };
@@ -263,7 +238,7 @@ static void *race_thread(void *arg)
 		void *a;
 		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
 		g = (int)(x % RACE_GRANULES);
-		a = at(alias_of(race_base + GRAN * (uintptr_t)g, (uintptr_t)t));
+		a = at(race_base + (uintptr_t)t * SPAN + GRAN * (uintptr_t)g);
 		if (race_held[t][g]) {
 			ht_filter_dec(&fm, a);
 			race_held[t][g] = 0;
@@ -273,7 +248,7 @@ static void *race_thread(void *arg)
 		}
 		for (int k = 0; k < RACE_GRANULES; k++)
 			if (race_held[t][k] &&
-			    !ht_filter_maybe(at(alias_of(race_base + GRAN * (uintptr_t)k, (uintptr_t)t))))
+			    !ht_filter_maybe(at(race_base + (uintptr_t)t * SPAN + GRAN * (uintptr_t)k)))
 				__atomic_store_n(&race_bad, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -300,38 +275,6 @@ static void test_filter_concurrent(void **state)
 	ht_filter_clear();
 }
 
-/* Each window is rotated in whole lines of the filter: within a window,
- * neighbouring granules are neighbouring bits (frees of neighbouring
- * objects read one line), and the same offset in different windows (two
- * threads' glibc arenas) lands on different lines. */
-static void test_filter_windows(void **state)
-{
-	const uintptr_t w0 = (uintptr_t)0x7f1200000000;
-	uint32_t g[16];
-	(void)state;
-
-	for (uintptr_t k = 0; k < 16; k++) {
-		uintptr_t a = w0 + k * SPAN + 0x1230;
-
-		g[k] = ht_filter_granule(a);
-		/* the window's start is a line's first bit */
-		assert_int_equal(ht_filter_granule(w0 + k * SPAN) % 512, 0);
-		/* within the window: consecutive granules, to its last */
-		assert_int_equal(ht_filter_granule(a + GRAN),
-				 (g[k] + 1) & (HT_FILTER_GRANULES - 1));
-		assert_int_equal(ht_filter_granule(w0 + (k + 1) * SPAN - 1),
-				 (ht_filter_granule(w0 + k * SPAN) + HT_FILTER_GRANULES - 1) &
-					 (HT_FILTER_GRANULES - 1));
-		/* alias_of finds the same granule in another window */
-		assert_int_equal(ht_filter_granule(alias_of(a, 5)), g[k]);
-		assert_true(alias_of(a, 5) >> HT_FILTER_WINDOW_SHIFT == (a >> HT_FILTER_WINDOW_SHIFT) + 5);
-	}
-	/* the same offset in 16 consecutive windows: 16 different lines */
-	for (int i = 0; i < 16; i++)
-		for (int j = 0; j < i; j++)
-			assert_true(g[i] / 512 != g[j] / 512);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,7 +285,6 @@ int main(void)
 		cmocka_unit_test(test_filter_granules),
 		cmocka_unit_test(test_filter_arena_pinned),
 		cmocka_unit_test(test_filter_concurrent),
-		cmocka_unit_test(test_filter_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

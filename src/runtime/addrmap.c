@@ -226,7 +226,8 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
 		      struct ht_addr_rec *old)
 {
 	uint64_t h = addr_hash(rec->addr);
-	unsigned s = shard_of(rec->addr);
+	uint32_t g = granule((const void *)(uintptr_t)rec->addr);
+	unsigned s = stripe(g);
 	struct ht_addr_shard *sh = &m->shards[s];
 	uint32_t i, cap;
 	int r;
@@ -244,7 +245,7 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
 		else
 			place(sh->tab, sh->cap, rec);
 		sh->count++;
-		count_up(granule((const void *)(uintptr_t)rec->addr));
+		count_up(g);
 	}
 	ht_spin_unlock(shard_lock(m, s));
 	return r;
@@ -309,7 +310,8 @@ uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
 int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
 {
 	uint64_t h = addr_hash(addr);
-	unsigned s = shard_of(addr);
+	uint32_t g = granule((const void *)(uintptr_t)addr);
+	unsigned s = stripe(g);
 	struct ht_addr_shard *sh = &m->shards[s];
 	struct ht_addr_rec *tab;
 	uint32_t i, j, mask;
@@ -342,7 +344,7 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 	}
 	tab[i].addr = 0;
 	sh->count--;
-	count_down(granule((const void *)(uintptr_t)addr));
+	count_down(g);
 	ht_spin_unlock(shard_lock(m, s));
 	return 1;
 }

@@ -20,13 +20,18 @@
 
 /*
  * The filter: one bit per 64-byte granule of the address space, taken
- * modulo 2^20 granules (64 MiB): 2^20 bits, 128 KiB.  A clear bit proves
- * the address is not in the map (nor a bootstrap-arena block); a set bit
- * means "look closer".  The index is the address's own bits, not a
- * scrambling hash, so frees of neighbouring objects read the same cache
- * line: a heap of H bytes keeps at most H/512 bytes of filter in the cache
- * (a hashed byte per address touched a random line of all 128 KiB on
- * every free).
+ * modulo 2^23 granules (512 MiB): 2^23 bits, 1 MiB (only the lines a heap
+ * uses are ever touched).  A clear bit proves the address is not in the
+ * map (nor a bootstrap-arena block); a set bit means "look closer".  The
+ * index is the address's own bits, not a scrambling hash, so frees of
+ * neighbouring objects read the same cache line: a heap of H bytes keeps
+ * at most H/512 bytes of filter in the cache (a hashed byte per address
+ * touched a random line of all of it on every free).  512 MiB and not
+ * less: glibc gives each thread's arena a 64 MiB-aligned window of its
+ * own and fills it from the same offset, so with a 64 MiB filter two
+ * threads' heaps shared every filter line (one's samples writing the
+ * lines the other's frees read, and each taking the other's sampled
+ * granules for its own); eight neighbouring arenas now map apart.
  *
  * Each bit is backed by a saturating 8-bit count of the sampled addresses
  * in its granule (the map's insert and remove, or ht_filter_inc/dec, under
@@ -36,7 +41,7 @@
  * pinned arena block (ht_filter_pin, lock-free) can never look unsampled.
  */
 #define HT_FILTER_SHIFT 6 /* 64-byte granules */
-#define HT_FILTER_BITS 20
+#define HT_FILTER_BITS 23
 #define HT_FILTER_GRANULES (1u << HT_FILTER_BITS)
 #define HT_FILTER_WORDS (HT_FILTER_GRANULES / 64)
 extern uint64_t ht_filter[HT_FILTER_WORDS];

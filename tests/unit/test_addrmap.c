@@ -275,6 +275,29 @@ static void test_filter_concurrent(void **state)
 	ht_filter_clear();
 }
 
+/* Eight threads' glibc arenas: 64 MiB-aligned windows, filled from the
+ * same offset.  Their blocks at that offset never share a filter bit (nor
+ * a line), so one thread's samples neither make the other's frees take
+ * the slow path nor write the lines they read. */
+static void test_filter_arenas(void **state)
+{
+	const uintptr_t arena = (uintptr_t)64 << 20;
+	uintptr_t base = off_arena(0x7f4c00000000 + 0x8b0);
+	(void)state;
+
+	_Static_assert(SPAN >= 8 * arena, "the filter spans eight arenas");
+	ht_filter_clear();
+	ht_filter_inc(&fm, at(base));
+	for (uintptr_t k = 1; k < 8; k++) {
+		assert_false(ht_filter_maybe(at(base + k * arena)));
+		assert_false(ht_filter_maybe(at(base - k * arena)));
+	}
+	/* a whole span away, the same bit */
+	assert_true(ht_filter_maybe(at(base + SPAN)));
+	ht_filter_dec(&fm, at(base));
+	assert_false(ht_filter_maybe(at(base)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_filter_granules),
 		cmocka_unit_test(test_filter_arena_pinned),
 		cmocka_unit_test(test_filter_concurrent),
+		cmocka_unit_test(test_filter_arenas),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -633,6 +633,20 @@ static struct ht_profile *snapshot_image(const unsigned char *img, size_t size,
 	return p;
 }
 
+/* snapshot_image, whose status and profile must both count `samples`
+ * samples and the profile `frees` sampled frees. */
+static struct ht_profile *snapshot_counted(const unsigned char *img, size_t size,
+                                           uint64_t samples, uint64_t frees)
+{
+	uint64_t st_samples;
+	struct ht_profile *p = snapshot_image(img, size, &st_samples);
+
+	assert_int_equal(st_samples, samples);
+	assert_int_equal(p->samples, samples);
+	assert_int_equal(p->sampled_frees, frees);
+	return p;
+}
+
 /* The snapshot's stack with table slot `id`. */
 static const struct ht_stack *stack_with_id(const struct ht_profile *p,
                                             uint32_t id)
@@ -655,7 +669,6 @@ static void test_stripes_unused(void **state)
 	struct ht_seg_header *h = (void *)img;
 	struct ht_profile *p;
 	const struct ht_stack *a, *b;
-	uint64_t samples = 0;
 	(void)state;
 
 	/* stripe 2: laid out, not in use */
@@ -677,10 +690,7 @@ static void test_stripes_unused(void **state)
 	counts_of(img, 4, 1)->est_cum_bytes = 5000 * HT_EST_ONE;
 	h->stripes_used = STRIPES_USED | (UINT64_C(1) << 4) | (UINT64_C(1) << 63);
 
-	p = snapshot_image(img, size, &samples);
-	assert_int_equal(samples, 42);
-	assert_int_equal(p->samples, 42);
-	assert_int_equal(p->sampled_frees, 7);
+	p = snapshot_counted(img, size, 42, 7);
 	assert_int_equal(p->nstacks, 2);
 	a = stack_with_id(p, 3);
 	b = stack_with_id(p, 9);
@@ -698,10 +708,7 @@ static void test_stripes_unused(void **state)
 
 	/* only stripe 0 in use: stripe 1's half is left out */
 	h->stripes_used = 1;
-	p = snapshot_image(img, size, &samples);
-	assert_int_equal(samples, 30);
-	assert_int_equal(p->samples, 30);
-	assert_int_equal(p->sampled_frees, 2);
+	p = snapshot_counted(img, size, 30, 2);
 	a = stack_with_id(p, 3);
 	b = stack_with_id(p, 9);
 	assert_int_equal(a->counts.raw_cur_objs, 3);
@@ -712,9 +719,7 @@ static void test_stripes_unused(void **state)
 
 	/* none in use: all zero, the stacks still listed */
 	h->stripes_used = 0;
-	p = snapshot_image(img, size, &samples);
-	assert_int_equal(samples, 0);
-	assert_int_equal(p->samples, 0);
+	p = snapshot_counted(img, size, 0, 0);
 	assert_int_equal(p->nstacks, 2);
 	assert_int_equal(stack_with_id(p, 3)->counts.raw_cum_bytes, 0);
 	assert_true(p->totals.cum_bytes == 0.0);

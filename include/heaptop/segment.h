@@ -369,6 +369,13 @@ struct ht_seg_stripe {
 
 #define HT_SEG_MAX_STRIPES 64
 
+/* The stripes a reader sums: those marked in `used` (the header's
+ * stripes_used) of the `stripes` laid out. */
+static inline uint64_t ht_seg_stripes_to_sum(uint64_t used, uint32_t stripes)
+{
+	return used & (stripes >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << stripes) - 1);
+}
+
 /* The address of stripe s's counters of entry k (no checks: a reader
  * validates counts_off, counts_stride, counts_stripes and k first). */
 static inline const struct ht_seg_counts *

@@ -512,10 +512,8 @@ static int copy_modules(struct ht_segread *r, uint32_t *count, char **cause)
 static uint64_t stripes_used(const struct ht_segread *r)
 {
 	const struct ht_seg_header *h = (const void *)r->base;
-	uint64_t all = r->lay.counts_stripes >= 64 ? ~UINT64_C(0)
-	               : (UINT64_C(1) << r->lay.counts_stripes) - 1;
 
-	return ld64(&h->stripes_used) & all;
+	return ht_seg_stripes_to_sum(ld64(&h->stripes_used), r->lay.counts_stripes);
 }
 
 /* Stack entry k's counters (counts_idx checked by the caller) summed over

@@ -283,8 +283,7 @@ int main(int argc, char **argv)
 				   (uint64_t)H->stacks_cap * sizeof(struct ht_seg_counts))
 		die("bad counters section");
 	at(H->counts_off, (uint64_t)H->counts_stripes * H->counts_stride);
-	used = H->stripes_used & (H->counts_stripes >= 64 ? ~UINT64_C(0)
-				  : (UINT64_C(1) << H->counts_stripes) - 1);
+	used = ht_seg_stripes_to_sum(H->stripes_used, H->counts_stripes);
 	ht_seg_stripes_sum(seg, H->counts_off, H->counts_stride, used, &samples, &frees);
 	printf("rate %llu\nmax_depth %u\nsamples %llu\nsampled_frees %llu\n",
 	       (unsigned long long)H->rate, H->max_depth, (unsigned long long)samples,

@@ -30,11 +30,21 @@ static uint32_t granule(const void *p)
 	return (uint32_t)((uintptr_t)p >> HT_FILTER_SHIFT) & (HT_FILTER_GRANULES - 1);
 }
 
-/* The stripe of granule g: a hash of its filter word, so that aligned
- * blocks (every 2 MiB, say) do not all land in one stripe and shard. */
+/* The stripe of granule g: its 64 MiB window of the filter's 512 MiB (the
+ * high 3 bits), then one of that window's 8 stripes by a hash of its
+ * filter word, so that aligned blocks (every 2 MiB, say) do not all land
+ * in one stripe and shard.  glibc gives each thread's arena a 64
+ * MiB-aligned window of its own: threads that keep to their arenas then
+ * never take each other's locks or write each other's table lines (with
+ * 64 stripes hashed over all windows, every shard's lines went back and
+ * forth between the threads' cores). */
+#define WINDOW_BITS 3
+_Static_assert(HT_FILTER_BITS - WINDOW_BITS == 20, "a window is 64 MiB of granules");
+
 static unsigned stripe(uint32_t g)
 {
-	return ((g >> 6) * UINT32_C(0x9e3779b1)) >> (32 - 6);
+	return ((g >> (HT_FILTER_BITS - WINDOW_BITS)) << (6 - WINDOW_BITS)) |
+	       (((g >> 6) * UINT32_C(0x9e3779b1)) >> (32 - (6 - WINDOW_BITS)));
 }
 
 static int *word_lock(struct ht_addrmap *m, uint32_t g)
@@ -135,7 +145,9 @@ int ht_addrmap_init(struct ht_addrmap *m, unsigned log2_cap)
 	size_t n = (size_t)1 << log2_cap;
 
 	memset(m, 0, sizeof *m);
-	m->max_cap = (uint32_t)(n / HT_ADDRMAP_SHARDS);
+	/* a window's shards may together hold all n: one arena's heap
+	 * (a single-threaded program's) is not held to 1/8 of the map */
+	m->max_cap = (uint32_t)(n >> (6 - WINDOW_BITS));
 	if (m->max_cap < 8)
 		m->max_cap = 8;
 	m->max_used = m->max_cap - m->max_cap / 8;

@@ -110,7 +110,8 @@ struct ht_addrmap {
 	struct ht_addr_shard shards[HT_ADDRMAP_SHARDS];
 };
 
-/* An empty map that may grow to 2^log2_cap records in all (tables are
+/* An empty map whose shards of one 64 MiB window (addrmap.c: stripe) may
+ * grow to 2^log2_cap records together, 8 times that in all (tables are
  * mmap'd on demand, so an idle map costs nothing).  Returns 0. */
 int ht_addrmap_init(struct ht_addrmap *m, unsigned log2_cap);
 

@@ -414,7 +414,7 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 	 * line is in, at the start of record) */
 	ht_addrmap_prefetch(&ht_rt.addrs, (uint64_t)(uintptr_t)p);
 	if (ht_rt.seg.hdr)
-		__builtin_prefetch(&ht_rt.seg.hdr->reset_generation, 1);
+		__builtin_prefetch(&ht_rt.seg.hdr->reset_generation, 0);
 	/* on a pool stack: any program stack will do, however small */
 	if (HT_LIKELY(ht_ownstack_run(record, &s) == 0)) {
 		HT_PHASE_SPAN(ph, HT_PH_SAMPLE);

@@ -77,8 +77,9 @@ static void test_full_shard(void **state)
 	(void)state;
 
 	ht_filter_clear();
-	/* 2^9 records = 64 shards of 8, 7 usable each; a shard holds the
-	 * addresses of some 4 KiB filter words: one address per word */
+	/* 2^9 records for one 64 MiB window: its 8 shards of 64, 56 usable
+	 * each; a shard holds the addresses of some 4 KiB filter words of
+	 * the window: one address per word, all in the first window */
 	assert_int_equal(ht_addrmap_init(&m, 9), 0);
 	for (uint64_t a = 1; a <= 2000; a++) {
 		struct ht_addr_rec r = rec_of(a * 4096 + 16, 1);
@@ -88,8 +89,46 @@ static void test_full_shard(void **state)
 		else if (res == -ENOSPC)
 			full++;
 	}
-	assert_int_equal(inserted, 64 * 7);
-	assert_int_equal(full, 2000 - 64 * 7);
+	assert_int_equal(inserted, 8 * 56);
+	assert_int_equal(full, 2000 - 8 * 56);
+}
+
+/* Addresses in different 64 MiB windows (glibc's per-thread arenas) are
+ * held by different shards: a window whose shards are full leaves every
+ * other window's room, and its addresses' locks and table lines, alone. */
+static void test_windows_apart(void **state)
+{
+	struct ht_addrmap m;
+	struct ht_addr_rec old, out;
+	const uint64_t window = UINT64_C(64) << 20, base = UINT64_C(0x7f0000000000);
+	(void)state;
+
+	ht_filter_clear();
+	assert_int_equal(ht_addrmap_init(&m, 9), 0);
+	for (uint64_t a = 1; a <= 2000; a++) {
+		struct ht_addr_rec r = rec_of(base + a * 4096 + 16, 1);
+
+		(void)ht_addrmap_insert(&m, &r, &old);
+	}
+	/* the first window is full; each of the seven others takes its 448 */
+	for (uint64_t w = 1; w < 8; w++) {
+		int inserted = 0;
+
+		for (uint64_t a = 1; a <= 2000; a++) {
+			struct ht_addr_rec r = rec_of(base + w * window + a * 4096 + 16, 2);
+
+			inserted += ht_addrmap_insert(&m, &r, &old) == 0;
+		}
+		assert_int_equal(inserted, 448);
+	}
+	/* the ninth window aliases the first (modulo 512 MiB): full too */
+	{
+		struct ht_addr_rec r = rec_of(base + 8 * window + 4096 + 16, 3);
+
+		assert_int_equal(ht_addrmap_insert(&m, &r, &old), -ENOSPC);
+	}
+	assert_int_equal(ht_addrmap_find(&m, base + 7 * window + 4096 + 16, &out), 1);
+	assert_int_equal(out.stack, 2);
 }
 
 /* Random inserts and removes against a reference: every present address is
@@ -303,6 +342,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_full_shard),
+		cmocka_unit_test(test_windows_apart),
 		cmocka_unit_test(test_random_model),
 		cmocka_unit_test(test_filter_saturates),
 		cmocka_unit_test(test_filter_granules),

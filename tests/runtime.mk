@@ -7,7 +7,7 @@ HT_UNIT_RUNTIME = tests/unit/test_sampler tests/unit/test_weights \
 	tests/unit/test_ring tests/unit/test_stacks tests/unit/test_dump \
 	tests/unit/test_addrmap tests/unit/test_segment tests/unit/test_util \
 	tests/unit/test_ownstack tests/unit/test_allocscan tests/unit/test_budget \
-	tests/unit/test_modules tests/unit/test_cfi
+	tests/unit/test_modules tests/unit/test_cfi tests/unit/test_clock
 HT_RT_TEST_LIBS = $(HT_RT_TEST_LIB) $(CMOCKA_LIBS) -lm -lpthread -lrt
 tests_unit_test_sampler_CFLAGS = $(HT_UNIT_CF)
 tests_unit_test_sampler_LDFLAGS = $(HT_UNIT_LINK)
@@ -42,6 +42,9 @@ tests_unit_test_cfi_LDADD = $(HT_RT_TEST_LIBS) $(LIBUNWIND_LIBS) -ldl
 tests_unit_test_allocscan_CFLAGS = $(HT_UNIT_CF)
 tests_unit_test_allocscan_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_allocscan_LDADD = $(HT_RT_TEST_LIBS)
+tests_unit_test_clock_CFLAGS = $(HT_UNIT_CF)
+tests_unit_test_clock_LDFLAGS = $(HT_UNIT_LINK)
+tests_unit_test_clock_LDADD = $(HT_RT_TEST_LIBS)
 tests_unit_test_budget_CFLAGS = $(HT_UNIT_CF)
 tests_unit_test_budget_LDFLAGS = $(HT_UNIT_LINK)
 tests_unit_test_budget_LDADD = $(HT_RT_TEST_LIBS)

@@ -22,6 +22,7 @@ libhtrt_la_SOURCES = \
 	src/runtime/ring.h src/runtime/ring.c \
 	src/runtime/stacks.h src/runtime/stacks.c \
 	src/runtime/cpu.h src/runtime/cpu.c \
+	src/runtime/clock.h src/runtime/clock.c \
 	src/runtime/addrmap.h src/runtime/addrmap.c \
 	src/runtime/ownstack.h src/runtime/ownstack.c \
 	src/runtime/phase.h src/runtime/phase.c \

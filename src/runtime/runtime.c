@@ -118,7 +118,7 @@ static __attribute__((noinline)) void push_event_now(uint32_t type, uint64_t add
 	if (HT_UNLIKELY(!ht_tls.tid))
 		ht_tls.tid = ht_gettid();
 	e.tid = ht_tls.tid;
-	e.time_ns = time_ns ? time_ns : ht_now_ns(CLOCK_MONOTONIC);
+	e.time_ns = time_ns ? time_ns : ht_clock_ns(&ht_tls.clk);
 	e.addr = addr;
 	e.size = size;
 	e.weight_bytes = wbytes;
@@ -270,7 +270,7 @@ static void account(struct ht_seg_header *h, uint64_t since_ns)
 	struct ht_tls *t = &ht_tls;
 
 	if (ht_rt.budget_ppm)
-		t->acc_ns += ht_now_ns(CLOCK_MONOTONIC) - since_ns;
+		t->acc_ns += ht_clock_ns(&t->clk) - since_ns;
 	if (++t->acc_n < HT_ACC_BATCH)
 		return;
 	if (ht_rt.budget_ppm) {
@@ -373,7 +373,7 @@ static void record(void *arg, void *scratch)
 	HT_PHASE_MARK(ph, HT_PH_WEIGHT);
 	/* the one clock read of a sample: the record's birth and the
 	 * ALLOC event's time */
-	rec.born_ns = ht_now_ns(CLOCK_MONOTONIC);
+	rec.born_ns = ht_clock_ns(&ht_tls.clk);
 	HT_PHASE_MARK(ph, HT_PH_CLOCK);
 	if (stack_of(s, scratch, buf, &idx) < 0)
 		return;
@@ -442,7 +442,7 @@ int ht_take(void *p, struct ht_addr_rec *rec)
 void ht_settle_free(const struct ht_addr_rec *rec)
 {
 	/* with a budget, a sample's cost includes its free */
-	uint64_t t0 = ht_rt.budget_ppm ? ht_now_ns(CLOCK_MONOTONIC) : 0;
+	uint64_t t0 = ht_rt.budget_ppm ? ht_clock_ns(&ht_tls.clk) : 0;
 	unsigned stripe = ht_stacks_stripe(&ht_rt.stacks);
 	HT_PHASE_START(ph);
 
@@ -450,7 +450,7 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 	ht_stacks_count_free(&ht_rt.stacks, stripe);
 	push_rec_event(HT_EV_FREE, rec, 0);
 	if (t0)
-		ht_tls.acc_ns += ht_now_ns(CLOCK_MONOTONIC) - t0;
+		ht_tls.acc_ns += ht_clock_ns(&ht_tls.clk) - t0;
 	HT_PHASE_SPAN(ph, HT_PH_SETTLE);
 }
 
@@ -1048,6 +1048,7 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 	}
 	config(base, sizeof base, &explicit_name);
 	ht_sampler_init(); /* the ziggurat's tables, before the first draw */
+	ht_clock_init(ht_clock_tsc_usable());
 	ht_cpu_init();
 	/* before the program's code: its jemalloc reads its configuration
 	 * once, at its first call */

@@ -15,6 +15,7 @@
 #include <heaptop/segment.h>
 
 #include "runtime/addrmap.h"
+#include "runtime/clock.h"
 #include "runtime/fpwalk.h"
 #include "runtime/sampler.h"
 #include "runtime/segment.h"
@@ -35,6 +36,7 @@ struct ht_tls {
 	uint64_t acc_ns;    /* with a budget: what this thread's samples cost */
 	uint32_t acc_n;     /* samples since the last flush */
 	uint32_t acc_walked; /* of which the frame-pointer walker unwound */
+	struct ht_clock_anchor clk;  /* the sampled path's clock (clock.h) */
 };
 #define HT_ACC_BATCH 64u
 extern __thread struct ht_tls ht_tls __attribute__((tls_model("initial-exec")));

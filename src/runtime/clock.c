@@ -1,0 +1,95 @@
+/*
+ * The sampled path's clock (see clock.h).  The slow path runs about once a
+ * second per sampling thread: clock_gettime between two counter reads, no
+ * lock, no allocation.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime/clock.h"
+#include "runtime/util.h"
+
+/* The rate's first point, written once by ht_clock_init before any
+ * thread samples; use 0 = never the counter. */
+static int use;
+static uint64_t first_tsc, first_ns;
+
+/* The rate is trusted once measured over this long. */
+#define MEASURE_NS (100u * 1000u * 1000u)
+
+/* Counter reads around clock_gettime further apart than this (4-40 us at
+ * 0.5-5 GHz): the thread was interrupted, the pair is not used. */
+#define JITTER_TICKS UINT64_C(20000)
+
+/* clock_gettime, and in *tsc the counter at that moment: the middle of
+ * the two counter reads around it, of the closest of three tries (the
+ * first may wait for the vDSO's cold lines), or 0 when even those lay too
+ * far apart. */
+static uint64_t pair(uint64_t *tsc)
+{
+	uint64_t best = JITTER_TICKS, ns = 0;
+
+	*tsc = 0;
+	for (int i = 0; i < 3; i++) {
+		uint64_t t0 = ht_clock_tsc(), n = ht_now_ns(CLOCK_MONOTONIC), t1 = ht_clock_tsc();
+
+		if (t1 - t0 < best && n) {
+			best = t1 - t0;
+			*tsc = t0 + (t1 - t0) / 2;
+			ns = n;
+		}
+	}
+	return ns ? ns : ht_now_ns(CLOCK_MONOTONIC);
+}
+
+int ht_clock_tsc_usable(void)
+{
+#if defined(__x86_64__)
+	const char *v = getenv("HEAPTOP_CLOCK");
+	char buf[32];
+	ssize_t n;
+
+	if (v && strcmp(v, "system") == 0)
+		return 0;
+	n = ht_read_small("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+			  buf, sizeof buf);
+	return n >= 3 && memcmp(buf, "tsc", 3) == 0 && (n == 3 || buf[3] == '\n');
+#else
+	return 0;
+#endif
+}
+
+void ht_clock_init(int use_tsc)
+{
+	use = 0;
+	if (use_tsc) {
+		first_ns = pair(&first_tsc);
+		use = first_tsc != 0;
+	}
+}
+
+uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc)
+{
+	uint64_t mid, ns = pair(&mid);
+	double mult;
+
+	(void)tsc;
+	/* a read interrupted half-way through an update (a signal handler
+	 * sampling) takes the slow path: span first, last */
+	a->span = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (!use || !mid || ns - first_ns < MEASURE_NS || mid <= first_tsc)
+		return ns;
+	mult = (double)(ns - first_ns) / (double)(mid - first_tsc) * 4294967296.0;
+	if (!(mult >= 1.0 && mult < 0x1.0p36)) /* a counter of 1/16 GHz or more */
+		return ns;
+	a->tsc = mid;
+	a->ns = ns;
+	a->mult = (uint64_t)mult;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	a->span = HT_CLOCK_SPAN;
+	return ns;
+}

@@ -1,0 +1,77 @@
+/*
+ * The sampled path's clock: CLOCK_MONOTONIC in nanoseconds, read from the
+ * processor's time-stamp counter where the kernel keeps time with it.
+ *
+ * A sample stamps its record with its birth (share/doc/internals.md,
+ * "Ages").  clock_gettime through the vDSO is some 50 instructions and,
+ * between samples, a cache miss on the kernel's time data: 160-250 cycles
+ * of a sample on the malloc benchmark.  Here a sample reads the counter
+ * (rdtsc: no memory) and scales the ticks since its thread's anchor, a
+ * (counter, clock) pair taken with clock_gettime at most some 50 ms ago,
+ * by a rate measured against clock_gettime since start-up.  The error is
+ * the rate's error times the time since the anchor: tens of nanoseconds
+ * once the rate has been measured over 100 ms or more.
+ *
+ * Used only when the kernel's clocksource is "tsc" (then the counters are
+ * constant-rate and agree across CPUs, or the kernel would not use them)
+ * on x86-64; otherwise, and until the rate has been measured for 100 ms,
+ * every read is clock_gettime.  HEAPTOP_CLOCK=system forces that.
+ */
+#ifndef HT_RUNTIME_CLOCK_H
+#define HT_RUNTIME_CLOCK_H
+
+#include <stdint.h>
+
+/* A thread's anchor (in its ht_tls): counter, clock, the rate it scales
+ * ticks with (ns per tick * 2^32) and the ticks it serves (0: none, every
+ * read takes the slow path).  Zeroed, as a new thread's is, it sends the
+ * next read to the slow path, which sets it. */
+struct ht_clock_anchor {
+	uint64_t tsc;
+	uint64_t ns;
+	uint64_t mult;
+	uint64_t span;
+};
+
+/* Ticks an anchor serves at most: 50 ms at 2.7 GHz.  The error of a read
+ * is the rate's error times the time since the anchor, and
+ * CLOCK_MONOTONIC's own rate may be slewed (by NTP) meanwhile: a short
+ * span keeps that to nanoseconds, for one clock_gettime per 50 ms of a
+ * thread that samples.  With mult < 2^36 (a counter of 1/16 GHz or more)
+ * ticks times mult fits 64 bits. */
+#define HT_CLOCK_SPAN (UINT64_C(1) << 27)
+
+/* Start-up: whether to use the counter at all (use_tsc), and the rate's
+ * first point when so. */
+void ht_clock_init(int use_tsc);
+
+/* True when this machine's kernel keeps time with the counter (its
+ * clocksource is "tsc") and HEAPTOP_CLOCK is not "system". */
+int ht_clock_tsc_usable(void);
+
+/* clock_gettime, and a new anchor in *a when the counter may serve. */
+uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc);
+
+static inline uint64_t ht_clock_tsc(void)
+{
+#if defined(__x86_64__)
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+#else
+	return 0;
+#endif
+}
+
+/* CLOCK_MONOTONIC now, in ns (0 if the clock cannot be read). */
+static inline uint64_t ht_clock_ns(struct ht_clock_anchor *a)
+{
+	uint64_t tsc = ht_clock_tsc(), d = tsc - a->tsc;
+
+	if (__builtin_expect(d < a->span, 1))
+		return a->ns + ((d * a->mult) >> 32);
+	return ht_clock_slow(a, tsc);
+}
+
+#endif /* HT_RUNTIME_CLOCK_H */

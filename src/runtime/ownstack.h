@@ -29,7 +29,7 @@
 #define HT_OWNSTACK_POOL 64u
 /* Bytes of each stack's scratch area (zero at the first run; only touched
  * pages cost memory). */
-#define HT_OWNSTACK_SCRATCH (64u * 1024u)
+#define HT_OWNSTACK_SCRATCH (256u * 1024u)
 
 /* Run fn(arg, scratch) on a pool stack, scratch being that stack's area
  * (HT_OWNSTACK_SCRATCH bytes, page-aligned, the caller's alone during the

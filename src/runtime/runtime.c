@@ -311,28 +311,23 @@ static int walk_memoized(struct ht_walkmemo *memo, const struct ht_fpw_start *st
 	return 1;
 }
 
-/* The sampled call's stack, interned: 0 and its index in *idx, or -1 (the
- * table is full; counted).  The walk's memo first (scratch: the pool
- * stack's, NULL without one), then a walk, kept in the memo. */
-static int stack_of(const struct sample *s, void *scratch, void **buf, uint32_t *idx)
+/* The walk from start (memo: where to keep it, NULL for none) interned:
+ * 0 and its index in *idx, or -1 (the table is full; counted).  Out of
+ * line: the frame buffer is set up only when the memo does not hold the
+ * walk. */
+static __attribute__((noinline)) int walk_and_intern(const struct sample *s,
+						     const struct ht_fpw_start *start,
+						     struct ht_walkmemo_look *memo,
+						     struct ht_fpw_log *log, uint32_t *idx)
 {
-	struct ht_fpw_start start = ht_tls.walk;
-	struct ht_walkmemo_look look, *memo = NULL;
-	struct ht_fpw_log log = { HT_FPW_UNLOGGED, 0, NULL };
+	_Static_assert(sizeof(void *) == sizeof(uint64_t), "frames are stored as void *");
 	int cap = (int)(ht_rt.max_depth + 16), first = 0, r;
-	uint32_t depth = 0, max = ht_rt.max_depth;
+	void **buf = __builtin_alloca((size_t)cap * sizeof(void *));
+	uint32_t depth = 0;
 	const uint64_t *pcs;
 
-	ht_tls.walk.pc = 0;
-	/* (s->unwind is 1 where there is a scratch area) */
-	if (scratch && start.pc && ht_rt.walk_memo) {
-		if (walk_memoized(scratch, &start, cap, &look, idx))
-			return 0;
-		log = ht_walkmemo_begin(&look);
-		memo = &look;
-	}
 	if (s->unwind)
-		depth = capture(&start, buf, cap, max, &first, memo ? &log : NULL);
+		depth = capture(start, buf, cap, ht_rt.max_depth, &first, memo ? log : NULL);
 	pcs = (const uint64_t *)(const void *)&buf[first];
 	if (depth == 0)
 		count(&ht_rt.seg.hdr->unwind_failures);
@@ -342,17 +337,35 @@ static int stack_of(const struct sample *s, void *scratch, void **buf, uint32_t 
 		return -1;
 	}
 	if (memo)
-		ht_walkmemo_keep(memo, &log, &start, &ht_tls.bounds, depth, *idx);
+		ht_walkmemo_keep(memo, log, start, &ht_tls.bounds, depth, *idx);
 	if (r == 1 && !ht_modules_cover(&ht_rt.seg, pcs, depth))
 		ht_modules_refresh(0);
 	return 0;
 }
 
+/* The sampled call's stack, interned: 0 and its index in *idx, or -1 (the
+ * table is full; counted).  The walk's memo first (scratch: the pool
+ * stack's, NULL without one), then a walk, kept in the memo. */
+static int stack_of(const struct sample *s, void *scratch, uint32_t *idx)
+{
+	struct ht_fpw_start start = ht_tls.walk;
+	struct ht_walkmemo_look look, *memo = NULL;
+	struct ht_fpw_log log = { HT_FPW_UNLOGGED, 0, NULL };
+
+	ht_tls.walk.pc = 0;
+	/* (s->unwind is 1 where there is a scratch area) */
+	if (scratch && start.pc && ht_rt.walk_memo) {
+		if (walk_memoized(scratch, &start, (int)(ht_rt.max_depth + 16), &look, idx))
+			return 0;
+		log = ht_walkmemo_begin(&look);
+		memo = &look;
+	}
+	return walk_and_intern(s, &start, memo, &log, idx);
+}
+
 static void record(void *arg, void *scratch)
 {
-	_Static_assert(sizeof(void *) == sizeof(uint64_t), "frames are stored as void *");
 	const struct sample *s = arg;
-	void **buf = __builtin_alloca((ht_rt.max_depth + 16) * sizeof(void *));
 	struct ht_seg_header *h;
 	struct ht_addr_rec rec, old;
 	uint32_t idx;
@@ -375,7 +388,7 @@ static void record(void *arg, void *scratch)
 	 * ALLOC event's time */
 	rec.born_ns = ht_clock_ns(&ht_tls.clk);
 	HT_PHASE_MARK(ph, HT_PH_CLOCK);
-	if (stack_of(s, scratch, buf, &idx) < 0)
+	if (stack_of(s, scratch, &idx) < 0)
 		return;
 	stripe = ht_stacks_stripe(&ht_rt.stacks);
 	ht_stacks_prefetch(&ht_rt.stacks, stripe, idx);

@@ -21,7 +21,7 @@
 
 #include "runtime/fpwalk.h"
 
-#define HT_WALKMEMO_LOG2_WAYS 4    /* entries, chosen by the walk's start */
+#define HT_WALKMEMO_LOG2_WAYS 6    /* entries, chosen by the walk's start */
 #define HT_WALKMEMO_WAYS (1u << HT_WALKMEMO_LOG2_WAYS)
 #define HT_WALKMEMO_MAX_DEPTH 64u  /* deeper limits are not memoized */
 #define HT_WALKMEMO_READS HT_FPW_READS(HT_WALKMEMO_MAX_DEPTH)

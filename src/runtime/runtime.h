@@ -10,6 +10,7 @@
 #define HT_RUNTIME_RUNTIME_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <heaptop/segment.h>
@@ -21,7 +22,14 @@
 #include "runtime/segment.h"
 #include "runtime/stacks.h"
 
-/* Per-thread state.  Initial-exec TLS: reading it never allocates. */
+/* Per-thread state.  Initial-exec TLS: reading it never allocates.  Laid
+ * out by use, on 64-byte lines: the first holds what every call reads (the
+ * countdown) and what a sample draws and walks from; the second what a
+ * sample also needs (the clock's anchor, the batched accounting, the
+ * stack's bounds); the walker's tail, used only when a walk reaches
+ * libunwind, lies past them.  Between samples the program's work evicts
+ * both lines: a sample waits for one, not for the four it straddled when
+ * its fields lay apart. */
 struct ht_tls {
 	int64_t countdown;  /* bytes until the next sample point; <= 0: sample */
 	uint64_t rate;      /* mean interval the countdown was drawn with */
@@ -31,13 +39,16 @@ struct ht_tls {
 	uint32_t tid;       /* cached kernel thread id, 0 = not yet */
 	struct ht_rng rng;
 	struct ht_fpw_start walk;    /* the sampled call's program frame (pc 0: none) */
-	struct ht_fpw_bounds bounds; /* this thread's stack, for the walker */
+	struct ht_clock_anchor clk;  /* the sampled path's clock (clock.h) */
 	/* batched into ht_rt / the header every HT_ACC_BATCH samples */
 	uint64_t acc_ns;    /* with a budget: what this thread's samples cost */
 	uint32_t acc_n;     /* samples since the last flush */
 	uint32_t acc_walked; /* of which the frame-pointer walker unwound */
-	struct ht_clock_anchor clk;  /* the sampled path's clock (clock.h) */
-};
+	struct ht_fpw_bounds bounds; /* this thread's stack, for the walker */
+} __attribute__((aligned(64)));
+_Static_assert(offsetof(struct ht_tls, clk) == 64 &&
+	       offsetof(struct ht_tls, bounds) + 2 * sizeof(uintptr_t) <= 128,
+	       "what a sample reads lies in the first two lines");
 #define HT_ACC_BATCH 64u
 extern __thread struct ht_tls ht_tls __attribute__((tls_model("initial-exec")));
 

@@ -17,23 +17,28 @@
 static int use;
 static uint64_t first_tsc, first_ns;
 
-/* The rate is trusted once measured over this long. */
-#define MEASURE_NS (100u * 1000u * 1000u)
+/* The rate is used once measured over this long. */
+#define MEASURE_NS (1000u * 1000u)
 
 /* Counter reads around clock_gettime further apart than this (4-40 us at
  * 0.5-5 GHz): the thread was interrupted, the pair is not used. */
 #define JITTER_TICKS UINT64_C(20000)
 
+/* Reads this close need no second try: a warm clock_gettime takes some
+ * 70 ticks (the middle is then within 15 ns of its own counter read); a
+ * cold one, or one interrupted, far more. */
+#define CLOSE_TICKS UINT64_C(128)
+
 /* clock_gettime, and in *tsc the counter at that moment: the middle of
- * the two counter reads around it, of the closest of three tries (the
- * first may wait for the vDSO's cold lines), or 0 when even those lay too
- * far apart. */
+ * the two counter reads around it, of the closest of up to three tries
+ * (the first may wait for the vDSO's cold lines), or 0 when even those
+ * lay too far apart. */
 static uint64_t pair(uint64_t *tsc)
 {
 	uint64_t best = JITTER_TICKS, ns = 0;
 
 	*tsc = 0;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 3 && best >= CLOSE_TICKS; i++) {
 		uint64_t t0 = ht_clock_tsc(), n = ht_now_ns(CLOCK_MONOTONIC), t1 = ht_clock_tsc();
 
 		if (t1 - t0 < best && n) {
@@ -71,9 +76,17 @@ void ht_clock_init(int use_tsc)
 	}
 }
 
+/*
+ * The rate is the ticks and nanoseconds since start-up's pair: over a base
+ * of B ticks, two pairs each off by up to j ticks make it off by up to
+ * 2j/B.  An anchor serves B/64 ticks (at most HT_CLOCK_SPAN), so a read
+ * is off by at most 2j/B * B/64 = j/32 ticks plus its anchor's own j: a
+ * young process replaces its anchors often (every 16 us at 1 ms), an old
+ * one every 2^27 ticks.
+ */
 uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc)
 {
-	uint64_t mid, ns = pair(&mid);
+	uint64_t mid, ns, base;
 	double mult;
 
 	(void)tsc;
@@ -81,15 +94,20 @@ uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc)
 	 * sampling) takes the slow path: span first, last */
 	a->span = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (!use || !mid || ns - first_ns < MEASURE_NS || mid <= first_tsc)
+	ns = ht_now_ns(CLOCK_MONOTONIC);
+	if (!use || ns - first_ns < MEASURE_NS)
 		return ns;
-	mult = (double)(ns - first_ns) / (double)(mid - first_tsc) * 4294967296.0;
+	ns = pair(&mid);
+	if (!mid || mid <= first_tsc)
+		return ns;
+	base = mid - first_tsc;
+	mult = (double)(ns - first_ns) / (double)base * 4294967296.0;
 	if (!(mult >= 1.0 && mult < 0x1.0p36)) /* a counter of 1/16 GHz or more */
 		return ns;
 	a->tsc = mid;
 	a->ns = ns;
 	a->mult = (uint64_t)mult;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	a->span = HT_CLOCK_SPAN;
+	a->span = base / 64 < HT_CLOCK_SPAN ? base / 64 : HT_CLOCK_SPAN;
 	return ns;
 }

@@ -7,14 +7,14 @@
  * between samples, a cache miss on the kernel's time data: 160-250 cycles
  * of a sample on the malloc benchmark.  Here a sample reads the counter
  * (rdtsc: no memory) and scales the ticks since its thread's anchor, a
- * (counter, clock) pair taken with clock_gettime at most some 50 ms ago,
- * by a rate measured against clock_gettime since start-up.  The error is
- * the rate's error times the time since the anchor: tens of nanoseconds
- * once the rate has been measured over 100 ms or more.
+ * (counter, clock) pair taken with clock_gettime not long ago, by the
+ * counter's rate measured against clock_gettime since start-up.  A read is
+ * off by the rate's error times the anchor's age; anchors are replaced
+ * often enough (clock.c) that this stays a few nanoseconds.
  *
  * Used only when the kernel's clocksource is "tsc" (then the counters are
  * constant-rate and agree across CPUs, or the kernel would not use them)
- * on x86-64; otherwise, and until the rate has been measured for 100 ms,
+ * on x86-64; otherwise, and until the rate has been measured for 1 ms,
  * every read is clock_gettime.  HEAPTOP_CLOCK=system forces that.
  */
 #ifndef HT_RUNTIME_CLOCK_H
@@ -33,12 +33,11 @@ struct ht_clock_anchor {
 	uint64_t span;
 };
 
-/* Ticks an anchor serves at most: 50 ms at 2.7 GHz.  The error of a read
- * is the rate's error times the time since the anchor, and
- * CLOCK_MONOTONIC's own rate may be slewed (by NTP) meanwhile: a short
- * span keeps that to nanoseconds, for one clock_gettime per 50 ms of a
- * thread that samples.  With mult < 2^36 (a counter of 1/16 GHz or more)
- * ticks times mult fits 64 bits. */
+/* Ticks an anchor serves at most: 50 ms at 2.7 GHz (clock.c: a young
+ * process's serve less).  CLOCK_MONOTONIC's own rate may be slewed (by
+ * NTP) meanwhile: a bounded span keeps that to nanoseconds, for one
+ * clock_gettime per 50 ms of a thread that samples.  With mult < 2^36 (a
+ * counter of 1/16 GHz or more) ticks times mult fits 64 bits. */
 #define HT_CLOCK_SPAN (UINT64_C(1) << 27)
 
 /* Start-up: whether to use the counter at all (use_tsc), and the rate's

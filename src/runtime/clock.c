@@ -30,15 +30,15 @@ static uint64_t first_tsc, first_ns;
 #define CLOSE_TICKS UINT64_C(128)
 
 /* clock_gettime, and in *tsc the counter at that moment: the middle of
- * the two counter reads around it, of the closest of up to three tries
- * (the first may wait for the vDSO's cold lines), or 0 when even those
- * lay too far apart. */
+ * the two counter reads around it, of the closer of up to two tries (the
+ * first may wait for the vDSO's cold lines), or 0 when even those lay too
+ * far apart. */
 static uint64_t pair(uint64_t *tsc)
 {
 	uint64_t best = JITTER_TICKS, ns = 0;
 
 	*tsc = 0;
-	for (int i = 0; i < 3 && best >= CLOSE_TICKS; i++) {
+	for (int i = 0; i < 2 && best >= CLOSE_TICKS; i++) {
 		uint64_t t0 = ht_clock_tsc(), n = ht_now_ns(CLOCK_MONOTONIC), t1 = ht_clock_tsc();
 
 		if (t1 - t0 < best && n) {
@@ -79,14 +79,15 @@ void ht_clock_init(int use_tsc)
 /*
  * The rate is the ticks and nanoseconds since start-up's pair: over a base
  * of B ticks, two pairs each off by up to j ticks make it off by up to
- * 2j/B.  An anchor serves B/64 ticks (at most HT_CLOCK_SPAN), so a read
- * is off by at most 2j/B * B/64 = j/32 ticks plus its anchor's own j: a
- * young process replaces its anchors often (every 16 us at 1 ms), an old
- * one every 2^27 ticks.
+ * 2j/B.  An anchor serves B/16 ticks (at most HT_CLOCK_SPAN), so a read
+ * is off by at most 2j/B * B/16 = j/8 ticks plus its anchor's own j (j is
+ * half the closer try's spread: some 35 ticks when warm): a young process
+ * replaces its anchors often (every 60 us at 1 ms), an old one every 2^27
+ * ticks.
  */
 uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc)
 {
-	uint64_t mid, ns, base;
+	uint64_t ns, mid, base;
 	double mult;
 
 	(void)tsc;
@@ -94,11 +95,12 @@ uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc)
 	 * sampling) takes the slow path: span first, last */
 	a->span = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	ns = ht_now_ns(CLOCK_MONOTONIC);
-	if (!use || ns - first_ns < MEASURE_NS)
-		return ns;
+	if (!use)
+		return ht_now_ns(CLOCK_MONOTONIC);
+	/* one clock_gettime when it is warm, two when the first waited for
+	 * cold lines */
 	ns = pair(&mid);
-	if (!mid || mid <= first_tsc)
+	if (!mid || ns - first_ns < MEASURE_NS || mid <= first_tsc)
 		return ns;
 	base = mid - first_tsc;
 	mult = (double)(ns - first_ns) / (double)base * 4294967296.0;
@@ -108,6 +110,6 @@ uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc)
 	a->ns = ns;
 	a->mult = (uint64_t)mult;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	a->span = base / 64 < HT_CLOCK_SPAN ? base / 64 : HT_CLOCK_SPAN;
+	a->span = base / 16 < HT_CLOCK_SPAN ? base / 16 : HT_CLOCK_SPAN;
 	return ns;
 }

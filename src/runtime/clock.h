@@ -48,7 +48,8 @@ void ht_clock_init(int use_tsc);
  * clocksource is "tsc") and HEAPTOP_CLOCK is not "system". */
 int ht_clock_tsc_usable(void);
 
-/* clock_gettime, and a new anchor in *a when the counter may serve. */
+/* clock_gettime, and a new anchor in *a when the counter may serve (tsc:
+ * the counter as the fast path read it). */
 uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc);
 
 static inline uint64_t ht_clock_tsc(void)

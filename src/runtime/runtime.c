@@ -292,8 +292,6 @@ struct sample {
 };
 
 _Static_assert(HT_SEG_DEF_STRIPES <= HT_STACK_STRIPES, "a lock set for every stripe laid out");
-_Static_assert(sizeof(struct ht_walkmemo) <= HT_OWNSTACK_SCRATCH,
-	       "the walks' memo lives in a pool stack's scratch area");
 
 /* The walk from start (unwind_check: checked against libunwind) when the
  * memo holds it: 1 and its stack's index, or 0 and *look for the walk. */
@@ -311,23 +309,36 @@ static int walk_memoized(struct ht_walkmemo *memo, const struct ht_fpw_start *st
 	return 1;
 }
 
-/* The walk from start (memo: where to keep it, NULL for none) interned:
- * 0 and its index in *idx, or -1 (the table is full; counted).  Out of
- * line: the frame buffer is set up only when the memo does not hold the
- * walk. */
-static __attribute__((noinline)) int walk_and_intern(const struct sample *s,
-						     const struct ht_fpw_start *start,
-						     struct ht_walkmemo_look *memo,
-						     struct ht_fpw_log *log, uint32_t *idx)
+/* The frame buffer of a walk: in the pool stack's scratch area, past the
+ * memo, where there is one. */
+#define HT_WALK_BUF_SLOTS (HT_MAX_DEPTH_LIMIT + 16)
+_Static_assert(sizeof(struct ht_walkmemo) + HT_WALK_BUF_SLOTS * sizeof(void *) <=
+	       HT_OWNSTACK_SCRATCH, "the walk's buffer fits in the scratch area");
+
+/* The sampled call's stack, interned: 0 and its index in *idx, or -1 (the
+ * table is full; counted).  The walk's memo first (scratch: the pool
+ * stack's, NULL without one), then a walk into buf (cap entries), kept
+ * in the memo. */
+static int stack_of(const struct sample *s, void *scratch, void **buf, int cap, uint32_t *idx)
 {
 	_Static_assert(sizeof(void *) == sizeof(uint64_t), "frames are stored as void *");
-	int cap = (int)(ht_rt.max_depth + 16), first = 0, r;
-	void **buf = __builtin_alloca((size_t)cap * sizeof(void *));
+	struct ht_fpw_start start = ht_tls.walk;
+	struct ht_walkmemo_look look, *memo = NULL;
+	struct ht_fpw_log log = { HT_FPW_UNLOGGED, 0, NULL };
+	int first = 0, r;
 	uint32_t depth = 0;
 	const uint64_t *pcs;
 
+	ht_tls.walk.pc = 0;
+	/* (s->unwind is 1 where there is a scratch area) */
+	if (scratch && start.pc && ht_rt.walk_memo) {
+		if (walk_memoized(scratch, &start, cap, &look, idx))
+			return 0;
+		log = ht_walkmemo_begin(&look);
+		memo = &look;
+	}
 	if (s->unwind)
-		depth = capture(start, buf, cap, ht_rt.max_depth, &first, memo ? log : NULL);
+		depth = capture(&start, buf, cap, ht_rt.max_depth, &first, memo ? &log : NULL);
 	pcs = (const uint64_t *)(const void *)&buf[first];
 	if (depth == 0)
 		count(&ht_rt.seg.hdr->unwind_failures);
@@ -337,35 +348,18 @@ static __attribute__((noinline)) int walk_and_intern(const struct sample *s,
 		return -1;
 	}
 	if (memo)
-		ht_walkmemo_keep(memo, log, start, &ht_tls.bounds, depth, *idx);
+		ht_walkmemo_keep(memo, &log, &start, &ht_tls.bounds, depth, *idx);
 	if (r == 1 && !ht_modules_cover(&ht_rt.seg, pcs, depth))
 		ht_modules_refresh(0);
 	return 0;
 }
 
-/* The sampled call's stack, interned: 0 and its index in *idx, or -1 (the
- * table is full; counted).  The walk's memo first (scratch: the pool
- * stack's, NULL without one), then a walk, kept in the memo. */
-static int stack_of(const struct sample *s, void *scratch, uint32_t *idx)
-{
-	struct ht_fpw_start start = ht_tls.walk;
-	struct ht_walkmemo_look look, *memo = NULL;
-	struct ht_fpw_log log = { HT_FPW_UNLOGGED, 0, NULL };
-
-	ht_tls.walk.pc = 0;
-	/* (s->unwind is 1 where there is a scratch area) */
-	if (scratch && start.pc && ht_rt.walk_memo) {
-		if (walk_memoized(scratch, &start, (int)(ht_rt.max_depth + 16), &look, idx))
-			return 0;
-		log = ht_walkmemo_begin(&look);
-		memo = &look;
-	}
-	return walk_and_intern(s, &start, memo, &log, idx);
-}
-
 static void record(void *arg, void *scratch)
 {
 	const struct sample *s = arg;
+	int cap = (int)(ht_rt.max_depth + 16);
+	void **buf = scratch ? (void **)(void *)((char *)scratch + sizeof(struct ht_walkmemo))
+			     : __builtin_alloca((size_t)cap * sizeof(void *));
 	struct ht_seg_header *h;
 	struct ht_addr_rec rec, old;
 	uint32_t idx;
@@ -388,7 +382,7 @@ static void record(void *arg, void *scratch)
 	 * ALLOC event's time */
 	rec.born_ns = ht_clock_ns(&ht_tls.clk);
 	HT_PHASE_MARK(ph, HT_PH_CLOCK);
-	if (stack_of(s, scratch, &idx) < 0)
+	if (stack_of(s, scratch, buf, cap, &idx) < 0)
 		return;
 	stripe = ht_stacks_stripe(&ht_rt.stacks);
 	ht_stacks_prefetch(&ht_rt.stacks, stripe, idx);

@@ -3,9 +3,10 @@
  * processor's time-stamp counter where the kernel keeps time with it.
  *
  * A sample stamps its record with its birth (share/doc/internals.md,
- * "Ages").  clock_gettime through the vDSO is some 50 instructions and,
- * between samples, a cache miss on the kernel's time data: 160-250 cycles
- * of a sample on the malloc benchmark.  Here a sample reads the counter
+ * "Ages").  clock_gettime through the vDSO is some 60 instructions and,
+ * between samples, a cache miss on the kernel's time data (the malloc
+ * benchmark's clock step: 170 cycles at 1 thread, 280 at 2; 135 and 150
+ * with the counter, bench/RESULTS.md section 3).  Here a sample reads the counter
  * (rdtsc: no memory) and scales the ticks since its thread's anchor, a
  * (counter, clock) pair taken with clock_gettime not long ago, by the
  * counter's rate measured against clock_gettime since start-up.  A read is

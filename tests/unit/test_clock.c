@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -108,12 +109,23 @@ static void test_stale_anchor(void **state)
 	assert_true(bracketed(&a, 1000) > 0);
 }
 
+/* HEAPTOP_CLOCK=system keeps every read on clock_gettime. */
+static void test_system_by_request(void **state)
+{
+	(void)state;
+
+	assert_int_equal(setenv("HEAPTOP_CLOCK", "system", 1), 0);
+	assert_int_equal(ht_clock_tsc_usable(), 0);
+	assert_int_equal(unsetenv("HEAPTOP_CLOCK"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counter_agrees),
 		cmocka_unit_test(test_clock_gettime_until_measured),
 		cmocka_unit_test(test_stale_anchor),
+		cmocka_unit_test(test_system_by_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,8 +12,9 @@
 #include "runtime/clock.h"
 #include "runtime/util.h"
 
-/* The rate's first point, written once by ht_clock_init before any
- * thread samples; use 0 = never the counter. */
+/* The rate's first point, written once by ht_clock_init, then use
+ * (release: a thread that reads it set reads the point); use 0 = never
+ * the counter. */
 static int use;
 static uint64_t first_tsc, first_ns;
 
@@ -69,10 +70,10 @@ int ht_clock_tsc_usable(void)
 
 void ht_clock_init(int use_tsc)
 {
-	use = 0;
+	__atomic_store_n(&use, 0, __ATOMIC_RELAXED);
 	if (use_tsc) {
 		first_ns = pair(&first_tsc);
-		use = first_tsc != 0;
+		__atomic_store_n(&use, first_tsc != 0, __ATOMIC_RELEASE);
 	}
 }
 
@@ -95,7 +96,7 @@ uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc)
 	 * sampling) takes the slow path: span first, last */
 	a->span = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (!use)
+	if (!__atomic_load_n(&use, __ATOMIC_ACQUIRE))
 		return ht_now_ns(CLOCK_MONOTONIC);
 	/* one clock_gettime when it is warm, two when the first waited for
 	 * cold lines */

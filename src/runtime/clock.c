@@ -1,7 +1,8 @@
 /*
- * The sampled path's clock (see clock.h).  The slow path runs about once a
- * second per sampling thread: clock_gettime between two counter reads, no
- * lock, no allocation.
+ * The sampled path's clock (see clock.h).  The slow path runs once per
+ * anchor (at most every 2^27 ticks per sampling thread, more often in a
+ * young process): one or two clock_gettime calls between counter reads,
+ * no lock, no allocation.
  */
 #include "config.h"
 
@@ -86,12 +87,11 @@ void ht_clock_init(int use_tsc)
  * replaces its anchors often (every 60 us at 1 ms), an old one every 2^27
  * ticks.
  */
-uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc)
+uint64_t ht_clock_slow(struct ht_clock_anchor *a)
 {
 	uint64_t ns, mid, base;
 	double mult;
 
-	(void)tsc;
 	/* a read interrupted half-way through an update (a signal handler
 	 * sampling) takes the slow path: span first, last */
 	a->span = 0;

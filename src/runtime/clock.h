@@ -49,9 +49,8 @@ void ht_clock_init(int use_tsc);
  * clocksource is "tsc") and HEAPTOP_CLOCK is not "system". */
 int ht_clock_tsc_usable(void);
 
-/* clock_gettime, and a new anchor in *a when the counter may serve (tsc:
- * the counter as the fast path read it). */
-uint64_t ht_clock_slow(struct ht_clock_anchor *a, uint64_t tsc);
+/* clock_gettime, and a new anchor in *a when the counter may serve. */
+uint64_t ht_clock_slow(struct ht_clock_anchor *a);
 
 static inline uint64_t ht_clock_tsc(void)
 {
@@ -72,7 +71,7 @@ static inline uint64_t ht_clock_ns(struct ht_clock_anchor *a)
 
 	if (__builtin_expect(d < a->span, 1))
 		return a->ns + ((d * a->mult) >> 32);
-	return ht_clock_slow(a, tsc);
+	return ht_clock_slow(a);
 }
 
 #endif /* HT_RUNTIME_CLOCK_H */

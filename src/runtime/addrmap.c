@@ -20,36 +20,18 @@ char ht_arena[HT_ARENA_SIZE] __attribute__((aligned(4096)));
 static uint8_t filter_count[HT_FILTER_GRANULES] __attribute__((aligned(4096)));
 
 /* A bit and its count change together under the lock of the map's shard
- * for the bit's word's stripe (shard_of), which holds every address of
- * those granules: a sampled insert or remove takes one lock for both, in
- * the cache line of the shard's table pointer. */
-_Static_assert(HT_ADDRMAP_SHARDS == 64, "stripe() yields 6 bits");
+ * for the bit's granule (ht_addrmap_shard_of, addrmap.h), which holds
+ * every address of those granules: a sampled insert or remove takes one
+ * lock for both, in the cache line of the shard's table pointer. */
 
 static uint32_t granule(const void *p)
 {
-	return (uint32_t)((uintptr_t)p >> HT_FILTER_SHIFT) & (HT_FILTER_GRANULES - 1);
-}
-
-/* The stripe of granule g: its 64 MiB window of the filter's 512 MiB (the
- * high 3 bits), then one of that window's 8 stripes by a hash of its
- * filter word, so that aligned blocks (every 2 MiB, say) do not all land
- * in one stripe and shard.  glibc gives each thread's arena a 64
- * MiB-aligned window of its own: threads that keep to their arenas then
- * never take each other's locks or write each other's table lines (with
- * 64 stripes hashed over all windows, every shard's lines went back and
- * forth between the threads' cores). */
-#define WINDOW_BITS 3
-_Static_assert(HT_FILTER_BITS - WINDOW_BITS == 20, "a window is 64 MiB of granules");
-
-static unsigned stripe(uint32_t g)
-{
-	return ((g >> (HT_FILTER_BITS - WINDOW_BITS)) << (6 - WINDOW_BITS)) |
-	       (((g >> 6) * UINT32_C(0x9e3779b1)) >> (32 - (6 - WINDOW_BITS)));
+	return ht_addrmap_at((uint64_t)(uintptr_t)p).granule;
 }
 
 static int *word_lock(struct ht_addrmap *m, uint32_t g)
 {
-	return &m->shards[stripe(g)].lock;
+	return &m->shards[ht_addrmap_shard_of(g)].lock;
 }
 
 /* True when granule g aliases a granule of the arena (whose bits are
@@ -138,19 +120,6 @@ void ht_filter_clear(void)
 	zero_pages(filter_count, sizeof filter_count);
 }
 
-static uint64_t addr_hash(uint64_t addr)
-{
-	uint64_t h = (addr >> 4) * UINT64_C(0xd6e8feb86659fd93);
-
-	return h ^ (h >> 32);
-}
-
-/* The shard of addr: its granule's filter stripe, whose lock it shares. */
-static unsigned shard_of(uint64_t addr)
-{
-	return stripe(granule((const void *)(uintptr_t)addr));
-}
-
 static int *shard_lock(struct ht_addrmap *m, unsigned s)
 {
 	return &m->shards[s].lock;
@@ -165,7 +134,7 @@ int ht_addrmap_init(struct ht_addrmap *m, unsigned log2_cap)
 	memset(m, 0, sizeof *m);
 	/* a window's shards may together hold all n: one arena's heap
 	 * (a single-threaded program's) is not held to 1/8 of the map */
-	m->max_cap = (uint32_t)(n >> (6 - WINDOW_BITS));
+	m->max_cap = (uint32_t)(n >> (6 - HT_ADDRMAP_WINDOW_BITS));
 	if (m->max_cap < 8)
 		m->max_cap = 8;
 	m->max_used = m->max_cap - m->max_cap / 8;
@@ -197,7 +166,7 @@ static struct ht_addr_rec *new_table(uint32_t cap)
 /* Place rec in tab (no duplicate, room guaranteed). */
 static void place(struct ht_addr_rec *tab, uint32_t cap, const struct ht_addr_rec *rec)
 {
-	uint32_t mask = cap - 1, i = (uint32_t)addr_hash(rec->addr) & mask;
+	uint32_t mask = cap - 1, i = (uint32_t)ht_addrmap_at(rec->addr).hash & mask;
 
 	while (tab[i].addr != 0)
 		i = (i + 1) & mask;
@@ -256,12 +225,12 @@ static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uin
 	return 0;
 }
 
-int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
-		      struct ht_addr_rec *old)
+int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_at *at,
+		      const struct ht_addr_rec *rec, struct ht_addr_rec *old)
 {
-	uint64_t h = addr_hash(rec->addr);
-	uint32_t g = granule((const void *)(uintptr_t)rec->addr);
-	unsigned s = stripe(g);
+	uint64_t h = at->hash;
+	uint32_t g = at->granule;
+	unsigned s = at->shard;
 	struct ht_addr_shard *sh = &m->shards[s];
 	uint32_t i, cap;
 	int r;
@@ -285,32 +254,30 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
 	return r;
 }
 
-void ht_addrmap_prefetch(const struct ht_addrmap *m, uint64_t addr)
+void ht_addrmap_prefetch(const struct ht_addrmap *m, const struct ht_addr_at *at)
 {
-	uint32_t g = granule((const void *)(uintptr_t)addr);
-	unsigned s = stripe(g);
-
-	__builtin_prefetch(&m->shards[s], 1);
-	__builtin_prefetch(&filter_count[g], 1);
-	__builtin_prefetch(&ht_filter[g >> 6], 1);
+	__builtin_prefetch(&m->shards[at->shard], 1);
+	__builtin_prefetch(&filter_count[at->granule], 1);
+	__builtin_prefetch(&ht_filter[at->granule >> 6], 1);
 }
 
-void ht_addrmap_prefetch_slot(const struct ht_addrmap *m, uint64_t addr)
+void ht_addrmap_prefetch_slot(const struct ht_addrmap *m, const struct ht_addr_at *at)
 {
-	const struct ht_addr_shard *sh = &m->shards[shard_of(addr)];
+	const struct ht_addr_shard *sh = &m->shards[at->shard];
 	/* unlocked: a table replaced meanwhile costs a useless prefetch,
 	 * which never faults */
 	uint32_t cap = __atomic_load_n(&sh->cap, __ATOMIC_RELAXED);
 	const struct ht_addr_rec *tab = __atomic_load_n(&sh->tab, __ATOMIC_RELAXED);
 
 	if (cap && tab)
-		__builtin_prefetch(&tab[addr_hash(addr) & (cap - 1)], 1);
+		__builtin_prefetch(&tab[at->hash & (cap - 1)], 1);
 }
 
 int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
 {
-	uint64_t h = addr_hash(addr);
-	unsigned s = shard_of(addr);
+	struct ht_addr_at at = ht_addrmap_at(addr);
+	uint64_t h = at.hash;
+	unsigned s = at.shard;
 	struct ht_addr_shard *sh = &m->shards[s];
 	uint32_t i;
 	int found;
@@ -343,9 +310,10 @@ uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
 
 int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
 {
-	uint64_t h = addr_hash(addr);
-	uint32_t g = granule((const void *)(uintptr_t)addr);
-	unsigned s = stripe(g);
+	struct ht_addr_at at = ht_addrmap_at(addr);
+	uint64_t h = at.hash;
+	uint32_t g = at.granule;
+	unsigned s = at.shard;
 	struct ht_addr_shard *sh = &m->shards[s];
 	struct ht_addr_rec *tab;
 	uint32_t i, j, mask;
@@ -368,7 +336,7 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 		j = (j + 1) & mask;
 		if (tab[j].addr == 0)
 			break;
-		k = (uint32_t)addr_hash(tab[j].addr) & mask;
+		k = (uint32_t)ht_addrmap_at(tab[j].addr).hash & mask;
 		/* tab[j] stays unless its home k lies cyclically outside
 		 * (i, j]: then it may move back into the hole at i */
 		if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j))

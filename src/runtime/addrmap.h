@@ -110,6 +110,45 @@ struct ht_addrmap {
 	struct ht_addr_shard shards[HT_ADDRMAP_SHARDS];
 };
 
+/* Where an address lives in the map: its filter granule, its shard (the
+ * granule's filter stripe, whose lock it shares) and its hash in the
+ * shard's table.  A sample computes it once for its prefetches and its
+ * insert. */
+struct ht_addr_at {
+	uint64_t hash;
+	uint32_t granule;
+	uint32_t shard;
+};
+
+/* The shard of granule g: its 64 MiB window of the filter's 512 MiB (the
+ * high 3 bits), then one of that window's 8 shards by a hash of its
+ * filter word, so that aligned blocks (every 2 MiB, say) do not all land
+ * in one shard.  glibc gives each thread's arena a 64 MiB-aligned window
+ * of its own: threads that keep to their arenas then never take each
+ * other's locks or write each other's table lines (with 64 shards hashed
+ * over all windows, every shard's lines went back and forth between the
+ * threads' cores). */
+#define HT_ADDRMAP_WINDOW_BITS 3
+_Static_assert(HT_FILTER_BITS - HT_ADDRMAP_WINDOW_BITS == 20, "a window is 64 MiB of granules");
+_Static_assert(HT_ADDRMAP_SHARDS == 1 << 6, "a shard is 6 bits");
+
+static inline uint32_t ht_addrmap_shard_of(uint32_t g)
+{
+	return ((g >> (HT_FILTER_BITS - HT_ADDRMAP_WINDOW_BITS)) << (6 - HT_ADDRMAP_WINDOW_BITS)) |
+	       (((g >> 6) * UINT32_C(0x9e3779b1)) >> (32 - (6 - HT_ADDRMAP_WINDOW_BITS)));
+}
+
+static inline struct ht_addr_at ht_addrmap_at(uint64_t addr)
+{
+	uint64_t h = (addr >> 4) * UINT64_C(0xd6e8feb86659fd93);
+	struct ht_addr_at at;
+
+	at.hash = h ^ (h >> 32);
+	at.granule = (uint32_t)(addr >> HT_FILTER_SHIFT) & (HT_FILTER_GRANULES - 1);
+	at.shard = ht_addrmap_shard_of(at.granule);
+	return at;
+}
+
 /* An empty map whose shards of one 64 MiB window (addrmap.c: stripe) may
  * grow to 2^log2_cap records together, 8 times that in all (tables are
  * mmap'd on demand, so an idle map costs nothing).  Returns 0. */
@@ -120,22 +159,23 @@ int ht_addrmap_init(struct ht_addrmap *m, unsigned log2_cap);
 void ht_addrmap_clear(struct ht_addrmap *m);
 
 /*
- * Insert rec (rec->addr != 0) and count it in the filter.  If the address is
+ * Insert rec (rec->addr != 0; at = ht_addrmap_at(rec->addr)) and count it
+ * in the filter.  If the address is
  * already present (its free was not seen), the old record is replaced and
  * copied to *old.  Returns 0 (inserted), 1 (replaced), or -ENOSPC (the
  * shard is at its maximum, or mmap failed: nothing stored).
  */
-int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_rec *rec,
-		      struct ht_addr_rec *old);
+int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_at *at,
+		      const struct ht_addr_rec *rec, struct ht_addr_rec *old);
 
-/* Ask for the cache lines an insert or remove of addr will touch first
+/* Ask for the cache lines an insert or remove at `at` will touch first
  * (its shard's lock and header, its filter word and count), so that they
  * arrive while the sampled path does other work.  No lock, no effect but
  * on the caches. */
-void ht_addrmap_prefetch(const struct ht_addrmap *m, uint64_t addr);
-/* The same for the table slot where addr's search starts; best called
- * once the lines asked for by ht_addrmap_prefetch have arrived. */
-void ht_addrmap_prefetch_slot(const struct ht_addrmap *m, uint64_t addr);
+void ht_addrmap_prefetch(const struct ht_addrmap *m, const struct ht_addr_at *at);
+/* The same for the table slot where the search starts; best called once
+ * the lines asked for by ht_addrmap_prefetch have arrived. */
+void ht_addrmap_prefetch_slot(const struct ht_addrmap *m, const struct ht_addr_at *at);
 
 /* Remove addr: copy its record to *out, uncount it in the filter and return
  * 1; return 0 when absent. */

@@ -289,6 +289,7 @@ struct sample {
 	size_t size;
 	uint64_t rate;
 	int unwind; /* 0: record without a backtrace */
+	struct ht_addr_at at; /* p's place in the address map */
 };
 
 _Static_assert(HT_SEG_DEF_STRIPES <= HT_STACK_STRIPES, "a lock set for every stripe laid out");
@@ -376,7 +377,7 @@ static void record(void *arg, void *scratch)
 		return;
 	/* the shard's line was asked for before the switch of stacks: the
 	 * slot's now, to arrive during the clock read and the walk */
-	ht_addrmap_prefetch_slot(&ht_rt.addrs, (uint64_t)(uintptr_t)s->p);
+	ht_addrmap_prefetch_slot(&ht_rt.addrs, &s->at);
 	HT_PHASE_MARK(ph, HT_PH_WEIGHT);
 	/* the one clock read of a sample: the record's birth and the
 	 * ALLOC event's time */
@@ -392,7 +393,7 @@ static void record(void *arg, void *scratch)
 	rec.size = s->size;
 	rec.stack = idx;
 	rec.gen = (uint32_t)gen;
-	r = ht_addrmap_insert(&ht_rt.addrs, &rec, &old);
+	r = ht_addrmap_insert(&ht_rt.addrs, &s->at, &rec, &old);
 	if (r < 0) {
 		count(&h->addrs_full);
 		return;
@@ -412,14 +413,14 @@ static void record(void *arg, void *scratch)
 
 void ht_record_alloc(void *p, size_t size, uint64_t rate)
 {
-	struct sample s = { p, size, rate, 1 };
+	struct sample s = { p, size, rate, 1, ht_addrmap_at((uint64_t)(uintptr_t)p) };
 	HT_PHASE_START(ph);
 
 	/* Between samples the program's own work evicts the runtime's data
 	 * from the caches: ask now for the lines the record will need, so
 	 * that they arrive during the walk (the map's slot once its shard's
 	 * line is in, at the start of record) */
-	ht_addrmap_prefetch(&ht_rt.addrs, (uint64_t)(uintptr_t)p);
+	ht_addrmap_prefetch(&ht_rt.addrs, &s.at);
 	if (ht_rt.seg.hdr)
 		__builtin_prefetch(&ht_rt.seg.hdr->reset_generation, 0);
 	/* on a pool stack: any program stack will do, however small */
@@ -464,8 +465,9 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 void ht_put_back(const struct ht_addr_rec *rec)
 {
 	struct ht_addr_rec old;
+	struct ht_addr_at at = ht_addrmap_at(rec->addr);
 
-	if (ht_addrmap_insert(&ht_rt.addrs, rec, &old) < 0)
+	if (ht_addrmap_insert(&ht_rt.addrs, &at, rec, &old) < 0)
 		count(&ht_rt.seg.hdr->addrs_full);
 }
 

@@ -17,6 +17,14 @@
 
 #include "runtime/addrmap.h"
 
+/* The sampled path's insert: its place computed from the record */
+static int insert(struct ht_addrmap *m, const struct ht_addr_rec *r, struct ht_addr_rec *old)
+{
+	struct ht_addr_at at = ht_addrmap_at(r->addr);
+
+	return ht_addrmap_insert(m, &at, r, old);
+}
+
 static struct ht_addr_rec rec_of(uint64_t addr, uint32_t stack)
 {
 	struct ht_addr_rec r;
@@ -55,13 +63,13 @@ static void test_basic(void **state)
 	ht_filter_clear();
 	assert_int_equal(ht_addrmap_init(&m, 12), 0);
 	assert_int_equal(ht_filter_maybe((void *)a), 0);
-	assert_int_equal(ht_addrmap_insert(&m, &r, &old), 0);
+	assert_int_equal(insert(&m, &r, &old), 0);
 	assert_true(ht_filter_maybe((void *)a));
 	assert_int_equal(ht_addrmap_find(&m, a, &out), 1);
 	assert_int_equal(out.stack, 7);
 	/* the same address again replaces and returns the old record */
 	r.stack = 9;
-	assert_int_equal(ht_addrmap_insert(&m, &r, &old), 1);
+	assert_int_equal(insert(&m, &r, &old), 1);
 	assert_int_equal(old.stack, 7);
 	assert_int_equal(ht_addrmap_remove(&m, a, &out), 1);
 	assert_int_equal(out.stack, 9);
@@ -84,7 +92,7 @@ static void test_full_shard(void **state)
 	assert_int_equal(ht_addrmap_init(&m, 9), 0);
 	for (uint64_t a = 1; a <= 2000; a++) {
 		struct ht_addr_rec r = rec_of(a * 4096 + 16, 1);
-		int res = ht_addrmap_insert(&m, &r, &old);
+		int res = insert(&m, &r, &old);
 		if (res == 0)
 			inserted++;
 		else if (res == -ENOSPC)
@@ -109,7 +117,7 @@ static void test_windows_apart(void **state)
 	for (uint64_t a = 1; a <= 2000; a++) {
 		struct ht_addr_rec r = rec_of(base + a * 4096 + 16, 1);
 
-		(void)ht_addrmap_insert(&m, &r, &old);
+		(void)insert(&m, &r, &old);
 	}
 	/* the first window is full; each of the seven others takes its 448 */
 	for (uint64_t w = 1; w < 8; w++) {
@@ -118,7 +126,7 @@ static void test_windows_apart(void **state)
 		for (uint64_t a = 1; a <= 2000; a++) {
 			struct ht_addr_rec r = rec_of(base + w * window + a * 4096 + 16, 2);
 
-			inserted += ht_addrmap_insert(&m, &r, &old) == 0;
+			inserted += insert(&m, &r, &old) == 0;
 		}
 		assert_int_equal(inserted, 448);
 	}
@@ -126,7 +134,7 @@ static void test_windows_apart(void **state)
 	{
 		struct ht_addr_rec r = rec_of(base + 8 * window + 4096 + 16, 3);
 
-		assert_int_equal(ht_addrmap_insert(&m, &r, &old), -ENOSPC);
+		assert_int_equal(insert(&m, &r, &old), -ENOSPC);
 	}
 	assert_int_equal(ht_addrmap_find(&m, base + 7 * window + 4096 + 16, &out), 1);
 	assert_int_equal(out.stack, 2);
@@ -158,7 +166,7 @@ static void test_random_model(void **state)
 			present[i] = 0;
 		} else {
 			struct ht_addr_rec r = rec_of(addrs[i], (uint32_t)i);
-			int res = ht_addrmap_insert(&m, &r, &old);
+			int res = insert(&m, &r, &old);
 			assert_true(res == 0 || res == -ENOSPC);
 			present[i] = res == 0;
 		}

@@ -454,8 +454,7 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 	unsigned stripe = ht_stacks_stripe(&ht_rt.stacks);
 	HT_PHASE_START(ph);
 
-	ht_stacks_sub(&ht_rt.stacks, stripe, rec->stack, rec->size, &rec->w, rec->gen);
-	ht_stacks_count_free(&ht_rt.stacks, stripe);
+	ht_stacks_free(&ht_rt.stacks, stripe, rec->stack, rec->size, &rec->w, rec->gen);
 	push_rec_event(HT_EV_FREE, rec, 0);
 	if (t0)
 		ht_tls.acc_ns += ht_clock_ns(&ht_tls.clk) - t0;

@@ -217,13 +217,13 @@ void ht_stacks_add(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t 
 	ht_spin_unlock(lock);
 }
 
-void ht_stacks_sub(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t size,
-		   const struct ht_weight *w, uint32_t gen)
+/* ht_stacks_sub's subtraction, stripe s marked */
+static inline void sub_marked(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t size,
+			      const struct ht_weight *w, uint32_t gen)
 {
 	struct ht_seg_counts *e = counts_of(t, s, idx);
 	int *lock = counter_lock(t, s, idx);
 
-	mark(t, s);
 	ht_spin_lock(lock);
 	if (HT_UNLIKELY(!same_gen(t, gen))) {
 		ht_spin_unlock(lock);
@@ -239,10 +239,19 @@ void ht_stacks_sub(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t 
 	ht_spin_unlock(lock);
 }
 
-void ht_stacks_count_free(struct ht_stack_table *t, unsigned s)
+void ht_stacks_sub(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t size,
+		   const struct ht_weight *w, uint32_t gen)
+{
+	mark(t, s);
+	sub_marked(t, s, idx, size, w, gen);
+}
+
+void ht_stacks_free(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t size,
+		    const struct ht_weight *w, uint32_t gen)
 {
 	mark(t, s);
 	__atomic_fetch_add(&stripe_head(t, s)->sampled_frees, 1, __ATOMIC_RELAXED);
+	sub_marked(t, s, idx, size, w, gen);
 }
 
 void ht_stacks_totals(const struct ht_stack_table *t, uint64_t *samples, uint64_t *frees)

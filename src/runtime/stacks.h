@@ -105,8 +105,10 @@ void ht_stacks_add(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t 
 void ht_stacks_sub(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t size,
 		   const struct ht_weight *w, uint32_t gen);
 
-/* Count a sampled free in stripe s. */
-void ht_stacks_count_free(struct ht_stack_table *t, unsigned s);
+/* A sampled free: ht_stacks_sub, and one more sampled free counted in
+ * stripe s. */
+void ht_stacks_free(struct ht_stack_table *t, unsigned s, uint32_t idx, uint64_t size,
+		    const struct ht_weight *w, uint32_t gen);
 
 /* The samples and sampled frees counted so far, all stripes. */
 void ht_stacks_totals(const struct ht_stack_table *t, uint64_t *samples, uint64_t *frees);

@@ -227,7 +227,14 @@ static void test_counters(void **state)
 	assert_int_equal(c.est_cur_objs, 3 * 256);
 	assert_int_equal(c.est_cum_objs, 6 * 256);
 	assert_int_equal(c.var_cur_bytes, 77);
-	ht_stacks_count_free(&tb->t, 3);
+	/* a sampled free on stripe 3: subtracted and counted there */
+	ht_stacks_free(&tb->t, 3, idx, 1000, &w, 0);
+	assert_int_equal(tb->stripes_used, 0xf);
+	assert_int_equal(share(tb, 3, idx)->cur_objs, (uint64_t)-1);
+	c = sum_of(tb, idx);
+	assert_int_equal(c.cur_objs, 0);
+	assert_int_equal(c.cum_objs, 2);
+	assert_int_equal(c.est_cur_bytes, 0);
 	ht_stacks_totals(&tb->t, &samples, &frees);
 	assert_int_equal(samples, 2);
 	assert_int_equal(frees, 1);

@@ -32,15 +32,23 @@ double ht_weight_prob(uint64_t size, uint64_t rate)
 	return prob((double)size / (double)rate);
 }
 
-/* v >= 0 rounded to the nearest integer, halves up (the largest double
- * below a half rounds up too: a 2^-8 unit, never a bias); 2^63 at and
- * above 2^63.  From 2^52 on v is an integer already.  One signed
- * conversion each way: no libm call, no unsigned-conversion branches. */
+/* v >= 0 rounded to the nearest integer; 2^63 at and above 2^63 (and for
+ * a NaN).  On x86-64 one conversion in the current rounding mode (to
+ * nearest unless the program changed it: then a unit of 2^-8 at most,
+ * never a bias that matters), whose result for what does not fit is
+ * 2^63.  Elsewhere halves up: from 2^52 on v is an integer already. */
 static uint64_t to_u64(double v)
 {
-	if (v >= 0x1.0p52)
-		return v >= 0x1.0p63 ? UINT64_C(1) << 63 : (uint64_t)(int64_t)v;
+#if defined(__x86_64__) && defined(__GNUC__)
+	int64_t r;
+
+	__asm__("cvtsd2si %1, %0" : "=r"(r) : "x"(v));
+	return (uint64_t)r;
+#else
+	if (!(v < 0x1.0p52))
+		return v >= 0x1.0p63 || v != v ? UINT64_C(1) << 63 : (uint64_t)(int64_t)v;
 	return (uint64_t)(int64_t)(v + 0.5);
+#endif
 }
 
 /* 1 / (1 - e^(-x)) for 0 < x <= SERIES_MAX, given 1/x: its series

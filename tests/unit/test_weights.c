@@ -47,6 +47,12 @@ static void test_formula(void **state)
 	/* an object much larger than R is sampled with p ~ 1: weight ~ 1 */
 	ht_weight_compute(64ull << 20, R, &w);
 	assert_int_equal(w.est_objs, HT_EST_ONE);
+	/* an estimate beyond 2^63 units reads 2^63, not a wrapped value */
+	ht_weight_compute(UINT64_C(1) << 58, R, &w);
+	assert_int_equal(w.est_objs, HT_EST_ONE);
+	assert_int_equal(w.est_bytes, UINT64_C(1) << 63);
+	ht_weight_compute((UINT64_C(1) << 54) - 2, R, &w);
+	assert_int_equal(w.est_bytes, ((UINT64_C(1) << 54) - 2) << HT_EST_SHIFT);
 	/* size 0 cannot be sampled at R > 1 */
 	assert_int_equal(ht_weight_compute(0, R, &w), -1);
 	assert_true(fabs(ht_weight_prob(R, R) - (1 - exp(-1))) < 1e-12);

@@ -310,9 +310,13 @@ static int walk_memoized(struct ht_walkmemo *memo, const struct ht_fpw_start *st
 	return 1;
 }
 
+/* A backtrace's buffer holds max_depth frames of the program and up to
+ * HT_OWN_FRAMES of the runtime's own, which libunwind returns first. */
+#define HT_OWN_FRAMES 16
+
 /* The frame buffer of a walk: in the pool stack's scratch area, past the
  * memo, where there is one. */
-#define HT_WALK_BUF_SLOTS (HT_MAX_DEPTH_LIMIT + 16)
+#define HT_WALK_BUF_SLOTS (HT_MAX_DEPTH_LIMIT + HT_OWN_FRAMES)
 _Static_assert(sizeof(struct ht_walkmemo) + HT_WALK_BUF_SLOTS * sizeof(void *) <=
 	       HT_OWNSTACK_SCRATCH, "the walk's buffer fits in the scratch area");
 
@@ -358,7 +362,7 @@ static int stack_of(const struct sample *s, void *scratch, void **buf, int cap, 
 static void record(void *arg, void *scratch)
 {
 	const struct sample *s = arg;
-	int cap = (int)(ht_rt.max_depth + 16);
+	int cap = (int)(ht_rt.max_depth + HT_OWN_FRAMES);
 	void **buf = scratch ? (void **)(void *)((char *)scratch + sizeof(struct ht_walkmemo))
 			     : __builtin_alloca((size_t)cap * sizeof(void *));
 	struct ht_seg_header *h;

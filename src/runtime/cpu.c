@@ -25,7 +25,7 @@ static unsigned dealt;
 /* 0: none yet; else the thread's number + 1 */
 static __thread unsigned mine __attribute__((tls_model("initial-exec")));
 
-unsigned ht_cpu_slow(void)
+unsigned ht_thread_number(void)
 {
 	if (HT_UNLIKELY(!mine))
 		mine = __atomic_fetch_add(&dealt, 1, __ATOMIC_RELAXED) % 0x10000u + 1;

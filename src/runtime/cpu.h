@@ -25,8 +25,10 @@ extern ptrdiff_t ht_cpu_rseq_off;
 /* Look for the C library's rseq area (once, at start-up). */
 void ht_cpu_init(void);
 
-/* The calling thread's dealt number (cpu.h), dealt at its first call. */
-unsigned ht_cpu_slow(void);
+/* The calling thread's number, dealt in turn at its first call (from 0,
+ * modulo 2^16): what ht_cpu returns without an rseq area, and where a
+ * thread starts in the pool of stacks the runtime runs on (ownstack.c). */
+unsigned ht_thread_number(void);
 
 static inline unsigned ht_cpu(void)
 {
@@ -46,7 +48,7 @@ static inline unsigned ht_cpu(void)
 		if (HT_LIKELY(c >= 0))
 			return (unsigned)c;
 	}
-	return ht_cpu_slow();
+	return ht_thread_number();
 }
 
 #endif /* HT_RUNTIME_CPU_H */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include "runtime/cpu.h"
 #include "runtime/ownstack.h"
 
 #define GUARD 4096u
@@ -60,11 +61,9 @@ static struct {
  * thread holds it (its lines stay in this core's cache, and no other
  * thread writes its flag). */
 static __thread unsigned last __attribute__((tls_model("initial-exec")));
-static unsigned dealt; /* stacks dealt so far */
-
 void ht_ownstack_deal(void)
 {
-	last = __atomic_fetch_add(&dealt, 1, __ATOMIC_RELAXED) % HT_OWNSTACK_POOL;
+	last = ht_thread_number() % HT_OWNSTACK_POOL;
 }
 
 static int take(unsigned i)

@@ -39,7 +39,7 @@
 int ht_ownstack_run(void (*fn)(void *, void *), void *arg);
 
 /* Deal the calling thread the pool stack it starts from (once, before its
- * first run): the next in turn.  Threads that sample at different moments
+ * first run): by its number (ht_thread_number), the next in turn.  Threads that sample at different moments
  * would otherwise all keep to stack 0, whose frames and scratch area would
  * then move between their CPUs at every sample.  Past HT_OWNSTACK_POOL
  * threads, stacks are dealt again from the first. */

@@ -4,8 +4,9 @@
 #  - switching its own interval between 8K and 128K every 50 allocations
 #    (heaptop_set_rate), so many samples are taken right after a change:
 #    each must be weighted with the interval it was drawn with;
-#  - under HEAPTOP_BUDGET=1, which moves the interval off 512K within
-#    seconds and publishes the budget, the overhead and the sample cost.
+#  - under HEAPTOP_BUDGET=1, which moves the interval off where it starts
+#    (the default 512K, or 64K) within seconds and publishes the budget,
+#    the overhead and the sample cost.
 # In-use and allocated estimates must be within 4 standard errors of the
 # truth (the variance the runtime reports).
 # timeout: 90
@@ -39,14 +40,15 @@ expect_eq "no budget" "$(rt_field "$WORK/rc1.seg" budget_ppm)" 0
 expect_eq "no overhead estimate without a budget" "$(rt_field "$WORK/rc1.seg" overhead_ppm)" 0
 
 # --- the budget chooses ------------------------------------------------------
-# budget_run NAME ARGS...: run under HEAPTOP_BUDGET=1 for 3.5 s; the
-# interval moved off 512K, within the floor and ceiling, the estimated
-# overhead at it is the budget or less (less only when a limit held it),
-# and the estimates are right
+# budget_run NAME START ARGS...: run under HEAPTOP_BUDGET=1 for 3.5 s,
+# starting at the interval START (HEAPTOP_RATE); the interval moved off
+# START, within the floor and ceiling, the estimated overhead at it is the
+# budget or less (less only when a limit held it), and the estimates are
+# right
 budget_run() {
-	b=$1; shift
+	b=$1 start=$2; shift 2
 	n=$(seg_name "$b")
-	HEAPTOP_BUDGET=1 rt_preload "$n" "$T/rt_ratechange" -s 3.5 -z 1000 "$@" \
+	HEAPTOP_BUDGET=1 HEAPTOP_RATE=$start rt_preload "$n" "$T/rt_ratechange" -s 3.5 -z 1000 "$@" \
 		>"$WORK/$b.out" || fail "rt_ratechange (budget, $*) failed"
 	rt_seg "$n" "$WORK/$b.seg"
 	expect_eq "$b: budget 1%" "$(rt_field "$WORK/$b.seg" budget_ppm)" 10000
@@ -54,18 +56,25 @@ budget_run() {
 	ovh=$(rt_field "$WORK/$b.seg" overhead_ppm)
 	sns=$(rt_field "$WORK/$b.seg" sample_ns)
 	note "$b ($*): interval $rate, estimated overhead $ovh ppm, $sns ns per sample"
-	awk -v r="$rate" -v o="$ovh" -v s="$sns" 'BEGIN {
-		exit !(r != 524288 && r >= 4096 && r <= 67108864 && o > 0 && o <= 10100 && s > 0) }' ||
+	awk -v r="$rate" -v st="$start" -v o="$ovh" -v s="$sns" 'BEGIN {
+		exit !(r != st && r >= 4096 && r <= 67108864 && o > 0 && o <= 10100 && s > 0) }' ||
 		fail "$b: interval $rate, overhead $ovh ppm, sample cost $sns ns"
 	# 20 MB in use at an interval near 1M: about 20 samples
 	within "$WORK/$b.seg" "$WORK/$b.out" rc_leak est_cur_bytes var_cur_bytes bytes 0.35
 	within "$WORK/$b.seg" "$WORK/$b.out" rc_churn est_cum_bytes var_cum_bytes alloc_bytes
 }
-# as fast as malloc goes: the budget decides which way
-budget_run rc2 -n 20000
-# several microseconds of work per allocation: well under 1% at 512K, so finer
-budget_run rc3 -n 20000 -w 5000
-awk -v r="$rate" 'BEGIN { exit !(r < 524288) }' || fail "rc3: the interval stayed at $rate"
+# as fast as malloc goes, from the default 512K: the budget decides which
+# way (its 20 MB leak is all allocated in the first second, ~40 samples)
+budget_run rc2 524288 -n 20000
+# several microseconds of work per allocation: well under 1% at 64K, so
+# finer.  It leaks ~2 MB a second, and the budget needs a second per step
+# of the interval: from 512K, its first second's leak was ~4 samples of
+# ~512 KB each, and a run that drew none of them (1 run in 10) read the
+# leak ~40% low, with the small variance of the samples it did draw (the
+# reported variance cannot count samples that were not drawn).  From 64K
+# that second is ~35 samples.
+budget_run rc3 65536 -n 20000 -w 5000
+awk -v r="$rate" 'BEGIN { exit !(r < 65536) }' || fail "rc3: the interval stayed at $rate"
 
 # a bad budget: one line on stderr, a fixed rate
 n=$(seg_name rc4)

@@ -666,7 +666,8 @@ static void test_turnover_and_drain(void **state)
  * A FIFO cache of 4 KiB entries filled at 16 MiB/s to 64 MiB and then
  * renewed (each insert evicts the oldest: the level is exactly 64 MiB
  * from 4 s on), every entry sampled like the runtime at 512K, one update
- * a second for 26 s (t_leak_classes' trend_cache).  From 12 s on its
+ * a second for 26 s (trend_cache as t_leak_classes first ran it; it now
+ * runs a larger cache renewed more slowly).  From 12 s on its
  * trend must be plateau or stable: its level wanders only because the
  * sampled entries are re-drawn as the cache renews itself every 4 s.
  * With the stable test at one reading's error (z sqrt(V)) the recent

@@ -45,7 +45,7 @@ static int aliases_arena(uint32_t g)
 }
 
 /* Make *c's page writable before reading it, with a write of its own
- * value (the stripe's lock held: no other writer).  On a page of the
+ * value (its shard's lock held: no other writer).  On a page of the
  * counts not touched yet, a first read would map the kernel's shared zero
  * page, and the write after it replace that: a second fault, which also
  * makes the kernel flush the page from the TLB of every CPU that runs one
@@ -61,7 +61,7 @@ static void touch_for_write(uint8_t *c)
 #endif
 }
 
-/* Count granule g up or down, its stripe's lock held. */
+/* Count granule g up or down, its shard's lock held. */
 static void count_up(uint32_t g)
 {
 	touch_for_write(&filter_count[g]);

@@ -92,10 +92,10 @@ struct ht_addr_rec {
 
 /* One shard: open addressing over its own mmap'd table, which starts at
  * one page and doubles (under the shard's lock) up to max_cap.  A shard
- * holds the addresses of the filter granules of one lock stripe
- * (addrmap.c), so the record and the filter's count change under its one
- * lock, which shares the line of the table's pointer: a cold insert or
- * remove waits for one line before it reads the table. */
+ * holds the addresses of the filter granules ht_addrmap_shard_of gives
+ * it, so the record and the filter's count change under its one lock,
+ * which shares the line of the table's pointer: a cold insert or remove
+ * waits for one line before it reads the table. */
 struct ht_addr_shard {
 	int lock;
 	uint32_t cap;    /* records in tab, 0 = not allocated yet */
@@ -110,8 +110,8 @@ struct ht_addrmap {
 	struct ht_addr_shard shards[HT_ADDRMAP_SHARDS];
 };
 
-/* Where an address lives in the map: its filter granule, its shard (the
- * granule's filter stripe, whose lock it shares) and its hash in the
+/* Where an address lives in the map: its filter granule, its shard (whose
+ * lock also guards the granule's filter count) and its hash in the
  * shard's table.  A sample computes it once for its prefetches and its
  * insert. */
 struct ht_addr_at {
@@ -149,7 +149,7 @@ static inline struct ht_addr_at ht_addrmap_at(uint64_t addr)
 	return at;
 }
 
-/* An empty map whose shards of one 64 MiB window (addrmap.c: stripe) may
+/* An empty map whose shards of one 64 MiB window (ht_addrmap_shard_of) may
  * grow to 2^log2_cap records together, 8 times that in all (tables are
  * mmap'd on demand, so an idle map costs nothing).  Returns 0. */
 int ht_addrmap_init(struct ht_addrmap *m, unsigned log2_cap);
@@ -160,9 +160,8 @@ void ht_addrmap_clear(struct ht_addrmap *m);
 
 /*
  * Insert rec (rec->addr != 0; at = ht_addrmap_at(rec->addr)) and count it
- * in the filter.  If the address is
- * already present (its free was not seen), the old record is replaced and
- * copied to *old.  Returns 0 (inserted), 1 (replaced), or -ENOSPC (the
+ * in the filter.  If the address is already present (its free was not
+ * seen), the old record is replaced and copied to *old.  Returns 0 (inserted), 1 (replaced), or -ENOSPC (the
  * shard is at its maximum, or mmap failed: nothing stored).
  */
 int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_at *at,

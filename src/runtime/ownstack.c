@@ -61,6 +61,7 @@ static struct {
  * thread holds it (its lines stay in this core's cache, and no other
  * thread writes its flag). */
 static __thread unsigned last __attribute__((tls_model("initial-exec")));
+
 void ht_ownstack_deal(void)
 {
 	last = ht_thread_number() % HT_OWNSTACK_POOL;

@@ -39,10 +39,11 @@
 int ht_ownstack_run(void (*fn)(void *, void *), void *arg);
 
 /* Deal the calling thread the pool stack it starts from (once, before its
- * first run): by its number (ht_thread_number), the next in turn.  Threads that sample at different moments
- * would otherwise all keep to stack 0, whose frames and scratch area would
- * then move between their CPUs at every sample.  Past HT_OWNSTACK_POOL
- * threads, stacks are dealt again from the first. */
+ * first run): by its number (ht_thread_number), the next in turn.
+ * Threads that sample at different moments would otherwise all keep to
+ * stack 0, whose frames and scratch area would then move between their
+ * CPUs at every sample.  Past HT_OWNSTACK_POOL threads, stacks are dealt
+ * again from the first. */
 void ht_ownstack_deal(void);
 
 /* In a fork child (one thread): every pool stack is free again. */

@@ -15,23 +15,15 @@
 uint64_t ht_filter[HT_FILTER_WORDS] __attribute__((aligned(4096)));
 char ht_arena[HT_ARENA_SIZE] __attribute__((aligned(4096)));
 
-/* The counts behind the bits: touched only on the sampled paths (at most
- * one page per 256 KiB of address space holding samples). */
-static uint8_t filter_count[HT_FILTER_GRANULES] __attribute__((aligned(4096)));
-
-/* A bit and its count change together under the lock of the map's shard
- * for the bit's granule (ht_addrmap_shard_of, addrmap.h), which holds
- * every address of those granules: a sampled insert or remove takes one
- * lock for both, in the cache line of the shard's table pointer. */
+/* A bit changes under the lock of the map's shard for its granule
+ * (ht_addrmap_shard_of, addrmap.h), which holds every address of the
+ * granules of the bit's word: a sampled insert or remove takes one lock
+ * for the record and the bit, in the cache line of the shard's table
+ * pointer.  Atomic all the same: ht_filter_pin takes no lock. */
 
 static uint32_t granule(const void *p)
 {
 	return ht_addrmap_at((uint64_t)(uintptr_t)p).granule;
-}
-
-static int *word_lock(struct ht_addrmap *m, uint32_t g)
-{
-	return &m->shards[ht_addrmap_shard_of(g)].lock;
 }
 
 /* True when granule g aliases a granule of the arena (whose bits are
@@ -44,58 +36,21 @@ static int aliases_arena(uint32_t g)
 	       (HT_ARENA_SIZE >> HT_FILTER_SHIFT);
 }
 
-/* Make *c's page writable before reading it, with a write of its own
- * value (its shard's lock held: no other writer).  On a page of the
- * counts not touched yet, a first read would map the kernel's shared zero
- * page, and the write after it replace that: a second fault, which also
- * makes the kernel flush the page from the TLB of every CPU that runs one
- * of the program's threads (an interrupt each).  Written first, the page
- * is mapped fresh at once.  On the malloc benchmark at 2 threads the
- * count's step took ~220 cycles a sample, ~80 as at 1 thread now. */
-static void touch_for_write(uint8_t *c)
+/* Set granule g's bit, its shard's lock held.  Written without reading it
+ * first: on a page of the filter not touched yet, a read would map the
+ * kernel's zero page, and the write after it replace that: a second
+ * fault, which also makes the kernel flush the page from the TLB of every
+ * CPU that runs one of the program's threads (an interrupt each). */
+static void bit_set(uint32_t g)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-	__asm__ volatile("addb $0, %0" : "+m"(*c));
-#else
-	__atomic_fetch_add(c, 0, __ATOMIC_RELAXED);
-#endif
+	__atomic_fetch_or(&ht_filter[g >> 6], UINT64_C(1) << (g & 63), __ATOMIC_RELEASE);
 }
 
-/* Count granule g up or down, its shard's lock held. */
-static void count_up(uint32_t g)
+static void bit_clear(uint32_t g)
 {
-	touch_for_write(&filter_count[g]);
-	if (filter_count[g] != 255 && filter_count[g]++ == 0)
-		__atomic_fetch_or(&ht_filter[g >> 6], UINT64_C(1) << (g & 63),
-				  __ATOMIC_RELEASE);
-}
-
-static void count_down(uint32_t g)
-{
-	if (filter_count[g] != 255 && filter_count[g] != 0 &&
-	    --filter_count[g] == 0 && !aliases_arena(g))
+	if (!aliases_arena(g))
 		__atomic_fetch_and(&ht_filter[g >> 6], ~(UINT64_C(1) << (g & 63)),
 				   __ATOMIC_RELEASE);
-}
-
-void ht_filter_inc(struct ht_addrmap *m, const void *p)
-{
-	uint32_t g = granule(p);
-	int *lock = word_lock(m, g);
-
-	ht_spin_lock(lock);
-	count_up(g);
-	ht_spin_unlock(lock);
-}
-
-void ht_filter_dec(struct ht_addrmap *m, const void *p)
-{
-	uint32_t g = granule(p);
-	int *lock = word_lock(m, g);
-
-	ht_spin_lock(lock);
-	count_down(g);
-	ht_spin_unlock(lock);
 }
 
 void ht_filter_pin(const void *p)
@@ -117,7 +72,6 @@ static void zero_pages(void *p, size_t size)
 void ht_filter_clear(void)
 {
 	zero_pages(ht_filter, sizeof ht_filter);
-	zero_pages(filter_count, sizeof filter_count);
 }
 
 static int *shard_lock(struct ht_addrmap *m, unsigned s)
@@ -153,7 +107,7 @@ void ht_addrmap_clear(struct ht_addrmap *m)
 
 /* A table's pages are mapped at once (MAP_POPULATE): its first search
  * would read an untouched page and map the zero page, which the record
- * written after it replaces (see touch_for_write).  A table is at least
+ * written after it replaces (see bit_set).  A table is at least
  * 7/16 full when it grows into its next size: the pages are used. */
 static struct ht_addr_rec *new_table(uint32_t cap)
 {
@@ -248,7 +202,7 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_at *at,
 		else
 			place(sh->tab, sh->cap, rec);
 		sh->count++;
-		count_up(g);
+		bit_set(g);
 	}
 	ht_spin_unlock(shard_lock(m, s));
 	return r;
@@ -257,7 +211,6 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_at *at,
 void ht_addrmap_prefetch(const struct ht_addrmap *m, const struct ht_addr_at *at)
 {
 	__builtin_prefetch(&m->shards[at->shard], 1);
-	__builtin_prefetch(&filter_count[at->granule], 1);
 	__builtin_prefetch(&ht_filter[at->granule >> 6], 1);
 }
 
@@ -308,6 +261,17 @@ uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
 	return n;
 }
 
+/* True when tab (mask: its size - 1, gap-free probe runs) holds an address
+ * of granule g, whose hash is h: every such address lies in the run from
+ * the granule's home slot to the next empty one. */
+static int granule_held(const struct ht_addr_rec *tab, uint32_t mask, uint64_t h, uint32_t g)
+{
+	for (uint32_t i = (uint32_t)h & mask; tab[i].addr; i = (i + 1) & mask)
+		if (granule((const void *)(uintptr_t)tab[i].addr) == g)
+			return 1;
+	return 0;
+}
+
 int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
 {
 	struct ht_addr_at at = ht_addrmap_at(addr);
@@ -346,7 +310,8 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 	}
 	tab[i].addr = 0;
 	sh->count--;
-	count_down(g);
+	if (!granule_held(tab, mask, h, g))
+		bit_clear(g);
 	ht_spin_unlock(shard_lock(m, s));
 	return 1;
 }

@@ -33,12 +33,14 @@
  * lines the other's frees read, and each taking the other's sampled
  * granules for its own); eight neighbouring arenas now map apart.
  *
- * Each bit is backed by a saturating 8-bit count of the sampled addresses
- * in its granule (the map's insert and remove, or ht_filter_inc/dec, under
- * the lock of the map's shard for those granules, on the sampled paths
- * only; the free path reads the bit alone).  A count at 255 sticks.
- * Bits of granules that alias the bootstrap arena are never cleared, so a
- * pinned arena block (ht_filter_pin, lock-free) can never look unsampled.
+ * A bit is set while the map holds an address of its granule: the map's
+ * insert sets it, and its remove clears it when no other record of the
+ * granule is left, under the lock of the map's shard for those granules
+ * (the map places the records of one granule from one home slot, so the
+ * remove finds the others in the run it has just read).  The free path
+ * reads the bit alone.  Bits of granules that alias the bootstrap arena
+ * are never cleared, so a pinned arena block (ht_filter_pin, lock-free)
+ * can never look unsampled.
  */
 #define HT_FILTER_SHIFT 6 /* 64-byte granules */
 #define HT_FILTER_BITS 23
@@ -57,18 +59,11 @@ static inline int ht_filter_maybe(const void *p)
 	return (int)((w >> ((a >> HT_FILTER_SHIFT) & 63)) & 1);
 }
 
-struct ht_addrmap;
-/* Count one more sampled address in p's granule (saturating), under m's
- * lock for it, without a record (what an insert does to the filter). */
-void ht_filter_inc(struct ht_addrmap *m, const void *p);
-/* Count one sampled address less (no-op on a saturated count); the bit is
- * cleared when the count reaches zero, unless it aliases the arena. */
-void ht_filter_dec(struct ht_addrmap *m, const void *p);
 /* Set p's bit for good (p lies in ht_arena).  Lock-free: callable from
  * the bootstrap path at any time. */
 void ht_filter_pin(const void *p);
-/* Clear every bit and count (a fork child, before it runs anything else;
- * ht_addrmap_clear frees the locks). */
+/* Clear every bit (a fork child, before it runs anything else, with
+ * ht_addrmap_clear). */
 void ht_filter_clear(void);
 
 /* The bootstrap arena's storage (interpose.c serves allocations from it
@@ -93,7 +88,7 @@ struct ht_addr_rec {
 /* One shard: open addressing over its own mmap'd table, which starts at
  * one page and doubles (under the shard's lock) up to max_cap.  A shard
  * holds the addresses of the filter granules ht_addrmap_shard_of gives
- * it, so the record and the filter's count change under its one lock,
+ * it, so the record and the filter's bit change under its one lock,
  * which shares the line of the table's pointer: a cold insert or remove
  * waits for one line before it reads the table. */
 struct ht_addr_shard {
@@ -111,9 +106,9 @@ struct ht_addrmap {
 };
 
 /* Where an address lives in the map: its filter granule, its shard (whose
- * lock also guards the granule's filter count) and its hash in the
- * shard's table.  A sample computes it once for its prefetches and its
- * insert. */
+ * lock also guards the granule's filter bit) and its hash in the shard's
+ * table, the granule's (addresses of one granule share a home slot).  A
+ * sample computes it once for its prefetches and its insert. */
 struct ht_addr_at {
 	uint64_t hash;
 	uint32_t granule;
@@ -140,12 +135,13 @@ static inline uint32_t ht_addrmap_shard_of(uint32_t g)
 
 static inline struct ht_addr_at ht_addrmap_at(uint64_t addr)
 {
-	uint64_t h = (addr >> 4) * UINT64_C(0xd6e8feb86659fd93);
 	struct ht_addr_at at;
+	uint64_t h;
 
-	at.hash = h ^ (h >> 32);
 	at.granule = (uint32_t)(addr >> HT_FILTER_SHIFT) & (HT_FILTER_GRANULES - 1);
 	at.shard = ht_addrmap_shard_of(at.granule);
+	h = at.granule * UINT64_C(0xd6e8feb86659fd93);
+	at.hash = h ^ (h >> 32);
 	return at;
 }
 
@@ -159,8 +155,8 @@ int ht_addrmap_init(struct ht_addrmap *m, unsigned log2_cap);
 void ht_addrmap_clear(struct ht_addrmap *m);
 
 /*
- * Insert rec (rec->addr != 0; at = ht_addrmap_at(rec->addr)) and count it
- * in the filter.  If the address is already present (its free was not
+ * Insert rec (rec->addr != 0; at = ht_addrmap_at(rec->addr)) and set its
+ * filter bit.  If the address is already present (its free was not
  * seen), the old record is replaced and copied to *old.  Returns 0 (inserted), 1 (replaced), or -ENOSPC (the
  * shard is at its maximum, or mmap failed: nothing stored).
  */
@@ -168,7 +164,7 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_at *at,
 		      const struct ht_addr_rec *rec, struct ht_addr_rec *old);
 
 /* Ask for the cache lines an insert or remove at `at` will touch first
- * (its shard's lock and header, its filter word and count), so that they
+ * (its shard's lock and header, its filter word), so that they
  * arrive while the sampled path does other work.  No lock, no effect but
  * on the caches. */
 void ht_addrmap_prefetch(const struct ht_addrmap *m, const struct ht_addr_at *at);
@@ -176,8 +172,9 @@ void ht_addrmap_prefetch(const struct ht_addrmap *m, const struct ht_addr_at *at
  * the lines asked for by ht_addrmap_prefetch have arrived. */
 void ht_addrmap_prefetch_slot(const struct ht_addrmap *m, const struct ht_addr_at *at);
 
-/* Remove addr: copy its record to *out, uncount it in the filter and return
- * 1; return 0 when absent. */
+/* Remove addr: copy its record to *out, clear its filter bit if no other
+ * record of its granule is left (and it does not alias the arena) and
+ * return 1; return 0 when absent. */
 int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out);
 
 /* Find addr without removing it: 1 and *out, or 0. */

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include <math.h>
+#include <string.h>
 
 #include <heaptop/segment.h>
 
@@ -16,13 +16,50 @@
  * nearly every sample is far below R). */
 #define SERIES_MAX 0.0625
 
-static double prob(double x)
+static double prob_series(double x)
 {
-	if (x > SERIES_MAX)
-		return -expm1(-x);
 	return x * (1.0 - x * (1.0 / 2 - x * (1.0 / 6 - x * (1.0 / 24 - x * (1.0 / 120 -
 	       x * (1.0 / 720 - x * (1.0 / 5040 - x * (1.0 / 40320 - x * (1.0 / 362880 -
 	       x * (1.0 / 3628800))))))))));
+}
+
+/* 1 - e^(-r) for |r| <= ln 2 / 2: its Taylor series to r^13/13!, the first
+ * term left out under 2^-55 of the sum. */
+static double prob_reduced(double r)
+{
+	return r * (1.0 - r * (1.0 / 2 - r * (1.0 / 6 - r * (1.0 / 24 - r * (1.0 / 120 -
+	       r * (1.0 / 720 - r * (1.0 / 5040 - r * (1.0 / 40320 - r * (1.0 / 362880 -
+	       r * (1.0 / 3628800 - r * (1.0 / 39916800 - r * (1.0 / 479001600 -
+	       r * (1.0 / 6227020800)))))))))))));
+}
+
+/* From here on 1 - e^(-x) is 1.0 in double precision (e^-40 < 2^-57). */
+#define PROB_ONE 40.0
+
+/* 1 - e^(-x) for x > SERIES_MAX, without libm: expm1 reads tables that
+ * the program's work has evicted by the next sample (a cache miss or two
+ * a sample on the malloc benchmark).  x = n ln 2 + r, |r| <= ln 2 / 2
+ * (ln 2 in two parts, the first exact times any n < 2^11), so
+ * 1 - e^(-x) = (1 - 2^-n) + 2^-n (1 - e^(-r)): both parts exact or
+ * nearly, no cancellation. */
+static double prob_large(double x)
+{
+	const double ln2_hi = 0x1.62e42fee00000p-1, ln2_lo = 0x1.a39ef35793c76p-33;
+	double n, r, scale;
+	uint64_t bits;
+
+	if (!(x < PROB_ONE))
+		return 1.0;
+	n = (double)(int)(x * 0x1.71547652b82fep0 + 0.5);
+	r = (x - n * ln2_hi) - n * ln2_lo;
+	bits = (uint64_t)(1023 - (int)n) << 52; /* 2^-n, n <= 58 */
+	memcpy(&scale, &bits, sizeof scale);
+	return (1.0 - scale) + scale * prob_reduced(r);
+}
+
+static double prob(double x)
+{
+	return x > SERIES_MAX ? prob_large(x) : prob_series(x);
 }
 
 double ht_weight_prob(uint64_t size, uint64_t rate)
@@ -75,7 +112,7 @@ double ht_weight_inv_prob(uint64_t size, uint64_t rate)
 	x = z / r;
 	if (x <= SERIES_MAX)
 		return inv_prob_series(x, r / z);
-	p = -expm1(-x);
+	p = prob_large(x);
 	return p > 0.0 ? 1.0 / p : 0.0;
 }
 

@@ -16,7 +16,7 @@ EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run.sh \
 	bench/malloc_bench.c bench/passthrough.c bench/bridge.sh \
 	bench/cpusplit.c bench/manystacks.c bench/rjem_bench.rs \
 	bench/ring.sh bench/ringloop.c bench/samplecost.sh \
-	bench/samplecycles.sh
+	bench/samplecycles.sh bench/samplemiss.sh
 
 BENCH_ARGS =
 BRIDGE_ARGS =

@@ -261,46 +261,50 @@ uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
 	return n;
 }
 
-/* True when tab (mask: its size - 1, gap-free probe runs) holds an address
- * of granule g, whose hash is h: every such address lies in the run from
- * the granule's home slot to the next empty one. */
-static int granule_held(const struct ht_addr_rec *tab, uint32_t mask, uint64_t h, uint32_t g)
-{
-	for (uint32_t i = (uint32_t)h & mask; tab[i].addr; i = (i + 1) & mask)
-		if (granule((const void *)(uintptr_t)tab[i].addr) == g)
-			return 1;
-	return 0;
-}
-
 int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)
 {
 	struct ht_addr_at at = ht_addrmap_at(addr);
-	uint64_t h = at.hash;
 	uint32_t g = at.granule;
 	unsigned s = at.shard;
 	struct ht_addr_shard *sh = &m->shards[s];
 	struct ht_addr_rec *tab;
-	uint32_t i, j, mask;
+	uint32_t i, j, mask, n;
+	int held = 0;
 
 	if (!addr)
 		return 0;
 	ht_spin_lock(shard_lock(m, s));
-	if (!locate(sh, addr, h, &i)) {
+	tab = sh->tab;
+	mask = sh->cap - 1;
+	/* the search from the granule's home slot, which passes the
+	 * granule's other records before addr's, if any */
+	for (i = (uint32_t)at.hash & mask, n = 0; n < sh->cap; i = (i + 1) & mask, n++) {
+		if (tab[i].addr == addr)
+			break;
+		if (tab[i].addr == 0)
+			break;
+		held |= ht_addrmap_at(tab[i].addr).granule == g;
+	}
+	if (n == sh->cap || tab[i].addr != addr) {
 		ht_spin_unlock(shard_lock(m, s));
 		return 0;
 	}
-	tab = sh->tab;
-	mask = sh->cap - 1;
 	*out = tab[i];
-	/* backward-shift deletion: keep every probe chain gap-free */
+	/* backward-shift deletion: keep every probe chain gap-free.  It reads
+	 * the rest of the run, which holds the granule's records after
+	 * addr's: the run from the home slot to the next empty one holds
+	 * them all */
 	j = i;
 	for (;;) {
+		struct ht_addr_at aj;
 		uint32_t k;
 
 		j = (j + 1) & mask;
 		if (tab[j].addr == 0)
 			break;
-		k = (uint32_t)ht_addrmap_at(tab[j].addr).hash & mask;
+		aj = ht_addrmap_at(tab[j].addr);
+		held |= aj.granule == g;
+		k = (uint32_t)aj.hash & mask;
 		/* tab[j] stays unless its home k lies cyclically outside
 		 * (i, j]: then it may move back into the hole at i */
 		if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j))
@@ -310,7 +314,7 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 	}
 	tab[i].addr = 0;
 	sh->count--;
-	if (!granule_held(tab, mask, h, g))
+	if (!held)
 		bit_clear(g);
 	ht_spin_unlock(shard_lock(m, s));
 	return 1;

@@ -155,9 +155,13 @@ static int reserve_one(struct ht_addrmap *m, struct ht_addr_shard *sh)
 	return 0;
 }
 
-/* Slot of addr in sh (lock held): 1 and *slot, or 0 and *slot = the
- * empty slot that ended the search (where addr would go), cap if none. */
-static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uint32_t *slot)
+/* Slot of addr in sh (lock held; h: its hash): 1 and *slot, or 0 and
+ * *slot = the empty slot that ended the search (where addr would go), cap
+ * if none.  With mates, the search also sets *mates when it passes a
+ * record of granule g before addr's slot (the records of a granule are
+ * all in the run from its home slot to the next empty one). */
+static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uint32_t *slot,
+		  uint32_t g, int *mates)
 {
 	uint32_t mask, i;
 
@@ -175,6 +179,8 @@ static int locate(const struct ht_addr_shard *sh, uint64_t addr, uint64_t h, uin
 			*slot = i;
 			return 0;
 		}
+		if (mates)
+			*mates |= ht_addrmap_at(sh->tab[i].addr).granule == g;
 	}
 	return 0;
 }
@@ -191,7 +197,7 @@ int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_at *at,
 
 	ht_spin_lock(shard_lock(m, s));
 	cap = sh->cap;
-	if (locate(sh, rec->addr, h, &i)) {
+	if (locate(sh, rec->addr, h, &i, 0, NULL)) {
 		*old = sh->tab[i];
 		sh->tab[i] = *rec;
 		r = 1;
@@ -238,7 +244,7 @@ int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out
 	if (!addr)
 		return 0;
 	ht_spin_lock(shard_lock(m, s));
-	found = locate(sh, addr, h, &i);
+	found = locate(sh, addr, h, &i, 0, NULL);
 	if (found)
 		*out = sh->tab[i];
 	ht_spin_unlock(shard_lock(m, s));
@@ -268,32 +274,21 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 	unsigned s = at.shard;
 	struct ht_addr_shard *sh = &m->shards[s];
 	struct ht_addr_rec *tab;
-	uint32_t i, j, mask, n;
+	uint32_t i, j, mask;
 	int held = 0;
 
 	if (!addr)
 		return 0;
 	ht_spin_lock(shard_lock(m, s));
-	tab = sh->tab;
-	mask = sh->cap - 1;
-	/* the search from the granule's home slot, which passes the
-	 * granule's other records before addr's, if any */
-	for (i = (uint32_t)at.hash & mask, n = 0; n < sh->cap; i = (i + 1) & mask, n++) {
-		if (tab[i].addr == addr)
-			break;
-		if (tab[i].addr == 0)
-			break;
-		held |= ht_addrmap_at(tab[i].addr).granule == g;
-	}
-	if (n == sh->cap || tab[i].addr != addr) {
+	if (!locate(sh, addr, at.hash, &i, g, &held)) {
 		ht_spin_unlock(shard_lock(m, s));
 		return 0;
 	}
+	tab = sh->tab;
+	mask = sh->cap - 1;
 	*out = tab[i];
 	/* backward-shift deletion: keep every probe chain gap-free.  It reads
-	 * the rest of the run, which holds the granule's records after
-	 * addr's: the run from the home slot to the next empty one holds
-	 * them all */
+	 * the rest of the run, with the granule's records after addr's */
 	j = i;
 	for (;;) {
 		struct ht_addr_at aj;

@@ -157,8 +157,9 @@ void ht_addrmap_clear(struct ht_addrmap *m);
 /*
  * Insert rec (rec->addr != 0; at = ht_addrmap_at(rec->addr)) and set its
  * filter bit.  If the address is already present (its free was not
- * seen), the old record is replaced and copied to *old.  Returns 0 (inserted), 1 (replaced), or -ENOSPC (the
- * shard is at its maximum, or mmap failed: nothing stored).
+ * seen), the old record is replaced and copied to *old.  Returns 0
+ * (inserted), 1 (replaced), or -ENOSPC (the shard is at its maximum, or
+ * mmap failed: nothing stored).
  */
 int ht_addrmap_insert(struct ht_addrmap *m, const struct ht_addr_at *at,
 		      const struct ht_addr_rec *rec, struct ht_addr_rec *old);

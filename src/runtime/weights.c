@@ -10,22 +10,14 @@
 
 #include "runtime/weights.h"
 
-/* Below this z/R, 1 - e^(-x) is its Taylor series to ten terms: the first
- * term left out, x^11/11!, is under 2^-60 of the sum, so the result is
- * expm1's to the last bit or two, without the call (at the default rate
- * nearly every sample is far below R). */
+/* Below this z/R, 1 - e^(-x) and its inverse are series (prob_series,
+ * inv_prob_series) without range reduction (at the default rate nearly
+ * every sample is far below R). */
 #define SERIES_MAX 0.0625
-
-static double prob_series(double x)
-{
-	return x * (1.0 - x * (1.0 / 2 - x * (1.0 / 6 - x * (1.0 / 24 - x * (1.0 / 120 -
-	       x * (1.0 / 720 - x * (1.0 / 5040 - x * (1.0 / 40320 - x * (1.0 / 362880 -
-	       x * (1.0 / 3628800))))))))));
-}
 
 /* 1 - e^(-r) for |r| <= ln 2 / 2: its Taylor series to r^13/13!, the first
  * term left out under 2^-55 of the sum. */
-static double prob_reduced(double r)
+static double prob_series(double r)
 {
 	return r * (1.0 - r * (1.0 / 2 - r * (1.0 / 6 - r * (1.0 / 24 - r * (1.0 / 120 -
 	       r * (1.0 / 720 - r * (1.0 / 5040 - r * (1.0 / 40320 - r * (1.0 / 362880 -
@@ -54,7 +46,7 @@ static double prob_large(double x)
 	r = (x - n * ln2_hi) - n * ln2_lo;
 	bits = (uint64_t)(1023 - (int)n) << 52; /* 2^-n, n <= 58 */
 	memcpy(&scale, &bits, sizeof scale);
-	return (1.0 - scale) + scale * prob_reduced(r);
+	return (1.0 - scale) + scale * prob_series(r);
 }
 
 static double prob(double x)
@@ -91,7 +83,7 @@ static uint64_t to_u64(double v)
 /* 1 / (1 - e^(-x)) for 0 < x <= SERIES_MAX, given 1/x: its series
  * 1/x + 1/2 + x/12 - x^3/720 + x^5/30240 - x^7/1209600 (the Bernoulli
  * numbers'); the first term left out, x^9/47900160, is under 2^-64 of the
- * sum.  Half the operations of 1/prob(x), which sums ten terms and then
+ * sum.  Half the operations of 1/prob(x), which sums thirteen terms and then
  * divides. */
 static double inv_prob_series(double x, double inv_x)
 {

@@ -14,26 +14,35 @@
 
 uint64_t ht_filter[HT_FILTER_WORDS] __attribute__((aligned(4096)));
 char ht_arena[HT_ARENA_SIZE] __attribute__((aligned(4096)));
+size_t ht_arena_used;
 
 /* A bit changes under the lock of the map's shard for its granule
  * (ht_addrmap_shard_of, addrmap.h), which holds every address of the
  * granules of the bit's word: a sampled insert or remove takes one lock
  * for the record and the bit, in the cache line of the shard's table
- * pointer.  Atomic all the same: ht_filter_pin takes no lock. */
+ * pointer, and so does an arena block's pin.  Atomic all the same: the
+ * free hook reads the word without the lock, and an atomic OR writes
+ * without reading first (bit_set). */
 
 static uint32_t granule(const void *p)
 {
 	return ht_addrmap_at((uint64_t)(uintptr_t)p).granule;
 }
 
-/* True when granule g aliases a granule of the arena (whose bits are
- * pinned): a constant range, so no race with ht_filter_pin. */
+/* True when granule g aliases a granule of the arena's used part, whose
+ * blocks' bits are pinned; called under g's shard lock, which
+ * ht_filter_pin takes after ht_arena_used was raised for its block.  The
+ * arena is page-aligned, so its used part starts at a granule. */
 static int aliases_arena(uint32_t g)
 {
-	uint32_t lo = granule(ht_arena);
+	uint32_t d = (g - granule(ht_arena)) & (HT_FILTER_GRANULES - 1);
 
-	return ((g - lo) & (HT_FILTER_GRANULES - 1)) <
-	       (HT_ARENA_SIZE >> HT_FILTER_SHIFT);
+	/* the arena's whole range first: a constant, so the sampled free
+	 * reads ht_arena_used (a line of its own) only in that 1/2048 */
+	if (HT_LIKELY(d >= (HT_ARENA_SIZE >> HT_FILTER_SHIFT)))
+		return 0;
+	return d < (__atomic_load_n(&ht_arena_used, __ATOMIC_RELAXED) +
+		    (1u << HT_FILTER_SHIFT) - 1) >> HT_FILTER_SHIFT;
 }
 
 /* Set granule g's bit, its shard's lock held.  Written without reading it
@@ -51,13 +60,6 @@ static void bit_clear(uint32_t g)
 	if (!aliases_arena(g))
 		__atomic_fetch_and(&ht_filter[g >> 6], ~(UINT64_C(1) << (g & 63)),
 				   __ATOMIC_RELEASE);
-}
-
-void ht_filter_pin(const void *p)
-{
-	uint32_t g = granule(p);
-
-	__atomic_fetch_or(&ht_filter[g >> 6], UINT64_C(1) << (g & 63), __ATOMIC_RELEASE);
 }
 
 /* Zero a page-aligned .bss array: give its pages back (they read as zero
@@ -265,6 +267,15 @@ uint32_t ht_addrmap_copy_shard(struct ht_addrmap *m, unsigned s, uint32_t gen,
 			out[n++] = sh->tab[i];
 	ht_spin_unlock(shard_lock(m, s));
 	return n;
+}
+
+void ht_filter_pin(struct ht_addrmap *m, const void *p)
+{
+	struct ht_addr_at at = ht_addrmap_at((uint64_t)(uintptr_t)p);
+
+	ht_spin_lock(shard_lock(m, at.shard));
+	bit_set(at.granule);
+	ht_spin_unlock(shard_lock(m, at.shard));
 }
 
 int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out)

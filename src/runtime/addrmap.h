@@ -38,9 +38,11 @@
  * granule is left, under the lock of the map's shard for those granules
  * (the map places the records of one granule from one home slot, so the
  * remove finds the others in the run it has just read).  The free path
- * reads the bit alone.  Bits of granules that alias the bootstrap arena
- * are never cleared, so a pinned arena block (ht_filter_pin, lock-free)
- * can never look unsampled.
+ * reads the bit alone.  A bit of a granule that aliases the used part of
+ * the bootstrap arena is never cleared, so a pinned arena block
+ * (ht_filter_pin, under the same lock) can never look unsampled; the
+ * arena's unused part keeps no bit set (a heap that aliases it frees on
+ * the fast path again once its sampled blocks are gone).
  */
 #define HT_FILTER_SHIFT 6 /* 64-byte granules */
 #define HT_FILTER_BITS 23
@@ -59,18 +61,18 @@ static inline int ht_filter_maybe(const void *p)
 	return (int)((w >> ((a >> HT_FILTER_SHIFT) & 63)) & 1);
 }
 
-/* Set p's bit for good (p lies in ht_arena).  Lock-free: callable from
- * the bootstrap path at any time. */
-void ht_filter_pin(const void *p);
 /* Clear every bit (a fork child, before it runs anything else, with
  * ht_addrmap_clear). */
 void ht_filter_clear(void);
 
 /* The bootstrap arena's storage (interpose.c serves allocations from it
- * while the real functions are being resolved).  It lives here because the
- * filter must know its address range: see ht_filter_pin. */
+ * while the real functions are being resolved) and how much of it is
+ * handed out: bytes from its start, only ever raised (interpose.c's
+ * arena_alloc, before it pins the block).  They live here because the
+ * filter must know the range whose bits stay set: see ht_filter_pin. */
 #define HT_ARENA_SIZE (256u * 1024u)
 extern char ht_arena[HT_ARENA_SIZE];
+extern size_t ht_arena_used;
 
 /* What a sampled allocation added: requested size, weight, stack index and
  * the reset generation it was counted in; and when it was born. */
@@ -124,7 +126,8 @@ struct ht_addr_at {
  * over all windows, every shard's lines went back and forth between the
  * threads' cores). */
 #define HT_ADDRMAP_WINDOW_BITS 3
-_Static_assert(HT_FILTER_BITS - HT_ADDRMAP_WINDOW_BITS == 20, "a window is 64 MiB of granules");
+_Static_assert(HT_FILTER_SHIFT + HT_FILTER_BITS - HT_ADDRMAP_WINDOW_BITS == 26,
+	       "a window is 64 MiB of granules");
 _Static_assert(HT_ADDRMAP_SHARDS == 1 << 6, "a shard is 6 bits");
 
 static inline uint32_t ht_addrmap_shard_of(uint32_t g)
@@ -180,6 +183,15 @@ int ht_addrmap_remove(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *o
 
 /* Find addr without removing it: 1 and *out, or 0. */
 int ht_addrmap_find(struct ht_addrmap *m, uint64_t addr, struct ht_addr_rec *out);
+
+/* Set the bit of p (an arena block below ht_arena_used, raised before)
+ * for good, under the lock of m's shard for its granule: a remove that
+ * aliases it, under that lock, then either clears the bit before this
+ * sets it or sees the raised ht_arena_used and keeps it.  No caller
+ * holds a shard lock of m: arena blocks are handed out before the real
+ * functions are known (nothing is sampled yet), or for the runtime's own
+ * blocks with every signal blocked (control.c), or in a fork child. */
+void ht_filter_pin(struct ht_addrmap *m, const void *p);
 
 /* Records per shard at most: the size of the buffer ht_addrmap_copy_shard
  * may need. */

@@ -39,8 +39,8 @@ extern void *__libc_memalign(size_t, size_t);
 #define ARENA_SIZE HT_ARENA_SIZE
 #define ARENA_HDR 16u
 
-/* the storage is ht_arena, in addrmap.c: the filter pins its blocks */
-static size_t arena_used;
+/* the storage and its use are ht_arena and ht_arena_used, in addrmap.c:
+ * the filter pins its blocks */
 
 static int in_arena(const void *p)
 {
@@ -65,24 +65,25 @@ static void *arena_alloc(size_t size, size_t align)
 		size = 1; /* a zero size header would read as padding */
 	if (size > ARENA_SIZE || (align & (align - 1)))
 		return NULL;
-	old = __atomic_load_n(&arena_used, __ATOMIC_RELAXED);
+	old = __atomic_load_n(&ht_arena_used, __ATOMIC_RELAXED);
 	do {
 		start = (old + ARENA_HDR + align - 1) & ~(align - 1);
 		end = start + size;
 		if (end > ARENA_SIZE)
 			return NULL;
-	} while (!__atomic_compare_exchange_n(&arena_used, &old, end, 1,
+	} while (!__atomic_compare_exchange_n(&ht_arena_used, &old, end, 1,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	memcpy(ht_arena + start - ARENA_HDR, &size, sizeof size);
-	/* make the free hook look closer at this address, for good */
-	ht_filter_pin(ht_arena + start);
+	/* make the free hook look closer at this address, for good (after
+	 * the raise of ht_arena_used: see ht_filter_pin) */
+	ht_filter_pin(&ht_rt.addrs, ht_arena + start);
 	return ht_arena + start;
 }
 
 void ht_interpose_after_fork(void)
 {
 	/* walk the arena's blocks again: each is header + payload */
-	size_t used = __atomic_load_n(&arena_used, __ATOMIC_RELAXED), off = 0;
+	size_t used = __atomic_load_n(&ht_arena_used, __ATOMIC_RELAXED), off = 0;
 
 	while (off + ARENA_HDR < used) {
 		size_t start = off + ARENA_HDR, n;
@@ -93,7 +94,7 @@ void ht_interpose_after_fork(void)
 			off += ARENA_HDR;
 			continue;
 		}
-		ht_filter_pin(ht_arena + start);
+		ht_filter_pin(&ht_rt.addrs, ht_arena + start);
 		off = start + n;
 		off = (off + ARENA_HDR - 1) & ~(size_t)(ARENA_HDR - 1);
 	}

@@ -40,9 +40,10 @@ static struct ht_addr_rec rec_of(uint64_t addr, uint32_t stack)
 #define SPAN ((uintptr_t)HT_FILTER_GRANULES << HT_FILTER_SHIFT)
 
 /* a itself, or a moved by half a span when a or its next 1 MiB could
- * alias the bootstrap arena: the arena moves with ASLR, and its granules'
- * bits are never cleared, so a fixed address would make a test that
- * expects a cleared bit fail in about one run of 256. */
+ * alias the bootstrap arena: the arena moves with ASLR, and the bits of
+ * its used part are never cleared, so a fixed address would make a test
+ * that expects a cleared bit fail in about one run of 256 once a test
+ * has used it. */
 static uintptr_t off_arena(uintptr_t a)
 {
 	uintptr_t d = (a - (uintptr_t)ht_arena) & (SPAN - 1);
@@ -179,9 +180,10 @@ static void test_random_model(void **state)
 	/* a bit is set exactly when an address of its granule is held
 	 * (i * 48: a granule holds the addresses of its neighbours) */
 	for (int i = 0; i < N; i++) {
+		const int near = (int)(GRAN / 48) + 1;
 		int held = 0;
 
-		for (int k = i - 2; k <= i + 2; k++)
+		for (int k = i - near; k <= i + near; k++)
 			if (k >= 0 && k < N && present[k] &&
 			    addrs[k] / GRAN == addrs[i] / GRAN)
 				held = 1;
@@ -291,21 +293,93 @@ static void test_filter_granules(void **state)
 }
 
 /* A pinned arena block stays visible even when a sampled address that
- * aliases it comes and goes. */
+ * aliases it comes and goes; a sampled address that aliases the arena's
+ * unused part clears its bit when it goes (it did not: every such free
+ * then took the slow path for good). */
 static void test_filter_arena_pinned(void **state)
 {
 	char *blk = ht_arena + 4096;
 	void *alias = at((uintptr_t)blk + SPAN * 3);
+	void *past = at((uintptr_t)ht_arena + 4096 + 4 * GRAN + SPAN * 5);
 	(void)state;
 
 	filter_reset();
-	ht_filter_pin(blk);
+	ht_arena_used = 4096 + GRAN;
+	ht_filter_pin(&fm, blk);
 	assert_true(ht_filter_maybe(blk));
 	hold(alias);
 	drop(alias);
 	assert_true(ht_filter_maybe(blk));
+	hold(past);
+	assert_true(ht_filter_maybe(past));
+	drop(past);
+	assert_false(ht_filter_maybe(past));
+	/* the last used byte's granule is pinned, the next one is not */
+	hold(at((uintptr_t)blk + GRAN + SPAN));
+	drop(at((uintptr_t)blk + GRAN + SPAN));
+	assert_false(ht_filter_maybe(blk + GRAN));
+	ht_arena_used = 4096 + GRAN + 1;
+	hold(at((uintptr_t)blk + GRAN + SPAN));
+	drop(at((uintptr_t)blk + GRAN + SPAN));
+	assert_true(ht_filter_maybe(blk + GRAN));
 	filter_reset();
 	assert_false(ht_filter_maybe(blk));
+	ht_arena_used = 0;
+}
+
+/* Blocks handed out from the arena one granule at a time (the used mark
+ * raised, then the block pinned, as interpose.c does) while other threads
+ * hold and drop sampled addresses that alias the granule about to be
+ * handed out: a remove that read the old mark must not clear a pin made
+ * after it.  At the end every block's bit is set. */
+enum { PIN_DROPPERS = 2, PIN_ROUNDS = 96 };
+static int pin_done;
+
+static void *pin_dropper(void *arg)
+{
+	uintptr_t span = SPAN * (uintptr_t)(2 + (intptr_t)arg);
+
+	while (!__atomic_load_n(&pin_done, __ATOMIC_ACQUIRE)) {
+		size_t used = __atomic_load_n(&ht_arena_used, __ATOMIC_RELAXED);
+		uintptr_t a = (uintptr_t)ht_arena + ((used + GRAN - 1) & ~(GRAN - 1)) + span;
+		struct ht_addr_rec r = rec_of(a, 2), o;
+
+		if (used >= HT_ARENA_SIZE)
+			continue;
+		if (insert(&fm, &r, &o) == 0)
+			ht_addrmap_remove(&fm, a, &o);
+	}
+	return NULL;
+}
+
+static void test_filter_arena_pin_race(void **state)
+{
+	pthread_t th[PIN_DROPPERS];
+	long lost = 0;
+	(void)state;
+
+	for (int round = 0; round < PIN_ROUNDS; round++) {
+		filter_reset();
+		ht_arena_used = 0;
+		pin_done = 0;
+		for (int t = 0; t < PIN_DROPPERS; t++)
+			assert_int_equal(pthread_create(&th[t], NULL, pin_dropper,
+							(void *)(intptr_t)t), 0);
+		for (size_t off = 0; off < HT_ARENA_SIZE; off += GRAN) {
+			__atomic_store_n(&ht_arena_used, off + GRAN, __ATOMIC_RELAXED);
+			ht_filter_pin(&fm, ht_arena + off);
+			for (volatile int spin = 0; spin < 40; spin++)
+				;
+		}
+		__atomic_store_n(&pin_done, 1, __ATOMIC_RELEASE);
+		for (int t = 0; t < PIN_DROPPERS; t++)
+			pthread_join(th[t], NULL);
+		for (size_t off = 0; off < HT_ARENA_SIZE; off += GRAN)
+			lost += !ht_filter_maybe(ht_arena + off);
+	}
+	assert_int_equal(lost, 0);
+	filter_reset();
+	ht_arena_used = 0;
 }
 
 /* Threads holding and dropping addresses that alias the same 64 granules
@@ -403,8 +477,11 @@ static long minor_faults(void)
  * the page in once, written: a first read would map the zero page and
  * the write after it fault again (and, in a threaded program, flush that
  * page from the other CPUs' TLBs).  64 addresses, one per page of the
- * filter (2 MiB apart), the map's tables in place from a first round:
- * 64 faults; read first, 128. */
+ * filter (a page's bits cover FILTER_PAGE bytes of addresses), the map's
+ * tables in place from a first round: 64 faults; read first, 128. */
+#define FILTER_PAGE ((uint64_t)4096 * 8 << HT_FILTER_SHIFT)
+_Static_assert(64 * FILTER_PAGE <= SPAN, "64 pages of filter");
+
 static void test_filter_written_first(void **state)
 {
 	const uint64_t base = off_arena(UINT64_C(0x7e0000000000));
@@ -416,16 +493,16 @@ static void test_filter_written_first(void **state)
 #endif
 	filter_reset();
 	for (uint64_t k = 0; k < 64; k++)
-		hold((void *)(uintptr_t)(base + (k << 21)));
+		hold((void *)(uintptr_t)(base + k * FILTER_PAGE));
 	for (uint64_t k = 0; k < 64; k++)
-		drop((void *)(uintptr_t)(base + (k << 21)));
+		drop((void *)(uintptr_t)(base + k * FILTER_PAGE));
 	ht_filter_clear(); /* the pages given back: untouched again */
 	before = minor_faults();
 	for (uint64_t k = 0; k < 64; k++)
-		hold((void *)(uintptr_t)(base + (k << 21)));
+		hold((void *)(uintptr_t)(base + k * FILTER_PAGE));
 	faults = minor_faults() - before;
 	for (uint64_t k = 0; k < 64; k++)
-		assert_true(ht_filter_maybe((void *)(uintptr_t)(base + (k << 21))));
+		assert_true(ht_filter_maybe((void *)(uintptr_t)(base + k * FILTER_PAGE)));
 	assert_true(faults >= 64);
 	assert_true(faults < 96);
 	filter_reset();
@@ -441,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_filter_granule_mates),
 		cmocka_unit_test(test_filter_granules),
 		cmocka_unit_test(test_filter_arena_pinned),
+		cmocka_unit_test(test_filter_arena_pin_race),
 		cmocka_unit_test(test_filter_concurrent),
 		cmocka_unit_test(test_filter_arenas),
 		cmocka_unit_test(test_filter_written_first),

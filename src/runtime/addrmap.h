@@ -19,29 +19,28 @@
 #include "runtime/weights.h"
 
 /*
- * The filter: one bit per 256-byte granule of the address space, taken
- * modulo 2^21 granules (512 MiB): 2^21 bits, 256 KiB (only the lines a
+ * The filter: one bit per 128-byte granule of the address space, taken
+ * modulo 2^22 granules (512 MiB): 2^22 bits, 512 KiB (only the lines a
  * heap uses are ever touched).  A clear bit proves the address is not in
  * the map (nor a bootstrap-arena block); a set bit means "look closer".
  * The index is the address's own bits, not a scrambling hash, so frees of
  * neighbouring objects read the same cache line: a heap of H bytes keeps
- * at most H/2048 bytes of filter in the cache (a hashed byte per address
- * touched a random line of all of it on every free).  256 bytes and not
+ * at most H/1024 bytes of filter in the cache (a hashed byte per address
+ * touched a random line of all of it on every free).  128 bytes and not
  * 64: when frees land far from the last ones (objects freed long after
  * their allocation: a cache, a queue, a server's buffers), every free
  * reads a filter line the program's own lines must make room for.  On the
  * malloc benchmark (4,096 live objects per thread, freed oldest first)
- * 64-byte granules missed the first-level cache on 1 free in 5, 256-byte
- * ones on 1 in 50; and a 1 GiB heap's bits now fit a core's second-level
- * cache.  The price is false positives: a sampled small object's
- * neighbours in its granule take the slow path while it lives (under
- * 0.1% of frees at the default interval on the real programs measured, up
- * to 1.3% at 4K).  512 MiB and not less: glibc gives each thread's arena a
- * 64 MiB-aligned window of its own and fills it from the same offset, so
- * with a 64 MiB filter two threads' heaps shared every filter line (one's
- * samples writing the lines the other's frees read, and each taking the
- * other's sampled granules for its own); eight neighbouring arenas now
- * map apart.
+ * 64-byte granules missed the first-level cache on 1 free in 5, 128-byte
+ * ones on 1 in 14.  Not coarser: a sampled small object's neighbours in
+ * its granule take the slow path while it lives (false positives), and
+ * with 256-byte granules those cost the benchmark's samples 45
+ * instructions each (1,010 against 965; 977 against 964 with 128).  512 MiB
+ * and not less: glibc gives each thread's arena a 64 MiB-aligned window
+ * of its own and fills it from the same offset, so with a 64 MiB filter
+ * two threads' heaps shared every filter line (one's samples writing the
+ * lines the other's frees read, and each taking the other's sampled
+ * granules for its own); eight neighbouring arenas now map apart.
  *
  * A bit is set while the map holds an address of its granule: the map's
  * insert sets it, and its remove clears it when no other record of the
@@ -54,8 +53,8 @@
  * arena's unused part keeps no bit set (a heap that aliases it frees on
  * the fast path again once its sampled blocks are gone).
  */
-#define HT_FILTER_SHIFT 8 /* 256-byte granules */
-#define HT_FILTER_BITS 21
+#define HT_FILTER_SHIFT 7 /* 128-byte granules */
+#define HT_FILTER_BITS 22
 #define HT_FILTER_GRANULES (1u << HT_FILTER_BITS)
 #define HT_FILTER_WORDS (HT_FILTER_GRANULES / 64)
 extern uint64_t ht_filter[HT_FILTER_WORDS];

@@ -4,8 +4,13 @@
  *
  * The control thread observes, about once a second, how many samples the
  * program took, what they cost (the sampled path times itself while a
- * budget is set) and the process's CPU time, and asks ht_budget_next for
- * the interval to use next.  The number of samples per second is the
+ * budget is set: from ht_record_alloc's clock read, before the weight and
+ * the switch of stacks, to the end of the record; each sampled free's
+ * removal and settling; and every removal that found nothing, a free whose
+ * filter bit a sampled neighbour set) and the process's CPU time, and asks
+ * ht_budget_next for the interval to use next.  Not timed: the hooks'
+ * fast path, and the slow path's entry (the draw, the recursion guard,
+ * errno: some 90 instructions a sample).  The number of samples per second is the
  * allocation byte rate divided by the interval, so the cost scales as
  * 1/interval: the next interval is the current one times the measured
  * overhead over the budget, then

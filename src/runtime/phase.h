@@ -11,11 +11,14 @@
  * ~25 cycles of its own, and a step may be charged for a store miss an
  * earlier step left pending (it surfaces at the next atomic operation).
  *
- * Steps of a sampled allocation, in order (each from the previous mark):
- * the weight, the clock, the stack (the walk's memo, or the walk and
- * interning), the address map, the counters, the event and accounting;
- * then the whole record, and the whole
- * of ht_record_alloc with the switch of stacks.  A sampled free: the map's
+ * Steps of a sampled allocation (each from the previous mark): the clock
+ * (read in ht_record_alloc, before the switch of stacks); then in the
+ * record, in order, the weight, the stack (the walk's memo, or the walk
+ * and interning), the address map, the counters, the event and
+ * accounting; then the whole record, and the whole of ht_record_alloc
+ * with the clock and the switch of stacks.  (The record's line is still
+ * printed "record (all of the above)", which it was until the clock moved
+ * out of it: bench/samplecycles.sh reads older revisions by these names.)  A sampled free: the map's
  * removal (ht_take, also when the address was not sampled) and settling.
  */
 #ifndef HT_RUNTIME_PHASE_H
@@ -30,8 +33,8 @@ enum ht_phase {
 	HT_PH_MAP,
 	HT_PH_COUNT,
 	HT_PH_EVENT,
-	HT_PH_RECORD,  /* the record, all its steps */
-	HT_PH_SAMPLE,  /* ht_record_alloc: the record and the switch */
+	HT_PH_RECORD,  /* the record, all its steps but the clock */
+	HT_PH_SAMPLE,  /* ht_record_alloc: the clock, the record, the switch */
 	HT_PH_TAKE,    /* ht_take */
 	HT_PH_SETTLE,  /* ht_settle_free */
 	HT_PH_N

@@ -284,12 +284,30 @@ static void account(struct ht_seg_header *h, uint64_t since_ns)
 	t->acc_walked = 0;
 }
 
+/* With a budget: a free's share of the samples' cost, from t0 to now.  A
+ * thread that frees what other threads sampled takes no samples of its
+ * own to flush it with (account), so it flushes its share whenever that
+ * reaches HT_ACC_FREE_NS. */
+#define HT_ACC_FREE_NS UINT64_C(100000)
+static __attribute__((noinline, cold)) void account_free(uint64_t t0)
+{
+	struct ht_tls *t = &ht_tls;
+
+	t->acc_ns += ht_clock_ns(&t->clk) - t0;
+	if (t->acc_ns >= HT_ACC_FREE_NS) {
+		__atomic_fetch_add(&ht_rt.cost_ns, t->acc_ns, __ATOMIC_RELAXED);
+		t->acc_ns = 0;
+	}
+}
+
 struct sample {
 	void *p;
 	size_t size;
 	uint64_t rate;
 	int unwind; /* 0: record without a backtrace */
 	struct ht_addr_at at; /* p's place in the address map */
+	uint64_t born_ns; /* when ht_record_alloc began: the record's birth,
+			   * the ALLOC event's time, a budget's timed start */
 };
 
 _Static_assert(HT_SEG_DEF_STRIPES <= HT_STACK_STRIPES, "a lock set for every stripe laid out");
@@ -380,13 +398,10 @@ static void record(void *arg, void *scratch)
 	if (ht_weight_compute(s->size, s->rate, &rec.w) != 0)
 		return;
 	/* the shard's line was asked for before the switch of stacks: the
-	 * slot's now, to arrive during the clock read and the walk */
+	 * slot's now, to arrive during the walk */
 	ht_addrmap_prefetch_slot(&ht_rt.addrs, &s->at);
 	HT_PHASE_MARK(ph, HT_PH_WEIGHT);
-	/* the one clock read of a sample: the record's birth and the
-	 * ALLOC event's time */
-	rec.born_ns = ht_clock_ns(&ht_tls.clk);
-	HT_PHASE_MARK(ph, HT_PH_CLOCK);
+	rec.born_ns = s->born_ns;
 	if (stack_of(s, scratch, buf, cap, &idx) < 0)
 		return;
 	stripe = ht_stacks_stripe(&ht_rt.stacks);
@@ -417,7 +432,7 @@ static void record(void *arg, void *scratch)
 
 void ht_record_alloc(void *p, size_t size, uint64_t rate)
 {
-	struct sample s = { p, size, rate, 1, ht_addrmap_at((uint64_t)(uintptr_t)p) };
+	struct sample s = { p, size, rate, 1, ht_addrmap_at((uint64_t)(uintptr_t)p), 0 };
 	HT_PHASE_START(ph);
 
 	/* Between samples the program's own work evicts the runtime's data
@@ -427,6 +442,12 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 	ht_addrmap_prefetch(&ht_rt.addrs, &s.at);
 	if (ht_rt.seg.hdr)
 		__builtin_prefetch(&ht_rt.seg.hdr->reset_generation, 0);
+	/* the one clock read of a sample, while those lines arrive: the
+	 * record's birth, the ALLOC event's time, and with a budget where
+	 * the sample's timed cost starts (the weight and the switch of
+	 * stacks are the sample's too) */
+	s.born_ns = ht_clock_ns(&ht_tls.clk);
+	HT_PHASE_MARK(ph, HT_PH_CLOCK);
 	/* on a pool stack: any program stack will do, however small */
 	if (HT_LIKELY(ht_ownstack_run(record, &s) == 0)) {
 		HT_PHASE_SPAN(ph, HT_PH_SAMPLE);
@@ -437,6 +458,19 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 	HT_PHASE_SPAN(ph, HT_PH_SAMPLE);
 }
 
+/* ht_take with a budget: the removal is the sample's cost too, and so is
+ * a removal that finds nothing (a neighbour of a sampled block in its
+ * filter granule).  Out of line: the path without a budget keeps no time
+ * across the removal. */
+static __attribute__((noinline, cold)) int take_timed(void *p, struct ht_addr_rec *rec)
+{
+	uint64_t t0 = ht_clock_ns(&ht_tls.clk);
+	int found = ht_addrmap_remove(&ht_rt.addrs, (uint64_t)(uintptr_t)p, rec);
+
+	account_free(t0);
+	return found;
+}
+
 int ht_take(void *p, struct ht_addr_rec *rec)
 {
 	int found;
@@ -444,6 +478,8 @@ int ht_take(void *p, struct ht_addr_rec *rec)
 
 	if (!__atomic_load_n(&ht_rt.have_seg, __ATOMIC_ACQUIRE))
 		return 0;
+	if (HT_UNLIKELY(ht_rt.budget_ppm))
+		return take_timed(p, rec);
 	found = ht_addrmap_remove(&ht_rt.addrs, (uint64_t)(uintptr_t)p, rec);
 	HT_PHASE_SPAN(ph, HT_PH_TAKE);
 	HT_PHASE_COUNT(HT_PH_TAKES, 1);
@@ -461,7 +497,7 @@ void ht_settle_free(const struct ht_addr_rec *rec)
 	ht_stacks_free(&ht_rt.stacks, stripe, rec->stack, rec->size, &rec->w, rec->gen);
 	push_rec_event(HT_EV_FREE, rec, 0);
 	if (t0)
-		ht_tls.acc_ns += ht_clock_ns(&ht_tls.clk) - t0;
+		account_free(t0);
 	HT_PHASE_SPAN(ph, HT_PH_SETTLE);
 }
 

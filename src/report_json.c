@@ -16,6 +16,27 @@
 #include "core/json.h"
 #include "report.h"
 
+/* "notes": what the profile's numbers need said beside them (none: no
+ * member) */
+static void json_notes(FILE *f, const struct ht_profile *p)
+{
+	char note[512];
+	bool any = false;
+
+	if (ht_profile_quiet_note(p, note, sizeof note)) {
+		fputs(",\"notes\":[", f);
+		ht_json_string(f, note);
+		any = true;
+	}
+	if (ht_profile_budget_note(p, note, sizeof note)) {
+		fputs(any ? "," : ",\"notes\":[", f);
+		ht_json_string(f, note);
+		any = true;
+	}
+	if (any)
+		fputs("]", f);
+}
+
 /* The stack of a site that represents it: the largest in use, then the
  * largest allocated. */
 static size_t heaviest_stack(const struct ht_profile *p,
@@ -314,7 +335,6 @@ void print_json(struct ht_model *m, struct ht_session *s,
 	             (double)time(NULL);
 	bool exited = p->state == HT_PROC_EXITED;
 	bool threads = !o->no_threads && ht_model_has_threads(m);
-	char note[256];
 
 	fputs("{\"time\":", f);
 	fprintf(f, "%.3f", now);
@@ -342,11 +362,7 @@ void print_json(struct ht_model *m, struct ht_session *s,
 	fputs(",\"totals\":{", f);
 	json_counts(f, ht_model_totals(m), false);
 	fputs("}", f);
-	if (ht_profile_quiet_note(p, note, sizeof note)) {
-		fputs(",\"notes\":[", f);
-		ht_json_string(f, note);
-		fputs("]", f);
-	}
+	json_notes(f, p);
 	json_processes(f, fam);
 	if (ht_model_has_baseline(m)) {
 		fputs(",\"totals_delta\":{", f);

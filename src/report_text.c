@@ -320,7 +320,7 @@ void print_text(struct ht_model *m, struct ht_session *s,
 	char b1[32], b2[32], rate[32], tm[32];
 	time_t now = (time_t)(p->snapshot_time_ns / 1000000000ull);
 	struct tm tmv;
-	char state[64], note[256];
+	char state[64], note[512];
 	bool delta = ht_model_has_baseline(m);
 	bool threads = !o->no_threads && ht_model_has_threads(m);
 	size_t nthreads = 0;
@@ -356,6 +356,8 @@ void print_text(struct ht_model *m, struct ht_session *s,
 		       p->ring_drops);
 	printf("\n");
 	if (ht_profile_quiet_note(p, note, sizeof note))
+		printf("note: %s\n", note);
+	if (ht_profile_budget_note(p, note, sizeof note))
 		printf("note: %s\n", note);
 	print_allocator(p, s);
 	print_processes(fam);

@@ -206,6 +206,11 @@ int ht_header_draw(struct ht_ui *ui, int w)
 			snprintf(v, sizeof v, "%g%% (measuring)",
 			         (double)d->budget_ppm / 1e4);
 		item(&l, "budget", v, HT_CR_HEADER_VALUE);
+	} else if (d->budget_unused_ppm > 0) {
+		/* jemalloc's profiler keeps its own fixed interval */
+		snprintf(v, sizeof v, "%g%% does not apply (jemalloc's profiler)",
+		         (double)d->budget_unused_ppm / 1e4);
+		item(&l, "budget", v, HT_CR_GROWTH);
 	}
 	if (kind != HT_SESS_LOAD && kind != HT_SESS_FOLLOW) {
 		enum ht_alloc_source src = ht_alloc_source(&d->alloc);

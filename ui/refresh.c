@@ -460,6 +460,7 @@ static struct ht_ui_data *build(struct worker *w,
 		d->rate = p->rate;
 		d->budget_ppm = p->budget_ppm;
 		d->overhead_ppm = p->overhead_ppm;
+		d->budget_unused_ppm = p->budget_unused_ppm;
 		d->alloc = p->alloc;
 		d->start_time_ns = p->start_time_ns;
 		d->snapshot_time_ns = p->snapshot_time_ns;

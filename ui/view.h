@@ -124,6 +124,7 @@ struct ht_ui_data {
 	int exit_status;
 	uint64_t rate, start_time_ns, snapshot_time_ns;
 	uint64_t budget_ppm, overhead_ppm;   /* profile.h */
+	uint64_t budget_unused_ppm;          /* profile.h */
 	uint64_t end_time_ns;           /* EXITED: realtime of the exit */
 	uint64_t samples, ring_drops, stacks_full, addrs_full;
 	struct ht_alloc_desc alloc;     /* the program's allocator */

@@ -183,6 +183,25 @@ static void rate_text(char *buf, size_t n, uint64_t v, bool words)
 		         words ? " " : "", unit[u], words ? "iB" : "");
 }
 
+bool ht_profile_budget_note(const struct ht_profile *p, char *buf, size_t n)
+{
+	char r[32];
+
+	if (n > 0)
+		buf[0] = '\0';
+	if (p == NULL || n == 0 || p->budget_unused_ppm == 0)
+		return false;
+	rate_text(r, sizeof r, p->rate, true);
+	/* jemalloc changes its interval only with prof.reset, which forgets
+	 * every live object: a budget adapting the interval would erase the
+	 * leak it is meant to find */
+	snprintf(buf, n, "the budget (%g%%) does not apply: jemalloc's own "
+	         "profiler samples this program, at a fixed interval (%s; -r "
+	         "chooses it when heaptop launches the program)",
+	         (double)p->budget_unused_ppm / 1e4, r);
+	return true;
+}
+
 bool ht_profile_quiet_note(const struct ht_profile *p, char *buf, size_t n)
 {
 	char r[32], smaller[32];

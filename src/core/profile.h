@@ -115,6 +115,10 @@ struct ht_profile {
 	                                * time; 0 = none */
 	uint64_t overhead_ppm;         /* with a budget: its estimated cost
 	                                * at `rate`; 0 = not measured yet */
+	uint64_t budget_unused_ppm;    /* a budget the program was given
+	                                * that cannot apply (jemalloc's own
+	                                * profiler samples it, at a fixed
+	                                * interval); 0 = none */
 	int pid;                       /* 0 when unknown */
 	enum ht_proc_state state;
 	int exit_status;               /* valid when state == EXITED */
@@ -153,6 +157,11 @@ void ht_profile_free(struct ht_profile *p);
  * sample ("nothing was sampled at this rate ... try -r 4K"), written to
  * buf.  Returns false (buf "") when there is nothing to say. */
 bool ht_profile_quiet_note(const struct ht_profile *p, char *buf, size_t n);
+/* A note for a profile whose budget cannot apply (budget_unused_ppm):
+ * "the budget (1%) does not apply: jemalloc's own profiler samples this
+ * program, at a fixed interval (512 KiB) ...", written to buf.  Returns
+ * false (buf "") when there is nothing to say. */
+bool ht_profile_budget_note(const struct ht_profile *p, char *buf, size_t n);
 /* Move the stacks' pcs into one block (pcs_block; one already there is
  * trimmed, its stacks' pcs in stack order) and trim the stacks array to
  * its length (after parsing).  0 or -ENOMEM (p unchanged). */

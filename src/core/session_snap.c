@@ -163,6 +163,8 @@ static int bridge_read(struct ht_session *s, const struct ht_segread_status *st,
 	p->exe = strdup(ht_segread_exe(s->seg));
 	p->pid = st->pid;
 	p->rate = st->rate;
+	/* the runtime's budget chooses its own interval, not jemalloc's */
+	p->budget_unused_ppm = st->budget_ppm;
 	p->alloc = st->alloc;
 	/* jemalloc's samples since its last reset */
 	p->samples = p->totals.raw_cum_objs;

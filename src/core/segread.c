@@ -323,6 +323,16 @@ static int read_layout(struct ht_segread *r, const char *name, bool writable,
 		return err;
 	}
 	read_header(r->base, &h);
+	if (h.magic == HT_SEG_MAGIC && h.major == HT_SEG_MAJOR &&
+	    h.segment_size > r->size) {
+		/* a runtime sizes its segment before it writes the magic:
+		 * smaller now, someone cut it */
+		ht_cause_set(cause, "segment '%s' was truncated (its header "
+		          "says %llu bytes, the shared memory object has %llu)",
+		          name, (unsigned long long)h.segment_size,
+		          (unsigned long long)r->size);
+		return -EINVAL;
+	}
 	err = check_header(&h, r->size, cause);
 	if (err < 0) {
 		char *inner = cause ? *cause : NULL;

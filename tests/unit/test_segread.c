@@ -519,6 +519,14 @@ static void test_truncated(void **state)
 
 	publish(img, 100);
 	expect_open_fails(-EINVAL, "smaller than its header");
+	/* cut past its header: the size the runtime gave it is gone */
+	publish(img, size / 2);
+	expect_open_fails(-EINVAL, "was truncated (its header says");
+	/* larger than its header says: not a cut */
+	((struct ht_seg_header *)img)->segment_size = size / 2;
+	publish(img, size);
+	expect_open_fails(-EINVAL, "corrupt segment: header says");
+	((struct ht_seg_header *)img)->segment_size = size;
 	publish(img, 0);
 	expect_open_fails(-EAGAIN, "not initialised");
 	((struct ht_seg_header *)img)->state = HT_STATE_STARTING;

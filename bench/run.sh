@@ -20,6 +20,12 @@
 #   heaptop-base the same with HEAPTOP_BASE_LIB (another build of the
 #                runtime, e.g. before a change: wall runs only); the
 #                tables then also pair heaptop with heaptop-base directly
+#   heaptop-live heaptop --batch -d 1 launching it, as a user runs it: the
+#                same runtime with the frontend attached, consuming the
+#                event ring (a sample and its free push two events) and
+#                refreshing every second, its own CPU time competing with
+#                the benchmark's on a busy machine (wall runs only; not
+#                in the default set, ask with -C)
 #   jemalloc     LD_PRELOAD=libjemalloc.so.2, no profiling
 #   jeprof       the same with MALLOC_CONF=prof:true (ratio to jemalloc)
 #   heaptrack    heaptrack malloc_bench, compared with none-ht: no profiler,
@@ -48,7 +54,8 @@
 # Environment: HEAPTOP_LIB (path of libheaptop.so; default
 #   $HT_BUILDDIR/.libs/libheaptop.so), HT_BUILDDIR (default: cwd),
 #   JEMALLOC_LIB (default: found with ldconfig), CC (default cc),
-#   HEAPTOP_BASE_LIB (heaptop-base's runtime; unset: not measured).
+#   HEAPTOP_BASE_LIB (heaptop-base's runtime; unset: not measured),
+#   HEAPTOP_BIN (heaptop-live's frontend; default $HT_BUILDDIR/heaptop).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -127,6 +134,9 @@ else
 fi
 base_lib=${HEAPTOP_BASE_LIB:-}
 [ -n "$base_lib" ] && [ -f "$base_lib" ] && avail="$avail heaptop-base"
+heaptop_bin=${HEAPTOP_BIN:-$builddir/heaptop}
+live_ok=0
+[ -n "$heaptop_lib" ] && [ -x "$heaptop_bin" ] && live_ok=1
 [ -n "$rate" ] && export HEAPTOP_RATE="$rate"
 if [ -n "$jemalloc_lib" ] && [ -f "$jemalloc_lib" ]; then
 	avail="$avail jemalloc"
@@ -151,6 +161,9 @@ else
 	note "no heaptrack: not measured"
 fi
 [ -n "$configs" ] || configs=$avail
+case " $configs " in
+*" heaptop-live "*) [ "$live_ok" -eq 1 ] || { note "no frontend at $heaptop_bin (set HEAPTOP_BIN): heaptop-live not measured"; configs=$(printf '%s\n' $configs | grep -vx heaptop-live | tr '\n' ' '); } ;;
+esac
 # jemalloc's profiler is compared with jemalloc alone: measure both
 case " $configs " in
 *" jeprof "*) case " $configs " in *" jemalloc "*) ;; *) configs="$configs jemalloc" ;; esac ;;
@@ -174,6 +187,12 @@ run_one() {
 	heaptop-base)
 		HEAPTOP_SHM="$shm_prefix.$tag" LD_PRELOAD="$base_lib" \
 			"$bench" -t "$t" -n "$n" >"$log" 2>&1 ;;
+	heaptop-live)
+		# the benchmark's output in the log, the frontend's updates
+		# (and its notes) in the log's neighbour
+		"$heaptop_bin" --batch -d 1 -n 1000000 --top 1 --runtime "$heaptop_lib" \
+			${rate:+-r "$rate"} --app-output "$log" -- "$bench" -t "$t" -n "$n" \
+			>"$log.frontend" 2>&1 ;;
 	jemalloc)
 		LD_PRELOAD="$jemalloc_lib" "$bench" -t "$t" -n "$n" >"$log" 2>&1 ;;
 	jeprof)
@@ -252,9 +271,13 @@ if [ "$do_wall" -eq 1 ] && [ -s "$raw" ]; then
 	say ""
 	say "| threads | config | baseline | paired inner wall | [min..max] | best | outer wall | cpu |"
 	say "| --- | --- | --- | --- | --- | --- | --- | --- |"
-	# heaptop-base: also heaptop against it directly, paired by round
+	# heaptop-base: also heaptop against it directly, paired by round;
+	# heaptop-live against heaptop (what the frontend adds)
 	pairs=""
 	case " $configs " in *" heaptop-base "*) pairs="heaptop:heaptop-base" ;; esac
+	case " $configs " in *" heaptop-live "*)
+		case " $configs " in *" heaptop "*) pairs="$pairs heaptop-live:heaptop" ;; esac ;;
+	esac
 	for t in $threads; do
 		for c in $configs $pairs; do
 			case $c in

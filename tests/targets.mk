@@ -179,14 +179,18 @@ tests_targets_follow_leak_LDFLAGS = $(HT_TARGET_LINK)
 # map, the live-object ages.
 
 # Targets: a cache and a leak in one program (the suspects order), a
-# program that overflows the event ring.
-check_PROGRAMS += tests/targets/leak_mix tests/targets/ring_flood
+# program that overflows the event ring, one that keeps it busy at a steady
+# pace.
+check_PROGRAMS += tests/targets/leak_mix tests/targets/ring_flood tests/targets/ring_paced
 tests_targets_leak_mix_SOURCES = tests/targets/leak_mix.c
 tests_targets_leak_mix_CFLAGS = $(HT_TARGET_CF)
 tests_targets_leak_mix_LDFLAGS = $(HT_TARGET_LINK)
 tests_targets_ring_flood_SOURCES = tests/targets/ring_flood.c
 tests_targets_ring_flood_CFLAGS = $(HT_TARGET_CF)
 tests_targets_ring_flood_LDFLAGS = $(HT_TARGET_LINK)
+tests_targets_ring_paced_SOURCES = tests/targets/ring_paced.c
+tests_targets_ring_paced_CFLAGS = $(HT_TARGET_CF)
+tests_targets_ring_paced_LDFLAGS = $(HT_TARGET_LINK)
 
 # --- Tests for the trend classifier and the /proc memory breakdown
 # (src/core/trend.c, src/core/procmem.c): their unit tests and the target

@@ -15,6 +15,12 @@
 
 #define BATCH 1024
 #define POLL_NS (20 * 1000 * 1000L)
+/* A program that samples fast can fill the ring within POLL_NS (16,384
+ * events: 400,000 samples a second, each with its free): after a drain
+ * that found more than a quarter of the ring, the next comes when a
+ * quarter is expected again at the rate that drain saw, but not sooner
+ * than this. */
+#define POLL_MIN_NS (1000 * 1000L)
 
 struct ht_events {
 	struct ht_segread *r;
@@ -93,15 +99,32 @@ static uint64_t ring_drops(struct ht_events *ev)
 	return st.ring_drops;
 }
 
+/* How long to sleep after a drain that took n events, the last one
+ * having been `since` ns before it. */
+static long next_poll_ns(size_t n, uint64_t since, size_t cap)
+{
+	double quarter = (double)cap / 4, wait;
+
+	if (n == 0 || (double)n <= quarter)
+		return POLL_NS;
+	wait = (double)since * quarter / (double)n;
+	return wait < (double)POLL_MIN_NS ? POLL_MIN_NS : (long)wait;
+}
+
 static void *follow(void *arg)
 {
 	struct ht_events *ev = arg;
+	uint64_t last = mono_ns();
 	unsigned tick = 0;
 
 	while (!__atomic_load_n(&ev->stop, __ATOMIC_ACQUIRE)) {
-		struct timespec ts = { 0, POLL_NS };
+		size_t n = drain(ev);
+		uint64_t now = mono_ns();
+		struct timespec ts = {
+			0, next_poll_ns(n, now - last, ht_segread_ring_cap(ev->r))
+		};
 
-		drain(ev);
+		last = now;
 		if ((++tick % 10) == 0) {
 			uint64_t d = ring_drops(ev);
 

@@ -5,11 +5,12 @@
  *
  * At start it registers as the ring's consumer, then loads the runtime's
  * list of live sampled objects (their birth times included), then drains
- * the ring every 20 ms.  When the runtime counts dropped events (the ring
- * was full), the table may hold objects whose free was lost: it is
- * reloaded from the runtime (at most every HT_EVENTS_RELOAD_S seconds)
- * and the status says the time detail is degraded until then.  The
- * counters of the profile are exact whatever happens here.
+ * the ring every 20 ms (sooner while a drain finds the ring filling).
+ * When the runtime counts dropped events (the ring was full), the table
+ * may hold objects whose free was lost: it is reloaded from the runtime
+ * (at most every HT_EVENTS_RELOAD_S seconds) and the status says the
+ * time detail is degraded until then.  The counters of the profile are
+ * exact whatever happens here.
  *
  * The reader is shared with the session: ht_events only uses its ring
  * functions and the LIVE command, which segread allows from this thread.

@@ -158,6 +158,8 @@ struct ht_event {
 int ht_segread_ring_attach(struct ht_segread *r, char **cause);
 size_t ht_segread_ring_read(struct ht_segread *r, struct ht_event *out, size_t max);
 uint64_t ht_segread_ring_invalid(const struct ht_segread *r);
+/* Events the ring holds at most (0 when not attached). */
+size_t ht_segread_ring_cap(const struct ht_segread *r);
 void ht_segread_ring_detach(struct ht_segread *r);
 
 /* A live sampled object (HT_CMD_LIVE). */

@@ -206,6 +206,11 @@ size_t ht_segread_ring_read(struct ht_segread *r, struct ht_event *out, size_t m
 	return n;
 }
 
+size_t ht_segread_ring_cap(const struct ht_segread *r)
+{
+	return r && r->ring_ev ? (size_t)r->lay.ring_cap : 0;
+}
+
 uint64_t ht_segread_ring_invalid(const struct ht_segread *r)
 {
 	return __atomic_load_n(&r->ring_invalid, __ATOMIC_RELAXED);

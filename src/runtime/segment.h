@@ -15,12 +15,13 @@
 
 /* Default capacities: 64K stacks (1.5 MiB, and 5.5 MiB of counters per
  * stripe, touched in the order stacks are made), frames for an average
- * depth of 24 (12 MiB), 4096 events, 1024 modules with 256 KiB of path
- * strings; a stripe per CPU up to HT_SEG_DEF_STRIPES (CPUs beyond share
- * them). */
+ * depth of 24 (12 MiB), 16384 events (1 MiB: 55 ms of a program sampling
+ * 150,000 times a second, a sample and its free two events each), 1024
+ * modules with 256 KiB of path strings; a stripe per CPU up to
+ * HT_SEG_DEF_STRIPES (CPUs beyond share them). */
 #define HT_SEG_DEF_STACKS 65536u
 #define HT_SEG_DEF_FRAMES (65536u * 24u)
-#define HT_SEG_DEF_RING 4096u
+#define HT_SEG_DEF_RING 16384u
 #define HT_SEG_DEF_MODULES 1024u
 #define HT_SEG_DEF_STRINGS (256u * 1024u)
 #define HT_SEG_DEF_STRIPES 16u

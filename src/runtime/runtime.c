@@ -739,6 +739,8 @@ static int create_segment(const char *base, int with_pid, uint32_t flags,
 	int err = -EEXIST;
 
 	ht_seg_default_caps(&caps);
+	if (ht_rt.ring_events)
+		caps.ring = ht_rt.ring_events;
 	size = ht_seg_size(&caps);
 	ht_seg_hot_ranges(&caps, reserve);
 	for (int k = 0; k < 12; k++) {
@@ -840,6 +842,15 @@ static void config(char *base, size_t base_size, int *explicit_name)
 		ht_rt.budget_ppm = 0;
 		ht_log3("HEAPTOP_BUDGET=", v,
 			": not a percentage in (0, 50] (1, 0.5); sampling at a fixed rate");
+	}
+	v = getenv("HEAPTOP_RING");
+	if (v && *v) {
+		if (ht_parse_u64(v, &x) == 0 && x >= HT_SEG_MIN_RING && x <= HT_SEG_MAX_RING &&
+		    (x & (x - 1)) == 0)
+			ht_rt.ring_events = (uint32_t)x;
+		else
+			ht_log3("HEAPTOP_RING=", v,
+				": not a power of two in 256..1048576; using 16384");
 	}
 	v = getenv("HEAPTOP_UNWIND");
 	if (v && strcmp(v, "libunwind") == 0)

@@ -92,6 +92,7 @@ struct ht_runtime {
 	                            * max_depth frames (walkmemo.h) */
 	int keep_threaded;         /* HEAPTOP_SINGLE=0: glibc's flag left cleared */
 	uint64_t budget_ppm;       /* HEAPTOP_BUDGET, millionths; 0 = none */
+	uint32_t ring_events;      /* HEAPTOP_RING; 0 = HT_SEG_DEF_RING */
 	uint64_t cost_ns;          /* with a budget: flushed sample costs, atomic */
 	uint64_t cost_timed;       /* how many samples cost_ns covers, atomic */
 	int have_seg;

@@ -22,6 +22,9 @@
 #define HT_SEG_DEF_STACKS 65536u
 #define HT_SEG_DEF_FRAMES (65536u * 24u)
 #define HT_SEG_DEF_RING 16384u
+/* HEAPTOP_RING's range (a power of two): 16 KiB to 64 MiB of events. */
+#define HT_SEG_MIN_RING 256u
+#define HT_SEG_MAX_RING (1024u * 1024u)
 #define HT_SEG_DEF_MODULES 1024u
 #define HT_SEG_DEF_STRINGS (256u * 1024u)
 #define HT_SEG_DEF_STRIPES 16u

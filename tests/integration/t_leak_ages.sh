@@ -6,7 +6,8 @@
 #    first sampled one may be born a second or so after the start), and
 #    the verdict says leak within 12 updates (the trend starts at the
 #    attach)
-#  - a ring overflow (ring_flood at rate 1: 2 million malloc/free pairs):
+#  - a ring overflow (ring_flood at rate 1: 2 million malloc/free pairs,
+#    into a ring of 1024 events, HEAPTOP_RING, that no follower keeps up with):
 #    the drops are counted and shown, the time detail says it is degraded
 #    and is repaired by a reload of the live objects; the counters stay
 #    exact (the 1000 kept blocks of 1000 bytes, nothing of the churn);
@@ -50,7 +51,7 @@ wait "$PID" 2>/dev/null
 PID=""
 
 # --- ring overflow ------------------------------------------------------------
-"$HEAPTOP" --batch --json -r 1 -n 14 -d 1 --app-output flood.app -- "$T/ring_flood" 10 \
+HEAPTOP_RING=1024 "$HEAPTOP" --batch --json -r 1 -n 14 -d 1 --app-output flood.app -- "$T/ring_flood" 10 \
 	>flood.json 2>flood.err || { cat flood.err; fail "heaptop on ring_flood"; }
 grep -q '^churned' flood.app || fail "ring_flood did not churn"
 # the last update: the 14th, or the final one when the program, whose
@@ -80,7 +81,7 @@ awk -v a="$age" -v t1="$t1" -v tl="$tl" 'BEGIN { e = tl - t1 + 1; exit !(a >= e 
 	fail "flood_keep: oldest $age s at update $last, $t1 to $tl"
 note "ok: counters exact after the overflow (1000 x 1000 bytes), ages $age s"
 # the text says so while degraded
-"$HEAPTOP" --batch -r 1 -n 4 -d 1 --app-output flood2.app -- "$T/ring_flood" 2 >flood.txt 2>&1 ||
+HEAPTOP_RING=1024 "$HEAPTOP" --batch -r 1 -n 4 -d 1 --app-output flood2.app -- "$T/ring_flood" 2 >flood.txt 2>&1 ||
 	{ tail -n 5 flood.txt; fail "heaptop --batch on ring_flood"; }
 grep -q '^note: the event ring overflowed ([0-9]* events lost): ages and lifetimes are approximate' flood.txt ||
 	{ grep -n 'note\|drops' flood.txt; fail "no overflow note in the text"; }

@@ -33,6 +33,20 @@ for bad in abc 0 -5 12Q 99999999999999999999999; do
 done
 note "message: $(cat "$WORK/err")"
 
+n=$(seg_name ring)
+HEAPTOP_RING=1024 run_leaky "$n"
+[ -s "$WORK/err" ] && fail "HEAPTOP_RING=1024: unexpected stderr: $(cat "$WORK/err")"
+rt_seg "$n" "$WORK/seg"
+expect_eq "HEAPTOP_RING=1024" "$(rt_field "$WORK/seg" ring_cap)" 1024
+for bad in 1000 128 2097152 x; do
+	n=$(seg_name "ring$bad")
+	HEAPTOP_RING=$bad run_leaky "$n"
+	grep -q "^heaptop: HEAPTOP_RING=$bad: not a power of two in 256..1048576; using 16384" "$WORK/err" ||
+		fail "HEAPTOP_RING=$bad: message: $(cat "$WORK/err")"
+	rt_seg "$n" "$WORK/seg"
+	expect_eq "HEAPTOP_RING=$bad falls back" "$(rt_field "$WORK/seg" ring_cap)" 16384
+done
+
 n=$(seg_name depth)
 HEAPTOP_MAX_DEPTH=999 run_leaky "$n"
 grep -q "^heaptop: HEAPTOP_MAX_DEPTH=999" "$WORK/err" || fail "no warning for HEAPTOP_MAX_DEPTH=999"

@@ -288,8 +288,8 @@ int main(int argc, char **argv)
 	printf("rate %llu\nmax_depth %u\nsamples %llu\nsampled_frees %llu\n",
 	       (unsigned long long)H->rate, H->max_depth, (unsigned long long)samples,
 	       (unsigned long long)frees);
-	printf("stripes %u\nstripes_used 0x%llx\n", H->counts_stripes,
-	       (unsigned long long)H->stripes_used);
+	printf("stripes %u\nstripes_used 0x%llx\nring_cap %u\n", H->counts_stripes,
+	       (unsigned long long)H->stripes_used, H->ring_cap);
 	printf("ring_drops %llu\nstacks_full %llu\naddrs_full %llu\nunwind_failures %llu\n",
 	       (unsigned long long)H->ring_drops, (unsigned long long)H->stacks_full,
 	       (unsigned long long)H->addrs_full, (unsigned long long)H->unwind_failures);

@@ -196,8 +196,8 @@ bool ht_profile_budget_note(const struct ht_profile *p, char *buf, size_t n)
 	 * every live object: a budget adapting the interval would erase the
 	 * leak it is meant to find */
 	snprintf(buf, n, "the budget (%g%%) does not apply: jemalloc's own "
-	         "profiler samples this program, at a fixed interval (%s; -r "
-	         "chooses it when heaptop launches the program)",
+	         "profiler samples this program, at a fixed interval (%s, set "
+	         "at its start: -r, HEAPTOP_RATE)",
 	         (double)p->budget_unused_ppm / 1e4, r);
 	return true;
 }

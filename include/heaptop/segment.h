@@ -46,7 +46,7 @@
 #include <stdint.h>
 
 #define HT_SEG_MAGIC UINT64_C(0x31504f5450414548) /* "HEAPTOP1" little-endian */
-#define HT_SEG_MAJOR 2
+#define HT_SEG_MAJOR 3
 #define HT_SEG_MINOR 4 /* minors count on across majors: a reader's
                          * "minor >= N" tests keep their meaning */
 
@@ -442,7 +442,13 @@ static inline void ht_seg_stripes_sum(const void *seg, uint64_t counts_off, uint
  * the slot and publishes seq = h + 1 (release).  A slot whose seq is not h
  * means full: the event is dropped and ring_drops counted.  The consumer
  * reads slot t % cap when seq == t + 1, then stores seq = t + cap (release)
- * and advances control->ring_tail.  Never blocks. */
+ * and advances control->ring_tail.  Never blocks.
+ *
+ * (Major 3) A slot stores its seq less its own index in the ring
+ * (ht_seg_seq_load, ht_seg_seq_store), so that zeroed memory is the empty
+ * ring (slot i expects producer index i): a segment is created without
+ * writing its ring, whose pages cost nothing until a consumer registers
+ * and events flow.  A consumer reserves them first (fallocate). */
 struct ht_seg_ring {
 	uint64_t head;            /* next index producers claim */
 	uint64_t reserved[7];
@@ -456,7 +462,8 @@ enum ht_event_type {
 };
 
 struct ht_seg_event {
-	uint64_t seq;             /* see struct ht_seg_ring */
+	uint64_t seq;             /* see struct ht_seg_ring: stored less the
+	                           * slot's index (ht_seg_seq_load) */
 	uint32_t type;            /* enum ht_event_type */
 	uint32_t tid;             /* thread id */
 	uint64_t time_ns;         /* CLOCK_MONOTONIC */
@@ -469,6 +476,18 @@ struct ht_seg_event {
 	                           * freed object's birth (CLOCK_MONOTONIC);
 	                           * other types: 0.  Minor 1: always 0. */
 };
+
+/* The seq of slot `slot`, index `i` in the ring (0..cap-1): acquire. */
+static inline uint64_t ht_seg_seq_load(const struct ht_seg_event *slot, uint64_t i)
+{
+	return __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) + i;
+}
+
+/* Publish `seq` in slot `slot`, index `i`: release. */
+static inline void ht_seg_seq_store(struct ht_seg_event *slot, uint64_t i, uint64_t seq)
+{
+	__atomic_store_n(&slot->seq, seq - i, __ATOMIC_RELEASE);
+}
 
 _Static_assert(sizeof(struct ht_seg_header) % 8 == 0, "header size");
 _Static_assert(offsetof(struct ht_seg_header, magic) == 0, "magic first");

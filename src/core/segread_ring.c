@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -55,8 +56,8 @@ static int find_tail(struct ht_segread *r, uint64_t *tail)
 	uint64_t cap = r->lay.ring_cap, t = ld64(&r->ctl->ring_tail);
 
 	for (int k = 0; k < 2; k++) {
-		uint64_t seq = __atomic_load_n(&r->ring_ev[t & (cap - 1)].seq,
-		                               __ATOMIC_ACQUIRE);
+		uint64_t seq = ht_seg_seq_load(&r->ring_ev[t & (cap - 1)],
+		                               t & (cap - 1));
 		uint64_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
 
 		if (head - t > cap) /* also head < t, unsigned */
@@ -90,6 +91,20 @@ static int ring_attach(struct ht_segread *r, char **cause)
 	}
 	size = sizeof(struct ht_seg_ring) + cap * sizeof(struct ht_seg_event);
 	size = (size + page - 1) / page * page;
+	/* the runtime leaves the slots' pages to the consumer: reserved
+	 * here, before any producer writes one, a full /dev/shm is an error
+	 * now and never a SIGBUS in the program (a segment opened read-only,
+	 * EBADF, fails at the mapping below) */
+	if (fallocate(r->fd, 0, (off_t)r->lay.ring_off,
+	              (off_t)(sizeof(struct ht_seg_ring) +
+	                      cap * sizeof(struct ht_seg_event))) != 0 &&
+	    errno != EOPNOTSUPP && errno != ENOSYS && errno != EBADF) {
+		err = -errno;
+		ht_cause_set(cause, "no room for the event ring of '%s' (%zu "
+		          "KiB in /dev/shm): %s", r->name, size / 1024,
+		          strerror(-err));
+		return err;
+	}
 	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
 	         (off_t)r->lay.ring_off);
 	if (m == MAP_FAILED) {
@@ -170,10 +185,10 @@ static void ring_pop(struct ht_segread *r, struct ht_event *out, size_t max,
 		struct ht_seg_event e;
 		struct ht_event *o;
 
-		if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) != t + 1)
+		if (ht_seg_seq_load(slot, t & (cap - 1)) != t + 1)
 			break;
 		memcpy(&e, slot, sizeof e);
-		__atomic_store_n(&slot->seq, t + cap, __ATOMIC_RELEASE);
+		ht_seg_seq_store(slot, t & (cap - 1), t + cap);
 		r->ring_tail = t + 1;
 		__atomic_store_n(&r->ctl->ring_tail, t + 1, __ATOMIC_RELAXED);
 		if (!event_valid(r, &e)) {

@@ -11,8 +11,9 @@
 
 void ht_ring_init(struct ht_seg_ring *ring, struct ht_seg_event *ev, uint32_t cap)
 {
-	for (uint32_t i = 0; i < cap; i++)
-		__atomic_store_n(&ev[i].seq, (uint64_t)i, __ATOMIC_RELAXED);
+	/* zeroed slots are empty (segment.h: seq stored less the index) */
+	(void)ev;
+	(void)cap;
 	__atomic_store_n(&ring->head, 0, __ATOMIC_RELEASE);
 }
 
@@ -28,7 +29,7 @@ int ht_ring_push(struct ht_seg_ring *ring, struct ht_seg_event *ev, uint32_t cap
 		int64_t dif;
 
 		slot = &ev[h & mask];
-		seq = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+		seq = ht_seg_seq_load(slot, h & mask);
 		dif = (int64_t)(seq - h);
 		if (dif == 0) {
 			if (__atomic_compare_exchange_n(&ring->head, &h, h + 1, 1,
@@ -52,7 +53,7 @@ int ht_ring_push(struct ht_seg_ring *ring, struct ht_seg_event *ev, uint32_t cap
 	slot->stack = e->stack;
 	slot->_pad = 0;
 	slot->born_ns = e->born_ns;
-	__atomic_store_n(&slot->seq, h + 1, __ATOMIC_RELEASE);
+	ht_seg_seq_store(slot, h & mask, h + 1);
 	return 0;
 }
 
@@ -63,10 +64,10 @@ int ht_ring_pop(struct ht_seg_ring *ring, struct ht_seg_event *ev, uint32_t cap,
 	struct ht_seg_event *slot = &ev[t & ((uint64_t)cap - 1)];
 
 	(void)ring;
-	if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) != t + 1)
+	if (ht_seg_seq_load(slot, t & ((uint64_t)cap - 1)) != t + 1)
 		return 0;
 	memcpy(out, slot, sizeof *out);
-	__atomic_store_n(&slot->seq, t + cap, __ATOMIC_RELEASE);
+	ht_seg_seq_store(slot, t & ((uint64_t)cap - 1), t + cap);
 	*tail = t + 1;
 	return 1;
 }

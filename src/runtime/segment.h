@@ -77,7 +77,9 @@ void ht_seg_view_of(void *mem, struct ht_seg_view *view);
 
 /* The byte ranges {offset, length, offset, length} of a segment that are
  * written as soon as it exists (header, control, modules and strings; the
- * ring), for ht_seg_create to reserve. */
+ * ring's first page, its head), for ht_seg_create to reserve.  The ring's
+ * slots are written only while a consumer is registered, which reserves
+ * them itself (include/heaptop/segment.h, struct ht_seg_ring). */
 void ht_seg_hot_ranges(const struct ht_seg_caps *caps, uint64_t reserve[4]);
 
 /*

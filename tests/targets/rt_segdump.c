@@ -232,11 +232,11 @@ static int drain(void)
 	t = c->ring_tail;
 	for (;;) {
 		struct ht_seg_event *s = &ev[t & (H->ring_cap - 1)];
-		if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != t + 1)
+		if (ht_seg_seq_load(s, t & (H->ring_cap - 1)) != t + 1)
 			break;
 		if (s->type < 5)
 			n[s->type]++;
-		__atomic_store_n(&s->seq, t + H->ring_cap, __ATOMIC_RELEASE);
+		ht_seg_seq_store(s, t & (H->ring_cap - 1), t + H->ring_cap);
 		t++;
 	}
 	c->ring_tail = t;

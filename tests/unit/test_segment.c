@@ -38,6 +38,20 @@ static void test_layout(void **state)
 	assert_true(mem != MAP_FAILED);
 	ht_seg_format(mem, &caps, &v);
 	h = v.hdr;
+	/* no slot of the ring written: past its first page (the head), none
+	 * of its pages is resident */
+	{
+		uint64_t first = h->ring_off + 4096, len = size - first;
+		unsigned char *res = malloc(len / 4096);
+		size_t touched = 0;
+
+		assert_non_null(res);
+		assert_int_equal(mincore((char *)mem + first, len, res), 0);
+		for (uint64_t k = 0; k < len / 4096; k++)
+			touched += res[k] & 1;
+		assert_int_equal(touched, 0);
+		free(res);
+	}
 	assert_true(h->magic == HT_SEG_MAGIC);
 	assert_int_equal(h->major, HT_SEG_MAJOR);
 	assert_int_equal(h->header_size, sizeof *h);

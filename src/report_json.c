@@ -183,9 +183,10 @@ static void json_memory(FILE *f, struct ht_model *m, struct ht_session *s)
 	if (ht_session_events(s, &es))
 		fprintf(f, "{\"consumed\":%" PRIu64 ",\"drops\":%" PRIu64
 		        ",\"reloads\":%" PRIu64 ",\"degraded\":%s,"
-		        "\"ages_since_attach\":%s}", es.events, es.drops,
-		        es.reloads, es.degraded ? "true" : "false",
-		        es.since_attach ? "true" : "false");
+		        "\"ages_since_attach\":%s,\"ring_events\":%" PRIu64 "}",
+		        es.events, es.drops, es.reloads,
+		        es.degraded ? "true" : "false",
+		        es.since_attach ? "true" : "false", es.ring_cap);
 	else
 		fputs("null", f);
 }

@@ -17,6 +17,7 @@
 #include "core/follow.h"
 #include "core/units.h"
 #include "report.h"
+#include "runtime/segment.h"
 #include "ui/format.h"
 
 /* Batch text shortens names longer than this (JSON keeps them whole). */
@@ -263,10 +264,19 @@ static void print_memory(struct ht_model *m, struct ht_session *s)
 	}
 	if (d->verdict != HT_MEM_NONE && d->text[0])
 		printf("verdict: %s\n", d->text);
-	if (ht_session_events(s, &es) && es.degraded)
+	if (ht_session_events(s, &es) && es.degraded) {
 		printf("note: the event ring overflowed (%" PRIu64 " events "
 		       "lost): ages and lifetimes are approximate; the counters "
-		       "are exact\n", es.drops);
+		       "are exact", es.drops);
+		/* a ring 4 times larger rides out delays 4 times longer; a
+		 * rate the follower cannot keep up with needs fewer samples */
+		if (es.ring_cap > 0 && es.ring_cap < HT_SEG_MAX_RING)
+			printf(" (for the next run: a larger ring, HEAPTOP_RING=%" PRIu64
+			       " (now %" PRIu64 "), or a coarser -r)",
+			       es.ring_cap * 4 < HT_SEG_MAX_RING ? es.ring_cap * 4 :
+			       (uint64_t)HT_SEG_MAX_RING, es.ring_cap);
+		printf("\n");
+	}
 }
 
 /* "following PREFIX: pid N, dump FILE (seq S, kind K), age Xs, K dumps

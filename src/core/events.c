@@ -175,6 +175,7 @@ int ht_events_start(struct ht_segread *r, const char *dir,
 	if (err < 0)
 		goto fail;
 	ev->drops_seen = ring_drops(ev);
+	ev->st.ring_cap = ht_segread_ring_cap(r);
 	/* a failed list is not fatal: ages then count from now */
 	{
 		char *why = NULL;

@@ -37,6 +37,7 @@ struct ht_events_status {
 	bool since_attach;        /* no live list: ages count from the
 	                           * frontend's start, not the objects' */
 	double span_s;            /* how long the events were followed */
+	uint64_t ring_cap;        /* events the ring holds (HEAPTOP_RING) */
 };
 
 /* Start following r's ring; dir is a private directory for the live

@@ -85,5 +85,7 @@ HEAPTOP_RING=1024 "$HEAPTOP" --batch -r 1 -n 4 -d 1 --app-output flood2.app -- "
 	{ tail -n 5 flood.txt; fail "heaptop --batch on ring_flood"; }
 grep -q '^note: the event ring overflowed ([0-9]* events lost): ages and lifetimes are approximate' flood.txt ||
 	{ grep -n 'note\|drops' flood.txt; fail "no overflow note in the text"; }
+grep -q 'the counters are exact (for the next run: a larger ring, HEAPTOP_RING=4096 (now 1024), or a coarser -r)$' flood.txt ||
+	{ grep -n 'note' flood.txt; fail "the overflow note does not say how to avoid it"; }
 note "ok: the batch text says the ages are approximate while degraded"
 exit 0

@@ -32,3 +32,4 @@ awk -v p="$pairs" -v e="$events" -v d="$drops" 'BEGIN {
 awk -v e="$events" -v d="$drops" 'BEGIN { exit !(d <= 0.02 * (e + d)) }' ||
 	fail "$drops of $((events + drops)) events dropped"
 check "the last update is not degraded" test "$(ev "$last" | lk_field degraded)" = false
+check "the ring's size" test "$(ev "$last" | lk_field ring_events)" = 16384

@@ -82,7 +82,7 @@ void ht_seg_hot_ranges(const struct ht_seg_caps *caps, uint64_t reserve[4])
 	reserve[0] = 0;
 	reserve[1] = l.stacks;
 	reserve[2] = l.ring;
-	reserve[3] = (uint64_t)sysconf(_SC_PAGESIZE);
+	reserve[3] = PAGE;
 }
 
 void ht_seg_view_of(void *mem, struct ht_seg_view *v)

@@ -10,10 +10,10 @@
  * filter bit a sampled neighbour set) and the process's CPU time, and asks
  * ht_budget_next for the interval to use next.  Not timed: the hooks'
  * fast path, and the slow path's entry (the draw, the recursion guard,
- * errno: some 90 instructions a sample).  The number of samples per second is the
- * allocation byte rate divided by the interval, so the cost scales as
- * 1/interval: the next interval is the current one times the measured
- * overhead over the budget, then
+ * errno: some 90 instructions a sample).  The number of samples per
+ * second is the allocation byte rate divided by the interval, so the cost
+ * scales as 1/interval: the next interval is the current one times the
+ * measured overhead over the budget, then
  *   - at most 4x finer per step (a program that starts allocating at
  *     once pays for at most one second at the finer rate),
  *   - halved when a period took too few samples to measure (an idle

@@ -18,8 +18,9 @@
  * accounting; then the whole record, and the whole of ht_record_alloc
  * with the clock and the switch of stacks.  (The record's line is still
  * printed "record (all of the above)", which it was until the clock moved
- * out of it: bench/samplecycles.sh reads older revisions by these names.)  A sampled free: the map's
- * removal (ht_take, also when the address was not sampled) and settling.
+ * out of it: bench/samplecycles.sh reads older revisions by these names.)
+ * A sampled free: the map's removal (ht_take, also when the address was
+ * not sampled) and settling.
  */
 #ifndef HT_RUNTIME_PHASE_H
 #define HT_RUNTIME_PHASE_H

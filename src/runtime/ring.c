@@ -9,11 +9,8 @@
 
 #include "runtime/ring.h"
 
-void ht_ring_init(struct ht_seg_ring *ring, struct ht_seg_event *ev, uint32_t cap)
+void ht_ring_init(struct ht_seg_ring *ring)
 {
-	/* zeroed slots are empty (segment.h: seq stored less the index) */
-	(void)ev;
-	(void)cap;
 	__atomic_store_n(&ring->head, 0, __ATOMIC_RELEASE);
 }
 

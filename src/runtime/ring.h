@@ -15,8 +15,8 @@
 
 /* Initialise an empty ring over zeroed memory: head 0; zeroed slots
  * already say seq = i (stored less their index, segment.h), so none is
- * written and their pages stay untouched.  cap must be a power of two. */
-void ht_ring_init(struct ht_seg_ring *ring, struct ht_seg_event *ev, uint32_t cap);
+ * written and their pages stay untouched. */
+void ht_ring_init(struct ht_seg_ring *ring);
 
 /*
  * Push one event (its seq field is ignored).  All-or-nothing: the consumer

@@ -844,6 +844,8 @@ static void config(char *base, size_t base_size, int *explicit_name)
 			": not a percentage in (0, 50] (1, 0.5); sampling at a fixed rate");
 	}
 	v = getenv("HEAPTOP_RING");
+	_Static_assert(HT_SEG_MIN_RING == 256 && HT_SEG_MAX_RING == 1048576 &&
+		       HT_SEG_DEF_RING == 16384, "HEAPTOP_RING's message says these");
 	if (v && *v) {
 		if (ht_parse_u64(v, &x) == 0 && x >= HT_SEG_MIN_RING && x <= HT_SEG_MAX_RING &&
 		    (x & (x - 1)) == 0)

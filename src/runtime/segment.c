@@ -133,7 +133,7 @@ void ht_seg_format(void *mem, const struct ht_seg_caps *caps, struct ht_seg_view
 	h->ring_cap = caps->ring;
 	h->state = HT_STATE_STARTING;
 	ht_seg_view_of(mem, v);
-	ht_ring_init(v->ring, v->events, caps->ring);
+	ht_ring_init(v->ring);
 }
 
 static void shm_path(char *buf, size_t n, const char *name)

@@ -21,7 +21,7 @@ struct ring_mem {
 static struct ring_mem *new_ring(uint32_t cap)
 {
 	struct ring_mem *m = calloc(1, sizeof *m + cap * sizeof(struct ht_seg_event));
-	ht_ring_init(&m->ring, m->ev, cap);
+	ht_ring_init(&m->ring);
 	return m;
 }
 

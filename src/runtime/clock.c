@@ -15,8 +15,8 @@
 
 /* The rate's first point, written once by ht_clock_init, then use
  * (release: a thread that reads it set reads the point); use 0 = never
- * the counter. */
-static int use;
+ * the counter.  coarse: stamps are CLOCK_MONOTONIC_COARSE. */
+static int use, coarse;
 static uint64_t first_tsc, first_ns;
 
 /* The rate is used once measured over this long. */
@@ -52,30 +52,51 @@ static uint64_t pair(uint64_t *tsc)
 	return ns ? ns : ht_now_ns(CLOCK_MONOTONIC);
 }
 
-int ht_clock_tsc_usable(void)
+enum ht_clock_kind ht_clock_choose(int timed)
 {
-#if defined(__x86_64__)
 	const char *v = getenv("HEAPTOP_CLOCK");
-	char buf[32];
-	ssize_t n;
+	enum ht_clock_kind other = timed ? HT_CLOCK_SYSTEM : HT_CLOCK_COARSE;
 
 	if (v && strcmp(v, "system") == 0)
-		return 0;
-	n = ht_read_small("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-			  buf, sizeof buf);
-	return n >= 3 && memcmp(buf, "tsc", 3) == 0 && (n == 3 || buf[3] == '\n');
-#else
-	return 0;
+		return HT_CLOCK_SYSTEM;
+	if (v && strcmp(v, "coarse") == 0)
+		return other;
+	if (v && *v)
+		ht_log3("HEAPTOP_CLOCK=", v, ": not system or coarse; using the default");
+#if defined(__x86_64__)
+	{
+		/* the kernel keeps time with the counter: clocksource "tsc" */
+		char buf[32];
+		ssize_t n = ht_read_small("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+					  buf, sizeof buf);
+
+		if (n >= 3 && memcmp(buf, "tsc", 3) == 0 && (n == 3 || buf[3] == '\n'))
+			return HT_CLOCK_COUNTER;
+	}
 #endif
+	return other;
 }
 
-void ht_clock_init(int use_tsc)
+void ht_clock_init(enum ht_clock_kind kind)
 {
 	__atomic_store_n(&use, 0, __ATOMIC_RELAXED);
-	if (use_tsc) {
+	__atomic_store_n(&coarse, kind == HT_CLOCK_COARSE, __ATOMIC_RELAXED);
+	if (kind == HT_CLOCK_COUNTER) {
 		first_ns = pair(&first_tsc);
 		__atomic_store_n(&use, first_tsc != 0, __ATOMIC_RELEASE);
 	}
+}
+
+uint64_t ht_clock_stamp_slow(struct ht_clock_anchor *a)
+{
+	if (a->mult != HT_CLOCK_MULT_COARSE) {
+		if (!__atomic_load_n(&coarse, __ATOMIC_RELAXED))
+			return ht_clock_slow(a);
+		/* never served by the counter: span stays 0 */
+		a->span = 0;
+		a->mult = HT_CLOCK_MULT_COARSE;
+	}
+	return ht_now_ns(CLOCK_MONOTONIC_COARSE);
 }
 
 /*

@@ -1,6 +1,7 @@
 /*
- * The sampled path's clock: CLOCK_MONOTONIC in nanoseconds, read from the
- * processor's time-stamp counter where the kernel keeps time with it.
+ * The sampled path's clocks: CLOCK_MONOTONIC in nanoseconds, read from the
+ * processor's time-stamp counter where the kernel keeps time with it, and
+ * the stamps of births and events, which may be coarser.
  *
  * A sample stamps its record with its birth (share/doc/internals.md,
  * "Ages").  clock_gettime through the vDSO is some 60 instructions and,
@@ -13,10 +14,18 @@
  * off by the rate's error times the anchor's age; anchors are replaced
  * often enough (clock.c) that this stays a few nanoseconds.
  *
- * Used only when the kernel's clocksource is "tsc" (then the counters are
- * constant-rate and agree across CPUs, or the kernel would not use them)
- * on x86-64; otherwise, and until the rate has been measured for 1 ms,
- * every read is clock_gettime.  HEAPTOP_CLOCK=system forces that.
+ * The counter is used only when the kernel's clocksource is "tsc" (then
+ * the counters are constant-rate and agree across CPUs, or the kernel
+ * would not use them) on x86-64; otherwise, and until the rate has been
+ * measured for 1 ms, a precise read is clock_gettime.  Where the counter
+ * does not serve (a virtual machine's kvm-clock, xen, hyperv), stamps are
+ * CLOCK_MONOTONIC_COARSE instead: the time of the kernel's last tick (1-4
+ * ms old), read from the kernel's time data alone, never later than
+ * CLOCK_MONOTONIC read after it.  Ages and lifetimes are then exact to a
+ * tick, for half the clock's cost per sample.  With an overhead budget
+ * the stamp is also where a sample's timed cost starts, and is precise.
+ * HEAPTOP_CLOCK=system makes every read clock_gettime(CLOCK_MONOTONIC),
+ * HEAPTOP_CLOCK=coarse stamps coarse even where the counter serves.
  */
 #ifndef HT_RUNTIME_CLOCK_H
 #define HT_RUNTIME_CLOCK_H
@@ -41,16 +50,33 @@ struct ht_clock_anchor {
  * counter of 1/16 GHz or more) ticks times mult fits 64 bits. */
 #define HT_CLOCK_SPAN (UINT64_C(1) << 27)
 
-/* Start-up: whether to use the counter at all (use_tsc), and the rate's
- * first point when so. */
-void ht_clock_init(int use_tsc);
+/* How the clocks read. */
+enum ht_clock_kind {
+	HT_CLOCK_SYSTEM,  /* clock_gettime(CLOCK_MONOTONIC), stamps too */
+	HT_CLOCK_COUNTER, /* the counter, scaled; stamps too */
+	HT_CLOCK_COARSE,  /* clock_gettime; stamps CLOCK_MONOTONIC_COARSE */
+};
 
-/* True when this machine's kernel keeps time with the counter (its
- * clocksource is "tsc") and HEAPTOP_CLOCK is not "system". */
-int ht_clock_tsc_usable(void);
+/* An anchor's mult when its thread stamps coarse (no counter's rate is
+ * that large): set by its first stamp, so later ones need no global. */
+#define HT_CLOCK_MULT_COARSE UINT64_MAX
+
+/* Start-up: how to read, and the counter rate's first point when by the
+ * counter. */
+void ht_clock_init(enum ht_clock_kind kind);
+
+/* The kind for this machine: the counter when its kernel keeps time with
+ * it (clocksource "tsc"), coarse stamps otherwise; HEAPTOP_CLOCK=system or
+ * =coarse overrides.  timed: stamps start a budget's timed cost, so they
+ * are never coarse. */
+enum ht_clock_kind ht_clock_choose(int timed);
 
 /* clock_gettime, and a new anchor in *a when the counter may serve. */
 uint64_t ht_clock_slow(struct ht_clock_anchor *a);
+
+/* A stamp where the anchor does not serve: the coarse clock when that is
+ * the kind (marking the anchor), else ht_clock_slow. */
+uint64_t ht_clock_stamp_slow(struct ht_clock_anchor *a);
 
 static inline uint64_t ht_clock_tsc(void)
 {
@@ -64,7 +90,7 @@ static inline uint64_t ht_clock_tsc(void)
 #endif
 }
 
-/* CLOCK_MONOTONIC now, in ns (0 if the clock cannot be read). */
+/* CLOCK_MONOTONIC now, in ns (0 if the clock cannot be read): for timing. */
 static inline uint64_t ht_clock_ns(struct ht_clock_anchor *a)
 {
 	uint64_t tsc = ht_clock_tsc(), d = tsc - a->tsc;
@@ -72,6 +98,17 @@ static inline uint64_t ht_clock_ns(struct ht_clock_anchor *a)
 	if (__builtin_expect(d < a->span, 1))
 		return a->ns + ((d * a->mult) >> 32);
 	return ht_clock_slow(a);
+}
+
+/* The stamp of a birth or an event: ht_clock_ns, or CLOCK_MONOTONIC_COARSE
+ * (never later than CLOCK_MONOTONIC) where the counter does not serve. */
+static inline uint64_t ht_clock_stamp(struct ht_clock_anchor *a)
+{
+	uint64_t tsc = ht_clock_tsc(), d = tsc - a->tsc;
+
+	if (__builtin_expect(d < a->span, 1))
+		return a->ns + ((d * a->mult) >> 32);
+	return ht_clock_stamp_slow(a);
 }
 
 #endif /* HT_RUNTIME_CLOCK_H */

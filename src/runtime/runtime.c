@@ -118,7 +118,7 @@ static __attribute__((noinline)) void push_event_now(uint32_t type, uint64_t add
 	if (HT_UNLIKELY(!ht_tls.tid))
 		ht_tls.tid = ht_gettid();
 	e.tid = ht_tls.tid;
-	e.time_ns = time_ns ? time_ns : ht_clock_ns(&ht_tls.clk);
+	e.time_ns = time_ns ? time_ns : ht_clock_stamp(&ht_tls.clk);
 	e.addr = addr;
 	e.size = size;
 	e.weight_bytes = wbytes;
@@ -443,10 +443,10 @@ void ht_record_alloc(void *p, size_t size, uint64_t rate)
 	if (ht_rt.seg.hdr)
 		__builtin_prefetch(&ht_rt.seg.hdr->reset_generation, 0);
 	/* the one clock read of a sample, while those lines arrive: the
-	 * record's birth, the ALLOC event's time, and with a budget where
-	 * the sample's timed cost starts (the weight and the switch of
-	 * stacks are the sample's too) */
-	s.born_ns = ht_clock_ns(&ht_tls.clk);
+	 * record's birth, the ALLOC event's time, and with a budget (the
+	 * stamp is precise then: clock.h) where the sample's timed cost
+	 * starts (the weight and the switch of stacks are the sample's too) */
+	s.born_ns = ht_clock_stamp(&ht_tls.clk);
 	HT_PHASE_MARK(ph, HT_PH_CLOCK);
 	/* on a pool stack: any program stack will do, however small */
 	if (HT_LIKELY(ht_ownstack_run(record, &s) == 0)) {
@@ -1109,7 +1109,7 @@ static __attribute__((constructor)) void ht_runtime_init(void)
 	}
 	config(base, sizeof base, &explicit_name);
 	ht_sampler_init(); /* the ziggurat's tables, before the first draw */
-	ht_clock_init(ht_clock_tsc_usable());
+	ht_clock_init(ht_clock_choose(ht_rt.budget_ppm != 0));
 	ht_cpu_init();
 	/* before the program's code: its jemalloc reads its configuration
 	 * once, at its first call */

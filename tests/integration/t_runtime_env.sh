@@ -47,6 +47,16 @@ for bad in 1000 128 2097152 x; do
 	expect_eq "HEAPTOP_RING=$bad falls back" "$(rt_field "$WORK/seg" ring_cap)" 16384
 done
 
+n=$(seg_name clock)
+HEAPTOP_CLOCK=tsc run_leaky "$n"
+grep -q "^heaptop: HEAPTOP_CLOCK=tsc: not system or coarse; using the default" "$WORK/err" ||
+	fail "HEAPTOP_CLOCK=tsc: message: $(cat "$WORK/err")"
+for ok in system coarse; do
+	n=$(seg_name "clock$ok")
+	HEAPTOP_CLOCK=$ok run_leaky "$n"
+	[ ! -s "$WORK/err" ] || fail "HEAPTOP_CLOCK=$ok: message: $(cat "$WORK/err")"
+done
+
 n=$(seg_name depth)
 HEAPTOP_MAX_DEPTH=999 run_leaky "$n"
 grep -q "^heaptop: HEAPTOP_MAX_DEPTH=999" "$WORK/err" || fail "no warning for HEAPTOP_MAX_DEPTH=999"

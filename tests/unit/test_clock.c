@@ -2,7 +2,8 @@
  * Unit tests of src/runtime/clock.c: the sampled path's clock reads what
  * clock_gettime(CLOCK_MONOTONIC) reads, from the time-stamp counter once
  * its rate is measured, and from clock_gettime before that, without the
- * counter, and for a thread whose anchor is new or stale.
+ * counter, and for a thread whose anchor is new or stale; stamps are the
+ * same reads, or CLOCK_MONOTONIC_COARSE's when that is the kind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,9 +57,9 @@ static void test_counter_agrees(void **state)
 	long served;
 	(void)state;
 
-	if (!ht_clock_tsc_usable())
+	if (ht_clock_choose(0) != HT_CLOCK_COUNTER)
 		skip(); /* the kernel does not keep time with the counter */
-	ht_clock_init(1);
+	ht_clock_init(HT_CLOCK_COUNTER);
 	sleep_ms(120);
 	served = bracketed(&a, 300000);
 	assert_true(a.span != 0);
@@ -73,13 +74,13 @@ static void test_clock_gettime_until_measured(void **state)
 	uint64_t t0, t1;
 	(void)state;
 
-	ht_clock_init(1);
+	ht_clock_init(HT_CLOCK_COUNTER);
 	t0 = ht_now_ns(CLOCK_MONOTONIC);
 	assert_int_equal(bracketed(&a, 1), 0);
 	t1 = ht_now_ns(CLOCK_MONOTONIC);
 	if (t1 - t0 < 500000) /* read well inside the first millisecond */
 		assert_int_equal(a.span, 0);
-	ht_clock_init(0);
+	ht_clock_init(HT_CLOCK_SYSTEM);
 	sleep_ms(20);
 	assert_int_equal(bracketed(&a, 2000), 0);
 	assert_int_equal(a.span, 0);
@@ -93,9 +94,9 @@ static void test_stale_anchor(void **state)
 	uint64_t now;
 	(void)state;
 
-	if (!ht_clock_tsc_usable())
+	if (ht_clock_choose(0) != HT_CLOCK_COUNTER)
 		skip();
-	ht_clock_init(1);
+	ht_clock_init(HT_CLOCK_COUNTER);
 	sleep_ms(120);
 	(void)ht_clock_ns(&a);
 	assert_true(a.span != 0);
@@ -109,13 +110,82 @@ static void test_stale_anchor(void **state)
 	assert_true(bracketed(&a, 1000) > 0);
 }
 
-/* HEAPTOP_CLOCK=system keeps every read on clock_gettime. */
-static void test_system_by_request(void **state)
+/* n stamps of a fresh anchor, each between the coarse clock just before
+ * and clock_gettime(CLOCK_MONOTONIC) just after, none earlier than the
+ * one before it; a nap now and then lets the kernel's tick move on.
+ * Returns how many differed from the precise read just before them. */
+static long stamps_bracketed(long n)
+{
+	struct ht_clock_anchor a = { 0 };
+	uint64_t last = 0;
+	long inexact = 0;
+
+	for (long i = 0; i < n; i++) {
+		uint64_t lo = ht_now_ns(CLOCK_MONOTONIC_COARSE);
+		uint64_t before = ht_now_ns(CLOCK_MONOTONIC);
+		uint64_t c = ht_clock_stamp(&a);
+		uint64_t after = ht_now_ns(CLOCK_MONOTONIC);
+
+		if (c < lo || c > after || c < last)
+			fail_msg("stamp %ld: %llu outside [%llu, %llu] or before %llu", i,
+				 (unsigned long long)c, (unsigned long long)lo,
+				 (unsigned long long)after, (unsigned long long)last);
+		inexact += c < before;
+		last = c;
+		if (i % 1000 == 999)
+			sleep_ms(1);
+	}
+	return inexact;
+}
+
+/* Coarse stamps: the kernel's tick, never later than the precise clock,
+ * often earlier; the anchor is marked, and precise reads through it stay
+ * precise. */
+static void test_coarse_stamps(void **state)
+{
+	struct ht_clock_anchor a = { 0 };
+	(void)state;
+
+	ht_clock_init(HT_CLOCK_COARSE);
+	assert_true(stamps_bracketed(20000) > 0);
+	(void)ht_clock_stamp(&a);
+	assert_true(a.mult == HT_CLOCK_MULT_COARSE && a.span == 0);
+	assert_int_equal(bracketed(&a, 2000), 0);
+	assert_true(a.mult == HT_CLOCK_MULT_COARSE);
+}
+
+/* Without coarse stamps a stamp is the precise read. */
+static void test_precise_stamps(void **state)
 {
 	(void)state;
 
+	ht_clock_init(HT_CLOCK_SYSTEM);
+	assert_int_equal(stamps_bracketed(20000), 0);
+	if (ht_clock_choose(0) != HT_CLOCK_COUNTER)
+		return;
+	ht_clock_init(HT_CLOCK_COUNTER);
+	sleep_ms(120);
+	assert_int_equal(stamps_bracketed(20000), 0);
+}
+
+/* HEAPTOP_CLOCK=system keeps every read on clock_gettime; =coarse stamps
+ * coarse; a budget's timed stamps are never coarse. */
+static void test_kind_by_request(void **state)
+{
+	enum ht_clock_kind machine;
+	(void)state;
+
+	assert_int_equal(unsetenv("HEAPTOP_CLOCK"), 0);
+	machine = ht_clock_choose(0);
+	assert_true(machine == HT_CLOCK_COUNTER || machine == HT_CLOCK_COARSE);
+	assert_int_equal(ht_clock_choose(1), machine == HT_CLOCK_COUNTER ? HT_CLOCK_COUNTER
+									 : HT_CLOCK_SYSTEM);
 	assert_int_equal(setenv("HEAPTOP_CLOCK", "system", 1), 0);
-	assert_int_equal(ht_clock_tsc_usable(), 0);
+	assert_int_equal(ht_clock_choose(0), HT_CLOCK_SYSTEM);
+	assert_int_equal(ht_clock_choose(1), HT_CLOCK_SYSTEM);
+	assert_int_equal(setenv("HEAPTOP_CLOCK", "coarse", 1), 0);
+	assert_int_equal(ht_clock_choose(0), HT_CLOCK_COARSE);
+	assert_int_equal(ht_clock_choose(1), HT_CLOCK_SYSTEM);
 	assert_int_equal(unsetenv("HEAPTOP_CLOCK"), 0);
 }
 
@@ -125,7 +195,9 @@ int main(void)
 		cmocka_unit_test(test_counter_agrees),
 		cmocka_unit_test(test_clock_gettime_until_measured),
 		cmocka_unit_test(test_stale_anchor),
-		cmocka_unit_test(test_system_by_request),
+		cmocka_unit_test(test_coarse_stamps),
+		cmocka_unit_test(test_precise_stamps),
+		cmocka_unit_test(test_kind_by_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,10 +209,14 @@ void ht_single_chores(uint64_t now_ns)
 	 * recorded after the real call returned) and outside the loader's
 	 * locks: the control thread's periodic work */
 	ht_modules_refresh(0);
-	if (ht_rt.seg.hdr &&
-	    now_ns - __atomic_load_n(&ht_rt.seg.hdr->astat_time_ns, __ATOMIC_RELAXED) >=
-	    PUBLISH_AGE_NS)
-		publish(ht_rt.seg.hdr);
+	/* now_ns is a stamp, maybe the kernel's coarse tick (clock.h): a
+	 * publication timed precisely since then is not stale */
+	if (ht_rt.seg.hdr) {
+		uint64_t last = __atomic_load_n(&ht_rt.seg.hdr->astat_time_ns, __ATOMIC_RELAXED);
+
+		if (now_ns >= last && now_ns - last >= PUBLISH_AGE_NS)
+			publish(ht_rt.seg.hdr);
+	}
 	__atomic_store_n(&ht_single_due_ns, now_ns + 200000000ull, __ATOMIC_RELAXED);
 }
 

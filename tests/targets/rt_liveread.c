@@ -11,7 +11,9 @@
  *         live now=NS count=N minor=2
  *         live size=S n=N min_born=NS max_born=NS min_age=NS weight=BYTES
  *       then the allocator statistics once the runtime has refreshed
- *       them after the ring events (3 s at most, then whatever is there):
+ *       them after the listing began (its now: a precise clock_gettime
+ *       after every ring event, whose stamps may be the kernel's coarse
+ *       tick; 3 s at most, then whatever is there):
  *         astat kind=K v0=.. v1=.. ... v5=..
  *   rt_liveread --stats SEG DIR
  *       wait (3 s) for statistics newer than our start, print the astat
@@ -166,7 +168,7 @@ int main(int argc, char **argv)
 	summary(o, n, now, s1);
 	summary(o, n, now, s2);
 	free(o);
-	print_astat(r, tmax);
+	print_astat(r, now);
 	ht_segread_close(r);
 	return 0;
 }
